@@ -1,0 +1,72 @@
+/**
+ * One per process: paces every Graph request under a ceiling, and slows everyone when Graph
+ * answers 429, not just the request that was throttled.
+ *
+ * Pacing is GCRA (a virtual-clock token bucket): requests are spaced `interval` apart with a small
+ * burst allowance, so any sliding window of `windowInMs` sees at most the ceiling. The bucket runs
+ * at `targetShare` of the ceiling and allows a burst of the remaining share: together they can never
+ * exceed the ceiling in any window, which is how Graph counts.
+ */
+import type { Clock } from "./clock.js";
+
+export interface GovernorOptions {
+  /** Requests allowed per window. Graph: 1,500 per 20 s per app per tenant. */
+  readonly requests: number;
+  readonly windowInMs: number;
+  /** Share of the ceiling used for steady pacing; the rest is burst allowance. Default 0.97. */
+  readonly targetShare?: number;
+}
+
+export class RequestGovernor {
+  private readonly baseIntervalInMs: number;
+  private readonly burstToleranceInMs: number;
+  /** Theoretical arrival time of the next request (GCRA's TAT). */
+  private nextAt = Number.NEGATIVE_INFINITY;
+  private pausedUntil = Number.NEGATIVE_INFINITY;
+  private lastThrottledAt = Number.NEGATIVE_INFINITY;
+  /** Rate factor right after the last 429; recovers linearly to 1 over one window. */
+  private slowdownFloor = 1;
+
+  constructor(
+    private readonly options: GovernorOptions,
+    private readonly clock: Clock,
+  ) {
+    const share = options.targetShare ?? 0.97;
+    this.baseIntervalInMs = options.windowInMs / (options.requests * share);
+    const burst = Math.max(1, Math.floor(options.requests * (1 - share)));
+    this.burstToleranceInMs = (burst - 1) * this.baseIntervalInMs;
+  }
+
+  /** Resolves when this request may be sent. Callers are served in call order. */
+  async acquire(): Promise<void> {
+    const now = this.clock.now();
+    const waitInMs = this.reserve(now) - now;
+    if (waitInMs > 0) await this.clock.sleep(waitInMs);
+  }
+
+  /** Graph said 429: hold every request for `retryAfterInMs` and halve the pace for a while. */
+  throttled(retryAfterInMs: number): void {
+    const now = this.clock.now();
+    this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterInMs);
+    this.slowdownFloor = Math.max(0.125, this.currentFactor(now) / 2);
+    this.lastThrottledAt = now;
+  }
+
+  /** Milliseconds from now until requests flow again (0 when not paused). */
+  pausedForInMs(): number {
+    return Math.max(0, this.pausedUntil - this.clock.now());
+  }
+
+  private reserve(now: number): number {
+    const interval = this.baseIntervalInMs / this.currentFactor(now);
+    const tat = Math.max(this.nextAt, now, this.pausedUntil);
+    const sendAt = Math.max(now, this.pausedUntil, tat - this.burstToleranceInMs);
+    this.nextAt = tat + interval;
+    return sendAt;
+  }
+
+  private currentFactor(now: number): number {
+    const recovered = (now - this.lastThrottledAt) / this.options.windowInMs;
+    return Math.min(1, this.slowdownFloor + (1 - this.slowdownFloor) * Math.max(0, recovered));
+  }
+}
