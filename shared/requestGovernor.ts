@@ -49,7 +49,8 @@ export class RequestGovernor {
     const now = this.clock.now();
     this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterInMs);
     this.slowdownFloor = Math.max(0.125, this.currentFactor(now) / 2);
-    this.lastThrottledAt = now;
+    // Recovery starts when the pause ends, so the slower pace is actually used.
+    this.lastThrottledAt = this.pausedUntil;
   }
 
   /** Milliseconds from now until requests flow again (0 when not paused). */
@@ -67,6 +68,8 @@ export class RequestGovernor {
 
   private currentFactor(now: number): number {
     const recovered = (now - this.lastThrottledAt) / this.options.windowInMs;
-    return Math.min(1, this.slowdownFloor + (1 - this.slowdownFloor) * Math.max(0, recovered));
+    if (recovered < 0) return this.slowdownFloor;
+    if (recovered >= 1) return 1;
+    return this.slowdownFloor + (1 - this.slowdownFloor) * Math.max(0, recovered);
   }
 }

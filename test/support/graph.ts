@@ -1,0 +1,31 @@
+/** Test wiring: a sandbox and a Graph runtime configured against it through the real settings. */
+import { loadArchiverConfig } from "../../shared/config.js";
+import { type GraphRuntime, createGraphRuntime } from "../../shared/graphSetup.js";
+import type { Env } from "../../shared/settings.js";
+import { type Sandbox, type SandboxOptions, startSandbox } from "../../sandbox/server.js";
+
+export function sandboxEnv(sandbox: Sandbox, extra: Env = {}): Env {
+  return {
+    ARCHIVER_GRAPH_ENDPOINT: sandbox.graphEndpoint,
+    ARCHIVER_AUTHORITY_HOST: sandbox.authorityHost,
+    AZURE_TENANT_ID: sandbox.tenantId,
+    AZURE_CLIENT_ID: sandbox.clientId,
+    AZURE_CLIENT_SECRET: sandbox.clientSecret,
+    ARCHIVER_GRAPH_RETRY_BASE_MS: "20",
+    ...extra,
+  };
+}
+
+export async function withSandbox(
+  options: SandboxOptions,
+  env: Env,
+  body: (sandbox: Sandbox, runtime: GraphRuntime) => Promise<void>,
+): Promise<void> {
+  const sandbox = await startSandbox(options);
+  try {
+    const runtime = createGraphRuntime(loadArchiverConfig(sandboxEnv(sandbox, env)), { ca: sandbox.ca });
+    await body(sandbox, runtime);
+  } finally {
+    await sandbox.close();
+  }
+}

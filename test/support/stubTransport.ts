@@ -1,0 +1,30 @@
+/** A transport that answers from a table of URLs: for the client's own rules, not for Graph's. */
+import type { HttpResponse, HttpTransport } from "../../shared/httpTransport.js";
+import type { Clock } from "../../shared/clock.js";
+
+export function tableTransport(routes: Record<string, unknown>, requested: string[] = []): HttpTransport {
+  return {
+    get: async (url) => {
+      requested.push(url);
+      const body = routes[url];
+      const response: HttpResponse =
+        body === undefined
+          ? { status: 404, headers: {}, body: JSON.stringify({ error: { code: "NotFound", message: url } }) }
+          : { status: 200, headers: {}, body: JSON.stringify(body) };
+      return response;
+    },
+  };
+}
+
+/** A clock whose sleeps only move its own time: delays are asserted, never waited. */
+export class FakeClock implements Clock {
+  readonly sleeps: number[] = [];
+  constructor(public current = 0) {}
+  now(): number {
+    return this.current;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+    this.current += Math.max(0, ms);
+  }
+}
