@@ -3,9 +3,8 @@
  * answers 429, not just the request that was throttled.
  *
  * Pacing is GCRA (a virtual-clock token bucket): requests are spaced `interval` apart with a small
- * burst allowance, so any sliding window of `windowInMs` sees at most the ceiling. The bucket runs
- * at `targetShare` of the ceiling and allows a burst of the remaining share: together they can never
- * exceed the ceiling in any window, which is how Graph counts.
+ * burst allowance, so any sliding window of `windowInMs` sees at most pace + burst, kept a little
+ * under the ceiling, which is how Graph counts.
  */
 import type { Clock } from "./clock.js";
 
@@ -13,8 +12,10 @@ export interface GovernorOptions {
   /** Requests allowed per window. Graph: 1,500 per 20 s per app per tenant. */
   readonly requests: number;
   readonly windowInMs: number;
-  /** Share of the ceiling used for steady pacing; the rest is burst allowance. Default 0.97. */
+  /** Share of the ceiling used for steady pacing. Default 0.95. */
   readonly targetShare?: number;
+  /** Share of the ceiling allowed as a burst. Default 0.02: with the pace, 1% below the ceiling. */
+  readonly burstShare?: number;
 }
 
 export class RequestGovernor {
@@ -31,9 +32,10 @@ export class RequestGovernor {
     private readonly options: GovernorOptions,
     private readonly clock: Clock,
   ) {
-    const share = options.targetShare ?? 0.97;
+    // A margin below the ceiling: Graph counts arrivals, and network jitter bunches them.
+    const share = options.targetShare ?? 0.95;
     this.baseIntervalInMs = options.windowInMs / (options.requests * share);
-    const burst = Math.max(1, Math.floor(options.requests * (1 - share)));
+    const burst = Math.max(1, Math.floor(options.requests * (options.burstShare ?? 0.02)));
     this.burstToleranceInMs = (burst - 1) * this.baseIntervalInMs;
   }
 
@@ -44,11 +46,11 @@ export class RequestGovernor {
     if (waitInMs > 0) await this.clock.sleep(waitInMs);
   }
 
-  /** Graph said 429: hold every request for `retryAfterInMs` and halve the pace for a while. */
+  /** Graph said 429: hold every request for `retryAfterInMs`, then a quarter slower for a while. */
   throttled(retryAfterInMs: number): void {
     const now = this.clock.now();
     this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterInMs);
-    this.slowdownFloor = Math.max(0.125, this.currentFactor(now) / 2);
+    this.slowdownFloor = Math.max(0.125, this.currentFactor(now) * 0.75);
     // Recovery starts when the pause ends, so the slower pace is actually used.
     this.lastThrottledAt = this.pausedUntil;
   }

@@ -1,0 +1,35 @@
+/**
+ * `npm run sandbox`: the Graph sandbox tenant on its own, for curl, other tools, or the archiver
+ * pointed at it by settings. Prints its URLs, credentials and the CA file to trust.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { startSandbox } from "../sandbox/server.js";
+
+const port = Number(process.env.SANDBOX_PORT ?? 8443);
+const callsPerDay = Number(process.env.SANDBOX_CALLS_PER_DAY ?? 300);
+const sandbox = await startSandbox({ port, callsPerDay });
+const folder = resolve(".local/sandbox");
+mkdirSync(folder, { recursive: true });
+const caPath = resolve(folder, "ca.pem");
+writeFileSync(caPath, sandbox.ca);
+
+console.log(`Graph sandbox tenant listening on ${sandbox.origin}
+
+  Graph endpoint   ${sandbox.graphEndpoint}/v1.0/communications/callRecords
+  Authority host   ${sandbox.authorityHost}  (token: POST ${sandbox.authorityHost}/${sandbox.tenantId}/oauth2/v2.0/token)
+  CA certificate   ${caPath}
+
+To point the archiver (or any client) at it:
+  export NODE_EXTRA_CA_CERTS=${caPath}
+  export ARCHIVER_GRAPH_ENDPOINT=${sandbox.graphEndpoint}
+  export ARCHIVER_AUTHORITY_HOST=${sandbox.authorityHost}
+  export AZURE_TENANT_ID=${sandbox.tenantId}
+  export AZURE_CLIENT_ID=${sandbox.clientId}
+  export AZURE_CLIENT_SECRET=${sandbox.clientSecret}
+
+Ctrl+C stops it.`);
+
+const stop = () => void sandbox.close().then(() => process.exit(0));
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
