@@ -4,6 +4,7 @@
  */
 import { type CloudName, clouds, isKnownAuthorityHost } from "./clouds.js";
 import { ConfigError } from "./errors.js";
+import { type PlanSettings, planSettingsProblems } from "./planning.js";
 import {
   type Env,
   type SettingKey,
@@ -152,5 +153,63 @@ export function chooseCredential(s: CredentialSettings): CredentialConfig {
   return {
     kind: "managedIdentity",
     ...(s.managedIdentityClientId === undefined ? {} : { managedIdentityClientId: s.managedIdentityClientId }),
+  };
+}
+
+export interface PipelineConfig {
+  readonly plan: PlanSettings;
+  readonly queueName: string;
+  readonly serviceBusNamespace: string | undefined;
+  readonly blobServiceUri: string | undefined;
+  readonly storageConnectionString: string | undefined;
+  readonly archiveContainer: string;
+  readonly stateContainer: string;
+  readonly timeBudgetInMs: number;
+  readonly harvestConcurrency: number;
+  readonly managedIdentityClientId: string | undefined;
+}
+
+const pipelineKeys = [
+  "windowMinutes",
+  "settleMinutes",
+  "rereadOffsets",
+  "maxWindowsPerTick",
+  "safetyMarginMinutes",
+  "schedule",
+  "queueName",
+  "serviceBusNamespace",
+  "blobServiceUri",
+  "storageConnectionString",
+  "archiveContainer",
+  "stateContainer",
+  "timeBudgetSeconds",
+  "harvestConcurrency",
+  "managedIdentityClientId",
+] as const satisfies readonly SettingKey[];
+
+export function loadPipelineConfig(env: Env): PipelineConfig {
+  const s = readSettings(env, pipelineKeys);
+  const plan = {
+    windowInMs: s.windowMinutes * 60_000,
+    settleInMs: s.settleMinutes * 60_000,
+    rereadOffsetsInMs: s.rereadOffsets,
+    maxWindowsPerTick: s.maxWindowsPerTick,
+    safetyMarginInMs: s.safetyMarginMinutes * 60_000,
+  };
+  const problems = planSettingsProblems(plan);
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map((problem) => ({ setting: "ARCHIVER_REREAD_OFFSETS", problem })));
+  }
+  return {
+    plan,
+    queueName: s.queueName,
+    serviceBusNamespace: s.serviceBusNamespace,
+    blobServiceUri: s.blobServiceUri,
+    storageConnectionString: s.storageConnectionString,
+    archiveContainer: s.archiveContainer,
+    stateContainer: s.stateContainer,
+    timeBudgetInMs: s.timeBudgetSeconds * 1000,
+    harvestConcurrency: s.harvestConcurrency,
+    managedIdentityClientId: s.managedIdentityClientId,
   };
 }

@@ -195,6 +195,93 @@ export const settings = {
     deployed: "optional",
     parse: integer(1, 3600, 20),
   }),
+  windowMinutes: define("ARCHIVER_WINDOW_MINUTES", {
+    defaultText: "60",
+    description: "Window length in minutes; must divide a day (1440). Windows are aligned to it.",
+    deployed: "optional",
+    parse: (raw) => {
+      const minutes = integer(1, 1440, 60)(raw);
+      return 1440 % minutes === 0 ? minutes : problem(`must divide a day (1440 minutes), got ${minutes}`);
+    },
+  }),
+  settleMinutes: define("ARCHIVER_SETTLE_MINUTES", {
+    defaultText: "60",
+    description: "Delay after a window ends before its first pass (records appear after the call ends).",
+    deployed: "optional",
+    parse: integer(0, 24 * 60, 60),
+  }),
+  rereadOffsets: define("ARCHIVER_REREAD_OFFSETS", {
+    defaultText: "6h,1d,3d,7d,20d",
+    description: "Re-read passes, as offsets after a window's end (m, h, d); catch late and updated records before Graph forgets them.",
+    deployed: "optional",
+    parse: (raw) => parseDurationList(raw ?? "6h,1d,3d,7d,20d"),
+  }),
+  maxWindowsPerTick: define("ARCHIVER_MAX_WINDOWS_PER_TICK", {
+    defaultText: "48",
+    description: "Most windows one timer tick plans (bounds catch-up bursts).",
+    deployed: "optional",
+    parse: integer(1, 10_000, 48),
+  }),
+  safetyMarginMinutes: define("ARCHIVER_SAFETY_MARGIN_MINUTES", {
+    defaultText: "60",
+    description: "A first run starts this long after the oldest instant Graph holds (now − 30 days).",
+    deployed: "optional",
+    parse: integer(0, 7 * 24 * 60, 60),
+  }),
+  schedule: define("ARCHIVER_SCHEDULE", {
+    defaultText: "0 */15 * * * *",
+    description: "NCRONTAB (6 fields) of the planning timer.",
+    deployed: "required",
+    parse: textWithDefault("0 */15 * * * *", /^\S+( \S+){5}$/, "a 6-field NCRONTAB expression"),
+  }),
+  queueName: define("ARCHIVER_QUEUE_NAME", {
+    defaultText: "harvest-jobs",
+    description: "Service Bus queue carrying harvest jobs.",
+    deployed: "required",
+    parse: textWithDefault("harvest-jobs", /^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, "a Service Bus queue name"),
+  }),
+  serviceBusNamespace: define("ARCHIVER_SERVICEBUS__fullyQualifiedNamespace", {
+    defaultText: undefined,
+    description: "Service Bus namespace host (identity-based connection, used by the trigger and the sender).",
+    deployed: "required",
+    parse: optionalText,
+  }),
+  blobServiceUri: define("ARCHIVER_STORAGE__blobServiceUri", {
+    defaultText: undefined,
+    description: "Blob endpoint of the archive account, e.g. https://<account>.blob.core.windows.net (identity-based).",
+    deployed: "required",
+    parse: optionalText,
+  }),
+  storageConnectionString: define("ARCHIVER_STORAGE", {
+    defaultText: undefined,
+    description: "Storage connection string, for Azurite only (local runs); Azure uses `ARCHIVER_STORAGE__blobServiceUri`.",
+    deployed: "optional",
+    parse: optionalText,
+  }),
+  archiveContainer: define("ARCHIVER_ARCHIVE_CONTAINER", {
+    defaultText: "archive",
+    description: "Container of the archive (JSON Lines and manifests).",
+    deployed: "required",
+    parse: textWithDefault("archive", /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "a container name"),
+  }),
+  stateContainer: define("ARCHIVER_STATE_CONTAINER", {
+    defaultText: "state",
+    description: "Container of the scheduler's watermark.",
+    deployed: "required",
+    parse: textWithDefault("state", /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "a container name"),
+  }),
+  timeBudgetSeconds: define("ARCHIVER_TIME_BUDGET_SECONDS", {
+    defaultText: "1200",
+    description: "Time one harvest may take before it splits its window in two (keep below the function timeout).",
+    deployed: "optional",
+    parse: integer(10, 7200, 1200),
+  }),
+  harvestConcurrency: define("ARCHIVER_HARVEST_CONCURRENCY", {
+    defaultText: "8",
+    description: "Records whose details one harvest fetches at once.",
+    deployed: "optional",
+    parse: integer(1, 64, 8),
+  }),
 } as const;
 
 export type Settings = typeof settings;

@@ -15,9 +15,12 @@ export function formatInstant(ms: number): string {
   return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
 }
 
-/** Compact, sortable, filename-safe: 20261127T0900Z. */
+/** Compact, sortable, filename-safe: 20261127T0900Z (seconds only when not zero). */
 export function compactInstant(ms: number): string {
-  return formatInstant(ms).replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z").replace(/(T\d{4})00Z$/, "$1Z");
+  const d = new Date(Math.floor(ms / 1000) * 1000).toISOString(); // 2026-11-27T09:00:00.000Z
+  const compact = `${d.slice(0, 4)}${d.slice(5, 7)}${d.slice(8, 10)}T${d.slice(11, 13)}${d.slice(14, 16)}`;
+  const seconds = d.slice(17, 19);
+  return seconds === "00" ? `${compact}Z` : `${compact}${seconds}Z`;
 }
 
 export const floorTo = (ms: number, stepInMs: number): number => Math.floor(ms / stepInMs) * stepInMs;

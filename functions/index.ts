@@ -1,0 +1,3 @@
+/** Entry point of the Functions app (package.json `main`): registers every function. */
+import "./plan.js";
+import "./harvest.js";

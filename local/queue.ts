@@ -1,0 +1,119 @@
+/**
+ * An in-process stand-in for the Service Bus queue, for `npm start` and tests: the one part that
+ * cannot run here. It keeps Service Bus's contract where the archiver depends on it: duplicate
+ * detection by messageId, at-least-once delivery, redelivery on abandon, dead-letter with a reason
+ * after the maximum deliveries, and scheduled messages held until their time.
+ */
+import { jobBody, jobKey } from "../shared/job.js";
+import type { Settlement } from "../shared/jobProcessor.js";
+import type { PlannedJob } from "../shared/planning.js";
+import type { JobSender } from "../shared/scheduler.js";
+
+export interface QueuedMessage {
+  readonly messageId: string;
+  readonly body: unknown;
+  deliveryCount: number;
+  readonly notBeforeInMs: number | undefined;
+}
+
+export interface DeadLetter {
+  readonly messageId: string;
+  readonly body: unknown;
+  readonly reason: string;
+  readonly description: string;
+}
+
+export class LocalQueue implements JobSender {
+  private readonly seen = new Set<string>();
+  readonly ready: QueuedMessage[] = [];
+  readonly scheduled: QueuedMessage[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+  duplicatesDropped = 0;
+
+  constructor(
+    private readonly maxDeliveries = 5,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async send(jobs: readonly PlannedJob[]): Promise<void> {
+    for (const planned of jobs) this.sendRaw(jobKey(planned.job), jobBody(planned.job), planned.notBeforeInMs);
+  }
+
+  /** Any body, as a producer might send it (tests send malformed ones). */
+  sendRaw(messageId: string, body: unknown, notBeforeInMs?: number): void {
+    if (this.seen.has(messageId)) {
+      this.duplicatesDropped += 1;
+      return;
+    }
+    this.seen.add(messageId);
+    const message = { messageId, body, deliveryCount: 0, notBeforeInMs };
+    if (notBeforeInMs !== undefined && notBeforeInMs > this.now()) this.scheduled.push(message);
+    else this.ready.push(message);
+  }
+
+  /** Moves scheduled messages whose time has come to the ready list. */
+  releaseDue(): void {
+    const now = this.now();
+    for (let i = this.scheduled.length - 1; i >= 0; i -= 1) {
+      const message = this.scheduled[i] as QueuedMessage;
+      if ((message.notBeforeInMs ?? 0) <= now) {
+        this.scheduled.splice(i, 1);
+        this.ready.push(message);
+      }
+    }
+  }
+
+  /**
+   * Delivers ready messages to `handle` with up to `concurrency` in flight until none is left.
+   * A handler that throws without settling counts as an abandon, as a crashed function does.
+   */
+  async drain(
+    handle: (body: unknown, settlement: Settlement, message: QueuedMessage) => Promise<unknown>,
+    concurrency: number,
+  ): Promise<void> {
+    this.releaseDue();
+    let inFlight = 0;
+    const worker = async () => {
+      for (;;) {
+        const message = this.ready.shift();
+        if (!message) {
+          // An abandoned message may still come back from another worker.
+          if (inFlight === 0) return;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          continue;
+        }
+        inFlight += 1;
+        message.deliveryCount += 1;
+        let settled = false;
+        const settle = (fn: () => void) => async () => {
+          if (!settled) fn();
+          settled = true;
+        };
+        const settlement: Settlement = {
+          complete: settle(() => undefined),
+          abandon: settle(() => this.retry(message as QueuedMessage, "abandoned")),
+          deadLetter: (reason, description) =>
+            settle(() => this.deadLetters.push({ messageId: (message as QueuedMessage).messageId, body: (message as QueuedMessage).body, reason, description }))(),
+        };
+        try {
+          await handle(message.body, settlement, message);
+        } catch (error) {
+          await settlement.abandon();
+          const last = this.deadLetters.at(-1);
+          if (last?.messageId === message.messageId) this.deadLetters[this.deadLetters.length - 1] = { ...last, description: String(error) };
+        } finally {
+          inFlight -= 1;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
+
+  private retry(message: QueuedMessage, why: string): void {
+    if (message.deliveryCount >= this.maxDeliveries) {
+      this.deadLetters.push({ messageId: message.messageId, body: message.body, reason: "MaxDeliveryCountExceeded", description: why });
+    } else {
+      this.ready.push(message);
+    }
+  }
+}

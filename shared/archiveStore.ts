@@ -1,0 +1,140 @@
+/**
+ * Where the archive lives: write-once names only. Nothing is ever overwritten or deleted, so the
+ * archive works under a time-based immutability (WORM) policy. Two implementations: Blob Storage
+ * (ADLS Gen2 or Azurite) and a local folder with the same layout.
+ */
+import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { link, mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ContainerClient } from "@azure/storage-blob";
+
+export type CreateResult = "created" | "exists";
+
+export interface ArchiveStore {
+  /** Human-readable location, for summaries. */
+  readonly location: string;
+  read(name: string): Promise<Buffer | undefined>;
+  /** Names under a prefix (one level of partition is enough for the harvester). */
+  list(prefix: string): Promise<string[]>;
+  /**
+   * Writes a new blob from a stream, visible atomically only when complete. Answers "exists"
+   * (writing nothing) if the name is taken. A stream error leaves nothing visible.
+   */
+  createFromStream(name: string, content: Readable, contentType: string): Promise<CreateResult>;
+  createText(name: string, text: string, contentType: string): Promise<CreateResult>;
+}
+
+const isConflict = (error: unknown): boolean => {
+  const e = error as { statusCode?: number; code?: string };
+  return e.statusCode === 409 || e.statusCode === 412 || e.code === "BlobAlreadyExists" || e.code === "ConditionNotMet";
+};
+
+export function blobArchiveStore(container: ContainerClient): ArchiveStore {
+  return {
+    location: container.url,
+    async read(name) {
+      try {
+        return await container.getBlockBlobClient(name).downloadToBuffer();
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        throw error;
+      }
+    },
+    async list(prefix) {
+      const names: string[] = [];
+      for await (const blob of container.listBlobsFlat({ prefix })) names.push(blob.name);
+      return names;
+    },
+    async createFromStream(name, content, contentType) {
+      try {
+        // Stages blocks, then commits the block list: the blob appears whole or not at all.
+        await container.getBlockBlobClient(name).uploadStream(content, 4 * 1024 * 1024, 4, {
+          blobHTTPHeaders: { blobContentType: contentType },
+          conditions: { ifNoneMatch: "*" },
+        });
+        return "created";
+      } catch (error) {
+        if (isConflict(error)) return "exists";
+        throw error;
+      }
+    },
+    async createText(name, text, contentType) {
+      try {
+        await container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), {
+          blobHTTPHeaders: { blobContentType: contentType },
+          conditions: { ifNoneMatch: "*" },
+        });
+        return "created";
+      } catch (error) {
+        if (isConflict(error)) return "exists";
+        throw error;
+      }
+    },
+  };
+}
+
+/** The same layout on local disk: temp file, then link(2), which fails if the name exists. */
+export function folderArchiveStore(root: string): ArchiveStore {
+  const path = (name: string) => join(root, ...name.split("/"));
+  const commit = async (tmp: string, name: string): Promise<CreateResult> => {
+    await mkdir(dirname(path(name)), { recursive: true });
+    try {
+      await link(tmp, path(name));
+      return "created";
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return "exists";
+      throw error;
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  };
+  const tmpName = async () => {
+    await mkdir(join(root, ".tmp"), { recursive: true });
+    return join(root, ".tmp", randomUUID());
+  };
+  return {
+    location: root,
+    async read(name) {
+      try {
+        return await readFile(path(name));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw error;
+      }
+    },
+    async list(prefix) {
+      const dir = path(prefix.endsWith("/") ? prefix : dirname(prefix));
+      try {
+        await stat(dir);
+      } catch {
+        return [];
+      }
+      const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+      return entries
+        .filter((e) => e.isFile())
+        .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join("/"))
+        .filter((name) => name.startsWith(prefix));
+    },
+    async createFromStream(name, content) {
+      const tmp = await tmpName();
+      try {
+        await pipeline(content, createWriteStream(tmp));
+      } catch (error) {
+        await rm(tmp, { force: true });
+        throw error;
+      }
+      return commit(tmp, name);
+    },
+    async createText(name, text) {
+      const tmp = await tmpName();
+      await pipeline(async function* () {
+        yield Buffer.from(text);
+      }, createWriteStream(tmp));
+      return commit(tmp, name);
+    },
+  };
+}
+

@@ -1,0 +1,65 @@
+/**
+ * A harvest job: one (window, pass). Its identity is deterministic, so sending it twice sends it
+ * once (Service Bus duplicate detection on messageId) and writing it twice writes once (blob names).
+ */
+import { InvalidJobError } from "./errors.js";
+import { type TimeWindow, compactInstant, formatInstant } from "./window.js";
+
+export const jobSchemaVersion = 1;
+
+export interface Job {
+  readonly window: TimeWindow;
+  /** 0 for the first read after the settle delay; k for the k-th re-read offset. */
+  readonly pass: number;
+}
+
+export interface JobMessageBody {
+  readonly schemaVersion: 1;
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  readonly pass: number;
+}
+
+/** `20261127T0900Z_20261127T1000Z_p0`: sortable, filename-safe, and a valid messageId. */
+export const jobKey = (job: Job): string =>
+  `${compactInstant(job.window.startInMs)}_${compactInstant(job.window.endInMs)}_p${job.pass}`;
+
+export const jobBody = (job: Job): JobMessageBody => ({
+  schemaVersion: jobSchemaVersion,
+  windowStart: formatInstant(job.window.startInMs),
+  windowEnd: formatInstant(job.window.endInMs),
+  pass: job.pass,
+});
+
+const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+/** Validates a message body; throws InvalidJobError naming what is wrong. */
+export function parseJobMessage(body: unknown): Job {
+  let value = body;
+  if (typeof value === "string" || value instanceof Uint8Array) {
+    const text = typeof value === "string" ? value : Buffer.from(value).toString("utf8");
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new InvalidJobError("message body is not JSON");
+    }
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidJobError("message body is not a JSON object");
+  }
+  const { schemaVersion, windowStart, windowEnd, pass } = value as Record<string, unknown>;
+  if (schemaVersion !== jobSchemaVersion) {
+    throw new InvalidJobError(`schemaVersion must be ${jobSchemaVersion}, got ${JSON.stringify(schemaVersion)}`);
+  }
+  for (const [name, v] of [["windowStart", windowStart], ["windowEnd", windowEnd]] as const) {
+    if (typeof v !== "string" || !isoInstant.test(v) || Number.isNaN(Date.parse(v))) {
+      throw new InvalidJobError(`${name} must be an ISO 8601 UTC instant like 2026-11-27T09:00:00Z, got ${JSON.stringify(v)}`);
+    }
+  }
+  if (typeof pass !== "number" || !Number.isInteger(pass) || pass < 0 || pass > 99) {
+    throw new InvalidJobError(`pass must be a whole number from 0 to 99, got ${JSON.stringify(pass)}`);
+  }
+  const window = { startInMs: Date.parse(windowStart as string), endInMs: Date.parse(windowEnd as string) };
+  if (window.endInMs <= window.startInMs) throw new InvalidJobError("windowEnd must be after windowStart");
+  return { window, pass };
+}
