@@ -202,8 +202,9 @@ describe("delivery faults", () => {
     let firstAttemptBlobs = -1;
     await queue.drain(async (body, settlement, message) => {
       if (message.deliveryCount === 2) {
-        firstAttemptBlobs = 0;
-        for await (const _ of container.listBlobsFlat()) firstAttemptBlobs += 1;
+        const names: string[] = [];
+        for await (const blob of container.listBlobsFlat()) names.push(blob.name);
+        firstAttemptBlobs = names.length;
       }
       await handler(body, settlement, context());
     }, 1);
