@@ -32,6 +32,22 @@ const isConflict = (error: unknown): boolean => {
   return e.statusCode === 409 || e.statusCode === 412 || e.code === "BlobAlreadyExists" || e.code === "ConditionNotMet";
 };
 
+/** `If-None-Match: *`: a second writer of the same name gets 409 instead of overwriting. */
+const writeOnce = (contentType: string) => ({
+  blobHTTPHeaders: { blobContentType: contentType },
+  conditions: { ifNoneMatch: "*" },
+});
+
+async function createOnce(upload: () => Promise<unknown>): Promise<CreateResult> {
+  try {
+    await upload();
+    return "created";
+  } catch (error) {
+    if (isConflict(error)) return "exists";
+    throw error;
+  }
+}
+
 export function blobArchiveStore(container: ContainerClient): ArchiveStore {
   return {
     location: container.url,
@@ -48,31 +64,13 @@ export function blobArchiveStore(container: ContainerClient): ArchiveStore {
       for await (const blob of container.listBlobsFlat({ prefix })) names.push(blob.name);
       return names;
     },
-    async createFromStream(name, content, contentType) {
-      try {
-        // Stages blocks, then commits the block list: the blob appears whole or not at all.
-        await container.getBlockBlobClient(name).uploadStream(content, 4 * 1024 * 1024, 4, {
-          blobHTTPHeaders: { blobContentType: contentType },
-          conditions: { ifNoneMatch: "*" },
-        });
-        return "created";
-      } catch (error) {
-        if (isConflict(error)) return "exists";
-        throw error;
-      }
-    },
-    async createText(name, text, contentType) {
-      try {
-        await container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), {
-          blobHTTPHeaders: { blobContentType: contentType },
-          conditions: { ifNoneMatch: "*" },
-        });
-        return "created";
-      } catch (error) {
-        if (isConflict(error)) return "exists";
-        throw error;
-      }
-    },
+    // Stages blocks, then commits the block list: the blob appears whole or not at all.
+    createFromStream: (name, content, contentType) =>
+      createOnce(() =>
+        container.getBlockBlobClient(name).uploadStream(content, 4 * 1024 * 1024, 4, writeOnce(contentType)),
+      ),
+    createText: (name, text, contentType) =>
+      createOnce(() => container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), writeOnce(contentType))),
   };
 }
 
