@@ -14,7 +14,7 @@ import { loadArchiverConfig, loadPipelineConfig } from "../shared/config.js";
 import { createGraphRuntime } from "../shared/graphSetup.js";
 import { jobBody } from "../shared/job.js";
 import { parseManifest } from "../shared/manifest.js";
-import { memoryWatermarkStore } from "../shared/watermarkStore.js";
+import { blobWatermarkStore, memoryWatermarkStore } from "../shared/watermarkStore.js";
 import { dayInMs, hourInMs } from "../shared/window.js";
 import { type Sandbox, startSandbox } from "../sandbox/server.js";
 import { ManualClock } from "../sandbox/tenant.js";
@@ -212,6 +212,43 @@ describe("delivery faults", () => {
     assert.deepEqual(queue.deadLetters, []);
     const lines = await archivedLines(container);
     assert.equal(lines.length, sandbox.tenant.groundTruth(job.window.startInMs, job.window.endInMs).length);
+  });
+
+  it("a window over the time budget is split into halves that are enqueued and archived", async () => {
+    const container = await freshContainer("split");
+    const queue = new LocalQueue();
+    queue.sendRaw("a", jobBody(job));
+    const parts = setup(container);
+    const outcomes: string[] = [];
+    const handlerWithBudget = (timeBudgetInMs: number) =>
+      makeHarvestHandler(() => ({ ...parts, sender: queue, clock: systemClock, cloud: "Global", timeBudgetInMs, concurrency: 4 }));
+    await queue.drain(async (body, settlement, message) => {
+      // Only the whole window runs out of time; its halves fit.
+      const result = await handlerWithBudget(message.messageId === "a" ? -1 : 600_000)(body, settlement, context());
+      outcomes.push(result.status === "done" ? result.outcome.status : result.status);
+    }, 1);
+    assert.deepEqual(outcomes, ["split", "harvested", "harvested"]);
+    const manifest = parseManifest((await container.getBlockBlobClient(manifestBlobName(job)).downloadToBuffer()).toString());
+    assert.deepEqual(manifest.splitInto?.map((h) => [h.windowStart, h.windowEnd]), [
+      ["2026-11-26T14:00:00Z", "2026-11-26T14:30:00Z"],
+      ["2026-11-26T14:30:00Z", "2026-11-26T15:00:00Z"],
+    ]);
+    const ids = (await archivedLines(container)).map((l) => l.id).sort();
+    assert.deepEqual(ids, sandbox.tenant.groundTruth(job.window.startInMs, job.window.endInMs).map((t) => t.id).sort());
+  });
+
+  it("two schedulers racing on the watermark blob: only one advances it", async () => {
+    const container = await freshContainer("watermark");
+    const a = blobWatermarkStore(container);
+    const b = blobWatermarkStore(container);
+    assert.equal(await a.write({ nextWindowStartInMs: 0 }, undefined), true);
+    assert.equal(await b.write({ nextWindowStartInMs: 0 }, undefined), false, "a second first write won");
+    const readA = await a.read();
+    const readB = await b.read();
+    assert.ok(readA && readB);
+    assert.equal(await a.write({ nextWindowStartInMs: hourInMs }, readA.etag), true);
+    assert.equal(await b.write({ nextWindowStartInMs: 2 * hourInMs }, readB.etag), false, "a stale ETag won");
+    assert.equal((await b.read())?.watermark.nextWindowStartInMs, hourInMs);
   });
 
   it("a malformed message is dead-lettered at once with its reason", async () => {
