@@ -66,7 +66,7 @@ await sandbox.close();
 const achieved = requests / elapsedInSeconds;
 console.log(`bench:graph  ${elapsedInSeconds.toFixed(1)} s against the sandbox, Graph throttling on (${config.graph.rateLimitRequests} / ${config.graph.rateLimitWindowInMs / 1000} s per app)`);
 console.log(`  requests            ${requests}`);
-console.log(`  records fetched     ${counters.records} listed, ${requests - counters.pages} detail requests`);
+console.log(`  records            ${counters.records} listed; ${requests - counters.pages} detail requests`);
 console.log(`  achieved            ${achieved.toFixed(1)} req/s`);
 console.log(`  ceiling             ${ceilingPerSecond.toFixed(1)} req/s`);
 console.log(`  share of ceiling    ${((100 * achieved) / ceilingPerSecond).toFixed(1)} %   (target >= 90 %)`);
