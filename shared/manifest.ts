@@ -6,8 +6,7 @@ import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import type { CloudName } from "./clouds.js";
 import type { GraphCounters } from "./graphCounters.js";
-import { type Job, jobBody } from "./job.js";
-import { formatInstant } from "./window.js";
+import type { jobBody } from "./job.js";
 
 export const manifestSchemaVersion = 1;
 
@@ -65,7 +64,3 @@ export function describeDataBlob(gz: Buffer): { records: ArchivedVersion[]; byte
   });
   return { records, bytes: gz.length, sha256: createHash("sha256").update(gz).digest("hex") };
 }
-
-export const nowText = (ms: number): string => formatInstant(ms);
-
-export const manifestJob = (job: Job) => jobBody(job);

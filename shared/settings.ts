@@ -289,5 +289,3 @@ export type SettingKey = keyof Settings;
 export type SettingValues = { [K in SettingKey]: ReturnType<Settings[K]["parse"]> };
 
 export const allSettings = (): Setting<unknown>[] => Object.values(settings);
-
-export { textWithDefault };

@@ -25,5 +25,3 @@ export function compactInstant(ms: number): string {
 
 export const floorTo = (ms: number, stepInMs: number): number => Math.floor(ms / stepInMs) * stepInMs;
 export const ceilTo = (ms: number, stepInMs: number): number => Math.ceil(ms / stepInMs) * stepInMs;
-
-export const windowLength = (w: TimeWindow): number => w.endInMs - w.startInMs;
