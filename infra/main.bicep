@@ -1,0 +1,358 @@
+// callrecords-archiver: one resource group with everything the archiver needs, keyless throughout.
+// azd conventions: environmentName + location in, UPPER_SNAKE outputs out (they become azd env vars).
+targetScope = 'resourceGroup'
+
+import { principalsType, roleAssignmentType } from 'types.bicep'
+
+@description('Required. Name of the azd environment; part of every resource name and the azd-env-name tag.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Optional. Region of every resource.')
+param location string = resourceGroup().location
+
+@description('Optional. Object id of the deploying user or pipeline (azd sets AZURE_PRINCIPAL_ID); gets read access to the archive, state and dead letters. Empty: none.')
+param principalId string = ''
+
+@description('Optional. Kind of principalId.')
+param principalType 'User' | 'ServicePrincipal' | 'Group' = 'User'
+
+@description('Optional. Flex Consumption (default); Consumption where Flex is not offered in the region or cloud.')
+param hostingPlan 'FlexConsumption' | 'Consumption' = 'FlexConsumption'
+
+@description('Optional. Most instances of the app. Graph allows 1,500 requests per 20 s per app and tenant; each instance gets its share.')
+@minValue(1)
+@maxValue(100)
+param maximumInstanceCount int = 4
+
+@description('Optional. Who holds CallRecords.Read.All: the managed identity (default), or an app registration trusting it through a federated credential (lets other tenants consent).')
+param graphIdentity 'managedIdentity' | 'appRegistration' = 'managedIdentity'
+
+@description('Optional. Make the app registration multi-tenant (graphIdentity appRegistration only).')
+param graphAppMultiTenant bool = false
+
+@description('Optional. Grant the Graph permission here with the Microsoft Graph Bicep extension. It deploys in the public cloud only: elsewhere it is off and infra/scripts/grant-graph.sh makes the grant.')
+param grantGraphInBicep bool = environment().name == 'AzureCloud'
+
+@description('Optional. Client id of an app registration made outside Bicep (national clouds, by grant-graph.sh); used when graphIdentity is appRegistration and grantGraphInBicep is false.')
+param graphAppClientId string = ''
+
+@description('Optional. Microsoft cloud the archiver reads call records from (ARCHIVER_CLOUD). Default: the one this deployment runs in; GCC High and DoD both run in AzureUSGovernment, so pick USGovDoD by hand.')
+param archiverCloud 'Global' | 'USGov' | 'USGovDoD' | 'China' = environment().name == 'AzureUSGovernment'
+  ? 'USGov'
+  : environment().name == 'AzureChinaCloud' ? 'China' : 'Global'
+
+@description('Optional. NCRONTAB schedule of the planning timer (ARCHIVER_SCHEDULE).')
+param schedule string = '0 */15 * * * *'
+
+@description('Optional. Name of the jobs queue (ARCHIVER_QUEUE_NAME).')
+param queueName string = 'harvest-jobs'
+
+@description('Optional. Days Service Bus remembers a job id to drop a re-sent job (at most 7).')
+@minValue(1)
+@maxValue(7)
+param duplicateDetectionDays int = 7
+
+@description('Optional. Deliveries before a failing job is dead-lettered.')
+@minValue(1)
+@maxValue(100)
+param maxDeliveryCount int = 10
+
+@description('Optional. Container of the archive (ARCHIVER_ARCHIVE_CONTAINER).')
+param archiveContainerName string = 'archive'
+
+@description('Optional. Container of the scheduler\'s watermark (ARCHIVER_STATE_CONTAINER).')
+param stateContainerName string = 'state'
+
+@description('Optional. Redundancy of the archive account.')
+param archiveStorageSku 'Standard_LRS' | 'Standard_ZRS' | 'Standard_GRS' | 'Standard_GZRS' | 'Standard_RAGRS' | 'Standard_RAGZRS' = 'Standard_ZRS'
+
+@description('Optional. Days deleted blobs and containers can be restored.')
+@minValue(1)
+@maxValue(365)
+param softDeleteDays int = 14
+
+@description('Optional. Days after writing before archive blobs move to Cool; 0: never.')
+@minValue(0)
+param archiveCoolAfterDays int = 30
+
+@description('Optional. Days after writing before archive blobs move to Cold; 0: never.')
+@minValue(0)
+param archiveColdAfterDays int = 180
+
+@description('Optional. Time-based immutability (WORM) on the archive container, in days; 0 (default): none. The archiver only creates new blobs, so it works under WORM.')
+@minValue(0)
+@maxValue(146000)
+param archiveImmutabilityDays int = 0
+
+@description('Optional. E-mail address for the alerts; empty: alerts show in the portal only.')
+param alertEmail string = ''
+
+@description('Optional. Hours without a successful harvest before alerting.')
+@minValue(2)
+@maxValue(48)
+param noHarvestAlertHours int = 6
+
+@description('Optional. Hours the watermark may trail now before alerting (Graph keeps 30 days).')
+@minValue(2)
+@maxValue(240)
+param watermarkLagAlertHours int = 24
+
+@description('Optional. Name overrides; empty: an abbreviation plus a token unique to subscription, environment and region.')
+param names {
+  identity: string?
+  archiveStorage: string?
+  runtimeStorage: string?
+  serviceBus: string?
+  workspace: string?
+  appInsights: string?
+  plan: string?
+  functionApp: string?
+  graphApp: string?
+} = {}
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+var deploymentContainerName = 'deployment-package'
+
+var roleIds = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
+  serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
+  serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+
+// Every Azure role of the deployment, each at the narrowest scope that works. Each module creates
+// the ones that target its resources.
+var roleAssignments roleAssignmentType[] = [
+  {
+    principal: 'archiver'
+    target: 'archiveContainer'
+    roleDefinitionId: roleIds.storageBlobDataContributor
+    reason: 'Write archive blobs and manifests; read manifests of earlier passes.'
+  }
+  {
+    principal: 'archiver'
+    target: 'stateContainer'
+    roleDefinitionId: roleIds.storageBlobDataContributor
+    reason: 'Read and conditionally replace the scheduler watermark.'
+  }
+  {
+    principal: 'archiver'
+    target: 'runtimeAccount'
+    roleDefinitionId: roleIds.storageBlobDataOwner
+    reason: 'Functions host storage (AzureWebJobsStorage) and the deployment package; the host creates its own containers.'
+  }
+  {
+    principal: 'archiver'
+    target: 'jobsQueue'
+    roleDefinitionId: roleIds.serviceBusDataSender
+    reason: 'The timer and split harvests enqueue jobs.'
+  }
+  {
+    principal: 'archiver'
+    target: 'jobsQueue'
+    roleDefinitionId: roleIds.serviceBusDataReceiver
+    reason: 'The harvest trigger receives and settles jobs.'
+  }
+  {
+    principal: 'archiver'
+    target: 'appInsights'
+    roleDefinitionId: roleIds.monitoringMetricsPublisher
+    reason: 'Send telemetry with Entra ID (local auth is off).'
+  }
+  {
+    principal: 'deployer'
+    target: 'archiveContainer'
+    roleDefinitionId: roleIds.storageBlobDataReader
+    reason: 'Check the archive after deploying.'
+  }
+  {
+    principal: 'deployer'
+    target: 'stateContainer'
+    roleDefinitionId: roleIds.storageBlobDataReader
+    reason: 'Read the watermark.'
+  }
+  {
+    principal: 'deployer'
+    target: 'deploymentContainer'
+    roleDefinitionId: roleIds.storageBlobDataContributor
+    reason: 'Upload archiver.zip (the Consumption plan runs it from this container).'
+  }
+  {
+    principal: 'deployer'
+    target: 'jobsQueue'
+    roleDefinitionId: roleIds.serviceBusDataReceiver
+    reason: 'Peek dead-lettered jobs.'
+  }
+]
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: names.?identity ?? 'id-${resourceToken}'
+  location: location
+  tags: tags
+}
+
+var principals principalsType = {
+  archiver: { id: identity.properties.principalId, type: 'ServicePrincipal' }
+  deployer: { id: principalId, type: principalType }
+}
+
+module archiveStorage 'modules/storageAccount.bicep' = {
+  name: 'archive-storage'
+  params: {
+    name: names.?archiveStorage ?? 'starc${resourceToken}'
+    location: location
+    tags: tags
+    skuName: archiveStorageSku
+    hierarchicalNamespace: true
+    softDeleteDays: softDeleteDays
+    containers: [
+      { name: archiveContainerName, target: 'archiveContainer', immutabilityDays: archiveImmutabilityDays }
+      { name: stateContainerName, target: 'stateContainer' }
+    ]
+    tiering: {
+      container: archiveContainerName
+      coolAfterDays: archiveCoolAfterDays
+      coldAfterDays: archiveColdAfterDays
+    }
+    roleAssignments: roleAssignments
+    principals: principals
+  }
+}
+
+// A separate, non-HNS account for the Functions host and its deployment package: the host does not
+// support hierarchical namespace, and the archiver's identity then needs no account-wide role on the archive.
+module runtimeStorage 'modules/storageAccount.bicep' = {
+  name: 'runtime-storage'
+  params: {
+    name: names.?runtimeStorage ?? 'stfn${resourceToken}'
+    location: location
+    tags: tags
+    hierarchicalNamespace: false
+    softDeleteDays: 7
+    containers: [{ name: deploymentContainerName, target: 'deploymentContainer' }]
+    accountTarget: 'runtimeAccount'
+    roleAssignments: roleAssignments
+    principals: principals
+  }
+}
+
+module serviceBus 'modules/serviceBus.bicep' = {
+  name: 'service-bus'
+  params: {
+    name: names.?serviceBus ?? 'sb-${resourceToken}'
+    location: location
+    tags: tags
+    queueName: queueName
+    duplicateDetectionDays: duplicateDetectionDays
+    maxDeliveryCount: maxDeliveryCount
+    roleAssignments: roleAssignments
+    principals: principals
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    workspaceName: names.?workspace ?? 'log-${resourceToken}'
+    appInsightsName: names.?appInsights ?? 'appi-${resourceToken}'
+    location: location
+    tags: tags
+    roleAssignments: roleAssignments
+    principals: principals
+  }
+}
+
+module graphGrant 'modules/graphGrant.bicep' = if (grantGraphInBicep) {
+  name: 'graph-grant'
+  params: {
+    managedIdentityPrincipalId: identity.properties.principalId
+    graphIdentity: graphIdentity
+    appUniqueName: names.?graphApp ?? 'callrecords-archiver-${resourceToken}'
+    appDisplayName: 'callrecords-archiver (${environmentName})'
+    multiTenant: graphAppMultiTenant
+  }
+}
+
+var graphAppId = grantGraphInBicep ? graphGrant!.outputs.appClientId : graphAppClientId
+
+// Settings the archiver reads (shared/settings.ts). Static keys, so test/infra.test.ts can check that
+// they cover every setting the code marks as required in Azure.
+var archiverSettings = {
+  ARCHIVER_CLOUD: archiverCloud
+  ARCHIVER_MANAGED_IDENTITY_CLIENT_ID: identity.properties.clientId
+  ARCHIVER_SCHEDULE: schedule
+  ARCHIVER_QUEUE_NAME: serviceBus.outputs.queueName
+  ARCHIVER_SERVICEBUS__fullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
+  ARCHIVER_STORAGE__blobServiceUri: archiveStorage.outputs.blobEndpoint
+  ARCHIVER_ARCHIVE_CONTAINER: archiveContainerName
+  ARCHIVER_STATE_CONTAINER: stateContainerName
+  // Graph's limit is per app and tenant, and each instance paces itself: split it between them.
+  ARCHIVER_GRAPH_RATE_REQUESTS: string(1500 / maximumInstanceCount)
+}
+
+// With an app registration, Graph tokens are that app's, obtained with the identity's assertion.
+var graphAppSettings = graphIdentity == 'appRegistration' && !empty(graphAppId)
+  ? {
+      ARCHIVER_GRAPH_APP_CLIENT_ID: graphAppId
+      AZURE_TENANT_ID: tenant().tenantId
+    }
+  : {}
+
+module functionApp 'modules/functionApp.bicep' = {
+  name: 'function-app'
+  params: {
+    name: names.?functionApp ?? 'func-${resourceToken}'
+    planName: names.?plan ?? 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    hostingPlan: hostingPlan
+    identityId: identity.id
+    identityClientId: identity.properties.clientId
+    runtimeBlobEndpoint: runtimeStorage.outputs.blobEndpoint
+    deploymentContainer: deploymentContainerName
+    appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
+    archiverSettings: archiverSettings
+    graphAppSettings: graphAppSettings
+    maximumInstanceCount: maximumInstanceCount
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    namePrefix: 'archiver-${resourceToken}'
+    location: location
+    tags: tags
+    serviceBusNamespaceId: serviceBus.outputs.id
+    queueName: serviceBus.outputs.queueName
+    appInsightsId: monitoring.outputs.appInsightsId
+    alertEmail: alertEmail
+    noHarvestHours: noHarvestAlertHours
+    watermarkLagHours: watermarkLagAlertHours
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
+output FUNCTION_APP_NAME string = functionApp.outputs.name
+output MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId
+output MANAGED_IDENTITY_PRINCIPAL_ID string = identity.properties.principalId
+output ARCHIVE_STORAGE_ACCOUNT string = archiveStorage.outputs.name
+output ARCHIVE_BLOB_ENDPOINT string = archiveStorage.outputs.blobEndpoint
+output ARCHIVE_CONTAINER string = archiveContainerName
+output STATE_CONTAINER string = stateContainerName
+output RUNTIME_STORAGE_ACCOUNT string = runtimeStorage.outputs.name
+output SERVICEBUS_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace
+output SERVICEBUS_QUEUE string = serviceBus.outputs.queueName
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.appInsightsName
+output ARCHIVER_CLOUD string = archiverCloud
+output GRAPH_GRANT_IN_BICEP bool = grantGraphInBicep
+output GRAPH_APP_CLIENT_ID string = graphAppId
+output CONSUMPTION_PACKAGE_URL string = functionApp.outputs.consumptionPackageUrl
+output ALERT_RULES string[] = alerts.outputs.alertRuleNames

@@ -1,0 +1,90 @@
+// Service Bus Standard (duplicate detection needs it) with local (SAS) auth off, and the jobs queue.
+import { principalsType, roleAssignmentType, rolesFor } from '../types.bicep'
+
+@description('Required. Namespace name.')
+param name string
+
+@description('Required. Azure region.')
+param location string
+
+@description('Optional. Tags for every resource.')
+param tags object = {}
+
+@description('Required. Name of the queue that carries harvest jobs.')
+param queueName string
+
+@description('Optional. Days a job\'s MessageId is remembered so a re-sent job is dropped. Service Bus allows at most 7.')
+@minValue(1)
+@maxValue(7)
+param duplicateDetectionDays int = 7
+
+@description('Optional. Deliveries before a job that keeps failing is dead-lettered.')
+@minValue(1)
+@maxValue(100)
+param maxDeliveryCount int = 10
+
+@description('Optional. Lock of one delivery, in minutes (at most 5); the Functions host renews it while the harvest runs.')
+@minValue(1)
+@maxValue(5)
+param lockDurationMinutes int = 5
+
+@description('Optional. Days a job may wait in the queue before it is dead-lettered (and alerted on). Counted from its scheduled time for re-read passes.')
+@minValue(1)
+@maxValue(29)
+param messageTimeToLiveDays int = 14
+
+@description('Required. The deployment\'s roles; this module creates those that target the queue.')
+param roleAssignments roleAssignmentType[]
+
+@description('Required. Principals the roles go to.')
+param principals principalsType
+
+resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
+  name: name
+  location: location
+  tags: tags
+  sku: { name: 'Standard', tier: 'Standard' }
+  properties: {
+    disableLocalAuth: true
+    minimumTlsVersion: '1.2'
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource queue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+  parent: namespace
+  name: queueName
+  properties: {
+    requiresDuplicateDetection: true
+    duplicateDetectionHistoryTimeWindow: 'P${duplicateDetectionDays}D'
+    maxDeliveryCount: maxDeliveryCount
+    lockDuration: 'PT${lockDurationMinutes}M'
+    defaultMessageTimeToLive: 'P${messageTimeToLiveDays}D'
+    deadLetteringOnMessageExpiration: true
+    enablePartitioning: false
+    requiresSession: false
+  }
+}
+
+resource queueRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for r in rolesFor(roleAssignments, principals, ['jobsQueue']): {
+    name: guid(queue.id, principals[r.principal].id, r.roleDefinitionId)
+    scope: queue
+    properties: {
+      principalId: principals[r.principal].id
+      principalType: principals[r.principal].type
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', r.roleDefinitionId)
+      description: r.reason
+    }
+  }
+]
+
+@description('Resource id of the namespace (the dead-letter alert\'s scope).')
+output id string = namespace.id
+
+@description('Namespace host, e.g. <name>.servicebus.windows.net (cloud-correct).')
+// From the endpoint (https://<host>:443/) rather than a pasted suffix, so national clouds are right.
+output fullyQualifiedNamespace string = split(split(namespace.properties.serviceBusEndpoint, '//')[1], ':')[0]
+
+@description('Queue name.')
+output queueName string = queue.name

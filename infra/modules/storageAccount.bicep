@@ -1,0 +1,170 @@
+// A storage account with no shared key, its containers, soft delete, an optional lifecycle policy,
+// and the data-plane roles scoped to the containers (or the account) that need them.
+import { containerType, principalsType, roleAssignmentType, roleTarget, rolesFor } from '../types.bicep'
+
+@description('Required. Storage account name (3-24 lowercase letters and digits).')
+@minLength(3)
+@maxLength(24)
+param name string
+
+@description('Required. Azure region.')
+param location string
+
+@description('Optional. Tags for every resource.')
+param tags object = {}
+
+@description('Optional. Redundancy of the account.')
+param skuName 'Standard_LRS' | 'Standard_ZRS' | 'Standard_GRS' | 'Standard_GZRS' | 'Standard_RAGRS' | 'Standard_RAGZRS' = 'Standard_LRS'
+
+@description('Required. Hierarchical namespace (ADLS Gen2), what Synapse reads best. Off for the Functions runtime account, which the host does not support on HNS.')
+param hierarchicalNamespace bool
+
+@description('Required. Containers to create.')
+param containers containerType[]
+
+@description('Optional. Days deleted blobs and containers can be restored.')
+@minValue(1)
+@maxValue(365)
+param softDeleteDays int = 14
+
+@description('Optional. Lifecycle tiering of the named container: blobs move to cool, then cold, this many days after they are written. 0 turns a step off.')
+param tiering {
+  @description('Required. Container whose blobs are tiered; empty for no lifecycle policy.')
+  container: string
+  @description('Required. Days after writing before Cool; 0 for never.')
+  coolAfterDays: int
+  @description('Required. Days after writing before Cold; 0 for never.')
+  coldAfterDays: int
+} = { container: '', coolAfterDays: 0, coldAfterDays: 0 }
+
+@description('Optional. Role target that means this whole account; absent: roles go to containers only.')
+param accountTarget roleTarget?
+
+@description('Required. The deployment\'s roles; this module creates those that target its account or containers.')
+param roleAssignments roleAssignmentType[]
+
+@description('Required. Principals the roles go to.')
+param principals principalsType
+
+resource account 'Microsoft.Storage/storageAccounts@2024-01-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: skuName }
+  properties: {
+    isHnsEnabled: hierarchicalNamespace
+    accessTier: 'Hot'
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    allowBlobPublicAccess: false
+    allowCrossTenantReplication: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' }
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2024-01-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    deleteRetentionPolicy: { enabled: true, days: softDeleteDays }
+    containerDeleteRetentionPolicy: { enabled: true, days: softDeleteDays }
+  }
+}
+
+resource containerResources 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' = [
+  for c in containers: {
+    parent: blobService
+    name: c.name
+    properties: { publicAccess: 'None' }
+  }
+]
+
+// Unlocked on purpose: a locked policy cannot be shortened or removed, so locking is the owner's
+// explicit step after checking the period (see README "Deploy").
+resource immutability 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2024-01-01' = [
+  for (c, i) in containers: if ((c.?immutabilityDays ?? 0) > 0) {
+    parent: containerResources[i]
+    name: 'default'
+    properties: {
+      immutabilityPeriodSinceCreationInDays: c.?immutabilityDays ?? 0
+      allowProtectedAppendWrites: false
+    }
+  }
+]
+
+var tierActions = union(
+  tiering.coolAfterDays > 0 ? { tierToCool: { daysAfterModificationGreaterThan: tiering.coolAfterDays } } : {},
+  tiering.coldAfterDays > 0 ? { tierToCold: { daysAfterModificationGreaterThan: tiering.coldAfterDays } } : {}
+)
+
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2024-01-01' = if (!empty(tiering.container) && !empty(tierActions)) {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'tier-${tiering.container}'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['${tiering.container}/'] }
+            actions: { baseBlob: tierActions }
+          }
+        }
+      ]
+    }
+  }
+  dependsOn: [containerResources]
+}
+
+var containerTargets = map(containers, c => c.target)
+var containerRoles = rolesFor(roleAssignments, principals, containerTargets)
+var accountRoles = rolesFor(roleAssignments, principals, empty(accountTarget) ? [] : [accountTarget!])
+
+resource roleContainers 'Microsoft.Storage/storageAccounts/blobServices/containers@2024-01-01' existing = [
+  for r in containerRoles: {
+    parent: blobService
+    name: containers[indexOf(containerTargets, r.target)].name
+  }
+]
+
+resource containerRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (r, i) in containerRoles: {
+    name: guid(roleContainers[i].id, principals[r.principal].id, r.roleDefinitionId)
+    scope: roleContainers[i]
+    properties: {
+      principalId: principals[r.principal].id
+      principalType: principals[r.principal].type
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', r.roleDefinitionId)
+      description: r.reason
+    }
+    dependsOn: [containerResources]
+  }
+]
+
+resource accountRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for r in accountRoles: {
+    name: guid(account.id, principals[r.principal].id, r.roleDefinitionId)
+    scope: account
+    properties: {
+      principalId: principals[r.principal].id
+      principalType: principals[r.principal].type
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', r.roleDefinitionId)
+      description: r.reason
+    }
+  }
+]
+
+@description('Resource id of the account.')
+output id string = account.id
+
+@description('Name of the account.')
+output name string = account.name
+
+@description('Blob endpoint, e.g. https://<name>.blob.core.windows.net/ (cloud-correct).')
+output blobEndpoint string = account.properties.primaryEndpoints.blob

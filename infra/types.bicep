@@ -1,0 +1,68 @@
+// Types shared by main.bicep and its modules.
+
+@export()
+@description('Who a role is granted to: the archiver\'s managed identity, or the person or pipeline that deploys.')
+type principalKey = 'archiver' | 'deployer'
+
+@export()
+@description('A resource of this deployment that a role is scoped to, always the narrowest one that works.')
+type roleTarget =
+  | 'archiveContainer'
+  | 'stateContainer'
+  | 'deploymentContainer'
+  | 'runtimeAccount'
+  | 'jobsQueue'
+  | 'appInsights'
+
+@export()
+@description('One built-in role at one scope for one principal.')
+type roleAssignmentType = {
+  @description('Required. Who gets the role.')
+  principal: principalKey
+
+  @description('Required. Where the role applies.')
+  target: roleTarget
+
+  @description('Required. Built-in role definition GUID.')
+  roleDefinitionId: string
+
+  @description('Required. Why the role is needed; written on the assignment.')
+  reason: string
+}
+
+@export()
+@description('Object ids and kinds of the principals named in roleAssignmentType. An empty id skips that principal\'s roles.')
+type principalsType = {
+  @description('Required. The archiver\'s user-assigned managed identity.')
+  archiver: principalType
+
+  @description('Required. The deploying user or pipeline; id may be empty.')
+  deployer: principalType
+}
+
+@export()
+type principalType = {
+  @description('Required. Object (principal) id; empty to skip.')
+  id: string
+
+  @description('Required. Principal kind, so ARM need not wait for directory replication.')
+  type: 'ServicePrincipal' | 'User' | 'Group'
+}
+
+@export()
+@description('A blob container, optionally under a time-based immutability (WORM) policy.')
+type containerType = {
+  @description('Required. Container name.')
+  name: string
+
+  @description('Required. Name this container goes by in role targets.')
+  target: roleTarget
+
+  @description('Optional. Days each blob stays immutable after it is written; 0 or absent: no policy.')
+  immutabilityDays: int?
+}
+
+@export()
+@description('Which roles of a list apply to this module\'s resources, and who they go to.')
+func rolesFor(roleAssignments roleAssignmentType[], principals principalsType, targets string[]) roleAssignmentType[] =>
+  filter(roleAssignments, r => contains(targets, r.target) && !empty(principals[r.principal].id))

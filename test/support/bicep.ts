@@ -1,0 +1,64 @@
+/**
+ * The Bicep CLI for the infra tests: found in .local/tools (scripts/install-bicep.sh) or on PATH,
+ * and an offline copy of infra/ whose bicepconfig points the Microsoft Graph extension at a package
+ * built from ../shared/bicep-types, since the registry it names cannot be reached here.
+ */
+import { execFile } from "node:child_process";
+import { access, cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+export const projectRoot = resolve(import.meta.dirname, "..", "..");
+export const graphTypesIndex = resolve(projectRoot, "..", "shared", "bicep-types", "microsoftgraph-v1.0-1.0.0", "index.json");
+export const registryGraphExtension = "br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0";
+
+const isExecutable = async (path: string) => access(path).then(() => true, () => false);
+
+/** The Bicep CLI's path, or a sentence saying why there is none. */
+export async function findBicep(): Promise<{ path: string } | { missing: string }> {
+  const candidates = [join(projectRoot, ".local", "tools", "bicep"), ...(process.env.PATH ?? "").split(delimiter).map((d) => join(d, "bicep"))];
+  if (!(await isExecutable(graphTypesIndex))) return { missing: `the Graph extension's type files are not at ${graphTypesIndex}` };
+  for (const path of candidates) if (await isExecutable(path)) return { path };
+  return { missing: "no Bicep CLI in .local/tools or on PATH (scripts/install-bicep.sh installs it)" };
+}
+
+export interface BicepRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export async function bicep(cli: string, args: readonly string[]): Promise<BicepRun> {
+  try {
+    const { stdout, stderr } = await run(cli, [...args], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, BICEP_TRACING_ENABLED: "false" } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof failed.code === "number" ? failed.code : 1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? String(error) };
+  }
+}
+
+/**
+ * Copies infra/ to a temporary folder and swaps the Graph extension's registry reference for a
+ * local package. Returns the copy's path. Throws if the committed reference is not the registry's,
+ * since that is what real deployments restore.
+ */
+export async function offlineInfra(cli: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "archiver-infra-"));
+  const infra = join(dir, "infra");
+  await cp(join(projectRoot, "infra"), infra, { recursive: true });
+  const extension = join(dir, "microsoftgraph-v1.0.tgz");
+  const packed = await bicep(cli, ["publish-extension", graphTypesIndex, "--target", extension]);
+  if (packed.code !== 0) throw new Error(`bicep publish-extension failed: ${packed.stderr}`);
+  const configPath = join(infra, "bicepconfig.json");
+  const config = JSON.parse(await readFile(configPath, "utf8")) as { extensions: Record<string, string> };
+  if (config.extensions.microsoftGraphV1 !== registryGraphExtension) {
+    throw new Error(`infra/bicepconfig.json must keep ${registryGraphExtension}; found ${config.extensions.microsoftGraphV1}`);
+  }
+  config.extensions.microsoftGraphV1 = extension;
+  await writeFile(configPath, JSON.stringify(config, null, 2));
+  return infra;
+}
