@@ -1,38 +1,17 @@
 import assert from "node:assert/strict";
-import Module from "node:module";
 import { before, describe, it } from "node:test";
+import { captureRegistrations, triggerOf as find } from "./support/functionsCore.js";
 
-interface Registration {
-  name: string;
-  bindings: Record<string, Record<string, unknown>>;
-}
-const registered: Registration[] = [];
-
-// The Functions host provides `@azure/functions-core`; supplying it here makes `app.*` register
-// with us instead of switching to test mode, so the real registrations can be read.
-const fakeCore = {
-  setProgrammingModel: () => undefined,
-  registerFunction: (metadata: Registration) => {
-    registered.push(metadata);
-    return { dispose: () => undefined };
-  },
-};
-const loader = Module as unknown as {
-  _resolveFilename: (request: string, ...rest: unknown[]) => string;
-  _cache: Record<string, unknown>;
-};
-const resolve = loader._resolveFilename;
-loader._resolveFilename = (request, ...rest) => (request === "@azure/functions-core" ? "@azure/functions-core" : resolve(request, ...rest));
-loader._cache["@azure/functions-core"] = { id: "@azure/functions-core", loaded: true, exports: fakeCore };
+const registered = captureRegistrations();
 
 before(async () => {
   await import("../functions/index.js");
 });
 
 const triggerOf = (name: string) => {
-  const registration = registered.find((r) => r.name === name);
-  assert.ok(registration, `${name} was not registered; got ${registered.map((r) => r.name).join(", ")}`);
-  return Object.values(registration.bindings).find((b) => String(b.type).endsWith("Trigger")) ?? {};
+  const trigger = find(registered, name);
+  assert.ok(trigger, `${name} was not registered; got ${registered.map((r) => r.name).join(", ")}`);
+  return trigger;
 };
 
 describe("function registrations", () => {

@@ -1,0 +1,31 @@
+/**
+ * `npm run build`: stages the Functions deployment package in dist/ (or `--out DIR`): the compiled
+ * functions/ and shared/, host.json, a package.json whose `main` is the compiled entry point, and
+ * production dependencies only, installed from the project's lock file. Zip the folder's contents
+ * for `az functionapp deployment source config-zip`; azd deploys it as is (azure.yaml `dist`).
+ */
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+const root = resolve(import.meta.dirname, "..");
+const { values } = parseArgs({ options: { out: { type: "string", default: "dist" } } });
+const out = resolve(root, values.out ?? "dist");
+
+const run = (command: string, args: string[], cwd: string) => execFileSync(command, args, { cwd, stdio: "inherit" });
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(root, "tsconfig.build.json"), "--outDir", out], root);
+
+copyFileSync(join(root, "host.json"), join(out, "host.json"));
+// The same dependency list and overrides as the lock file, so `npm ci` accepts it; scripts dropped,
+// and `main` pointing at the compiled entry point inside the package.
+const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Record<string, unknown>;
+delete manifest.scripts;
+writeFileSync(join(out, "package.json"), `${JSON.stringify({ ...manifest, main: "functions/index.js" }, null, 2)}\n`);
+copyFileSync(join(root, "package-lock.json"), join(out, "package-lock.json"));
+run("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], out);
+
+console.log(`deployment package staged in ${out}`);

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { before, describe, it } from "node:test";
+import { captureRegistrations, triggerOf } from "./support/functionsCore.js";
+
+const root = resolve(import.meta.dirname, "..");
+const registered = captureRegistrations();
+
+describe("the deployment package (npm run build)", () => {
+  let out = "";
+
+  before(async () => {
+    out = join(await mkdtemp(join(tmpdir(), "archiver-package-")), "dist");
+    await promisify(execFile)(process.execPath, ["--import", "tsx", join(root, "scripts", "package.ts"), "--out", out], {
+      cwd: root,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  });
+
+  it("holds host.json and a package.json whose main is the compiled entry point", async () => {
+    const manifest = JSON.parse(await readFile(join(out, "package.json"), "utf8")) as { main: string; type: string; scripts?: unknown };
+    assert.equal(manifest.main, "functions/index.js");
+    assert.equal(manifest.type, "module");
+    assert.equal(manifest.scripts, undefined);
+    assert.deepEqual(JSON.parse(await readFile(join(out, "host.json"), "utf8")), JSON.parse(await readFile(join(root, "host.json"), "utf8")));
+    await stat(join(out, manifest.main));
+  });
+
+  it("has production dependencies only", async () => {
+    for (const dev of ["typescript", "tsx", "azurite", "eslint", "fast-check"]) {
+      await assert.rejects(stat(join(out, "node_modules", dev)), `${dev} is a dev dependency`);
+    }
+  });
+
+  it("loads from its own node_modules and registers both functions", async () => {
+    await import(pathToFileURL(join(out, "functions", "index.js")).href);
+    assert.equal(triggerOf(registered, "plan")?.type, "timerTrigger");
+    assert.equal(triggerOf(registered, "harvest")?.type, "serviceBusTrigger");
+  });
+});
