@@ -43,3 +43,20 @@ describe("the deployment package (npm run build)", () => {
     assert.equal(triggerOf(registered, "harvest")?.type, "serviceBusTrigger");
   });
 });
+
+describe("host.json", () => {
+  const hms = (text: string) => text.split(":").reduce((total, part) => total * 60 + Number(part), 0);
+
+  it("keeps a harvest's lock renewed past the function timeout, which outlasts the default time budget", async () => {
+    const host = JSON.parse(await readFile(join(root, "host.json"), "utf8")) as {
+      functionTimeout: string;
+      extensions: { serviceBus: { maxAutoLockRenewalDuration: string; autoCompleteMessages: boolean; maxConcurrentCalls: number } };
+    };
+    const { settings } = await import("../shared/settings.js");
+    const budgetInSeconds = settings.timeBudgetSeconds.parse(undefined);
+    assert.ok(hms(host.functionTimeout) >= budgetInSeconds + 300, "the split at the time budget needs minutes to write and enqueue");
+    assert.ok(hms(host.extensions.serviceBus.maxAutoLockRenewalDuration) > hms(host.functionTimeout));
+    assert.equal(host.extensions.serviceBus.autoCompleteMessages, false, "the harvester settles, to dead-letter with a reason");
+    assert.ok(host.extensions.serviceBus.maxConcurrentCalls <= 8, "each harvest already fetches records in parallel");
+  });
+});
