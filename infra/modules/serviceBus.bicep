@@ -28,10 +28,14 @@ param maxDeliveryCount int = 10
 @maxValue(5)
 param lockDurationMinutes int = 5
 
-@description('Optional. Days a job may wait in the queue before it is dead-lettered (and alerted on). Counted from its scheduled time for re-read passes.')
+// Re-read passes are sent at pass 0 and scheduled up to 20 days ahead (ARCHIVER_REREAD_OFFSETS).
+// Counted from the send, as Service Bus's documentation words it, they must not expire before they
+// are due: the settings keep every offset under 29 days, so 29 days is enough for any of them. A job
+// that waits longer is dead-lettered and alerted on (stalled harvests have alerts of their own).
+@description('Optional. Days a job may stay in the queue before it is dead-lettered; must exceed the longest re-read offset.')
 @minValue(1)
-@maxValue(29)
-param messageTimeToLiveDays int = 14
+@maxValue(365)
+param messageTimeToLiveDays int = 29
 
 @description('Required. The deployment\'s roles; this module creates those that target the queue.')
 param roleAssignments roleAssignmentType[]
