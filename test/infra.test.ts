@@ -216,6 +216,16 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.match(config, /'UserAssignedIdentity'/);
   });
 
+  it("on the Consumption plan, fits the harvest's time budget inside the 10-minute limit", () => {
+    const template = moduleOf("functionApp").properties.template;
+    const settings = String(template.variables?.consumptionSettings);
+    const timeout = /'AzureFunctionsJobHost__functionTimeout', '00:(\d\d):00'/.exec(settings)?.[1];
+    const budget = /'ARCHIVER_TIME_BUDGET_SECONDS', '(\d+)'/.exec(settings)?.[1];
+    assert.equal(timeout, "10");
+    assert.ok(Number(budget) + 120 <= Number(timeout) * 60, `time budget ${budget} s leaves under 2 minutes to split and write`);
+    assert.match(settings, /'WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID', parameters\('identityId'\)/, "the package is read with the identity, not a SAS");
+  });
+
   it("the archive container's immutability follows archiveImmutabilityDays, off by default", () => {
     assert.equal(main.parameters.archiveImmutabilityDays?.defaultValue, 0);
     const containers = moduleOf("archiveStorage").properties.parameters.containers?.value as { target: string; immutabilityDays?: string }[];
