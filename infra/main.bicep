@@ -120,7 +120,7 @@ var roleIds = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
-  serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
+  serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
@@ -147,16 +147,13 @@ var roleAssignments roleAssignmentType[] = [
     reason: 'Functions host storage (AzureWebJobsStorage) and the deployment package; the host creates its own containers.'
   }
   {
+    // Not Sender + Receiver: Flex Consumption scales the harvest by the queue's active message
+    // count, which the Service Bus extension's target-based scaler reads with the Manage claim and
+    // cannot read without it. Owner of this one queue is the least that lets that scaler work.
     principal: 'archiver'
     target: 'jobsQueue'
-    roleDefinitionId: roleIds.serviceBusDataSender
-    reason: 'The timer and split harvests enqueue jobs.'
-  }
-  {
-    principal: 'archiver'
-    target: 'jobsQueue'
-    roleDefinitionId: roleIds.serviceBusDataReceiver
-    reason: 'The harvest trigger receives and settles jobs.'
+    roleDefinitionId: roleIds.serviceBusDataOwner
+    reason: 'Send jobs (timer, splits), receive and settle them (harvest), and read the queue length for target-based scaling.'
   }
   {
     principal: 'archiver'

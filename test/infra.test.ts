@@ -139,8 +139,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
     );
     assert.deepEqual(roles.sort(), [
       "archiver monitoringMetricsPublisher on appInsights",
-      "archiver serviceBusDataReceiver on jobsQueue",
-      "archiver serviceBusDataSender on jobsQueue",
+      "archiver serviceBusDataOwner on jobsQueue",
       "archiver storageBlobDataContributor on archiveContainer",
       "archiver storageBlobDataContributor on stateContainer",
       "archiver storageBlobDataOwner on runtimeAccount",
@@ -152,7 +151,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.equal(roleIds.storageBlobDataContributor, "ba92f5b4-2d11-453d-a403-e96b0029c9fe");
     assert.equal(roleIds.storageBlobDataOwner, "b7e6dc6d-f1e8-4753-8033-0f276bb0955b");
     assert.equal(roleIds.storageBlobDataReader, "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1");
-    assert.equal(roleIds.serviceBusDataSender, "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39");
+    assert.equal(roleIds.serviceBusDataOwner, "090c5cfd-751d-490a-894a-3ce6f1109419");
     assert.equal(roleIds.serviceBusDataReceiver, "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0");
     assert.equal(roleIds.monitoringMetricsPublisher, "3913510d-42f4-4e42-8a64-420c390055eb");
 
