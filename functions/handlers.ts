@@ -35,12 +35,17 @@ export interface HarvestHandlerDeps {
   readonly onCounters?: (counters: GraphCounters) => void;
 }
 
+/**
+ * The plan function's one log line per tick. The watermark-lag alert (infra/modules/alerts.bicep)
+ * parses the instant out of it, and a test holds the two together.
+ */
+export const planLogLine = (result: TickResult): string =>
+  `plan: ${result.windows} windows, ${result.jobs} jobs sent; watermark ${result.advanced ? "advanced to" : "stays at"} ${formatInstant(result.nextWindowStartInMs)}`;
+
 export function makePlanHandler(deps: () => PlanDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<TickResult> => {
     const result = await runPlanTick(deps());
-    context.log(
-      `plan: ${result.windows} windows, ${result.jobs} jobs sent; watermark ${result.advanced ? "advanced to" : "stays at"} ${formatInstant(result.nextWindowStartInMs)}`,
-    );
+    context.log(planLogLine(result));
     return result;
   };
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { before, describe, it } from "node:test";
+import { planLogLine } from "../functions/handlers.js";
 import { allSettings } from "../shared/settings.js";
 import { bicep, findBicep, offlineInfra, projectRoot } from "./support/bicep.js";
 
@@ -250,6 +251,23 @@ describe("infrastructure (Bicep)", { skip }, () => {
     const trust = resources.find((r) => r.type === "Microsoft.Graph/applications/federatedIdentityCredentials@v1.0");
     assert.match(String(trust?.properties?.subject), /managedIdentityPrincipalId/, "the app registration trusts the managed identity");
     assert.doesNotMatch(JSON.stringify(template), /passwordCredentials|keyCredentials/, "no secret or certificate on the app");
+  });
+
+  it("the alerts read what the functions log: the plan line's watermark, and harvest requests", () => {
+    const rules = moduleOf("alerts").properties.template.resources;
+    const lagQuery = String((rules.watermarkLag?.properties?.criteria as { allOf: { query: string }[] }).allOf[0]?.query);
+    // The KQL regex is a verbatim string, @"…", as RE2 reads it; this one is also a valid JS pattern.
+    const kqlPattern = /extract\(@"((?:[^"]|"")+)", 1, message\)/.exec(lagQuery)?.[1];
+    assert.ok(kqlPattern, `no extract(@"…") in ${lagQuery}`);
+    const pattern = new RegExp(kqlPattern);
+    const instant = Date.UTC(2026, 10, 27, 9);
+    for (const advanced of [true, false]) {
+      const line = planLogLine({ windows: 2, jobs: 2, advanced, nextWindowStartInMs: instant });
+      assert.ok(line.startsWith("plan: ") && lagQuery.includes('message startswith "plan: "'));
+      assert.equal(pattern.exec(line)?.[1], "2026-11-27T09:00:00Z", line);
+    }
+    const harvestQuery = String((rules.noHarvest?.properties?.criteria as { allOf: { query: string }[] }).allOf[0]?.query);
+    assert.match(harvestQuery, /operation_Name == "harvest" and success == true/);
   });
 
   it("main.parameters.json names only parameters main.bicep declares", async () => {
