@@ -1,6 +1,7 @@
 /**
  * The Graph sandbox tenant: a real HTTPS server on loopback that answers like Entra (OpenID
- * metadata, client-credentials token endpoint) and like Graph's call records API (filters,
+ * metadata, client-credentials token endpoint with secrets or federated managed identity
+ * assertions) and like Graph's call records API (filters,
  * $select, paging with opaque skiptokens, empty pages, 404 past retention, throttling, faults).
  */
 import { randomBytes, randomUUID } from "node:crypto";
@@ -12,6 +13,7 @@ import type { JsonObject } from "../shared/callRecord.js";
 import { minuteInMs } from "../shared/window.js";
 import { type SandboxCertificate, generateSandboxCertificate } from "./certificate.js";
 import { type GeneratorOptions, participantsOf, sandboxTenantId, sessionsOf, summaryDocument } from "./generator.js";
+import { type ManagedIdentityEndpoint, startManagedIdentityEndpoint, tokenExchangeAudience } from "./managedIdentity.js";
 import { FilterError, matchesStart, parseCallFilter } from "./odataFilter.js";
 import { hash32, seededRandom } from "./random.js";
 import { type DataClock, type LiveRecord, SandboxTenant } from "./tenant.js";
@@ -37,6 +39,13 @@ export interface SandboxOptions extends Partial<GeneratorOptions> {
   readonly emptyPageRate?: number;
   readonly tokenLifetimeInSeconds?: number;
   readonly certificate?: SandboxCertificate;
+  /**
+   * Also serve a managed identity and an app registration whose federated credential trusts it.
+   * `endpoint` shares one identity between sandboxes (MSAL keeps the first endpoint it finds for
+   * the process); `trustedSubject` overrides the subject the credential names (default: the
+   * identity's object id).
+   */
+  readonly managedIdentity?: { readonly endpoint?: ManagedIdentityEndpoint; readonly trustedSubject?: string };
 }
 
 export interface SandboxStats {
@@ -58,6 +67,9 @@ export interface Sandbox {
   readonly clientSecret: string;
   /** PEM of the certificate to trust. */
   readonly ca: string;
+  /** With `managedIdentity`: the identity endpoint, and the app registration that trusts it. */
+  readonly managedIdentity: ManagedIdentityEndpoint | undefined;
+  readonly graphAppClientId: string;
   readonly tenant: SandboxTenant;
   readonly stats: SandboxStats;
   /** Makes every issued token invalid, so the next Graph call answers 401. */
@@ -99,6 +111,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   );
   const clientId = "00000000-5a4d-4b0c-8e11-5a4db0c8e110";
   const clientSecret = "sandbox-secret-not-for-production";
+  const graphAppClientId = "00000000-a9b1-4c3d-8e5f-a9b14c3d8e5f";
+  const ownIdentity = options.managedIdentity && !options.managedIdentity.endpoint;
+  const managedIdentity = options.managedIdentity?.endpoint ?? (ownIdentity ? await startManagedIdentityEndpoint() : undefined);
+  const trustedSubject = options.managedIdentity?.trustedSubject ?? managedIdentity?.principalId;
   const throttle =
     options.throttle === false ? undefined : new Throttle({ ...graphThrottleLimits, ...(options.throttle ?? {}) });
   const faults = options.faults ?? {};
@@ -129,16 +145,36 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return cursor;
   };
 
+  /** Which app a token request authenticates as: by secret, or by a federated client assertion. */
+  const authenticateClient = (form: URLSearchParams): string => {
+    const assertion = form.get("client_assertion");
+    if (assertion === null) {
+      if (form.get("client_id") !== clientId || form.get("client_secret") !== clientSecret) {
+        throw new HttpError(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
+      }
+      return clientId;
+    }
+    if (form.get("client_assertion_type") !== "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" || form.get("client_id") !== graphAppClientId) {
+      throw new HttpError(401, "invalid_client", "AADSTS700016: Application not found in the directory.");
+    }
+    const holder = managedIdentity?.holderOf(assertion);
+    if (!holder || holder.audience !== tokenExchangeAudience) {
+      throw new HttpError(401, "invalid_client", `AADSTS700024: Client assertion is not valid (expired, or its audience is not ${tokenExchangeAudience}).`);
+    }
+    if (holder.principalId !== trustedSubject) {
+      throw new HttpError(401, "invalid_client", `AADSTS700213: No matching federated identity record found for presented assertion subject '${holder.principalId}'.`);
+    }
+    return graphAppClientId;
+  };
+
   const handleToken = async (req: IncomingMessage): Promise<JsonObject> => {
     const form = new URLSearchParams(await readBody(req));
     if (form.get("grant_type") !== "client_credentials") {
       throw new HttpError(400, "unsupported_grant_type", "Only client_credentials is supported by the sandbox.");
     }
-    if (form.get("client_id") !== clientId || form.get("client_secret") !== clientSecret) {
-      throw new HttpError(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
-    }
+    const app = authenticateClient(form);
     const accessToken = randomBytes(32).toString("base64url");
-    tokens.set(accessToken, { clientId, expiresAt: Date.now() + tokenLifetimeInSeconds * 1000 });
+    tokens.set(accessToken, { clientId: app, expiresAt: Date.now() + tokenLifetimeInSeconds * 1000 });
     stats.tokensIssued += 1;
     return { token_type: "Bearer", expires_in: tokenLifetimeInSeconds, ext_expires_in: tokenLifetimeInSeconds, access_token: accessToken };
   };
@@ -322,10 +358,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     clientId,
     clientSecret,
     ca: certificate.cert,
+    managedIdentity,
+    graphAppClientId,
     tenant,
     stats,
     revokeTokens: () => tokens.clear(),
     close: async () => {
+      if (ownIdentity) await managedIdentity?.close();
       server.closeAllConnections();
       server.close();
       await once(server, "close");
