@@ -21,6 +21,8 @@ param principalType 'User' | 'ServicePrincipal' | 'Group' = 'User'
 @description('Optional. Flex Consumption (default); Consumption where Flex is not offered in the region or cloud.')
 param hostingPlan 'FlexConsumption' | 'Consumption' = 'FlexConsumption'
 
+// Each instance paces itself at 1,500 / this, so more instances split Graph's budget rather than
+// read faster. (Flex's floor for this setting was once 40; it is 1 now.)
 @description('Optional. Most instances of the app. Graph allows 1,500 requests per 20 s per app and tenant; each instance gets its share.')
 @minValue(1)
 @maxValue(100)
