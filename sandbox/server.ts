@@ -43,9 +43,10 @@ export interface SandboxOptions extends Partial<GeneratorOptions> {
    * Also serve a managed identity and an app registration whose federated credential trusts it.
    * `endpoint` shares one identity between sandboxes (MSAL keeps the first endpoint it finds for
    * the process); `trustedSubject` overrides the subject the credential names (default: the
-   * identity's object id).
+   * identity's object id); `granted: false` leaves the app without CallRecords.Read.All, so Graph
+   * answers it 403.
    */
-  readonly managedIdentity?: { readonly endpoint?: ManagedIdentityEndpoint; readonly trustedSubject?: string };
+  readonly managedIdentity?: { readonly endpoint?: ManagedIdentityEndpoint; readonly trustedSubject?: string; readonly granted?: boolean };
 }
 
 export interface SandboxStats {
@@ -317,6 +318,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (req.method !== "GET") throw new HttpError(405, "MethodNotAllowed", "Call records are read-only.");
       stats.graphRequests += 1;
       const appId = authenticate(req);
+      if (appId === graphAppClientId && options.managedIdentity?.granted === false) {
+        throw new HttpError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+      }
       const roll = faultRandom();
       if (roll < (faults.dropRate ?? 0)) {
         stats.dropped += 1;

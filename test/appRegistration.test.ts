@@ -71,4 +71,17 @@ describe("Graph identity: an app registration that trusts the managed identity",
       assert.equal(sandbox.stats.graphRequests, 0);
     });
   });
+
+  describe("when the app holds no CallRecords.Read.All grant", () => {
+    let sandbox: Sandbox;
+    before(async () => {
+      sandbox = await startSandbox({ clock: new ManualClock(now), callsPerDay: 200, throttle: false, managedIdentity: { endpoint: identity, granted: false } });
+    });
+    after(() => sandbox.close());
+
+    it("fails at once with a message naming the missing permission", async () => {
+      await assert.rejects(listWith(sandbox), /403.*CallRecords\.Read\.All, granted with admin consent/);
+      assert.equal(sandbox.stats.graphRequests, 1, "a 403 is not retried");
+    });
+  });
 });
