@@ -223,8 +223,9 @@ module archiveStorage 'modules/storageAccount.bicep' = {
   }
 }
 
-// A separate, non-HNS account for the Functions host and its deployment package: the host does not
-// support hierarchical namespace, and the archiver's identity then needs no account-wide role on the archive.
+// A separate account for the Functions host and its deployment package: the host needs Blob Data
+// Owner on its account (it makes its own containers), so sharing one account would give the
+// archiver's identity an account-wide role on the archive, and put host containers in the lake.
 module runtimeStorage 'modules/storageAccount.bicep' = {
   name: 'runtime-storage'
   params: {

@@ -96,7 +96,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
       assert.equal(resource.properties?.minimumTlsVersion, "TLS1_2");
     }
     assert.equal(moduleOf("archiveStorage").properties.parameters.hierarchicalNamespace?.value, true, "the archive is ADLS Gen2");
-    assert.equal(moduleOf("runtimeStorage").properties.parameters.hierarchicalNamespace?.value, false, "the Functions host does not support HNS");
+    assert.equal(moduleOf("runtimeStorage").properties.parameters.hierarchicalNamespace?.value, false, "the runtime account is plain blob storage");
   });
 
   it("Service Bus, Log Analytics and Application Insights have local (key) auth off", () => {

@@ -16,7 +16,7 @@ param tags object = {}
 @description('Optional. Redundancy of the account.')
 param skuName 'Standard_LRS' | 'Standard_ZRS' | 'Standard_GRS' | 'Standard_GZRS' | 'Standard_RAGRS' | 'Standard_RAGZRS' = 'Standard_LRS'
 
-@description('Required. Hierarchical namespace (ADLS Gen2), what Synapse reads best. Off for the Functions runtime account, which the host does not support on HNS.')
+@description('Required. Hierarchical namespace (ADLS Gen2), what Synapse reads best. Off for the Functions runtime account, which needs none.')
 param hierarchicalNamespace bool
 
 @description('Required. Containers to create.')
