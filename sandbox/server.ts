@@ -13,6 +13,7 @@ import type { JsonObject } from "../shared/callRecord.js";
 import { minuteInMs } from "../shared/window.js";
 import { type SandboxCertificate, generateSandboxCertificate } from "./certificate.js";
 import { type GeneratorOptions, participantsOf, sandboxTenantId, sessionsOf, summaryDocument } from "./generator.js";
+import { certificateAssertionProblem } from "./clientAssertion.js";
 import { type ManagedIdentityEndpoint, startManagedIdentityEndpoint, tokenExchangeAudience } from "./managedIdentity.js";
 import { FilterError, matchesStart, parseCallFilter } from "./odataFilter.js";
 import { hash32, seededRandom } from "./random.js";
@@ -47,6 +48,8 @@ export interface SandboxOptions extends Partial<GeneratorOptions> {
    * answers it 403.
    */
   readonly managedIdentity?: { readonly endpoint?: ManagedIdentityEndpoint; readonly trustedSubject?: string; readonly granted?: boolean };
+  /** PEM of a certificate registered on the sandbox app, so it can also sign in with that certificate. */
+  readonly clientCertificate?: string;
 }
 
 export interface SandboxStats {
@@ -147,8 +150,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   /** Which app a token request authenticates as: by secret, or by a federated client assertion. */
-  const authenticateClient = (form: URLSearchParams): string => {
+  const authenticateClient = (form: URLSearchParams, tenantSegment: string): string => {
     const assertion = form.get("client_assertion");
+    if (assertion !== null && form.get("client_id") === clientId) {
+      const problem = options.clientCertificate
+        ? certificateAssertionProblem(assertion, options.clientCertificate, {
+            clientId,
+            audience: `${origin}/${tenantSegment}/oauth2/v2.0/token`,
+            nowInMs: Date.now(),
+          })
+        : "AADSTS700027: No certificate is registered on the application.";
+      if (problem) throw new HttpError(401, "invalid_client", problem);
+      return clientId;
+    }
     if (assertion === null) {
       if (form.get("client_id") !== clientId || form.get("client_secret") !== clientSecret) {
         throw new HttpError(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
@@ -168,12 +182,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return graphAppClientId;
   };
 
-  const handleToken = async (req: IncomingMessage): Promise<JsonObject> => {
+  const handleToken = async (req: IncomingMessage, tenantSegment: string): Promise<JsonObject> => {
     const form = new URLSearchParams(await readBody(req));
     if (form.get("grant_type") !== "client_credentials") {
       throw new HttpError(400, "unsupported_grant_type", "Only client_credentials is supported by the sandbox.");
     }
-    const app = authenticateClient(form);
+    const app = authenticateClient(form, tenantSegment);
     const accessToken = randomBytes(32).toString("base64url");
     tokens.set(accessToken, { clientId: app, expiresAt: Date.now() + tokenLifetimeInSeconds * 1000 });
     stats.tokensIssued += 1;
@@ -313,7 +327,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       const wellKnown = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
       if (req.method === "GET" && wellKnown) return sendJson(res, 200, openIdConfiguration(wellKnown[1] as string));
       const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
-      if (req.method === "POST" && token) return sendJson(res, 200, await handleToken(req));
+      if (req.method === "POST" && token) return sendJson(res, 200, await handleToken(req, token[1] as string));
       if (!url.pathname.startsWith("/v1.0/")) throw new HttpError(404, "NotFound", `No route for ${url.pathname}`);
       if (req.method !== "GET") throw new HttpError(405, "MethodNotAllowed", "Call records are read-only.");
       stats.graphRequests += 1;
