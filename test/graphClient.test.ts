@@ -127,6 +127,31 @@ describe("faults and throttling", () => {
     );
   });
 
+  it("gives up on a slow answer at ARCHIVER_GRAPH_TIMEOUT_MS and retries it", async () => {
+    await withSandbox(
+      { clock: new ManualClock(now), callsPerDay: 80, throttle: false, faults: { slowRate: 0.3, slowInMs: 1500 } },
+      { ARCHIVER_GRAPH_TIMEOUT_MS: "300", ARCHIVER_GRAPH_MAX_ATTEMPTS: "30", ARCHIVER_GRAPH_PAGE_SIZE: "5" },
+      async (sandbox, runtime) => {
+        const counters = newGraphCounters();
+        const records = await listAll(runtime.newClient(counters));
+        assert.equal(records.length, sandbox.tenant.groundTruth(day.startInMs, day.endInMs).length);
+        assert.ok(sandbox.stats.slow > 0, "the sandbox served no slow answer");
+        assert.equal(counters.retries.timeout, sandbox.stats.slow, "each slow answer was abandoned and retried");
+      },
+    );
+  });
+
+  it("fails the job, naming the timeout, when every attempt is too slow", async () => {
+    await withSandbox(
+      { clock: new ManualClock(now), callsPerDay: 40, throttle: false, faults: { slowRate: 1, slowInMs: 1500 } },
+      { ARCHIVER_GRAPH_TIMEOUT_MS: "200", ARCHIVER_GRAPH_MAX_ATTEMPTS: "2" },
+      async (sandbox, runtime) => {
+        await assert.rejects(listAll(runtime.newClient()), /timeout/);
+        assert.equal(sandbox.stats.graphRequests, 2, "two attempts, as configured");
+      },
+    );
+  });
+
   it("gets a fresh token through ClientSecretCredential when Graph answers 401", async () => {
     await withSandbox({ clock: new ManualClock(now), throttle: false }, {}, async (sandbox, runtime) => {
       const counters = newGraphCounters();
