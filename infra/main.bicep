@@ -18,6 +18,9 @@ param principalId string = ''
 @description('Optional. Kind of principalId.')
 param principalType 'User' | 'ServicePrincipal' | 'Group' = 'User'
 
+@description('Optional. Object id of the identity that reads the archive, such as a Synapse workspace\'s managed identity; gets Storage Blob Data Reader on the archive container. Empty: none.')
+param archiveReaderPrincipalId string = ''
+
 @description('Optional. Flex Consumption (default); Consumption where Flex is not offered in the region or cloud.')
 param hostingPlan 'FlexConsumption' | 'Consumption' = 'FlexConsumption'
 
@@ -187,6 +190,12 @@ var roleAssignments roleAssignmentType[] = [
     roleDefinitionId: roleIds.serviceBusDataReceiver
     reason: 'Peek dead-lettered jobs.'
   }
+  {
+    principal: 'reader'
+    target: 'archiveContainer'
+    roleDefinitionId: roleIds.storageBlobDataReader
+    reason: 'Query the archive (Synapse serverless SQL or Spark).'
+  }
 ]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
@@ -198,6 +207,7 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' 
 var principals principalsType = {
   archiver: { id: identity.properties.principalId, type: 'ServicePrincipal' }
   deployer: { id: principalId, type: principalType }
+  reader: { id: archiveReaderPrincipalId, type: 'ServicePrincipal' }
 }
 
 module archiveStorage 'modules/storageAccount.bicep' = {

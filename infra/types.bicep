@@ -1,8 +1,8 @@
 // Types shared by main.bicep and its modules.
 
 @export()
-@description('Who a role is granted to: the archiver\'s managed identity, or the person or pipeline that deploys.')
-type principalKey = 'archiver' | 'deployer'
+@description('Who a role is granted to: the archiver\'s managed identity, the person or pipeline that deploys, or the reader of the archive (a Synapse workspace).')
+type principalKey = 'archiver' | 'deployer' | 'reader'
 
 @export()
 @description('A resource of this deployment that a role is scoped to, always the narrowest one that works.')
@@ -38,6 +38,9 @@ type principalsType = {
 
   @description('Required. The deploying user or pipeline; id may be empty.')
   deployer: principalType
+
+  @description('Required. The identity that reads the archive, such as a Synapse workspace; id may be empty.')
+  reader: principalType
 }
 
 @export()

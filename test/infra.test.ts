@@ -148,6 +148,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
       "deployer storageBlobDataContributor on deploymentContainer",
       "deployer storageBlobDataReader on archiveContainer",
       "deployer storageBlobDataReader on stateContainer",
+      "reader storageBlobDataReader on archiveContainer",
     ]);
     assert.equal(roleIds.storageBlobDataContributor, "ba92f5b4-2d11-453d-a403-e96b0029c9fe");
     assert.equal(roleIds.storageBlobDataOwner, "b7e6dc6d-f1e8-4753-8033-0f276bb0955b");
