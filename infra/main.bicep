@@ -347,22 +347,41 @@ module alerts 'modules/alerts.bicep' = {
   }
 }
 
+@description('Region of the deployment.')
 output AZURE_LOCATION string = location
+@description('Tenant of the deployment (and of the Graph grant).')
 output AZURE_TENANT_ID string = tenant().tenantId
+@description('Resource group of the deployment.')
 output AZURE_RESOURCE_GROUP string = resourceGroup().name
+@description('Function app running plan (timer) and harvest (Service Bus).')
 output FUNCTION_APP_NAME string = functionApp.outputs.name
+@description('Client id of the archiver\'s user-assigned identity.')
 output MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId
+@description('Object id of that identity (for grant-graph.sh).')
 output MANAGED_IDENTITY_PRINCIPAL_ID string = identity.properties.principalId
+@description('ADLS Gen2 account holding the archive.')
 output ARCHIVE_STORAGE_ACCOUNT string = archiveStorage.outputs.name
+@description('Blob endpoint of the archive account.')
 output ARCHIVE_BLOB_ENDPOINT string = archiveStorage.outputs.blobEndpoint
+@description('Container of the JSON Lines archive and manifests.')
 output ARCHIVE_CONTAINER string = archiveContainerName
+@description('Container of the scheduler watermark.')
 output STATE_CONTAINER string = stateContainerName
+@description('Account of the Functions host and deployment package.')
 output RUNTIME_STORAGE_ACCOUNT string = runtimeStorage.outputs.name
+@description('Service Bus namespace host.')
 output SERVICEBUS_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace
+@description('Queue of harvest jobs.')
 output SERVICEBUS_QUEUE string = serviceBus.outputs.queueName
+@description('Application Insights component.')
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.appInsightsName
+@description('Cloud the archiver reads call records from.')
 output ARCHIVER_CLOUD string = archiverCloud
+@description('Whether this deployment made the Graph grant (false: run infra/scripts/grant-graph.sh).')
 output GRAPH_GRANT_IN_BICEP bool = grantGraphInBicep
+@description('Client id of the Graph app registration; empty when the identity holds the permission.')
 output GRAPH_APP_CLIENT_ID string = graphAppId
+@description('Where to upload archiver.zip on the Consumption plan; empty on Flex.')
 output CONSUMPTION_PACKAGE_URL string = functionApp.outputs.consumptionPackageUrl
+@description('Names of the alert rules.')
 output ALERT_RULES string[] = alerts.outputs.alertRuleNames
