@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, stat } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -29,6 +29,12 @@ describe("the deployment package (npm run build)", () => {
     assert.equal(manifest.scripts, undefined);
     assert.deepEqual(JSON.parse(await readFile(join(out, "host.json"), "utf8")), JSON.parse(await readFile(join(root, "host.json"), "utf8")));
     await stat(join(out, manifest.main));
+  });
+
+  it("leaves out dependencies' source maps and type declarations", async () => {
+    const entries = await readdir(join(out, "node_modules"), { recursive: true });
+    assert.deepEqual(entries.filter((name) => /\.(map|d\.ts|d\.mts|d\.cts)$/.test(name)), []);
+    assert.ok((await readdir(join(out, "functions"))).some((name) => name.endsWith(".js.map")), "our own source maps stay");
   });
 
   it("has production dependencies only", async () => {
