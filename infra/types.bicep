@@ -69,3 +69,17 @@ type containerType = {
 @description('Which roles of a list apply to this module\'s resources, and who they go to.')
 func rolesFor(roleAssignments roleAssignmentType[], principals principalsType, targets string[]) roleAssignmentType[] =>
   filter(roleAssignments, r => contains(targets, r.target) && !empty(principals[r.principal].id))
+
+@export()
+@description('Deterministic name of a role assignment: the same scope, principal and role always give the same name, so redeploying never duplicates it.')
+func roleAssignmentName(scopeId string, assignment roleAssignmentType, principals principalsType) string =>
+  guid(scopeId, principals[assignment.principal].id, assignment.roleDefinitionId)
+
+@export()
+@description('The properties of a role assignment for one entry of the list.')
+func roleAssignmentProperties(assignment roleAssignmentType, principals principalsType) resourceInput<'Microsoft.Authorization/roleAssignments@2022-04-01'>.properties => {
+  principalId: principals[assignment.principal].id
+  principalType: principals[assignment.principal].type
+  roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', assignment.roleDefinitionId)
+  description: assignment.reason
+}

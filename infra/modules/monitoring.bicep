@@ -1,6 +1,6 @@
 // Log Analytics and Application Insights, both with local (key) auth off: the app sends telemetry
 // with its managed identity, which needs Monitoring Metrics Publisher on the component.
-import { principalsType, roleAssignmentType, rolesFor } from '../types.bicep'
+import { principalsType, roleAssignmentName, roleAssignmentProperties, roleAssignmentType, rolesFor } from '../types.bicep'
 
 @description('Required. Log Analytics workspace name.')
 param workspaceName string
@@ -50,14 +50,9 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 
 resource insightsRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for r in rolesFor(roleAssignments, principals, ['appInsights']): {
-    name: guid(appInsights.id, principals[r.principal].id, r.roleDefinitionId)
+    name: roleAssignmentName(appInsights.id, r, principals)
     scope: appInsights
-    properties: {
-      principalId: principals[r.principal].id
-      principalType: principals[r.principal].type
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', r.roleDefinitionId)
-      description: r.reason
-    }
+    properties: roleAssignmentProperties(r, principals)
   }
 ]
 

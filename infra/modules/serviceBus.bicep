@@ -1,5 +1,5 @@
 // Service Bus Standard (duplicate detection needs it) with local (SAS) auth off, and the jobs queue.
-import { principalsType, roleAssignmentType, rolesFor } from '../types.bicep'
+import { principalsType, roleAssignmentName, roleAssignmentProperties, roleAssignmentType, rolesFor } from '../types.bicep'
 
 @description('Required. Namespace name.')
 param name string
@@ -72,14 +72,9 @@ resource queue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
 
 resource queueRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for r in rolesFor(roleAssignments, principals, ['jobsQueue']): {
-    name: guid(queue.id, principals[r.principal].id, r.roleDefinitionId)
+    name: roleAssignmentName(queue.id, r, principals)
     scope: queue
-    properties: {
-      principalId: principals[r.principal].id
-      principalType: principals[r.principal].type
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', r.roleDefinitionId)
-      description: r.reason
-    }
+    properties: roleAssignmentProperties(r, principals)
   }
 ]
 

@@ -1,6 +1,6 @@
 // A storage account with no shared key, its containers, soft delete, an optional lifecycle policy,
 // and the data-plane roles scoped to the containers (or the account) that need them.
-import { containerType, principalsType, roleAssignmentType, roleTarget, rolesFor } from '../types.bicep'
+import { containerType, principalsType, roleAssignmentName, roleAssignmentProperties, roleAssignmentType, roleTarget, rolesFor } from '../types.bicep'
 
 @description('Required. Storage account name (3-24 lowercase letters and digits).')
 @minLength(3)
@@ -135,28 +135,18 @@ resource roleContainers 'Microsoft.Storage/storageAccounts/blobServices/containe
 
 resource containerRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for (r, i) in containerRoles: {
-    name: guid(roleContainers[i].id, principals[r.principal].id, r.roleDefinitionId)
+    name: roleAssignmentName(roleContainers[i].id, r, principals)
     scope: roleContainers[i]
-    properties: {
-      principalId: principals[r.principal].id
-      principalType: principals[r.principal].type
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', r.roleDefinitionId)
-      description: r.reason
-    }
+    properties: roleAssignmentProperties(r, principals)
     dependsOn: [containerResources]
   }
 ]
 
 resource accountRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for r in accountRoles: {
-    name: guid(account.id, principals[r.principal].id, r.roleDefinitionId)
+    name: roleAssignmentName(account.id, r, principals)
     scope: account
-    properties: {
-      principalId: principals[r.principal].id
-      principalType: principals[r.principal].type
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', r.roleDefinitionId)
-      description: r.reason
-    }
+    properties: roleAssignmentProperties(r, principals)
   }
 ]
 
