@@ -73,3 +73,19 @@ export async function startManagedIdentityEndpoint(tokenLifetimeInSeconds = 3600
   };
   return endpoint;
 }
+
+/**
+ * Entra's check of a federated client assertion: a token of this identity, for the token exchange
+ * audience, whose subject the app's federated credential names. The problem in Entra's words, or
+ * undefined when it holds.
+ */
+export function federatedAssertionProblem(assertion: string, identity: ManagedIdentityEndpoint, trustedSubject: string): string | undefined {
+  const holder = identity.holderOf(assertion);
+  if (!holder || holder.audience !== tokenExchangeAudience) {
+    return `AADSTS700024: Client assertion is not valid (expired, or its audience is not ${tokenExchangeAudience}).`;
+  }
+  if (holder.principalId !== trustedSubject) {
+    return `AADSTS700213: No matching federated identity record found for presented assertion subject '${holder.principalId}'.`;
+  }
+  return undefined;
+}

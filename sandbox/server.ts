@@ -1,7 +1,7 @@
 /**
  * The Graph sandbox tenant: a real HTTPS server on loopback that answers like Entra (OpenID
- * metadata, client-credentials token endpoint with secrets or federated managed identity
- * assertions) and like Graph's call records API (filters,
+ * metadata, client-credentials token endpoint taking secrets, certificate assertions and federated
+ * managed identity assertions) and like Graph's call records API (filters,
  * $select, paging with opaque skiptokens, empty pages, 404 past retention, throttling, faults).
  */
 import { randomBytes, randomUUID } from "node:crypto";
@@ -14,7 +14,7 @@ import { minuteInMs } from "../shared/window.js";
 import { type SandboxCertificate, generateSandboxCertificate } from "./certificate.js";
 import { type GeneratorOptions, participantsOf, sandboxTenantId, sessionsOf, summaryDocument } from "./generator.js";
 import { certificateAssertionProblem } from "./clientAssertion.js";
-import { type ManagedIdentityEndpoint, startManagedIdentityEndpoint, tokenExchangeAudience } from "./managedIdentity.js";
+import { type ManagedIdentityEndpoint, federatedAssertionProblem, startManagedIdentityEndpoint } from "./managedIdentity.js";
 import { FilterError, matchesStart, parseCallFilter } from "./odataFilter.js";
 import { hash32, seededRandom } from "./random.js";
 import { type DataClock, type LiveRecord, SandboxTenant } from "./tenant.js";
@@ -149,37 +149,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return cursor;
   };
 
-  /** Which app a token request authenticates as: by secret, or by a federated client assertion. */
+  /** Which app a token request authenticates as: by secret, certificate, or federated assertion. */
   const authenticateClient = (form: URLSearchParams, tenantSegment: string): string => {
+    const app = form.get("client_id") ?? "";
     const assertion = form.get("client_assertion");
-    if (assertion !== null && form.get("client_id") === clientId) {
-      const problem = options.clientCertificate
-        ? certificateAssertionProblem(assertion, options.clientCertificate, {
-            clientId,
-            audience: `${origin}/${tenantSegment}/oauth2/v2.0/token`,
-            nowInMs: Date.now(),
-          })
-        : "AADSTS700027: No certificate is registered on the application.";
-      if (problem) throw new HttpError(401, "invalid_client", problem);
-      return clientId;
-    }
+    let problem: string | undefined;
     if (assertion === null) {
-      if (form.get("client_id") !== clientId || form.get("client_secret") !== clientSecret) {
-        throw new HttpError(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.");
-      }
-      return clientId;
+      problem = app === clientId && form.get("client_secret") === clientSecret ? undefined : "AADSTS7000215: Invalid client secret provided.";
+    } else if (form.get("client_assertion_type") !== "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
+      problem = "AADSTS700025: Client assertion type is not supported.";
+    } else if (app === clientId) {
+      const audience = `${origin}/${tenantSegment}/oauth2/v2.0/token`;
+      problem = options.clientCertificate
+        ? certificateAssertionProblem(assertion, options.clientCertificate, { clientId, audience, nowInMs: Date.now() })
+        : "AADSTS700027: No certificate is registered on the application.";
+    } else if (app === graphAppClientId && managedIdentity && trustedSubject) {
+      problem = federatedAssertionProblem(assertion, managedIdentity, trustedSubject);
+    } else {
+      problem = "AADSTS700016: Application not found in the directory.";
     }
-    if (form.get("client_assertion_type") !== "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" || form.get("client_id") !== graphAppClientId) {
-      throw new HttpError(401, "invalid_client", "AADSTS700016: Application not found in the directory.");
-    }
-    const holder = managedIdentity?.holderOf(assertion);
-    if (!holder || holder.audience !== tokenExchangeAudience) {
-      throw new HttpError(401, "invalid_client", `AADSTS700024: Client assertion is not valid (expired, or its audience is not ${tokenExchangeAudience}).`);
-    }
-    if (holder.principalId !== trustedSubject) {
-      throw new HttpError(401, "invalid_client", `AADSTS700213: No matching federated identity record found for presented assertion subject '${holder.principalId}'.`);
-    }
-    return graphAppClientId;
+    if (problem) throw new HttpError(401, "invalid_client", problem);
+    return app;
   };
 
   const handleToken = async (req: IncomingMessage, tenantSegment: string): Promise<JsonObject> => {
