@@ -126,12 +126,14 @@ export function chooseCredential(s: CredentialSettings): CredentialConfig {
     if (value === undefined) throw new ConfigError([{ setting, problem: `is required ${because}` }]);
     return value;
   };
+  // Present only when set, so a config without it compares equal to one that never named it.
+  const identity = s.managedIdentityClientId === undefined ? {} : { managedIdentityClientId: s.managedIdentityClientId };
   if (s.graphAppClientId !== undefined) {
     return {
       kind: "appRegistration",
       tenantId: need(s.tenantId, "AZURE_TENANT_ID", "with ARCHIVER_GRAPH_APP_CLIENT_ID"),
       appClientId: s.graphAppClientId,
-      ...(s.managedIdentityClientId === undefined ? {} : { managedIdentityClientId: s.managedIdentityClientId }),
+      ...identity,
     };
   }
   if (s.clientSecret !== undefined) {
@@ -152,7 +154,7 @@ export function chooseCredential(s: CredentialSettings): CredentialConfig {
   }
   return {
     kind: "managedIdentity",
-    ...(s.managedIdentityClientId === undefined ? {} : { managedIdentityClientId: s.managedIdentityClientId }),
+    ...identity,
   };
 }
 

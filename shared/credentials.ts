@@ -45,9 +45,7 @@ export function createCredential(config: ArchiverConfig, options: CredentialOpti
     case "appRegistration": {
       // No secret anywhere: the managed identity's token is the app's client assertion, accepted
       // because the app registration holds a federated credential that trusts this identity.
-      const identity = new ManagedIdentityCredential(
-        credential.managedIdentityClientId === undefined ? {} : { clientId: credential.managedIdentityClientId },
-      );
+      const identity = managedIdentity(credential.managedIdentityClientId);
       const scope = `${config.tokenExchangeAudience}/.default`;
       return new ClientAssertionCredential(
         credential.tenantId,
@@ -61,11 +59,12 @@ export function createCredential(config: ArchiverConfig, options: CredentialOpti
       );
     }
     case "managedIdentity":
-      return new ManagedIdentityCredential(
-        credential.managedIdentityClientId === undefined ? {} : { clientId: credential.managedIdentityClientId },
-      );
+      return managedIdentity(credential.managedIdentityClientId);
   }
 }
+
+/** The user-assigned identity with this client id, else the system-assigned one. */
+const managedIdentity = (clientId: string | undefined) => new ManagedIdentityCredential(clientId === undefined ? {} : { clientId });
 
 function useAgent(agent: Agent): PipelinePolicy {
   return {
