@@ -55,6 +55,12 @@ function setup(container: ContainerClient, env: Record<string, string> = {}) {
   return { archiverConfig, pipeline, graph: createGraphRuntime(archiverConfig, { ca: sandbox.ca }), archive: blobArchiveStore(container) };
 }
 
+async function blobNames(container: ContainerClient): Promise<string[]> {
+  const names: string[] = [];
+  for await (const blob of container.listBlobsFlat()) names.push(blob.name);
+  return names;
+}
+
 async function archivedLines(container: ContainerClient) {
   const lines: { id: string; version: number; _archive: { pass: number } }[] = [];
   for await (const blob of container.listBlobsFlat({ prefix: "callrecords/v1/" })) {
@@ -146,8 +152,7 @@ describe("delivery faults", () => {
     queue.sendRaw("a", jobBody(job));
     queue.sendRaw("b", jobBody(job));
     assert.deepEqual(await deliver(container, queue), ["harvested", "alreadyDone"]);
-    const names: string[] = [];
-    for await (const b of container.listBlobsFlat()) names.push(b.name);
+    const names = await blobNames(container);
     assert.equal(names.length, 2, names.join(", "));
   });
 
@@ -158,8 +163,7 @@ describe("delivery faults", () => {
     queue.sendRaw("b", jobBody(job));
     const outcomes = await deliver(container, queue, 2);
     assert.equal(outcomes.filter((o) => o === "harvested").length, 1, outcomes.join(", "));
-    const names: string[] = [];
-    for await (const b of container.listBlobsFlat()) names.push(b.name);
+    const names = await blobNames(container);
     assert.equal(names.length, 2, names.join(", "));
   });
 
@@ -202,9 +206,7 @@ describe("delivery faults", () => {
     let firstAttemptBlobs = -1;
     await queue.drain(async (body, settlement, message) => {
       if (message.deliveryCount === 2) {
-        const names: string[] = [];
-        for await (const blob of container.listBlobsFlat()) names.push(blob.name);
-        firstAttemptBlobs = names.length;
+        firstAttemptBlobs = (await blobNames(container)).length;
       }
       await handler(body, settlement, context());
     }, 1);
