@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { sendJson } from "./json.js";
 
 /** The audience a token must carry to be exchanged (public cloud). */
 export const tokenExchangeAudience = "api://AzureADTokenExchange";
@@ -35,10 +36,7 @@ export async function startManagedIdentityEndpoint(tokenLifetimeInSeconds = 3600
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    const answer = (status: number, body: unknown) => {
-      res.writeHead(status, { "Content-Type": "application/json" });
-      res.end(JSON.stringify(body));
-    };
+    const answer = (status: number, body: unknown) => sendJson(res, status, body);
     if (req.headers["x-identity-header"] !== header) return answer(401, { error: "invalid_request", error_description: "X-IDENTITY-HEADER is missing or wrong." });
     const resource = url.searchParams.get("resource");
     if (!resource) return answer(400, { error: "invalid_request", error_description: "resource is required." });

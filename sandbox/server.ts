@@ -14,6 +14,7 @@ import { minuteInMs } from "../shared/window.js";
 import { type SandboxCertificate, generateSandboxCertificate } from "./certificate.js";
 import { type GeneratorOptions, participantsOf, sandboxTenantId, sessionsOf, summaryDocument } from "./generator.js";
 import { certificateAssertionProblem } from "./clientAssertion.js";
+import { sendJson } from "./json.js";
 import { type ManagedIdentityEndpoint, federatedAssertionProblem, startManagedIdentityEndpoint } from "./managedIdentity.js";
 import { FilterError, matchesStart, parseCallFilter } from "./odataFilter.js";
 import { hash32, seededRandom } from "./random.js";
@@ -451,10 +452,4 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), ...headers });
-  res.end(text);
 }
