@@ -36,4 +36,13 @@ for (const entry of readdirSync(modules, { recursive: true, withFileTypes: true 
   if (entry.isFile() && unused.test(entry.name)) rmSync(join(entry.parentPath, entry.name));
 }
 
+// azd applies the package folder's .funcignore; without one, its default list for JavaScript drops
+// node_modules, and since the project's .funcignore does not list node_modules, azd asks for no
+// remote build either: the app would start with no @azure/functions and load zero functions. This
+// file keeps node_modules in the upload; it excludes only what must never be deployed.
+writeFileSync(
+  join(out, ".funcignore"),
+  "# Applied by azd to this folder. node_modules stays: the package carries its dependencies (no remote build).\nlocal.settings.json\n",
+);
+
 console.log(`deployment package staged in ${out}`);

@@ -6,7 +6,13 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { before, describe, it } from "node:test";
+import { jobBody } from "../shared/job.js";
+import { azdPackage } from "./support/azdPackage.js";
 import { captureRegistrations, triggerOf } from "./support/functionsCore.js";
+import { withHarvestHost } from "./support/harvestHost.js";
+import { installedCopies, singletonPackages } from "./support/installedCopies.js";
+import { sdkBindingTrigger } from "./support/serviceBusHost.js";
+import { runWorker } from "./support/worker.js";
 
 const root = resolve(import.meta.dirname, "..");
 const registered = captureRegistrations();
@@ -47,6 +53,51 @@ describe("the deployment package (npm run build)", () => {
     await import(pathToFileURL(join(out, "functions", "index.js")).href);
     assert.equal(triggerOf(registered, "plan")?.type, "timerTrigger");
     assert.equal(triggerOf(registered, "harvest")?.type, "serviceBusTrigger");
+  });
+
+  it("installs one copy of each package that keeps process-wide state", async () => {
+    for (const name of singletonPackages) {
+      const copies = await installedCopies(out, name);
+      assert.equal(copies.length, 1, `${name}: ${JSON.stringify(copies)}`);
+    }
+  });
+
+  describe("as azd uploads it, loaded with nothing else installed", () => {
+    let uploaded = "";
+    let kept: string[] = [];
+    before(async () => {
+      uploaded = await mkdtemp(join(tmpdir(), "archiver-uploaded-"));
+      kept = await azdPackage(out, uploaded);
+    });
+
+    it("carries node_modules", () => {
+      assert.ok(kept.some((path) => path.startsWith("node_modules/@azure/functions/")), `kept ${kept.length} files`);
+    });
+
+    it("registers both functions, and its harvest trigger receives and completes a message", async () => {
+      await withHarvestHost(async ({ settings, settlement, window }) => {
+        // The package's own folder has no node_modules above it: what it lacks, it lacks.
+        const trigger = sdkBindingTrigger({ body: jobBody({ window, pass: 0 }) });
+        const report = await runWorker({
+          entry: join(uploaded, "functions", "index.js"),
+          env: settings,
+          args: settlement.workerArgs,
+          invocations: [{ functionName: "harvest", trigger: trigger.data }],
+        });
+        assert.deepEqual(report.registered.map((r) => r.name).sort(), ["harvest", "plan"]);
+        assert.equal(report.outcomes[0]?.status, "Success", report.outcomes[0]?.error);
+        assert.deepEqual(settlement.calls.filter((c) => c.request.locktoken === trigger.lockToken).map((c) => c.method), ["complete"]);
+      });
+    });
+  });
+});
+
+describe("the project's own install", () => {
+  it("has one copy of each package that keeps process-wide state", async () => {
+    for (const name of singletonPackages) {
+      const copies = await installedCopies(root, name);
+      assert.equal(copies.length, 1, `${name}: ${JSON.stringify(copies)}`);
+    }
   });
 });
 
