@@ -5,10 +5,10 @@
  *
  * Options (environment): BENCH_SECONDS (default 45), BENCH_CONCURRENCY (default 32).
  */
-import { loadArchiverConfig } from "../shared/config.js";
-import { createGraphRuntime } from "../shared/graphSetup.js";
-import { newGraphCounters } from "../shared/graphCounters.js";
-import { dayInMs, hourInMs } from "../shared/window.js";
+import { loadArchiverConfig } from "../shared/config/config.js";
+import { createGraphRuntime } from "../shared/graph/graphSetup.js";
+import { newGraphCounters } from "../shared/graph/graphCounters.js";
+import { dayInMs, hourInMs } from "../shared/core/window.js";
 import { startSandbox } from "../sandbox/server.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 45);

@@ -6,13 +6,13 @@
 import { ManagedIdentityCredential, DefaultAzureCredential, type TokenCredential } from "@azure/identity";
 import { ServiceBusClient } from "@azure/service-bus";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { blobArchiveStore } from "../shared/archiveStore.js";
-import { systemClock } from "../shared/clock.js";
-import { loadArchiverConfig, loadPipelineConfig } from "../shared/config.js";
-import { ConfigError } from "../shared/errors.js";
-import { createGraphRuntime } from "../shared/graphSetup.js";
-import { serviceBusJobSender } from "../shared/serviceBusSender.js";
-import { blobWatermarkStore } from "../shared/watermarkStore.js";
+import { blobArchiveStore } from "../shared/archive/archiveStore.js";
+import { systemClock } from "../shared/core/clock.js";
+import { loadArchiverConfig, loadPipelineConfig } from "../shared/config/config.js";
+import { ConfigError } from "../shared/core/errors.js";
+import { createGraphRuntime } from "../shared/graph/graphSetup.js";
+import { serviceBusJobSender } from "../shared/pipeline/serviceBusSender.js";
+import { blobWatermarkStore } from "../shared/pipeline/watermarkStore.js";
 import type { HarvestHandlerDeps, PlanDeps } from "./handlers.js";
 
 const archiverConfig = loadArchiverConfig(process.env);

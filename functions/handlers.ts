@@ -3,18 +3,18 @@
  * harvest.ts) or the local runner (`npm start`). Each parses its trigger and calls the core.
  */
 import type { InvocationContext, Timer } from "@azure/functions";
-import type { ArchiveStore } from "../shared/archiveStore.js";
-import type { Clock } from "../shared/clock.js";
-import type { CloudName } from "../shared/clouds.js";
-import type { GraphRuntime } from "../shared/graphSetup.js";
-import { type GraphCounters, newGraphCounters } from "../shared/graphCounters.js";
-import { harvest } from "../shared/harvest.js";
-import { type ProcessResult, type Settlement, processJobMessage } from "../shared/jobProcessor.js";
-import { jobKey } from "../shared/job.js";
-import type { PlanSettings } from "../shared/planning.js";
-import { type JobSender, type TickResult, runPlanTick } from "../shared/scheduler.js";
-import type { WatermarkStore } from "../shared/watermarkStore.js";
-import { formatInstant } from "../shared/window.js";
+import type { ArchiveStore } from "../shared/archive/archiveStore.js";
+import type { Clock } from "../shared/core/clock.js";
+import type { CloudName } from "../shared/graph/clouds.js";
+import type { GraphRuntime } from "../shared/graph/graphSetup.js";
+import { type GraphCounters, newGraphCounters } from "../shared/graph/graphCounters.js";
+import { harvest } from "../shared/pipeline/harvest.js";
+import { type ProcessResult, type Settlement, processJobMessage } from "../shared/pipeline/jobProcessor.js";
+import { jobKey } from "../shared/core/job.js";
+import type { PlanSettings } from "../shared/pipeline/planning.js";
+import { type JobSender, type TickResult, runPlanTick } from "../shared/pipeline/scheduler.js";
+import type { WatermarkStore } from "../shared/pipeline/watermarkStore.js";
+import { formatInstant } from "../shared/core/window.js";
 
 export interface PlanDeps {
   readonly watermarks: WatermarkStore;

@@ -8,7 +8,7 @@
  * (0.4.0 does) shows up there.
  */
 import type { ServiceBusReceivedMessage } from "@azure/service-bus";
-import type { Settlement } from "../shared/jobProcessor.js";
+import type { Settlement } from "../shared/pipeline/jobProcessor.js";
 
 /** The trigger value of an SDK-binding Service Bus trigger (`sdkBinding: true`). */
 export interface MessageContext {

@@ -290,7 +290,7 @@ module graphGrant 'modules/graphGrant.bicep' = if (grantGraphInBicep) {
 
 var graphAppId = grantGraphInBicep ? graphGrant!.outputs.appClientId : graphAppClientId
 
-// Settings the archiver reads (shared/settings.ts). Static keys, so test/infra.test.ts can check that
+// Settings the archiver reads (shared/config/settings.ts). Static keys, so test/infra/infra.test.ts can check that
 // they cover every setting the code marks as required in Azure.
 var archiverSettings = {
   ARCHIVER_CLOUD: archiverCloud

@@ -4,10 +4,10 @@
  * detection by messageId, at-least-once delivery, redelivery on abandon, dead-letter with a reason
  * after the maximum deliveries, and scheduled messages held until their time.
  */
-import { jobBody, jobKey } from "../shared/job.js";
-import type { Settlement } from "../shared/jobProcessor.js";
-import type { PlannedJob } from "../shared/planning.js";
-import type { JobSender } from "../shared/scheduler.js";
+import { jobBody, jobKey } from "../shared/core/job.js";
+import type { Settlement } from "../shared/pipeline/jobProcessor.js";
+import type { PlannedJob } from "../shared/pipeline/planning.js";
+import type { JobSender } from "../shared/pipeline/scheduler.js";
 
 export interface QueuedMessage {
   readonly messageId: string;

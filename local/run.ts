@@ -6,12 +6,13 @@
 import type { Timer } from "@azure/functions";
 // In plain Node ESM the package's named exports are reached through its default export.
 import functions from "@azure/functions";
-import { type ArchiveStore } from "../shared/archiveStore.js";
-import type { Clock } from "../shared/clock.js";
-import type { ArchiverConfig, PipelineConfig } from "../shared/config.js";
-import type { GraphRuntime } from "../shared/graphSetup.js";
-import { type GraphCounters, addGraphCounters, newGraphCounters } from "../shared/graphCounters.js";
-import type { WatermarkStore } from "../shared/watermarkStore.js";
+import { type ArchiveStore } from "../shared/archive/archiveStore.js";
+import type { Clock } from "../shared/core/clock.js";
+import type { PipelineConfig } from "../shared/config/config.js";
+import type { ArchiverConfig } from "../shared/graph/graphConfig.js";
+import type { GraphRuntime } from "../shared/graph/graphSetup.js";
+import { type GraphCounters, addGraphCounters, newGraphCounters } from "../shared/graph/graphCounters.js";
+import type { WatermarkStore } from "../shared/pipeline/watermarkStore.js";
 import { makeHarvestHandler, makePlanHandler } from "../functions/handlers.js";
 import { LocalQueue } from "./queue.js";
 

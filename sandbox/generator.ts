@@ -4,8 +4,8 @@
  * unicode names, and a business-hours rhythm. Deterministic in (seed, day): any day can be
  * regenerated at any time, so the sandbox needs no storage.
  */
-import type { JsonObject } from "../shared/callRecord.js";
-import { dayInMs, formatInstant, hourInMs, minuteInMs } from "../shared/window.js";
+import type { JsonObject } from "../shared/graph/callRecord.js";
+import { dayInMs, formatInstant, hourInMs, minuteInMs } from "../shared/core/window.js";
 import { between, hash32, hex, pick, seededRandom } from "./random.js";
 
 export interface GeneratorOptions {

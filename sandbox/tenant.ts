@@ -2,8 +2,8 @@
  * The sandbox tenant's data at a given instant: which records Graph would list, at which version,
  * and which have aged out of the 30-day retention. The clock is injectable so tests move time.
  */
-import type { JsonObject } from "../shared/callRecord.js";
-import { dayInMs } from "../shared/window.js";
+import type { JsonObject } from "../shared/graph/callRecord.js";
+import { dayInMs } from "../shared/core/window.js";
 import { type CallVersion, type GeneratorOptions, type SandboxCall, CallGenerator, fullDocument, versionAt } from "./generator.js";
 
 export const retentionInMs = 30 * dayInMs;

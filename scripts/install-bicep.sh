@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Bicep CLI for the infra checks in `npm test`, from the NuGet package
 # Azure.Bicep.CommandLine.linux-x64 (the GitHub release download is not reachable in CI).
-# The binary lands in .local/tools/bicep; test/infra.test.ts looks there first, then on PATH.
+# The binary lands in .local/tools/bicep; test/infra/infra.test.ts looks there first, then on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 version="${BICEP_VERSION:-0.49.2}"

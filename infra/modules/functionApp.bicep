@@ -31,7 +31,7 @@ param deploymentContainer string
 @description('Required. Application Insights connection string (no secret: local auth is off).')
 param appInsightsConnectionString string
 
-@description('Required. The archiver\'s own settings (names from shared/settings.ts).')
+@description('Required. The archiver\'s own settings (names from shared/config/settings.ts).')
 param archiverSettings object
 
 @description('Optional. Settings of the app-registration Graph identity (ARCHIVER_GRAPH_APP_CLIENT_ID, AZURE_TENANT_ID).')

@@ -1,7 +1,7 @@
 /** Test wiring: a sandbox and a Graph runtime configured against it through the real settings. */
-import { loadArchiverConfig } from "../../shared/config.js";
-import { type GraphRuntime, createGraphRuntime } from "../../shared/graphSetup.js";
-import type { Env } from "../../shared/settings.js";
+import { loadArchiverConfig } from "../../shared/config/config.js";
+import { type GraphRuntime, createGraphRuntime } from "../../shared/graph/graphSetup.js";
+import type { Env } from "../../shared/config/settings.js";
 import { type Sandbox, type SandboxOptions, startSandbox } from "../../sandbox/server.js";
 
 export function sandboxEnv(sandbox: Sandbox, extra: Env = {}): Env {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { type Azurite, startAzurite } from "../../local/azurite.js";
-import { type TimeWindow, hourInMs } from "../../shared/window.js";
+import { type TimeWindow, hourInMs } from "../../shared/core/window.js";
 import { type Sandbox, startSandbox } from "../../sandbox/server.js";
 import { sandboxEnv } from "./graph.js";
 import { type SettlementEndpoint, startSettlementEndpoint } from "./serviceBusHost.js";

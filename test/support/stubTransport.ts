@@ -1,6 +1,6 @@
 /** A transport that answers from a table of URLs: for the client's own rules, not for Graph's. */
-import type { HttpResponse, HttpTransport } from "../../shared/httpTransport.js";
-import type { Clock } from "../../shared/clock.js";
+import type { HttpResponse, HttpTransport } from "../../shared/graph/httpTransport.js";
+import type { Clock } from "../../shared/core/clock.js";
 
 export function tableTransport(routes: Record<string, unknown>, requested: string[] = []): HttpTransport {
   return {

@@ -1,0 +1,189 @@
+/**
+ * Configuration parsed and validated once, at start-up. A bad value stops the process with the
+ * setting's name and what it expects; every bad setting is reported at once, not one per restart.
+ */
+import { clouds, isKnownAuthorityHost } from "../graph/clouds.js";
+import type { ArchiverConfig, CredentialConfig } from "../graph/graphConfig.js";
+import { ConfigError } from "../core/errors.js";
+import { type PlanSettings, planSettingsProblems } from "../pipeline/planning.js";
+import {
+  type Env,
+  type SettingKey,
+  type SettingValues,
+  SettingProblem,
+  settings,
+} from "./settings.js";
+
+/** Parses the chosen settings, collecting every problem before throwing one `ConfigError`. */
+export function readSettings<K extends SettingKey>(
+  env: Env,
+  keys: readonly K[],
+): Pick<SettingValues, K> {
+  const problems: { setting: string; problem: string }[] = [];
+  const values: Partial<Record<SettingKey, unknown>> = {};
+  for (const key of keys) {
+    const setting = settings[key];
+    const raw = env[setting.name]?.trim();
+    try {
+      values[key] = setting.parse(raw === "" ? undefined : raw);
+    } catch (error) {
+      if (!(error instanceof SettingProblem)) throw error;
+      problems.push({ setting: setting.name, problem: error.message });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return values as Pick<SettingValues, K>;
+}
+
+const graphKeys = [
+  "cloud",
+  "graphEndpoint",
+  "authorityHost",
+  "tenantId",
+  "clientId",
+  "clientSecret",
+  "clientCertificatePath",
+  "managedIdentityClientId",
+  "graphAppClientId",
+  "pageSize",
+  "maxAttempts",
+  "requestTimeoutInMs",
+  "retryBaseDelayInMs",
+  "maxRetryDelayInMs",
+  "rateLimitRequests",
+  "rateLimitWindowSeconds",
+] as const satisfies readonly SettingKey[];
+
+export function loadArchiverConfig(env: Env): ArchiverConfig {
+  const s = readSettings(env, graphKeys);
+  const cloud = clouds[s.cloud];
+  const authorityHost = s.authorityHost ?? cloud.authorityHost;
+  const graphEndpoint = s.graphEndpoint ?? cloud.graphEndpoint;
+  return {
+    graph: {
+      cloud: s.cloud,
+      graphEndpoint,
+      authorityHost,
+      instanceDiscovery: isKnownAuthorityHost(authorityHost),
+      hasParticipantsList: cloud.hasParticipantsList,
+      pageSize: s.pageSize,
+      maxAttempts: s.maxAttempts,
+      requestTimeoutInMs: s.requestTimeoutInMs,
+      retryBaseDelayInMs: s.retryBaseDelayInMs,
+      maxRetryDelayInMs: s.maxRetryDelayInMs,
+      rateLimitRequests: s.rateLimitRequests,
+      rateLimitWindowInMs: s.rateLimitWindowSeconds * 1000,
+    },
+    credential: chooseCredential(s),
+    tokenExchangeAudience: cloud.tokenExchangeAudience,
+  };
+}
+
+type CredentialSettings = Pick<
+  SettingValues,
+  | "tenantId"
+  | "clientId"
+  | "clientSecret"
+  | "clientCertificatePath"
+  | "managedIdentityClientId"
+  | "graphAppClientId"
+>;
+
+/**
+ * Picks how Graph tokens are obtained, from the most explicit setting down: an app registration
+ * trusted by the managed identity, then a secret, then a certificate, else the managed identity.
+ */
+export function chooseCredential(s: CredentialSettings): CredentialConfig {
+  const need = (value: string | undefined, setting: string, because: string): string => {
+    if (value === undefined) throw new ConfigError([{ setting, problem: `is required ${because}` }]);
+    return value;
+  };
+  // Present only when set, so a config without it compares equal to one that never named it.
+  const identity = s.managedIdentityClientId === undefined ? {} : { managedIdentityClientId: s.managedIdentityClientId };
+  if (s.graphAppClientId !== undefined) {
+    return {
+      kind: "appRegistration",
+      tenantId: need(s.tenantId, "AZURE_TENANT_ID", "with ARCHIVER_GRAPH_APP_CLIENT_ID"),
+      appClientId: s.graphAppClientId,
+      ...identity,
+    };
+  }
+  if (s.clientSecret !== undefined) {
+    return {
+      kind: "clientSecret",
+      tenantId: need(s.tenantId, "AZURE_TENANT_ID", "with AZURE_CLIENT_SECRET"),
+      clientId: need(s.clientId, "AZURE_CLIENT_ID", "with AZURE_CLIENT_SECRET"),
+      clientSecret: s.clientSecret,
+    };
+  }
+  if (s.clientCertificatePath !== undefined) {
+    return {
+      kind: "clientCertificate",
+      tenantId: need(s.tenantId, "AZURE_TENANT_ID", "with AZURE_CLIENT_CERTIFICATE_PATH"),
+      clientId: need(s.clientId, "AZURE_CLIENT_ID", "with AZURE_CLIENT_CERTIFICATE_PATH"),
+      certificatePath: s.clientCertificatePath,
+    };
+  }
+  return {
+    kind: "managedIdentity",
+    ...identity,
+  };
+}
+
+export interface PipelineConfig {
+  readonly plan: PlanSettings;
+  readonly queueName: string;
+  readonly serviceBusNamespace: string | undefined;
+  readonly blobServiceUri: string | undefined;
+  readonly storageConnectionString: string | undefined;
+  readonly archiveContainer: string;
+  readonly stateContainer: string;
+  readonly timeBudgetInMs: number;
+  readonly harvestConcurrency: number;
+  readonly managedIdentityClientId: string | undefined;
+}
+
+const pipelineKeys = [
+  "windowMinutes",
+  "settleMinutes",
+  "rereadOffsets",
+  "maxWindowsPerTick",
+  "safetyMarginMinutes",
+  "schedule",
+  "queueName",
+  "serviceBusNamespace",
+  "blobServiceUri",
+  "storageConnectionString",
+  "archiveContainer",
+  "stateContainer",
+  "timeBudgetSeconds",
+  "harvestConcurrency",
+  "managedIdentityClientId",
+] as const satisfies readonly SettingKey[];
+
+export function loadPipelineConfig(env: Env): PipelineConfig {
+  const s = readSettings(env, pipelineKeys);
+  const plan = {
+    windowInMs: s.windowMinutes * 60_000,
+    settleInMs: s.settleMinutes * 60_000,
+    rereadOffsetsInMs: s.rereadOffsets,
+    maxWindowsPerTick: s.maxWindowsPerTick,
+    safetyMarginInMs: s.safetyMarginMinutes * 60_000,
+  };
+  const problems = planSettingsProblems(plan);
+  if (problems.length > 0) {
+    throw new ConfigError(problems.map((problem) => ({ setting: "ARCHIVER_REREAD_OFFSETS", problem })));
+  }
+  return {
+    plan,
+    queueName: s.queueName,
+    serviceBusNamespace: s.serviceBusNamespace,
+    blobServiceUri: s.blobServiceUri,
+    storageConnectionString: s.storageConnectionString,
+    archiveContainer: s.archiveContainer,
+    stateContainer: s.stateContainer,
+    timeBudgetInMs: s.timeBudgetSeconds * 1000,
+    harvestConcurrency: s.harvestConcurrency,
+    managedIdentityClientId: s.managedIdentityClientId,
+  };
+}

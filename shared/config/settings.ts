@@ -1,0 +1,291 @@
+/**
+ * Every setting the archiver reads, in one table: name, default, meaning and parser. The README's
+ * configuration table and the Bicep app settings are checked against this list by tests, so the
+ * three cannot drift apart.
+ */
+import { cloudNames } from "../graph/clouds.js";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface Setting<T> {
+  readonly name: string;
+  /** The default as the README shows it; `undefined` when the setting has none. */
+  readonly defaultText: string | undefined;
+  readonly description: string;
+  /** Where it must be set in Azure: `app` settings the Bicep template must write. */
+  readonly deployed: "required" | "optional";
+  /** Parses a raw value (already trimmed, `undefined` when unset). Throws a message on bad input. */
+  readonly parse: (raw: string | undefined) => T;
+}
+
+type Spec = Omit<Setting<unknown>, "parse" | "name">;
+
+const problem = (message: string): never => {
+  throw new SettingProblem(message);
+};
+
+export class SettingProblem extends Error {
+  override readonly name = "SettingProblem";
+}
+
+const integer =
+  (min: number, max: number, fallback?: number) =>
+  (raw: string | undefined): number => {
+    if (raw === undefined) return fallback ?? problem("is required");
+    if (!/^-?\d+$/.test(raw)) return problem(`expected a whole number, got "${raw}"`);
+    const n = Number(raw);
+    if (n < min || n > max) return problem(`expected a number from ${min} to ${max}, got ${n}`);
+    return n;
+  };
+
+const choice =
+  <T extends string>(values: readonly T[], fallback: T) =>
+  (raw: string | undefined): T => {
+    if (raw === undefined) return fallback;
+    const hit = values.find((v) => v.toLowerCase() === raw.toLowerCase());
+    return hit ?? problem(`expected one of ${values.join(", ")}, got "${raw}"`);
+  };
+
+const optionalText = (raw: string | undefined): string | undefined => raw;
+
+const textWithDefault =
+  (fallback: string, pattern?: RegExp, expected?: string) =>
+  (raw: string | undefined): string => {
+    const value = raw ?? fallback;
+    if (pattern && !pattern.test(value)) return problem(`expected ${expected}, got "${value}"`);
+    return value;
+  };
+
+/** An https origin (scheme, host, optional port), with any trailing slash removed. */
+const httpsOrigin = (raw: string | undefined): string | undefined => {
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return problem(`expected an https URL, got "${raw}"`);
+  }
+  if (url.protocol !== "https:") return problem(`must use https, got "${raw}"`);
+  if (url.pathname !== "/" || url.search !== "") {
+    return problem(`expected a bare origin such as https://graph.microsoft.com, got "${raw}"`);
+  }
+  return url.origin;
+};
+
+const durationUnitsInMs = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** "6h,1d,3d" → milliseconds, strictly increasing. */
+export const parseDurationList = (raw: string): number[] => {
+  const parts = raw
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
+  const values = parts.map((part) => {
+    const match = /^(\d+)([mhd])$/.exec(part);
+    if (!match) return problem(`expected durations like 6h,1d,3d; "${part}" is not one`);
+    return Number(match[1]) * durationUnitsInMs[match[2] as keyof typeof durationUnitsInMs];
+  });
+  values.forEach((v, i) => {
+    if (i > 0 && v <= (values[i - 1] ?? 0)) problem("durations must be strictly increasing");
+  });
+  return values;
+};
+
+function define<T>(name: string, spec: Spec & { parse: (raw: string | undefined) => T }) {
+  return { name, ...spec } as Setting<T>;
+}
+
+export const settings = {
+  cloud: define("ARCHIVER_CLOUD", {
+    defaultText: "Global",
+    description: `Microsoft cloud: ${cloudNames.join(", ")}. Sets the Graph and authority hosts.`,
+    deployed: "required",
+    parse: choice(cloudNames, "Global"),
+  }),
+  graphEndpoint: define("ARCHIVER_GRAPH_ENDPOINT", {
+    defaultText: "the cloud's Graph host",
+    description:
+      "Override of the Graph origin (https only). Token scope is `{this}/.default`; nextLinks to any other origin are refused.",
+    deployed: "optional",
+    parse: httpsOrigin,
+  }),
+  authorityHost: define("ARCHIVER_AUTHORITY_HOST", {
+    defaultText: "the cloud's Entra host",
+    description: "Override of the Entra authority host (https only).",
+    deployed: "optional",
+    parse: httpsOrigin,
+  }),
+  tenantId: define("AZURE_TENANT_ID", {
+    defaultText: undefined,
+    description:
+      "Tenant to harvest with a client secret, certificate or app registration. Required with any of those.",
+    deployed: "optional",
+    parse: optionalText,
+  }),
+  clientId: define("AZURE_CLIENT_ID", {
+    defaultText: undefined,
+    description: "Application (client) id used with `AZURE_CLIENT_SECRET` or a certificate.",
+    deployed: "optional",
+    parse: optionalText,
+  }),
+  clientSecret: define("AZURE_CLIENT_SECRET", {
+    defaultText: undefined,
+    description: "Client secret (local runs only; Azure deployments use managed identity).",
+    deployed: "optional",
+    parse: optionalText,
+  }),
+  clientCertificatePath: define("AZURE_CLIENT_CERTIFICATE_PATH", {
+    defaultText: undefined,
+    description: "PEM file with the certificate and private key, instead of a secret.",
+    deployed: "optional",
+    parse: optionalText,
+  }),
+  managedIdentityClientId: define("ARCHIVER_MANAGED_IDENTITY_CLIENT_ID", {
+    defaultText: "system-assigned",
+    description: "Client id of the user-assigned managed identity that calls Graph.",
+    deployed: "required",
+    parse: optionalText,
+  }),
+  graphAppClientId: define("ARCHIVER_GRAPH_APP_CLIENT_ID", {
+    defaultText: undefined,
+    description:
+      "Client id of an app registration that trusts the managed identity (federated credential). When set, Graph tokens are that app's, obtained with a managed identity assertion; needs `AZURE_TENANT_ID`.",
+    deployed: "optional",
+    parse: optionalText,
+  }),
+  pageSize: define("ARCHIVER_GRAPH_PAGE_SIZE", {
+    defaultText: "60",
+    description: "`Prefer: odata.maxpagesize` for list requests.",
+    deployed: "optional",
+    parse: integer(1, 1000, 60),
+  }),
+  maxAttempts: define("ARCHIVER_GRAPH_MAX_ATTEMPTS", {
+    defaultText: "8",
+    description: "Attempts per Graph request before the job fails (throttling included).",
+    deployed: "optional",
+    parse: integer(1, 50, 8),
+  }),
+  requestTimeoutInMs: define("ARCHIVER_GRAPH_TIMEOUT_MS", {
+    defaultText: "30000",
+    description: "Timeout of one Graph request, in milliseconds.",
+    deployed: "optional",
+    parse: integer(100, 300_000, 30_000),
+  }),
+  retryBaseDelayInMs: define("ARCHIVER_GRAPH_RETRY_BASE_MS", {
+    defaultText: "500",
+    description: "First backoff delay when Graph gives no Retry-After, in milliseconds; doubles per attempt, with jitter.",
+    deployed: "optional",
+    parse: integer(1, 60_000, 500),
+  }),
+  maxRetryDelayInMs: define("ARCHIVER_GRAPH_RETRY_MAX_MS", {
+    defaultText: "60000",
+    description: "Cap on any one backoff or Retry-After wait, in milliseconds.",
+    deployed: "optional",
+    parse: integer(1, 600_000, 60_000),
+  }),
+  rateLimitRequests: define("ARCHIVER_GRAPH_RATE_REQUESTS", {
+    defaultText: "1500",
+    description: "Request ceiling per rate window for this process (Graph: 1,500 / 20 s per app per tenant).",
+    deployed: "optional",
+    parse: integer(1, 100_000, 1500),
+  }),
+  rateLimitWindowSeconds: define("ARCHIVER_GRAPH_RATE_WINDOW_SECONDS", {
+    defaultText: "20",
+    description: "Length of the rate window, in seconds.",
+    deployed: "optional",
+    parse: integer(1, 3600, 20),
+  }),
+  windowMinutes: define("ARCHIVER_WINDOW_MINUTES", {
+    defaultText: "60",
+    description: "Window length in minutes; must divide a day (1440). Windows are aligned to it.",
+    deployed: "optional",
+    parse: (raw) => {
+      const minutes = integer(1, 1440, 60)(raw);
+      return 1440 % minutes === 0 ? minutes : problem(`must divide a day (1440 minutes), got ${minutes}`);
+    },
+  }),
+  settleMinutes: define("ARCHIVER_SETTLE_MINUTES", {
+    defaultText: "60",
+    description: "Delay after a window ends before its first pass (records appear after the call ends).",
+    deployed: "optional",
+    parse: integer(0, 24 * 60, 60),
+  }),
+  rereadOffsets: define("ARCHIVER_REREAD_OFFSETS", {
+    defaultText: "6h,1d,3d,7d,20d",
+    description: "Re-read passes, as offsets after a window's end (m, h, d); catch late and updated records before Graph forgets them.",
+    deployed: "optional",
+    parse: (raw) => parseDurationList(raw ?? "6h,1d,3d,7d,20d"),
+  }),
+  maxWindowsPerTick: define("ARCHIVER_MAX_WINDOWS_PER_TICK", {
+    defaultText: "48",
+    description: "Most windows one timer tick plans (bounds catch-up bursts).",
+    deployed: "optional",
+    parse: integer(1, 10_000, 48),
+  }),
+  safetyMarginMinutes: define("ARCHIVER_SAFETY_MARGIN_MINUTES", {
+    defaultText: "60",
+    description: "A first run starts this long after the oldest instant Graph holds (now − 30 days).",
+    deployed: "optional",
+    parse: integer(0, 7 * 24 * 60, 60),
+  }),
+  schedule: define("ARCHIVER_SCHEDULE", {
+    defaultText: "0 */15 * * * *",
+    description: "NCRONTAB (6 fields) of the planning timer.",
+    deployed: "required",
+    parse: textWithDefault("0 */15 * * * *", /^\S+( \S+){5}$/, "a 6-field NCRONTAB expression"),
+  }),
+  queueName: define("ARCHIVER_QUEUE_NAME", {
+    defaultText: "harvest-jobs",
+    description: "Service Bus queue carrying harvest jobs.",
+    deployed: "required",
+    parse: textWithDefault("harvest-jobs", /^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, "a Service Bus queue name"),
+  }),
+  serviceBusNamespace: define("ARCHIVER_SERVICEBUS__fullyQualifiedNamespace", {
+    defaultText: undefined,
+    description: "Service Bus namespace host (identity-based connection, used by the trigger and the sender).",
+    deployed: "required",
+    parse: optionalText,
+  }),
+  blobServiceUri: define("ARCHIVER_STORAGE__blobServiceUri", {
+    defaultText: undefined,
+    description: "Blob endpoint of the archive account, e.g. https://<account>.blob.core.windows.net (identity-based).",
+    deployed: "required",
+    parse: optionalText,
+  }),
+  storageConnectionString: define("ARCHIVER_STORAGE", {
+    defaultText: undefined,
+    description: "Storage connection string, for Azurite only (local runs); Azure uses `ARCHIVER_STORAGE__blobServiceUri`.",
+    deployed: "optional",
+    parse: optionalText,
+  }),
+  archiveContainer: define("ARCHIVER_ARCHIVE_CONTAINER", {
+    defaultText: "archive",
+    description: "Container of the archive (JSON Lines and manifests).",
+    deployed: "required",
+    parse: textWithDefault("archive", /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "a container name"),
+  }),
+  stateContainer: define("ARCHIVER_STATE_CONTAINER", {
+    defaultText: "state",
+    description: "Container of the scheduler's watermark.",
+    deployed: "required",
+    parse: textWithDefault("state", /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "a container name"),
+  }),
+  timeBudgetSeconds: define("ARCHIVER_TIME_BUDGET_SECONDS", {
+    defaultText: "1200",
+    description: "Time one harvest may take before it splits its window in two (keep below the function timeout).",
+    deployed: "optional",
+    parse: integer(10, 7200, 1200),
+  }),
+  harvestConcurrency: define("ARCHIVER_HARVEST_CONCURRENCY", {
+    defaultText: "8",
+    description: "Records whose details one harvest fetches at once.",
+    deployed: "optional",
+    parse: integer(1, 64, 8),
+  }),
+} as const;
+
+export type Settings = typeof settings;
+export type SettingKey = keyof Settings;
+export type SettingValues = { [K in SettingKey]: ReturnType<Settings[K]["parse"]> };
+
+export const allSettings = (): Setting<unknown>[] => Object.values(settings);

@@ -1,0 +1,217 @@
+/**
+ * Reads call records from Microsoft Graph: every page of a window, and every session, segment and
+ * participant of a record. Acts on the retry policy's decisions; never decides them itself.
+ */
+import {
+  type CallRecordDocument,
+  type CallRecordSummary,
+  type JsonObject,
+  assertSummary,
+  parseJsonObject,
+  parsePage,
+  withoutPagingAnnotations,
+} from "./callRecord.js";
+import type { Clock } from "../core/clock.js";
+import type { GraphConfig } from "./graphConfig.js";
+import type { TokenSource } from "./credentials.js";
+import { ForeignNextLinkError, GraphRequestError, RecordExpiredError } from "../core/errors.js";
+import type { GraphCounters } from "./graphCounters.js";
+import { type HttpResponse, type HttpTransport, isTransportError } from "./httpTransport.js";
+import type { RequestGovernor } from "./requestGovernor.js";
+import { type GraphOutcome, decideRetry } from "./retryPolicy.js";
+import { type TimeWindow, formatInstant } from "../core/window.js";
+
+export interface GraphClientDeps {
+  readonly tokens: TokenSource;
+  readonly transport: HttpTransport;
+  readonly governor: RequestGovernor;
+  readonly clock: Clock;
+  readonly counters: GraphCounters;
+  readonly random?: () => number;
+}
+
+export interface FetchedRecord {
+  readonly document: CallRecordDocument;
+  /** False where the cloud serves no participants_v2 list (national clouds). */
+  readonly participantsListed: boolean;
+}
+
+export class GraphClient {
+  private readonly base: string;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly config: GraphConfig,
+    private readonly deps: GraphClientDeps,
+  ) {
+    this.base = `${config.graphEndpoint}/v1.0/communications/callRecords`;
+    this.random = deps.random ?? Math.random;
+  }
+
+  /** The list URL of a half-open window [start, end). */
+  windowUrl(window: TimeWindow): string {
+    const filter = `startDateTime ge ${formatInstant(window.startInMs)} and startDateTime lt ${formatInstant(window.endInMs)}`;
+    return `${this.base}?$filter=${encodeURIComponent(filter)}`;
+  }
+
+  /** Yields the window's records page by page, following every nextLink verbatim. */
+  async *listWindow(window: TimeWindow): AsyncGenerator<CallRecordSummary[]> {
+    let url: string | undefined = this.windowUrl(window);
+    const prefer = { Prefer: `odata.maxpagesize=${this.config.pageSize}` };
+    while (url !== undefined) {
+      const body = await this.getJson(url, false, prefer);
+      const page = parsePage(body, url);
+      for (const record of page.value) assertSummary(record, url);
+      this.deps.counters.pages += 1;
+      this.deps.counters.records += page.value.length;
+      yield page.value as CallRecordSummary[];
+      url = page.nextLink;
+    }
+  }
+
+  /** One record with all sessions (and segments) and all participants, as one Graph-shaped document. */
+  async getRecord(id: string): Promise<FetchedRecord> {
+    const url = `${this.base}/${encodeURIComponent(id)}?$expand=${encodeURIComponent("sessions($expand=segments)")}`;
+    const body = await this.getJson(url, true, {});
+    assertSummary(body, url);
+    const sessions = parsePage(body, url, "sessions", "sessions@odata.nextLink");
+    const allSessions = [...sessions.value, ...(await this.followPages(sessions.nextLink))];
+    const document: CallRecordDocument = { ...withoutPagingAnnotations(body), sessions: allSessions };
+    if (!this.config.hasParticipantsList) return { document, participantsListed: false };
+
+    const participantsUrl = `${this.base}/${encodeURIComponent(id)}/participants_v2`;
+    const first = parsePage(await this.getJson(participantsUrl, true, {}), participantsUrl);
+    document.participants_v2 = [...first.value, ...(await this.followPages(first.nextLink))];
+    return { document, participantsListed: true };
+  }
+
+  private async followPages(nextLink: string | undefined): Promise<JsonObject[]> {
+    const items: JsonObject[] = [];
+    let url = nextLink;
+    while (url !== undefined) {
+      const page = parsePage(await this.getJson(url, true, {}), url);
+      items.push(...page.value);
+      url = page.nextLink;
+    }
+    return items;
+  }
+
+  /** GET with pacing, retries and token refresh; answers the parsed JSON object of a 2xx. */
+  private async getJson(url: string, isRecordRequest: boolean, extraHeaders: Record<string, string>): Promise<JsonObject> {
+    this.assertOwnOrigin(url);
+    const { counters, governor, clock, tokens, transport } = this.deps;
+    let tokenRefreshed = false;
+    let freshToken = false;
+    for (let attempt = 1; ; attempt += 1) {
+      await governor.acquire();
+      const token = await tokens.getToken(freshToken);
+      freshToken = false;
+      counters.requests += 1;
+      const { outcome, response } = await this.send(transport, url, {
+        Authorization: `Bearer ${token}`,
+        Accept: "application/json",
+        ...extraHeaders,
+      });
+      const decision = decideRetry(
+        outcome,
+        { attempt, isRecordRequest, tokenRefreshed, random: this.random },
+        {
+          maxAttempts: this.config.maxAttempts,
+          baseDelayInMs: this.config.retryBaseDelayInMs,
+          maxDelayInMs: this.config.maxRetryDelayInMs,
+        },
+        clock.now(),
+      );
+      switch (decision.action) {
+        case "success":
+          return parseJsonObject((response as HttpResponse).body, url);
+        case "refreshTokenAndRetry":
+          counters.retries.unauthorized += 1;
+          tokenRefreshed = true;
+          freshToken = true;
+          continue;
+        case "retry":
+          counters.retries[decision.cause] += 1;
+          if (decision.cause === "throttled") {
+            counters.throttledInMs += decision.delayInMs;
+            governor.throttled(decision.delayInMs);
+          }
+          await clock.sleep(decision.delayInMs);
+          continue;
+        case "fail":
+          if (decision.reason === "expired") {
+            counters.expired += 1;
+            throw new RecordExpiredError(recordIdOf(url));
+          }
+          throw this.failure(decision.reason, outcome, response, url, attempt);
+      }
+    }
+  }
+
+  private async send(transport: HttpTransport, url: string, headers: Record<string, string>) {
+    try {
+      const response = await transport.get(url, headers, this.config.requestTimeoutInMs);
+      const outcome: GraphOutcome = {
+        kind: "response",
+        status: response.status,
+        retryAfterHeader: response.headers["retry-after"],
+      };
+      return { outcome, response };
+    } catch (error) {
+      if (!isTransportError(error)) throw error;
+      const outcome: GraphOutcome =
+        error.code === "TIMEOUT" ? { kind: "timeout" } : { kind: "networkError", code: error.code };
+      return { outcome, response: undefined };
+    }
+  }
+
+  private assertOwnOrigin(url: string): void {
+    let origin: string;
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      throw new ForeignNextLinkError(url, this.config.graphEndpoint);
+    }
+    if (origin !== this.config.graphEndpoint) throw new ForeignNextLinkError(url, this.config.graphEndpoint);
+  }
+
+  private failure(
+    reason: string,
+    outcome: GraphOutcome,
+    response: HttpResponse | undefined,
+    url: string,
+    attempts: number,
+  ): GraphRequestError {
+    const graphError = response ? readGraphError(response.body) : undefined;
+    const status = response?.status;
+    const detail = graphError ? ` ${graphError.code}: ${graphError.message}` : "";
+    const what = outcome.kind === "response" ? `HTTP ${outcome.status}` : outcome.kind === "timeout" ? "timeout" : outcome.code;
+    const message =
+      reason === "forbidden"
+        ? `Graph refused access (403).${detail} The identity needs the application permission CallRecords.Read.All, granted with admin consent.`
+        : reason === "unauthorized"
+          ? `Graph rejected the token twice (401).${detail} Check the tenant, client id and credential.`
+          : reason === "exhausted"
+            ? `Graph request failed after ${attempts} attempts (last: ${what}).${detail}`
+            : `Graph request failed (${what}).${detail}`;
+    return new GraphRequestError(message, status, graphError?.code, url);
+  }
+}
+
+function readGraphError(body: string): { code: string; message: string } | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const error = (parsed as { error?: { code?: unknown; message?: unknown } }).error;
+    if (error && typeof error.code === "string") {
+      return { code: error.code, message: typeof error.message === "string" ? error.message : "" };
+    }
+  } catch {
+    // not a Graph error body; the status alone will have to do
+  }
+  return undefined;
+}
+
+function recordIdOf(url: string): string {
+  const match = /callRecords\/([^/?]+)/.exec(url);
+  return match?.[1] ? decodeURIComponent(match[1]) : url;
+}

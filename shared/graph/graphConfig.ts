@@ -1,0 +1,34 @@
+/**
+ * What the Graph layer needs to be told: endpoints, paging, retries, pacing and the credential.
+ * Declared here, beside its users; shared/config builds it from the settings.
+ */
+import type { CloudName } from "./clouds.js";
+
+export interface GraphConfig {
+  readonly cloud: CloudName;
+  /** Origin only, no trailing slash: `https://graph.microsoft.com`. */
+  readonly graphEndpoint: string;
+  readonly authorityHost: string;
+  /** False for custom authority hosts, which Entra's instance discovery does not know. */
+  readonly instanceDiscovery: boolean;
+  readonly hasParticipantsList: boolean;
+  readonly pageSize: number;
+  readonly maxAttempts: number;
+  readonly requestTimeoutInMs: number;
+  readonly retryBaseDelayInMs: number;
+  readonly maxRetryDelayInMs: number;
+  readonly rateLimitRequests: number;
+  readonly rateLimitWindowInMs: number;
+}
+
+export type CredentialConfig =
+  | { readonly kind: "clientSecret"; tenantId: string; clientId: string; clientSecret: string }
+  | { readonly kind: "clientCertificate"; tenantId: string; clientId: string; certificatePath: string }
+  | { readonly kind: "appRegistration"; tenantId: string; appClientId: string; managedIdentityClientId?: string }
+  | { readonly kind: "managedIdentity"; managedIdentityClientId?: string };
+
+export interface ArchiverConfig {
+  readonly graph: GraphConfig;
+  readonly credential: CredentialConfig;
+  readonly tokenExchangeAudience: string;
+}

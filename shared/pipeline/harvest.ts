@@ -1,0 +1,266 @@
+/**
+ * Harvest one job: list the window, fetch details only for records that are new or changed since
+ * earlier passes, stream them gzipped to one write-once blob, then write the manifest.
+ *
+ * Crash-safe by construction: the data blob appears whole or not at all; the manifest is written
+ * last; a re-delivered job finds its manifest (done) or its data blob (manifest repaired from it).
+ */
+import { createHash } from "node:crypto";
+import { PassThrough, Transform } from "node:stream";
+import { createGzip } from "node:zlib";
+import { dataBlobName, jobOfManifestName, manifestBlobName, partitionsOf } from "../archive/archiveLayout.js";
+import type { ArchiveStore } from "../archive/archiveStore.js";
+import type { CallRecordSummary } from "../graph/callRecord.js";
+import type { Clock } from "../core/clock.js";
+import type { CloudName } from "../graph/clouds.js";
+import { isRecordExpiredError } from "../core/errors.js";
+import type { GraphClient } from "../graph/graphClient.js";
+import type { GraphCounters } from "../graph/graphCounters.js";
+import { type Job, jobBody } from "../core/job.js";
+import {
+  type ArchivedVersion,
+  type Manifest,
+  describeDataBlob,
+  graphFigures,
+  manifestSchemaVersion,
+  parseManifest,
+} from "../archive/manifest.js";
+import type { PlannedJob } from "./planning.js";
+import { formatInstant, minuteInMs } from "../core/window.js";
+
+export interface HarvestDeps {
+  readonly graph: GraphClient;
+  /** The counters `graph` adds to: this harvest's own. */
+  readonly counters: GraphCounters;
+  readonly archive: ArchiveStore;
+  readonly clock: Clock;
+  readonly cloud: CloudName;
+  readonly timeBudgetInMs: number;
+  readonly concurrency: number;
+  /** Sends follow-up jobs (the halves of a split window). */
+  readonly enqueue: (jobs: readonly PlannedJob[]) => Promise<void>;
+}
+
+export type HarvestOutcome =
+  | { readonly status: "harvested" | "repaired"; readonly manifest: Manifest }
+  | { readonly status: "alreadyDone" }
+  | { readonly status: "split"; readonly manifest: Manifest };
+
+/** Thrown inside a harvest to abandon the upload when the time budget runs out. */
+class BudgetExceeded extends Error {
+  override readonly name = "BudgetExceeded";
+}
+
+const jsonLines = "application/x-ndjson";
+const minimumSplitInMs = minuteInMs;
+
+export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutcome> {
+  const { archive, clock } = deps;
+  const manifestName = manifestBlobName(job);
+  const dataName = dataBlobName(job);
+  if (await archive.read(manifestName)) return { status: "alreadyDone" };
+
+  const startedAt = clock.now();
+  const existing = await archive.read(dataName);
+  if (existing) return repair(job, existing, startedAt, deps);
+
+  const known = await archivedVersions(job, archive);
+  const written: ArchivedVersion[] = [];
+  const expired: string[] = [];
+  let unchanged = 0;
+  const seen = new Set<string>();
+  let upload: { input: PassThrough; done: Promise<{ result: "created" | "exists"; bytes: number; sha256: string }> } | undefined;
+
+  try {
+    for await (const page of deps.graph.listWindow(job.window)) {
+      const wanted: CallRecordSummary[] = [];
+      for (const record of page) {
+        if (seen.has(record.id)) continue;
+        seen.add(record.id);
+        if ((known.get(record.id) ?? -1) >= record.version) unchanged += 1;
+        else wanted.push(record);
+      }
+      const fetched = await mapLimited(wanted, deps.concurrency, async (record) => {
+        try {
+          return await deps.graph.getRecord(record.id);
+        } catch (error) {
+          if (isRecordExpiredError(error)) {
+            expired.push(record.id);
+            return undefined;
+          }
+          throw error;
+        }
+      });
+      for (const item of fetched) {
+        if (!item) continue;
+        upload ??= startUpload(archive, dataName);
+        const line = {
+          ...item.document,
+          _archive: {
+            harvestedAt: formatInstant(clock.now()),
+            window: { start: formatInstant(job.window.startInMs), end: formatInstant(job.window.endInMs) },
+            pass: job.pass,
+            cloud: deps.cloud,
+            participantsListed: item.participantsListed,
+          },
+        };
+        if (!upload.input.write(`${JSON.stringify(line)}\n`)) await waitForDrain(upload.input);
+        written.push({ id: item.document.id, version: item.document.version });
+      }
+      if (clock.now() - startedAt > deps.timeBudgetInMs) throw new BudgetExceeded();
+    }
+  } catch (error) {
+    if (upload) {
+      // Failing the input stream makes the upload reject before it commits: nothing partial is seen.
+      upload.input.destroy(error instanceof Error ? error : new Error(String(error)));
+      await upload.done.catch(() => undefined);
+    }
+    if (error instanceof BudgetExceeded) return split(job, startedAt, deps);
+    throw error;
+  }
+
+  let bytes = 0;
+  let sha256: string | undefined;
+  if (upload) {
+    upload.input.end();
+    const done = await upload.done;
+    if (done.result === "exists") {
+      // Another delivery of this job committed first: its blob is the truth.
+      const theirs = await archive.read(dataName);
+      if (!theirs) throw new Error(`${dataName} was reported as existing but cannot be read`);
+      return repair(job, theirs, startedAt, deps);
+    }
+    bytes = done.bytes;
+    sha256 = done.sha256;
+  }
+  const manifest: Manifest = {
+    ...manifestBase(job, startedAt, deps),
+    status: "complete",
+    dataBlob: upload ? dataName : undefined,
+    records: written,
+    recordCount: written.length,
+    expired,
+    unchanged,
+    bytes,
+    sha256,
+  };
+  await archive.createText(manifestName, `${JSON.stringify(manifest, null, 2)}\n`, "application/json");
+  return { status: "harvested", manifest };
+}
+
+function startUpload(archive: ArchiveStore, name: string) {
+  const input = new PassThrough({ highWaterMark: 1 << 20 });
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  const gzip = createGzip();
+  input.on("error", (e) => gzip.destroy(e));
+  gzip.on("error", (e) => tap.destroy(e));
+  const output = input.pipe(gzip).pipe(tap);
+  const done = archive
+    .createFromStream(name, output, jsonLines)
+    .then((result) => ({ result, bytes, sha256: hash.digest("hex") }));
+  return { input, done };
+}
+
+/** The newest archived version of each record from earlier passes over this window (or its halves). */
+async function archivedVersions(job: Job, archive: ArchiveStore): Promise<Map<string, number>> {
+  const known = new Map<string, number>();
+  for (const prefix of partitionsOf(job.window)) {
+    for (const name of await archive.list(prefix)) {
+      const other = jobOfManifestName(name);
+      if (!other || other.pass >= job.pass) continue;
+      if (other.window.endInMs <= job.window.startInMs || other.window.startInMs >= job.window.endInMs) continue;
+      const text = await archive.read(name);
+      if (!text) continue;
+      for (const { id, version } of parseManifest(text.toString("utf8")).records) {
+        if ((known.get(id) ?? -1) < version) known.set(id, version);
+      }
+    }
+  }
+  return known;
+}
+
+async function repair(job: Job, blob: Buffer, startedAt: number, deps: HarvestDeps): Promise<HarvestOutcome> {
+  const { records, bytes, sha256 } = describeDataBlob(blob);
+  const manifest: Manifest = {
+    ...manifestBase(job, startedAt, deps),
+    status: "complete",
+    dataBlob: dataBlobName(job),
+    records,
+    recordCount: records.length,
+    expired: [],
+    unchanged: 0,
+    bytes,
+    sha256,
+    repairedFromBlob: true,
+  };
+  await deps.archive.createText(manifestBlobName(job), `${JSON.stringify(manifest, null, 2)}\n`, "application/json");
+  return { status: "repaired", manifest };
+}
+
+async function split(job: Job, startedAt: number, deps: HarvestDeps): Promise<HarvestOutcome> {
+  const { startInMs, endInMs } = job.window;
+  const half = (endInMs - startInMs) / 2;
+  if (half < minimumSplitInMs) {
+    throw new Error(`Window ${formatInstant(startInMs)}–${formatInstant(endInMs)} cannot be harvested within the time budget even when split to a minute`);
+  }
+  const mid = startInMs + Math.floor(half / 1000) * 1000;
+  const halves: Job[] = [
+    { window: { startInMs, endInMs: mid }, pass: job.pass },
+    { window: { startInMs: mid, endInMs }, pass: job.pass },
+  ];
+  await deps.enqueue(halves.map((h) => ({ job: h, notBeforeInMs: undefined })));
+  const manifest: Manifest = {
+    ...manifestBase(job, startedAt, deps),
+    status: "split",
+    dataBlob: undefined,
+    records: [],
+    recordCount: 0,
+    expired: [],
+    unchanged: 0,
+    bytes: 0,
+    sha256: undefined,
+    splitInto: halves.map(jobBody),
+  };
+  await deps.archive.createText(manifestBlobName(job), `${JSON.stringify(manifest, null, 2)}\n`, "application/json");
+  return { status: "split", manifest };
+}
+
+function manifestBase(job: Job, startedAt: number, deps: HarvestDeps) {
+  const finished = deps.clock.now();
+  return {
+    schemaVersion: manifestSchemaVersion,
+    job: jobBody(job),
+    graph: graphFigures(deps.counters),
+    startedAt: formatInstant(startedAt),
+    finishedAt: formatInstant(finished),
+    durationMs: finished - startedAt,
+    cloud: deps.cloud,
+  } as const;
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+const waitForDrain = (stream: PassThrough) =>
+  new Promise<void>((resolve, reject) => {
+    stream.once("drain", resolve);
+    stream.once("error", reject);
+  });

@@ -1,0 +1,112 @@
+/**
+ * The scheduler's durable watermark, updated with ETag conditions so two racing ticks cannot both
+ * advance it: the loser's write fails and its (identical, deduplicated) jobs are harmless.
+ */
+import { readFile, rename, writeFile, mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { ContainerClient } from "@azure/storage-blob";
+import type { Watermark } from "./planning.js";
+import { formatInstant } from "../core/window.js";
+
+export interface StoredWatermark {
+  readonly watermark: Watermark;
+  readonly etag: string;
+}
+
+export interface WatermarkStore {
+  read(): Promise<StoredWatermark | undefined>;
+  /** False when someone else changed it since `etag` was read (or created it, with no etag). */
+  write(watermark: Watermark, etag: string | undefined): Promise<boolean>;
+}
+
+const blobName = "scheduler/watermark.json";
+
+const serialize = (w: Watermark) =>
+  JSON.stringify({ schemaVersion: 1, nextWindowStart: formatInstant(w.nextWindowStartInMs) }, null, 2);
+
+function deserialize(text: string): Watermark {
+  const parsed = JSON.parse(text) as { nextWindowStart?: unknown };
+  const ms = typeof parsed.nextWindowStart === "string" ? Date.parse(parsed.nextWindowStart) : Number.NaN;
+  if (Number.isNaN(ms)) throw new Error(`The watermark blob ${blobName} is unreadable: ${text.slice(0, 200)}`);
+  return { nextWindowStartInMs: ms };
+}
+
+export function blobWatermarkStore(container: ContainerClient): WatermarkStore {
+  const blob = container.getBlockBlobClient(blobName);
+  return {
+    async read() {
+      try {
+        const response = await blob.download();
+        const text = (await streamToString(response.readableStreamBody)) ?? "";
+        return { watermark: deserialize(text), etag: response.etag ?? "" };
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        throw error;
+      }
+    },
+    async write(watermark, etag) {
+      const text = serialize(watermark);
+      try {
+        await blob.upload(text, Buffer.byteLength(text), {
+          conditions: etag === undefined ? { ifNoneMatch: "*" } : { ifMatch: etag },
+          blobHTTPHeaders: { blobContentType: "application/json" },
+        });
+        return true;
+      } catch (error) {
+        const status = (error as { statusCode?: number }).statusCode;
+        if (status === 409 || status === 412) return false;
+        throw error;
+      }
+    },
+  };
+}
+
+/** A file with a revision counter as its ETag; for local runs of one process. */
+export function fileWatermarkStore(path: string): WatermarkStore {
+  return {
+    async read() {
+      try {
+        const text = await readFile(path, "utf8");
+        const { revision } = JSON.parse(text) as { revision: number };
+        return { watermark: deserialize(text), etag: String(revision) };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw error;
+      }
+    },
+    async write(watermark, etag) {
+      const current = await this.read();
+      if ((current?.etag ?? undefined) !== etag) return false;
+      const revision = Number(etag ?? 0) + 1;
+      await mkdir(dirname(path), { recursive: true });
+      const tmp = `${path}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify({ ...JSON.parse(serialize(watermark)), revision }, null, 2));
+      await rename(tmp, path);
+      return true;
+    },
+  };
+}
+
+async function streamToString(stream: NodeJS.ReadableStream | undefined): Promise<string | undefined> {
+  if (!stream) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** In memory, starting at a given watermark: a local run over an explicit span. */
+export function memoryWatermarkStore(initial: Watermark | undefined): WatermarkStore {
+  let current = initial;
+  let revision = 0;
+  return {
+    async read() {
+      return current ? { watermark: current, etag: String(revision) } : undefined;
+    },
+    async write(watermark, etag) {
+      if ((current ? String(revision) : undefined) !== etag) return false;
+      current = watermark;
+      revision += 1;
+      return true;
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { resolve } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { manifestBlobName } from "../../shared/archive/archiveLayout.js";
+import { jobBody } from "../../shared/core/job.js";
+import { type HarvestHost, startHarvestHost } from "../support/harvestHost.js";
+import { sdkBindingTrigger } from "../support/serviceBusHost.js";
+import { runWorker } from "../support/worker.js";
+import type { WorkerReport } from "../support/workerProcess.js";
+
+// The harvest trigger as it runs in Azure: a worker process started with the host's arguments loads
+// the app, receives SDK-binding trigger data (lock token + AMQP message) through the library's
+// invocation model, and settles each message over gRPC with the host's settlement endpoint.
+const entry = resolve(import.meta.dirname, "..", "..", "functions", "index.ts");
+
+let host: HarvestHost;
+before(async () => {
+  host = await startHarvestHost();
+});
+after(() => host.stop());
+
+async function deliver(body: unknown, extraSettings: Record<string, string> = {}) {
+  const { settings, archive } = await host.withSettings(extraSettings);
+  const trigger = sdkBindingTrigger({ body });
+  const report: WorkerReport = await runWorker({ entry, env: settings, args: host.settlement.workerArgs, invocations: [{ functionName: "harvest", trigger: trigger.data }] });
+  const calls = host.settlement.calls.filter((c) => c.request.locktoken === trigger.lockToken);
+  return { report, calls, archive, outcome: report.outcomes[0] };
+}
+
+describe("the harvest trigger, invoked as the worker invokes it", () => {
+  describe("when the message is a valid job", () => {
+    let delivery: Awaited<ReturnType<typeof deliver>>;
+    const job = () => ({ window: host.window, pass: 0 });
+    before(async () => {
+      delivery = await deliver(jobBody(job()));
+    });
+
+    it("runs the handler, which archives the window", async () => {
+      assert.equal(delivery.outcome?.status, "Success", delivery.outcome?.error);
+      assert.ok(await delivery.archive.getBlobClient(manifestBlobName(job())).exists(), "the window's manifest was written");
+    });
+
+    it("completes the message with its lock token, once", () => {
+      assert.deepEqual(delivery.calls.map((c) => c.method), ["complete"]);
+    });
+  });
+
+  describe("when the message is not a valid job", () => {
+    let delivery: Awaited<ReturnType<typeof deliver>>;
+    before(async () => {
+      delivery = await deliver({ schemaVersion: 1, windowStart: "yesterday", windowEnd: "2026-11-27T10:00:00Z", pass: 0 });
+    });
+
+    it("dead-letters it at once, with reason InvalidJob and a description naming the bad field", () => {
+      assert.equal(delivery.outcome?.status, "Success", delivery.outcome?.error);
+      assert.deepEqual(delivery.calls.map((c) => c.method), ["deadletter"]);
+      const request = delivery.calls[0]?.request as { deadletterReason: { value: string }; deadletterErrorDescription: { value: string } };
+      assert.equal(request.deadletterReason.value, "InvalidJob");
+      assert.match(request.deadletterErrorDescription.value, /^windowStart must be an ISO 8601 UTC instant/);
+    });
+  });
+
+  describe("when the harvest fails", () => {
+    let delivery: Awaited<ReturnType<typeof deliver>>;
+    before(async () => {
+      delivery = await deliver(jobBody({ window: host.window, pass: 0 }), { AZURE_CLIENT_SECRET: "not-the-secret" });
+    });
+
+    it("abandons the message, so that Service Bus redelivers it", () => {
+      assert.ok(delivery.outcome, "the handler was invoked");
+      assert.deepEqual(delivery.calls.map((c) => c.method), ["abandon"]);
+    });
+  });
+});

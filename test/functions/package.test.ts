@@ -1,0 +1,119 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, readdir, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { before, describe, it } from "node:test";
+import { jobBody } from "../../shared/core/job.js";
+import { azdPackage } from "../support/azdPackage.js";
+import { captureRegistrations, triggerOf } from "../support/functionsCore.js";
+import { withHarvestHost } from "../support/harvestHost.js";
+import { installedCopies, singletonPackages } from "../support/installedCopies.js";
+import { sdkBindingTrigger } from "../support/serviceBusHost.js";
+import { runWorker } from "../support/worker.js";
+
+const root = resolve(import.meta.dirname, "..", "..");
+const registered = captureRegistrations();
+
+describe("the deployment package (npm run build)", () => {
+  let out = "";
+
+  before(async () => {
+    out = join(await mkdtemp(join(tmpdir(), "archiver-package-")), "dist");
+    await promisify(execFile)(process.execPath, ["--import", "tsx", join(root, "scripts", "package.ts"), "--out", out], {
+      cwd: root,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  });
+
+  it("holds host.json and a package.json whose main is the compiled entry point", async () => {
+    const manifest = JSON.parse(await readFile(join(out, "package.json"), "utf8")) as { main: string; type: string; scripts?: unknown };
+    assert.equal(manifest.main, "functions/index.js");
+    assert.equal(manifest.type, "module");
+    assert.equal(manifest.scripts, undefined);
+    assert.deepEqual(JSON.parse(await readFile(join(out, "host.json"), "utf8")), JSON.parse(await readFile(join(root, "host.json"), "utf8")));
+    await stat(join(out, manifest.main));
+  });
+
+  it("leaves out dependencies' source maps and type declarations", async () => {
+    const entries = await readdir(join(out, "node_modules"), { recursive: true });
+    assert.deepEqual(entries.filter((name) => /\.(map|d\.ts|d\.mts|d\.cts)$/.test(name)), []);
+    assert.ok((await readdir(join(out, "functions"))).some((name) => name.endsWith(".js.map")), "our own source maps stay");
+  });
+
+  it("has production dependencies only", async () => {
+    for (const dev of ["typescript", "tsx", "azurite", "eslint", "fast-check"]) {
+      await assert.rejects(stat(join(out, "node_modules", dev)), `${dev} is a dev dependency`);
+    }
+  });
+
+  it("loads from its own node_modules and registers both functions", async () => {
+    await import(pathToFileURL(join(out, "functions", "index.js")).href);
+    assert.equal(triggerOf(registered, "plan")?.type, "timerTrigger");
+    assert.equal(triggerOf(registered, "harvest")?.type, "serviceBusTrigger");
+  });
+
+  it("installs one copy of each package that keeps process-wide state", async () => {
+    for (const name of singletonPackages) {
+      const copies = await installedCopies(out, name);
+      assert.equal(copies.length, 1, `${name}: ${JSON.stringify(copies)}`);
+    }
+  });
+
+  describe("as azd uploads it, loaded with nothing else installed", () => {
+    let uploaded = "";
+    let kept: string[] = [];
+    before(async () => {
+      uploaded = await mkdtemp(join(tmpdir(), "archiver-uploaded-"));
+      kept = await azdPackage(out, uploaded);
+    });
+
+    it("carries node_modules", () => {
+      assert.ok(kept.some((path) => path.startsWith("node_modules/@azure/functions/")), `kept ${kept.length} files`);
+    });
+
+    it("registers both functions, and its harvest trigger receives and completes a message", async () => {
+      await withHarvestHost(async ({ settings, settlement, window }) => {
+        // The package's own folder has no node_modules above it: what it lacks, it lacks.
+        const trigger = sdkBindingTrigger({ body: jobBody({ window, pass: 0 }) });
+        const report = await runWorker({
+          entry: join(uploaded, "functions", "index.js"),
+          env: settings,
+          args: settlement.workerArgs,
+          invocations: [{ functionName: "harvest", trigger: trigger.data }],
+        });
+        assert.deepEqual(report.registered.map((r) => r.name).sort(), ["harvest", "plan"]);
+        assert.equal(report.outcomes[0]?.status, "Success", report.outcomes[0]?.error);
+        assert.deepEqual(settlement.calls.filter((c) => c.request.locktoken === trigger.lockToken).map((c) => c.method), ["complete"]);
+      });
+    });
+  });
+});
+
+describe("the project's own install", () => {
+  it("has one copy of each package that keeps process-wide state", async () => {
+    for (const name of singletonPackages) {
+      const copies = await installedCopies(root, name);
+      assert.equal(copies.length, 1, `${name}: ${JSON.stringify(copies)}`);
+    }
+  });
+});
+
+describe("host.json", () => {
+  const hms = (text: string) => text.split(":").reduce((total, part) => total * 60 + Number(part), 0);
+
+  it("keeps a harvest's lock renewed past the function timeout, which outlasts the default time budget", async () => {
+    const host = JSON.parse(await readFile(join(root, "host.json"), "utf8")) as {
+      functionTimeout: string;
+      extensions: { serviceBus: { maxAutoLockRenewalDuration: string; autoCompleteMessages: boolean; maxConcurrentCalls: number } };
+    };
+    const { settings } = await import("../../shared/config/settings.js");
+    const budgetInSeconds = settings.timeBudgetSeconds.parse(undefined);
+    assert.ok(hms(host.functionTimeout) >= budgetInSeconds + 300, "the split at the time budget needs minutes to write and enqueue");
+    assert.ok(hms(host.extensions.serviceBus.maxAutoLockRenewalDuration) > hms(host.functionTimeout));
+    assert.equal(host.extensions.serviceBus.autoCompleteMessages, false, "the harvester settles, to dead-letter with a reason");
+    assert.ok(host.extensions.serviceBus.maxConcurrentCalls <= 8, "each harvest already fetches records in parallel");
+  });
+});

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import { loadArchiverConfig } from "../../shared/config/config.js";
+import { ForeignNextLinkError, GraphResponseError } from "../../shared/core/errors.js";
+import { GraphClient } from "../../shared/graph/graphClient.js";
+import { newGraphCounters } from "../../shared/graph/graphCounters.js";
+import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
+import { FakeClock, tableTransport } from "../support/stubTransport.js";
+
+const graph = "https://graph.microsoft.com";
+const base = `${graph}/v1.0/communications/callRecords`;
+const fixture = (name: string): Record<string, unknown> =>
+  // The docs' nextLinks contain `$metadata#`, a slip: a real nextLink is a plain absolute URL.
+  JSON.parse(readFileSync(new URL(`../../../shared/fixtures/graph/${name}`, import.meta.url), "utf8").replaceAll("v1.0/$metadata#communications", "v1.0/communications"));
+
+function clientFor(routes: Record<string, unknown>, requested: string[] = [], env = {}) {
+  const config = loadArchiverConfig(env).graph;
+  const clock = new FakeClock();
+  return new GraphClient(config, {
+    tokens: { getToken: async () => "token" },
+    transport: tableTransport(routes, requested),
+    governor: new RequestGovernor({ requests: 1000, windowInMs: 1000 }, clock),
+    clock,
+    counters: newGraphCounters(),
+  });
+}
+
+const window = { startInMs: Date.parse("2023-09-25T00:00:00Z"), endInMs: Date.parse("2023-09-26T00:00:00Z") };
+const windowUrl = `${base}?$filter=${encodeURIComponent("startDateTime ge 2023-09-25T00:00:00Z and startDateTime lt 2023-09-26T00:00:00Z")}`;
+
+describe("the Graph documentation examples", () => {
+  it("list pages parse, including the PSTN organizer with a null user", async () => {
+    const client = clientFor({ [windowUrl]: fixture("list-all.json") });
+    const pages = [];
+    for await (const page of client.listWindow(window)) pages.push(page);
+    assert.equal(pages.length, 1);
+    const [, pstn] = pages[0] ?? [];
+    assert.deepEqual((pstn?.organizer_v2 as { identity: { user: unknown } }).identity.user, null);
+  });
+
+  it("a record's sessions and participants pages merge into one document without paging annotations", async () => {
+    const id = "e523d2ed-2966-4b6b-925b-754a88034cc5";
+    const expanded = fixture("get-callrecord-expanded.json");
+    const participants = fixture("get-callrecord-participants.json");
+    const sessionsNext = expanded["sessions@odata.nextLink"] as string;
+    const participantsNext = participants["participants_v2@odata.nextLink"] as string;
+    const secondSession = { ...(expanded.sessions as object[])[0], id: "second-session" };
+    const thirdParticipant = { id: "third", identity: { user: null, phone: { id: "+15550100" } } };
+    const client = clientFor({
+      [`${base}/${id}?$expand=${encodeURIComponent("sessions($expand=segments)")}`]: expanded,
+      [sessionsNext]: { value: [secondSession] },
+      [`${base}/${id}/participants_v2`]: { value: participants.participants_v2, "@odata.nextLink": participantsNext },
+      [participantsNext]: { value: [thirdParticipant] },
+    });
+    const { document } = await client.getRecord(id);
+    assert.equal(document.sessions?.length, 2);
+    assert.equal(document.sessions?.[1]?.id, "second-session");
+    assert.deepEqual(document.participants_v2?.map((p) => p.id), [...(participants.participants_v2 as { id: string }[]).map((p) => p.id), "third"]);
+    assert.deepEqual(
+      Object.keys(document).filter((k) => k.includes("@odata")),
+      [],
+    );
+    assert.deepEqual(document.organizer_v2, expanded.organizer_v2);
+  });
+});
+
+describe("nextLink pinning", () => {
+  it("refuses a nextLink to another host and never sends it the token", async () => {
+    const requested: string[] = [];
+    const client = clientFor({ [windowUrl]: { value: [], "@odata.nextLink": "https://evil.example/v1.0/communications/callRecords?$skiptoken=x" } }, requested);
+    await assert.rejects(async () => {
+      for await (const _ of client.listWindow(window)) void _;
+    }, ForeignNextLinkError);
+    assert.deepEqual(requested, [windowUrl]);
+  });
+
+  it("refuses a downgrade to http on the same host", async () => {
+    const client = clientFor({ [windowUrl]: { value: [], "@odata.nextLink": "http://graph.microsoft.com/v1.0/communications/callRecords?$skiptoken=x" } });
+    await assert.rejects(async () => {
+      for await (const _ of client.listWindow(window)) void _;
+    }, ForeignNextLinkError);
+  });
+
+  it("follows a nextLink verbatim, skiptoken untouched", async () => {
+    const next = `${base}?$skiptoken=AbC%2B%2Fz==&$filter=weird`;
+    const requested: string[] = [];
+    const client = clientFor({ [windowUrl]: { value: [], "@odata.nextLink": next }, [next]: { value: [] } }, requested);
+    for await (const _ of client.listWindow(window)) void _;
+    assert.deepEqual(requested, [windowUrl, next]);
+  });
+});
+
+describe("bad answers from Graph", () => {
+  it("a page without a value array fails with GraphResponseError", async () => {
+    const client = clientFor({ [windowUrl]: { values: [] } });
+    await assert.rejects(async () => {
+      for await (const _ of client.listWindow(window)) void _;
+    }, GraphResponseError);
+  });
+
+  it("a record without an integer version fails with GraphResponseError", async () => {
+    const client = clientFor({ [windowUrl]: { value: [{ id: "x", version: "2", startDateTime: "2023-09-25T09:28:38Z" }] } });
+    await assert.rejects(async () => {
+      for await (const _ of client.listWindow(window)) void _;
+    }, /no integer version/);
+  });
+});

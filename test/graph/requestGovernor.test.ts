@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
+import { FakeClock } from "../support/stubTransport.js";
+
+/** Sends `n` requests one after another and returns the instant each was released. */
+async function releaseTimes(governor: RequestGovernor, clock: FakeClock, n: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i += 1) {
+    await governor.acquire();
+    times.push(clock.now());
+  }
+  return times;
+}
+
+const maxInAnyWindow = (times: number[], windowInMs: number): number => {
+  let max = 0;
+  for (let i = 0, j = 0; i < times.length; i += 1) {
+    while ((times[i] as number) - (times[j] as number) >= windowInMs) j += 1;
+    max = Math.max(max, i - j + 1);
+  }
+  return max;
+};
+
+describe("RequestGovernor", () => {
+  it("never lets more than the ceiling through in any sliding window, yet uses over 93% of it", async () => {
+    const clock = new FakeClock(0);
+    const governor = new RequestGovernor({ requests: 1500, windowInMs: 20_000 }, clock);
+    const times = await releaseTimes(governor, clock, 6000);
+    assert.ok(maxInAnyWindow(times, 20_000) <= 1500, `window held ${maxInAnyWindow(times, 20_000)}`);
+    const rate = times.length / ((times.at(-1) as number) / 20_000);
+    assert.ok(rate >= 0.93 * 1500, `only ${rate.toFixed(0)} per window`);
+  });
+
+  it("holds every request for the Retry-After of a 429 and then slows down", async () => {
+    const clock = new FakeClock(0);
+    const governor = new RequestGovernor({ requests: 100, windowInMs: 1000 }, clock);
+    await releaseTimes(governor, clock, 200);
+    const before = clock.now();
+    governor.throttled(2500);
+    assert.ok(Math.abs(governor.pausedForInMs() - 2500) < 1e-6);
+    const after = await releaseTimes(governor, clock, 20);
+    assert.ok((after[0] as number) >= before + 2500, "a request went out during the pause");
+    const spacing = ((after.at(-1) as number) - (after[0] as number)) / 19;
+    assert.ok(spacing > 1000 / 100 / 0.95 * 1.2, `spacing ${spacing} ms is not slower than the normal pace`);
+  });
+
+  it("recovers the full pace one window after the last 429", async () => {
+    const clock = new FakeClock(0);
+    const governor = new RequestGovernor({ requests: 100, windowInMs: 1000 }, clock);
+    governor.throttled(10);
+    clock.current += 5000;
+    const times = await releaseTimes(governor, clock, 101);
+    const spacing = ((times.at(-1) as number) - (times[3] as number)) / 97;
+    assert.ok(Math.abs(spacing - 1000 / 95) < 0.5, `spacing ${spacing}`);
+  });
+});

@@ -1,0 +1,280 @@
+import assert from "node:assert/strict";
+import { readdir, readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { before, describe, it } from "node:test";
+import { planLogLine } from "../../functions/handlers.js";
+import { allSettings } from "../../shared/config/settings.js";
+import { bicep, findBicep, offlineInfra, projectRoot } from "../support/bicep.js";
+
+// Compiled ARM JSON, as far as these checks read it.
+interface ArmResource {
+  readonly type: string;
+  readonly condition?: string;
+  readonly scope?: string;
+  readonly copy?: { readonly count: string };
+  readonly properties?: Record<string, unknown>;
+}
+interface ArmTemplate {
+  readonly parameters: Record<string, { defaultValue?: unknown }>;
+  readonly variables?: Record<string, unknown>;
+  readonly resources: Record<string, ArmResource>;
+}
+interface ModuleDeployment extends ArmResource {
+  readonly properties: { template: ArmTemplate; parameters: Record<string, { value?: unknown }> };
+}
+
+const found = await findBicep();
+// Without Bicep the checks cannot run: say so, but never let CI pass without them.
+const skip = "path" in found ? false : process.env.CI === "true" ? false : `skipped: ${found.missing}`;
+const cli = (): string => {
+  if ("path" in found) return found.path;
+  throw new Error(`Bicep checks cannot run with CI=true: ${found.missing}`);
+};
+
+const bicepFiles = async (dir: string): Promise<string[]> => {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile() && e.name.endsWith(".bicep")).map((e) => join(e.parentPath, e.name)).sort();
+};
+
+/** Every resource of a template and of the module templates inside it, with the module's name. */
+function* allResources(template: ArmTemplate, module = "main"): Generator<{ module: string; name: string; resource: ArmResource }> {
+  for (const [name, resource] of Object.entries(template.resources)) {
+    yield { module, name, resource };
+    if (resource.type === "Microsoft.Resources/deployments") yield* allResources((resource as ModuleDeployment).properties.template, name);
+  }
+}
+
+describe("infrastructure (Bicep)", { skip }, () => {
+  let infra = "";
+  let main: ArmTemplate;
+  let compiledText = "";
+  let buildFailure = "";
+  const moduleOf = (name: string): ModuleDeployment => {
+    const resource = main.resources[name];
+    assert.ok(resource?.type === "Microsoft.Resources/deployments", `main.bicep has no module ${name}`);
+    return resource as ModuleDeployment;
+  };
+  const ofType = (type: string) => [...allResources(main)].filter((r) => r.resource.type === type);
+
+  before(async () => {
+    infra = await offlineInfra(cli());
+    const built = await bicep(cli(), ["build", join(infra, "main.bicep"), "--stdout"]);
+    // Reported by the first test: a failing before() hides its message behind "cancelled".
+    if (built.code !== 0) buildFailure = built.stderr || `exit code ${built.code}`;
+    compiledText = built.stdout || "{}";
+    main = JSON.parse(compiledText) as ArmTemplate;
+  });
+
+  it("main.bicep compiles offline, with the Graph extension built from ../shared/bicep-types", () => {
+    assert.equal(buildFailure, "");
+    assert.ok(Object.keys(main.resources).length > 0);
+  });
+
+  it("every Bicep file builds and lints with no error and no warning", async () => {
+    const files = await bicepFiles(infra);
+    assert.ok(files.length >= 8, `expected main.bicep, types.bicep and the modules; found ${files.length}`);
+    const check = async (file: string) => {
+      const name = relative(infra, file);
+      const built = await bicep(cli(), ["build", file, "--stdout"]);
+      assert.equal(built.code, 0, `${name}: ${built.stderr}`);
+      assert.equal(built.stderr.trim(), "", `bicep build ${name} printed diagnostics`);
+      const linted = await bicep(cli(), ["lint", file]);
+      assert.equal(linted.code, 0, `${name}: ${linted.stderr}`);
+      assert.equal((linted.stdout + linted.stderr).trim(), "", `bicep lint ${name} printed diagnostics`);
+    };
+    // Two at a time: each call starts a .NET process, and the machine has two cores.
+    for (let i = 0; i < files.length; i += 2) await Promise.all(files.slice(i, i + 2).map(check));
+  });
+
+  it("storage accounts refuse shared keys, public blobs, plain http and old TLS", () => {
+    const accounts = ofType("Microsoft.Storage/storageAccounts");
+    assert.equal(accounts.length, 2, "the archive and runtime accounts");
+    for (const { resource } of accounts) {
+      assert.equal(resource.properties?.allowSharedKeyAccess, false);
+      assert.equal(resource.properties?.allowBlobPublicAccess, false);
+      assert.equal(resource.properties?.supportsHttpsTrafficOnly, true);
+      assert.equal(resource.properties?.minimumTlsVersion, "TLS1_2");
+    }
+    assert.equal(moduleOf("archiveStorage").properties.parameters.hierarchicalNamespace?.value, true, "the archive is ADLS Gen2");
+    assert.equal(moduleOf("runtimeStorage").properties.parameters.hierarchicalNamespace?.value, false, "the runtime account is plain blob storage");
+  });
+
+  it("Service Bus, Log Analytics and Application Insights have local (key) auth off", () => {
+    const [namespace] = ofType("Microsoft.ServiceBus/namespaces");
+    assert.equal(namespace?.resource.properties?.disableLocalAuth, true);
+    const [workspace] = ofType("Microsoft.OperationalInsights/workspaces");
+    assert.deepEqual((workspace?.resource.properties?.features as { disableLocalAuth?: boolean }).disableLocalAuth, true);
+    const [insights] = ofType("Microsoft.Insights/components");
+    assert.equal(insights?.resource.properties?.DisableLocalAuth, true);
+  });
+
+  it("the jobs queue detects duplicates over 7 days by default, dead-letters on expiry and bounds deliveries", () => {
+    const [queue] = ofType("Microsoft.ServiceBus/namespaces/queues");
+    const props = queue?.resource.properties ?? {};
+    assert.equal(props.requiresDuplicateDetection, true);
+    assert.match(String(props.duplicateDetectionHistoryTimeWindow), /parameters\('duplicateDetectionDays'\)/);
+    assert.equal(props.deadLetteringOnMessageExpiration, true);
+    assert.ok(props.maxDeliveryCount !== undefined && props.lockDuration !== undefined);
+    assert.equal(main.parameters.duplicateDetectionDays?.defaultValue, 7);
+    assert.deepEqual(moduleOf("serviceBus").properties.parameters.duplicateDetectionDays, { value: "[parameters('duplicateDetectionDays')]" });
+  });
+
+  it("no keys, SAS or connection strings: only Application Insights' connection string, which holds no secret with local auth off", () => {
+    assert.doesNotMatch(compiledText, /list(Keys|ConnectionStrings|AccountSas|ServiceSas|Secrets)\s*\(/i);
+    assert.doesNotMatch(compiledText, /AccountKey=|SharedAccessKey|SharedAccessSignature|sig=/i);
+    const mentions = new Set(compiledText.match(/[A-Za-z_.']*connection_?string[A-Za-z_]*/gi) ?? []);
+    const allowed = new Set(["APPLICATIONINSIGHTS_CONNECTION_STRING", "appInsightsConnectionString", "'appInsightsConnectionString", ".outputs.appInsightsConnectionString", ".ConnectionString"]);
+    assert.deepEqual([...mentions].filter((m) => !allowed.has(m)), []);
+    assert.match(compiledText, /reference\('appInsights'\)\.ConnectionString/, "the only ConnectionString read is the component's");
+    for (const { name, resource } of allResources(main)) {
+      const identity = (resource as { identity?: { type?: string } }).identity;
+      if (resource.type === "Microsoft.Web/sites") assert.equal(identity?.type, "UserAssigned", name);
+    }
+  });
+
+  it("each role is granted at its expected, narrowest scope", () => {
+    const roleIds = main.variables?.roleIds as Record<string, string>;
+    const roleName = (id: string) => /variables\('roleIds'\)\.(\w+)/.exec(id)?.[1] ?? id;
+    const roles = (main.variables?.roleAssignments as { principal: string; target: string; roleDefinitionId: string }[]).map(
+      (r) => `${r.principal} ${roleName(r.roleDefinitionId)} on ${r.target}`,
+    );
+    assert.deepEqual(roles.sort(), [
+      "archiver monitoringMetricsPublisher on appInsights",
+      "archiver serviceBusDataOwner on jobsQueue",
+      "archiver storageBlobDataContributor on archiveContainer",
+      "archiver storageBlobDataContributor on stateContainer",
+      "archiver storageBlobDataOwner on runtimeAccount",
+      "deployer serviceBusDataReceiver on jobsQueue",
+      "deployer storageBlobDataContributor on deploymentContainer",
+      "deployer storageBlobDataReader on archiveContainer",
+      "deployer storageBlobDataReader on stateContainer",
+      "reader storageBlobDataReader on archiveContainer",
+    ]);
+    assert.equal(roleIds.storageBlobDataContributor, "ba92f5b4-2d11-453d-a403-e96b0029c9fe");
+    assert.equal(roleIds.storageBlobDataOwner, "b7e6dc6d-f1e8-4753-8033-0f276bb0955b");
+    assert.equal(roleIds.storageBlobDataReader, "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1");
+    assert.equal(roleIds.serviceBusDataOwner, "090c5cfd-751d-490a-894a-3ce6f1109419");
+    assert.equal(roleIds.serviceBusDataReceiver, "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0");
+    assert.equal(roleIds.monitoringMetricsPublisher, "3913510d-42f4-4e42-8a64-420c390055eb");
+
+    // Which resource type each target's assignments land on, read from the modules that create them.
+    const scopeOfTarget = new Map<string, string>();
+    const claim = (target: string, scopeType: string) => {
+      assert.ok(!scopeOfTarget.has(target), `${target} is handled twice`);
+      scopeOfTarget.set(target, scopeType);
+    };
+    const scopeType = (r: ArmResource) => /resourceId\('([^']+)'/.exec(r.scope ?? "")?.[1] ?? "(no scope: resource group)";
+    for (const storage of ["archiveStorage", "runtimeStorage"]) {
+      const deployment = moduleOf(storage);
+      const { resources } = deployment.properties.template;
+      const containers = deployment.properties.parameters.containers?.value as { target: string }[];
+      for (const c of containers) claim(c.target, scopeType(resources.containerRoleAssignments!));
+      const accountTarget = deployment.properties.parameters.accountTarget?.value;
+      if (typeof accountTarget === "string") claim(accountTarget, scopeType(resources.accountRoleAssignments!));
+    }
+    for (const [module, target] of [["serviceBus", "jobsQueue"], ["monitoring", "appInsights"]] as const) {
+      const assignments = Object.values(moduleOf(module).properties.template.resources).filter((r) => r.type === "Microsoft.Authorization/roleAssignments");
+      assert.equal(assignments.length, 1, `${module} has one role loop`);
+      assert.match(assignments[0]!.copy?.count ?? "", new RegExp(`createArray\\('${target}'\\)`));
+      claim(target, scopeType(assignments[0]!));
+    }
+    assert.deepEqual(Object.fromEntries(scopeOfTarget), {
+      archiveContainer: "Microsoft.Storage/storageAccounts/blobServices/containers",
+      stateContainer: "Microsoft.Storage/storageAccounts/blobServices/containers",
+      deploymentContainer: "Microsoft.Storage/storageAccounts/blobServices/containers",
+      runtimeAccount: "Microsoft.Storage/storageAccounts",
+      jobsQueue: "Microsoft.ServiceBus/namespaces/queues",
+      appInsights: "Microsoft.Insights/components",
+    });
+    const loops = ofType("Microsoft.Authorization/roleAssignments");
+    assert.equal(loops.length, 6, "role assignments come only from the module loops read above");
+    for (const { module, name, resource } of loops) assert.ok(resource.scope, `${module}/${name} would apply to the whole resource group`);
+  });
+
+  it("the app settings cover every setting the code requires in Azure, with identity-based connections", () => {
+    const required = allSettings().filter((s) => s.deployed === "required").map((s) => s.name);
+    const known = new Set(allSettings().map((s) => s.name));
+    const app = moduleOf("functionApp");
+    const archiverSettings = app.properties.parameters.archiverSettings?.value as Record<string, string>;
+    assert.deepEqual(required.filter((name) => !(name in archiverSettings)), [], "settings the code requires but Bicep does not set");
+    assert.deepEqual(Object.keys(archiverSettings).filter((name) => !known.has(name)), [], "settings Bicep sets that the code does not read");
+    assert.match(compiledText, /createObject\('ARCHIVER_GRAPH_APP_CLIENT_ID', [^]*'AZURE_TENANT_ID', tenant\(\)\.tenantId\)/, "the app-registration identity's settings");
+
+    const host = app.properties.template.variables?.hostSettings as Record<string, string>;
+    assert.equal(host.AzureWebJobsStorage__credential, "managedidentity");
+    assert.match(host.AzureWebJobsStorage__blobServiceUri ?? "", /runtimeBlobEndpoint/);
+    assert.equal(host.ARCHIVER_SERVICEBUS__credential, "managedidentity", "the trigger's connection uses the identity");
+    assert.match(host.ARCHIVER_SERVICEBUS__clientId ?? "", /identityClientId/);
+    assert.match(host.APPLICATIONINSIGHTS_AUTHENTICATION_STRING ?? "", /Authorization=AAD/);
+    assert.ok(!("AzureWebJobsStorage" in host), "no host storage connection string");
+  });
+
+  it("runs on Flex Consumption with Node 22 by default, deploying its package with the identity", () => {
+    assert.equal(main.parameters.hostingPlan?.defaultValue, "FlexConsumption");
+    const [site] = ofType("Microsoft.Web/sites");
+    const config = String(site?.resource.properties?.functionAppConfig);
+    assert.match(config, /'node', 'version', '22'/);
+    assert.match(config, /'UserAssignedIdentity'/);
+  });
+
+  it("on the Consumption plan, fits the harvest's time budget inside the 10-minute limit", () => {
+    const template = moduleOf("functionApp").properties.template;
+    const settings = String(template.variables?.consumptionSettings);
+    const timeout = /'AzureFunctionsJobHost__functionTimeout', '00:(\d\d):00'/.exec(settings)?.[1];
+    const budget = /'ARCHIVER_TIME_BUDGET_SECONDS', '(\d+)'/.exec(settings)?.[1];
+    assert.equal(timeout, "10");
+    assert.ok(Number(budget) + 120 <= Number(timeout) * 60, `time budget ${budget} s leaves under 2 minutes to split and write`);
+    assert.match(settings, /'WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID', parameters\('identityId'\)/, "the package is read with the identity, not a SAS");
+  });
+
+  it("the archive container's immutability follows archiveImmutabilityDays, off by default", () => {
+    assert.equal(main.parameters.archiveImmutabilityDays?.defaultValue, 0);
+    const containers = moduleOf("archiveStorage").properties.parameters.containers?.value as { target: string; immutabilityDays?: string }[];
+    assert.equal(containers.find((c) => c.target === "archiveContainer")?.immutabilityDays, "[parameters('archiveImmutabilityDays')]");
+    assert.equal(containers.find((c) => c.target === "stateContainer")?.immutabilityDays, undefined, "the watermark is replaced, so never WORM");
+    const [policy] = ofType("Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies");
+    assert.match(policy?.resource.condition ?? "", /greater\(coalesce\(tryGet\(parameters\('containers'\)\[copyIndex\(\)\], 'immutabilityDays'\), 0\), 0\)/);
+    assert.match(String(policy?.resource.properties?.immutabilityPeriodSinceCreationInDays), /immutabilityDays/);
+  });
+
+  it("grants CallRecords.Read.All to Graph's service principal, picked by value, in the public cloud by default", () => {
+    const graph = moduleOf("graphGrant");
+    assert.equal(graph.condition, "[parameters('grantGraphInBicep')]");
+    assert.equal(main.parameters.grantGraphInBicep?.defaultValue, "[equals(environment().name, 'AzureCloud')]");
+    const template = graph.properties.template;
+    const resources = Object.values(template.resources);
+    const graphPrincipal = resources.find((r) => r.type === "Microsoft.Graph/servicePrincipals@v1.0" && (r as { existing?: boolean }).existing);
+    assert.equal(template.variables?.graphAppId, "00000003-0000-0000-c000-000000000000");
+    assert.equal(graphPrincipal?.properties?.appId, "[variables('graphAppId')]");
+    assert.equal(template.variables?.permission, "CallRecords.Read.All");
+    const grant = resources.find((r) => r.type === "Microsoft.Graph/appRoleAssignedTo@v1.0");
+    assert.match(String(grant?.properties?.appRoleId), /filter\(reference\('graph'\)\.appRoles, .*variables\('permission'\)/);
+    const trust = resources.find((r) => r.type === "Microsoft.Graph/applications/federatedIdentityCredentials@v1.0");
+    assert.match(String(trust?.properties?.subject), /managedIdentityPrincipalId/, "the app registration trusts the managed identity");
+    assert.doesNotMatch(JSON.stringify(template), /passwordCredentials|keyCredentials/, "no secret or certificate on the app");
+  });
+
+  it("the alerts read what the functions log: the plan line's watermark, and harvest requests", () => {
+    const rules = moduleOf("alerts").properties.template.resources;
+    const lagQuery = String((rules.watermarkLag?.properties?.criteria as { allOf: { query: string }[] }).allOf[0]?.query);
+    // The KQL regex is a verbatim string, @"…", as RE2 reads it; this one is also a valid JS pattern.
+    const kqlPattern = /extract\(@"((?:[^"]|"")+)", 1, message\)/.exec(lagQuery)?.[1];
+    assert.ok(kqlPattern, `no extract(@"…") in ${lagQuery}`);
+    const pattern = new RegExp(kqlPattern);
+    const instant = Date.UTC(2026, 10, 27, 9);
+    for (const advanced of [true, false]) {
+      const line = planLogLine({ windows: 2, jobs: 2, advanced, nextWindowStartInMs: instant });
+      assert.ok(line.startsWith("plan: ") && lagQuery.includes('message startswith "plan: "'));
+      assert.equal(pattern.exec(line)?.[1], "2026-11-27T09:00:00Z", line);
+    }
+    const harvestQuery = String((rules.noHarvest?.properties?.criteria as { allOf: { query: string }[] }).allOf[0]?.query);
+    assert.match(harvestQuery, /operation_Name == "harvest" and success == true/);
+  });
+
+  it("main.parameters.json names only parameters main.bicep declares", async () => {
+    const file = JSON.parse(await readFile(join(projectRoot, "infra", "main.parameters.json"), "utf8")) as { parameters: Record<string, unknown> };
+    const unknown = Object.keys(file.parameters).filter((name) => !(name in main.parameters));
+    assert.deepEqual(unknown, []);
+    assert.ok("environmentName" in file.parameters && "location" in file.parameters && "principalId" in file.parameters);
+  });
+});

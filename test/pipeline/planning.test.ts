@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { firstWatermark, planTick, type PlanSettings, type Watermark } from "../../shared/pipeline/planning.js";
+import { InvalidJobError } from "../../shared/core/errors.js";
+import { jobKey, parseJobMessage } from "../../shared/core/job.js";
+import { dayInMs, hourInMs } from "../../shared/core/window.js";
+
+const settings: PlanSettings = {
+  windowInMs: hourInMs,
+  settleInMs: hourInMs,
+  rereadOffsetsInMs: [6 * hourInMs, dayInMs, 3 * dayInMs, 7 * dayInMs, 20 * dayInMs],
+  maxWindowsPerTick: 5,
+  safetyMarginInMs: hourInMs,
+};
+const start = Date.parse("2026-11-27T09:07:00Z");
+
+describe("planning windows across ticks", () => {
+  it("a first run starts at the oldest hour Graph holds, plus the margin", () => {
+    const w = firstWatermark(start, settings);
+    assert.equal(new Date(w.nextWindowStartInMs).toISOString(), "2026-10-28T11:00:00.000Z");
+  });
+
+  it("ticks at any times, restarted from the saved watermark, leave no gap and no overlap", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 6 * hourInMs }), { minLength: 1, maxLength: 40 }), (gaps) => {
+        let now = start;
+        let watermark: Watermark | undefined;
+        const windows: { startInMs: number; endInMs: number }[] = [];
+        for (const gap of gaps) {
+          now += gap;
+          const plan = planTick(watermark, now, settings);
+          windows.push(...plan.windows);
+          watermark = plan.next;
+          for (const w of plan.windows) assert.ok(w.endInMs <= now - settings.settleInMs, "planned a window that has not settled");
+        }
+        for (let i = 1; i < windows.length; i += 1) assert.equal(windows[i]?.startInMs, windows[i - 1]?.endInMs);
+        for (const w of windows) assert.equal(w.startInMs % hourInMs, 0);
+      }),
+    );
+  });
+
+  it("two racing ticks from the same watermark plan the same jobs, so duplicates collapse by messageId", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 * dayInMs }), fc.integer({ min: 0, max: 60_000 }), (offset, skew) => {
+        const w = firstWatermark(start, settings);
+        const a = planTick(w, start + offset, settings);
+        const b = planTick(w, start + offset + skew, settings);
+        const keysA = a.jobs.filter((j) => j.job.pass === 0).map((j) => jobKey(j.job));
+        const keysB = b.jobs.filter((j) => j.job.pass === 0).map((j) => jobKey(j.job));
+        const shorter = Math.min(keysA.length, keysB.length);
+        assert.deepEqual(keysA.slice(0, shorter), keysB.slice(0, shorter));
+      }),
+    );
+  });
+
+  it("plans at most the configured windows per tick", () => {
+    const plan = planTick(undefined, start, settings);
+    assert.equal(plan.windows.length, 5);
+  });
+
+  it("gives a fresh window pass 0 now and every re-read at its offset after the window's end", () => {
+    const w = { nextWindowStartInMs: Date.parse("2026-11-27T07:00:00Z") };
+    const plan = planTick(w, start, settings);
+    assert.equal(plan.windows.length, 1);
+    const end = Date.parse("2026-11-27T08:00:00Z");
+    assert.deepEqual(
+      plan.jobs.map((j) => [j.job.pass, j.notBeforeInMs === undefined ? undefined : j.notBeforeInMs - end]),
+      [[0, undefined], [1, 6 * hourInMs], [2, dayInMs], [3, 3 * dayInMs], [4, 7 * dayInMs], [5, 20 * dayInMs]],
+    );
+  });
+
+  it("drops re-reads already due for an old window: pass 0 now sees what they would", () => {
+    const plan = planTick(firstWatermark(start, settings), start, settings);
+    const passes = plan.jobs.filter((j) => jobKey(j.job).startsWith("20261028T1100Z")).map((j) => j.job.pass);
+    assert.deepEqual(passes, [0]);
+  });
+});
+
+describe("job messages", () => {
+  it("round-trip through their JSON body", () => {
+    const job = parseJobMessage('{"schemaVersion":1,"windowStart":"2026-11-27T09:00:00Z","windowEnd":"2026-11-27T10:00:00Z","pass":2}');
+    assert.equal(jobKey(job), "20261127T0900Z_20261127T1000Z_p2");
+  });
+  const bad: [string, unknown, RegExp][] = [
+    ["not JSON", "{oops", /not JSON/],
+    ["a wrong schema version", { schemaVersion: 2, windowStart: "2026-11-27T09:00:00Z", windowEnd: "2026-11-27T10:00:00Z", pass: 0 }, /schemaVersion must be 1/],
+    ["a local time", { schemaVersion: 1, windowStart: "2026-11-27T09:00:00", windowEnd: "2026-11-27T10:00:00Z", pass: 0 }, /windowStart must be an ISO 8601 UTC instant/],
+    ["a reversed window", { schemaVersion: 1, windowStart: "2026-11-27T10:00:00Z", windowEnd: "2026-11-27T09:00:00Z", pass: 0 }, /windowEnd must be after windowStart/],
+    ["a negative pass", { schemaVersion: 1, windowStart: "2026-11-27T09:00:00Z", windowEnd: "2026-11-27T10:00:00Z", pass: -1 }, /pass must be a whole number/],
+  ];
+  for (const [name, body, message] of bad) {
+    it(`are rejected, naming the problem, for ${name}`, () => {
+      assert.throws(() => parseJobMessage(body), (e: unknown) => e instanceof InvalidJobError && message.test(e.message));
+    });
+  }
+});
