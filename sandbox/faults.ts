@@ -1,0 +1,42 @@
+/**
+ * Faults the sandbox injects into Graph requests, drawn from its seeded generator: dropped
+ * connections, 503s (half of them with a short Retry-After) and slow answers.
+ */
+import type { IncomingMessage } from "node:http";
+import { HttpError } from "./httpError.js";
+
+export interface FaultOptions {
+  /** Share of Graph requests answered 503 (with a short Retry-After half of the time). */
+  readonly unavailableRate?: number;
+  /** Share of Graph requests whose connection is dropped without an answer. */
+  readonly dropRate?: number;
+  /** Share of Graph requests answered only after `slowInMs`. */
+  readonly slowRate?: number;
+  readonly slowInMs?: number;
+}
+
+export interface FaultCounts {
+  unavailable: number;
+  dropped: number;
+  slow: number;
+}
+
+/** Applies this request's fault, if any: returns "dropped" when the connection is gone, throws a 503, or waits. */
+export async function injectFault(req: IncomingMessage, faults: FaultOptions, random: () => number, counts: FaultCounts): Promise<"dropped" | undefined> {
+  const roll = random();
+  if (roll < (faults.dropRate ?? 0)) {
+    counts.dropped += 1;
+    req.socket.destroy();
+    return "dropped";
+  }
+  if (roll < (faults.dropRate ?? 0) + (faults.unavailableRate ?? 0)) {
+    counts.unavailable += 1;
+    const retryAfter: Record<string, string> = random() < 0.5 ? { "Retry-After": "0.2" } : {};
+    throw new HttpError(503, "ServiceUnavailable", "The service is temporarily unavailable.", retryAfter);
+  }
+  if (random() < (faults.slowRate ?? 0)) {
+    counts.slow += 1;
+    await new Promise((resolve) => setTimeout(resolve, faults.slowInMs ?? 2000));
+  }
+  return undefined;
+}
