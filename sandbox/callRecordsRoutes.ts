@@ -28,6 +28,8 @@ export interface CallRecordsRouteOptions {
   readonly random: () => number;
   readonly emptyPageRate: number;
   readonly onEmptyPage: () => void;
+  /** Serve list nextLinks on another origin (a fault). */
+  readonly foreignNextLink: boolean;
 }
 
 /** Answers one authenticated GET under /v1.0/communications/callRecords for the app `appId`. */
@@ -58,7 +60,8 @@ export function createCallRecordsRoutes(options: CallRecordsRouteOptions): (url:
       cursor = { kind: "list", items, offset: 0, pageSize: preferredPageSize(req), expiresAt: cursorExpiry() };
     }
     if (cursor.kind !== "list") throw new Error("unreachable");
-    const nextUrl = (token: string) => `${base}?$skiptoken=${token}`;
+    const nextBase = options.foreignNextLink ? `https://graph.attacker.example/v1.0/communications/callRecords` : base;
+    const nextUrl = (token: string) => `${nextBase}?$skiptoken=${token}`;
     if (cursor.items.length > cursor.offset && options.random() < options.emptyPageRate) {
       // An empty page that still points onwards, as Graph sometimes serves.
       options.onEmptyPage();

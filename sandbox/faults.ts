@@ -13,9 +13,14 @@ export interface FaultOptions {
   /** Share of Graph requests answered only after `slowInMs`. */
   readonly slowRate?: number;
   readonly slowInMs?: number;
+  /** After this many Graph requests, every Graph request is answered with `status` (a lasting outage or a revoked grant). */
+  readonly failAfterRequests?: { readonly after: number; readonly status: 403 | 500 | 503 };
+  /** List nextLinks point at another origin, as a misbehaving proxy might: a client must refuse to follow them. */
+  readonly foreignNextLink?: boolean;
 }
 
 export interface FaultCounts {
+  graphRequests: number;
   unavailable: number;
   dropped: number;
   slow: number;
@@ -23,6 +28,11 @@ export interface FaultCounts {
 
 /** Applies this request's fault, if any: returns "dropped" when the connection is gone, throws a 503, or waits. */
 export async function injectFault(req: IncomingMessage, faults: FaultOptions, random: () => number, counts: FaultCounts): Promise<"dropped" | undefined> {
+  const lasting = faults.failAfterRequests;
+  if (lasting && counts.graphRequests > lasting.after) {
+    if (lasting.status === 403) throw new HttpError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+    throw new HttpError(lasting.status, lasting.status === 503 ? "ServiceUnavailable" : "InternalServerError", "The service is failing.");
+  }
   const roll = random();
   if (roll < (faults.dropRate ?? 0)) {
     counts.dropped += 1;

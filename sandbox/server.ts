@@ -118,6 +118,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     random: faultRandom,
     emptyPageRate: options.emptyPageRate ?? 0.05,
     onEmptyPage: () => (stats.emptyPages += 1),
+    foreignNextLink: faults.foreignNextLink ?? false,
   });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -48,7 +48,13 @@ async function createOnce(upload: () => Promise<unknown>): Promise<CreateResult>
   }
 }
 
-export function blobArchiveStore(container: ContainerClient): ArchiveStore {
+export interface BlobArchiveOptions {
+  /** Size of each staged block. Default 4 MiB; tests use small blocks to fail mid-upload. */
+  readonly blockSizeInBytes?: number;
+}
+
+export function blobArchiveStore(container: ContainerClient, options: BlobArchiveOptions = {}): ArchiveStore {
+  const blockSize = options.blockSizeInBytes ?? 4 * 1024 * 1024;
   return {
     location: container.url,
     async read(name) {
@@ -67,7 +73,7 @@ export function blobArchiveStore(container: ContainerClient): ArchiveStore {
     // Stages blocks, then commits the block list: the blob appears whole or not at all.
     createFromStream: (name, content, contentType) =>
       createOnce(() =>
-        container.getBlockBlobClient(name).uploadStream(content, 4 * 1024 * 1024, 4, writeOnce(contentType)),
+        container.getBlockBlobClient(name).uploadStream(content, blockSize, 4, writeOnce(contentType)),
       ),
     createText: (name, text, contentType) =>
       createOnce(() => container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), writeOnce(contentType))),

@@ -54,12 +54,15 @@ export class GraphClient {
     return `${this.base}?$filter=${encodeURIComponent(filter)}`;
   }
 
-  /** Yields the window's records page by page, following every nextLink verbatim. */
-  async *listWindow(window: TimeWindow): AsyncGenerator<CallRecordSummary[]> {
+  /**
+   * Yields the window's records page by page, following every nextLink verbatim. `signal` stops
+   * the listing (an in-flight request included) when the job that reads it has already failed.
+   */
+  async *listWindow(window: TimeWindow, signal?: AbortSignal): AsyncGenerator<CallRecordSummary[]> {
     let url: string | undefined = this.windowUrl(window);
     const prefer = { Prefer: `odata.maxpagesize=${this.config.pageSize}` };
     while (url !== undefined) {
-      const body = await this.getJson(url, false, prefer);
+      const body = await this.getJson(url, false, prefer, signal);
       const page = parsePage(body, url);
       for (const record of page.value) assertSummary(record, url);
       this.deps.counters.pages += 1;
@@ -70,26 +73,26 @@ export class GraphClient {
   }
 
   /** One record with all sessions (and segments) and all participants, as one Graph-shaped document. */
-  async getRecord(id: string): Promise<FetchedRecord> {
+  async getRecord(id: string, signal?: AbortSignal): Promise<FetchedRecord> {
     const url = `${this.base}/${encodeURIComponent(id)}?$expand=${encodeURIComponent("sessions($expand=segments)")}`;
-    const body = await this.getJson(url, true, {});
+    const body = await this.getJson(url, true, {}, signal);
     assertSummary(body, url);
     const sessions = parsePage(body, url, "sessions", "sessions@odata.nextLink");
-    const allSessions = [...sessions.value, ...(await this.followPages(sessions.nextLink))];
+    const allSessions = [...sessions.value, ...(await this.followPages(sessions.nextLink, signal))];
     const document: CallRecordDocument = { ...withoutPagingAnnotations(body), sessions: allSessions };
     if (!this.config.hasParticipantsList) return { document, participantsListed: false };
 
     const participantsUrl = `${this.base}/${encodeURIComponent(id)}/participants_v2`;
-    const first = parsePage(await this.getJson(participantsUrl, true, {}), participantsUrl);
-    document.participants_v2 = [...first.value, ...(await this.followPages(first.nextLink))];
+    const first = parsePage(await this.getJson(participantsUrl, true, {}, signal), participantsUrl);
+    document.participants_v2 = [...first.value, ...(await this.followPages(first.nextLink, signal))];
     return { document, participantsListed: true };
   }
 
-  private async followPages(nextLink: string | undefined): Promise<JsonObject[]> {
+  private async followPages(nextLink: string | undefined, signal: AbortSignal | undefined): Promise<JsonObject[]> {
     const items: JsonObject[] = [];
     let url = nextLink;
     while (url !== undefined) {
-      const page = parsePage(await this.getJson(url, true, {}), url);
+      const page = parsePage(await this.getJson(url, true, {}, signal), url);
       items.push(...page.value);
       url = page.nextLink;
     }
@@ -97,21 +100,24 @@ export class GraphClient {
   }
 
   /** GET with pacing, retries and token refresh; answers the parsed JSON object of a 2xx. */
-  private async getJson(url: string, isRecordRequest: boolean, extraHeaders: Record<string, string>): Promise<JsonObject> {
+  private async getJson(url: string, isRecordRequest: boolean, extraHeaders: Record<string, string>, signal: AbortSignal | undefined): Promise<JsonObject> {
     this.assertOwnOrigin(url);
     const { counters, governor, clock, tokens, transport } = this.deps;
     let tokenRefreshed = false;
     let freshToken = false;
     for (let attempt = 1; ; attempt += 1) {
+      signal?.throwIfAborted();
       await governor.acquire();
+      signal?.throwIfAborted();
       const token = await tokens.getToken(freshToken);
       freshToken = false;
       counters.requests += 1;
-      const { outcome, response } = await this.send(transport, url, {
-        Authorization: `Bearer ${token}`,
-        Accept: "application/json",
-        ...extraHeaders,
-      });
+      const { outcome, response } = await this.send(
+        transport,
+        url,
+        { Authorization: `Bearer ${token}`, Accept: "application/json", ...extraHeaders },
+        signal,
+      );
       const decision = decideRetry(
         outcome,
         { attempt, isRecordRequest, tokenRefreshed, random: this.random },
@@ -148,9 +154,9 @@ export class GraphClient {
     }
   }
 
-  private async send(transport: HttpTransport, url: string, headers: Record<string, string>) {
+  private async send(transport: HttpTransport, url: string, headers: Record<string, string>, signal: AbortSignal | undefined) {
     try {
-      const response = await transport.get(url, headers, this.config.requestTimeoutInMs);
+      const response = await transport.get(url, headers, this.config.requestTimeoutInMs, signal);
       const outcome: GraphOutcome = {
         kind: "response",
         status: response.status,

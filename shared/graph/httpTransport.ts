@@ -12,7 +12,8 @@ export interface HttpResponse {
 }
 
 export interface HttpTransport {
-  get(url: string, headers: Readonly<Record<string, string>>, timeoutInMs: number): Promise<HttpResponse>;
+  /** `signal` aborts the request; the promise then rejects with the signal's reason, not a TransportError. */
+  get(url: string, headers: Readonly<Record<string, string>>, timeoutInMs: number, signal?: AbortSignal): Promise<HttpResponse>;
 }
 
 /** The request never got an HTTP answer: connection refused or reset, DNS, or timeout. */
@@ -39,8 +40,9 @@ export function createNodeTransport(options: NodeTransportOptions = {}): HttpTra
     maxSockets: options.maxSockets ?? 64,
     ...(options.ca === undefined ? {} : { ca: options.ca }),
   });
-  const get = (url: string, headers: Readonly<Record<string, string>>, timeoutInMs: number) =>
+  const get = (url: string, headers: Readonly<Record<string, string>>, timeoutInMs: number, signal?: AbortSignal) =>
     new Promise<HttpResponse>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
       const target = new URL(url);
       const module = target.protocol === "http:" ? http : https;
       const req = module.request(
@@ -65,9 +67,13 @@ export function createNodeTransport(options: NodeTransportOptions = {}): HttpTra
       req.setTimeout(timeoutInMs, () => {
         req.destroy(new TransportError(`no answer within ${timeoutInMs} ms`, "TIMEOUT"));
       });
-      req.on("error", (e: NodeJS.ErrnoException) =>
-        reject(e instanceof TransportError ? e : new TransportError(e.message, e.code ?? "ECONNRESET")),
-      );
+      const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
+      signal?.addEventListener("abort", onAbort, { once: true });
+      req.on("close", () => signal?.removeEventListener("abort", onAbort));
+      req.on("error", (e: NodeJS.ErrnoException) => {
+        if (signal?.aborted) return reject(signal.reason);
+        reject(e instanceof TransportError ? e : new TransportError(e.message, e.code ?? "ECONNRESET"));
+      });
       req.end();
     });
   return { get, agent };

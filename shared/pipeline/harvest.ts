@@ -6,7 +6,7 @@
  * last; a re-delivered job finds its manifest (done) or its data blob (manifest repaired from it).
  */
 import { createHash } from "node:crypto";
-import { PassThrough, Transform } from "node:stream";
+import { PassThrough, Transform, pipeline } from "node:stream";
 import { createGzip } from "node:zlib";
 import { dataBlobName, jobOfManifestName, manifestBlobName, partitionsOf } from "../archive/archiveLayout.js";
 import type { ArchiveStore } from "../archive/archiveStore.js";
@@ -69,10 +69,13 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
   const expired: string[] = [];
   let unchanged = 0;
   const seen = new Set<string>();
-  let upload: { input: PassThrough; done: Promise<{ result: "created" | "exists"; bytes: number; sha256: string }> } | undefined;
+  // Stops Graph requests still in flight once the job has failed (the upload refused, a record
+  // fetch failed): the job's error is decided, the rest is wasted budget.
+  const abort = new AbortController();
+  let upload: Upload | undefined;
 
   try {
-    for await (const page of deps.graph.listWindow(job.window)) {
+    for await (const page of deps.graph.listWindow(job.window, abort.signal)) {
       const wanted: CallRecordSummary[] = [];
       for (const record of page) {
         if (seen.has(record.id)) continue;
@@ -82,7 +85,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
       }
       const fetched = await mapLimited(wanted, deps.concurrency, async (record) => {
         try {
-          return await deps.graph.getRecord(record.id);
+          return await deps.graph.getRecord(record.id, abort.signal);
         } catch (error) {
           if (isRecordExpiredError(error)) {
             expired.push(record.id);
@@ -93,7 +96,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
       });
       for (const item of fetched) {
         if (!item) continue;
-        upload ??= startUpload(archive, dataName);
+        upload ??= startUpload(archive, dataName, (failure) => abort.abort(failure));
         const line = {
           ...item.document,
           _archive: {
@@ -104,26 +107,26 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
             participantsListed: item.participantsListed,
           },
         };
-        if (!upload.input.write(`${JSON.stringify(line)}\n`)) await waitForDrain(upload.input);
+        await upload.write(`${JSON.stringify(line)}\n`);
         written.push({ id: item.document.id, version: item.document.version });
       }
       if (clock.now() - startedAt > deps.timeBudgetInMs) throw new BudgetExceeded();
     }
   } catch (error) {
-    if (upload) {
-      // Failing the input stream makes the upload reject before it commits: nothing partial is seen.
-      upload.input.destroy(error instanceof Error ? error : new Error(String(error)));
-      await upload.done.catch(() => undefined);
-    }
-    if (error instanceof BudgetExceeded) return split(job, startedAt, deps);
-    throw error;
+    // The first failure is the job's cause: an upload refused mid-window surfaces in the Graph loop
+    // as an abort, and its own error is the one worth reporting.
+    const cause = upload?.failure ?? error;
+    abort.abort(cause);
+    // Failing the input stream makes the upload reject before it commits: nothing partial is seen.
+    await upload?.discard(cause);
+    if (cause instanceof BudgetExceeded) return split(job, startedAt, deps);
+    throw cause;
   }
 
   let bytes = 0;
   let sha256: string | undefined;
   if (upload) {
-    upload.input.end();
-    const done = await upload.done;
+    const done = await upload.finish();
     if (done.result === "exists") {
       // Another delivery of this job committed first: its blob is the truth.
       const theirs = await archive.read(dataName);
@@ -148,7 +151,24 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
   return { status: "harvested", manifest };
 }
 
-function startUpload(archive: ArchiveStore, name: string) {
+interface Upload {
+  /** Writes one line, waiting while the upload is behind; rejects once the upload has failed. */
+  write(text: string): Promise<void>;
+  /** Ends the input and waits for the commit. */
+  finish(): Promise<{ result: "created" | "exists"; bytes: number; sha256: string }>;
+  /** Fails the input so the upload rejects without committing, and waits until it has. */
+  discard(cause: unknown): Promise<void>;
+  /** Why the upload failed, once it has. */
+  readonly failure: Error | undefined;
+}
+
+/**
+ * The data blob's upload: lines → gzip → hash tap → the store, one pipeline, so an error anywhere
+ * destroys every stage and reaches the store's upload, which then rejects without committing. The
+ * upload's promise is handled from the start: a refusal mid-window calls `onFailure` (which stops
+ * the Graph loop) instead of going unhandled.
+ */
+function startUpload(archive: ArchiveStore, name: string, onFailure: (error: Error) => void): Upload {
   const input = new PassThrough({ highWaterMark: 1 << 20 });
   const hash = createHash("sha256");
   let bytes = 0;
@@ -159,14 +179,54 @@ function startUpload(archive: ArchiveStore, name: string) {
       callback(null, chunk);
     },
   });
-  const gzip = createGzip();
-  input.on("error", (e) => gzip.destroy(e));
-  gzip.on("error", (e) => tap.destroy(e));
-  const output = input.pipe(gzip).pipe(tap);
-  const done = archive
-    .createFromStream(name, output, jsonLines)
-    .then((result) => ({ result, bytes, sha256: hash.digest("hex") }));
-  return { input, done };
+  let failure: Error | undefined;
+  const fail = (error: unknown) => {
+    failure ??= error instanceof Error ? error : new Error(String(error));
+    onFailure(failure);
+  };
+  // The callback owns every stage's error; the store's rejection below carries it to the job.
+  const output = pipeline(input, createGzip(), tap, (error) => {
+    if (error) fail(error);
+  });
+  const done = archive.createFromStream(name, output, jsonLines).then((result) => ({ result, bytes, sha256: hash.digest("hex") }));
+  done.catch(fail);
+  return {
+    get failure() {
+      return failure;
+    },
+    async write(text) {
+      if (failure) throw failure;
+      if (!input.write(text)) await drained(input);
+      if (failure) throw failure;
+    },
+    finish() {
+      input.end();
+      return done;
+    },
+    async discard(cause) {
+      input.destroy(cause instanceof Error ? cause : new Error(String(cause)));
+      await done.catch(() => undefined);
+    },
+  };
+}
+
+/** Resolves on `drain`; rejects on `error` or `close`, so a failed upload never leaves a writer waiting. */
+function drained(stream: PassThrough): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const settle = (error?: Error) => {
+      stream.off("drain", onDrain);
+      stream.off("error", onError);
+      stream.off("close", onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onError = (error: Error) => settle(error);
+    const onClose = () => settle(new Error("the upload stream closed before the window was written"));
+    stream.on("drain", onDrain);
+    stream.on("error", onError);
+    stream.on("close", onClose);
+  });
 }
 
 /** The newest archived version of each record from earlier passes over this window (or its halves). */
@@ -258,9 +318,3 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
-
-const waitForDrain = (stream: PassThrough) =>
-  new Promise<void>((resolve, reject) => {
-    stream.once("drain", resolve);
-    stream.once("error", reject);
-  });
