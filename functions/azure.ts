@@ -1,64 +1,99 @@
 /**
- * Dependencies of the deployed functions, from app settings. Configuration is validated when this
- * module loads, so a bad setting stops the app at start-up with the setting's name; clients are
- * created on first use and reused across invocations.
+ * Dependencies of the deployed functions, from app settings. Configuration is read once per
+ * process; when it is wrong, each invocation fails with the ConfigError that names the setting (a
+ * harvest message is dead-lettered with it at once), rather than the app failing to load and
+ * leaving messages locked. Clients are created on first use and shared by every invocation: one
+ * Service Bus client and sender per process, closed when the host stops the worker.
  */
-import { ManagedIdentityCredential, DefaultAzureCredential, type TokenCredential } from "@azure/identity";
-import { ServiceBusClient } from "@azure/service-bus";
+import { app } from "@azure/functions";
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
+import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { blobArchiveStore } from "../shared/archive/archiveStore.js";
+import { type PipelineConfig, loadArchiverConfig, loadPipelineConfig } from "../shared/config/config.js";
 import { systemClock } from "../shared/core/clock.js";
-import { loadArchiverConfig, loadPipelineConfig } from "../shared/config/config.js";
 import { ConfigError } from "../shared/core/errors.js";
+import type { ArchiverConfig } from "../shared/graph/graphConfig.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
+import type { JobSender } from "../shared/pipeline/scheduler.js";
 import { serviceBusJobSender } from "../shared/pipeline/serviceBusSender.js";
 import { blobWatermarkStore } from "../shared/pipeline/watermarkStore.js";
 import type { HarvestHandlerDeps, PlanDeps } from "./handlers.js";
 
-const archiverConfig = loadArchiverConfig(process.env);
-const pipeline = loadPipelineConfig(process.env);
+type Loaded = { readonly archiver: ArchiverConfig; readonly pipeline: PipelineConfig } | { readonly error: unknown };
+let loaded: Loaded | undefined;
+
+/** The process's configuration; throws the same ConfigError on every call when it is wrong. */
+export function configuration(): { archiver: ArchiverConfig; pipeline: PipelineConfig } {
+  if (!loaded) {
+    try {
+      loaded = { archiver: loadArchiverConfig(process.env), pipeline: loadPipelineConfig(process.env) };
+    } catch (error) {
+      loaded = { error };
+    }
+  }
+  if ("error" in loaded) throw loaded.error;
+  return loaded;
+}
 
 let azureCredential: TokenCredential | undefined;
-const credential = () =>
-  (azureCredential ??= pipeline.managedIdentityClientId
+function credential(pipeline: PipelineConfig): TokenCredential {
+  azureCredential ??= pipeline.managedIdentityClientId
     ? new ManagedIdentityCredential({ clientId: pipeline.managedIdentityClientId })
-    : new DefaultAzureCredential());
+    : new DefaultAzureCredential();
+  return azureCredential;
+}
 
 let blobService: BlobServiceClient | undefined;
-function blobs(): BlobServiceClient {
+function blobs(pipeline: PipelineConfig): BlobServiceClient {
   if (blobService) return blobService;
-  if (pipeline.blobServiceUri) blobService = new BlobServiceClient(pipeline.blobServiceUri, credential());
+  if (pipeline.blobServiceUri) blobService = new BlobServiceClient(pipeline.blobServiceUri, credential(pipeline));
   else if (pipeline.storageConnectionString) blobService = BlobServiceClient.fromConnectionString(pipeline.storageConnectionString);
   else throw new ConfigError([{ setting: "ARCHIVER_STORAGE__blobServiceUri", problem: "is required (the archive account's blob endpoint)" }]);
   return blobService;
 }
 
-let serviceBus: ServiceBusClient | undefined;
-function jobSender() {
+let serviceBus: { client: ServiceBusClient; sender: ServiceBusSender; jobs: JobSender } | undefined;
+function jobSender(pipeline: PipelineConfig): JobSender {
+  if (serviceBus) return serviceBus.jobs;
   if (!pipeline.serviceBusNamespace) {
     throw new ConfigError([{ setting: "ARCHIVER_SERVICEBUS__fullyQualifiedNamespace", problem: "is required (the Service Bus namespace host)" }]);
   }
-  serviceBus ??= new ServiceBusClient(pipeline.serviceBusNamespace, credential());
-  return serviceBusJobSender(serviceBus.createSender(pipeline.queueName));
+  const client = new ServiceBusClient(pipeline.serviceBusNamespace, credential(pipeline));
+  const sender = client.createSender(pipeline.queueName);
+  serviceBus = { client, sender, jobs: serviceBusJobSender(sender) };
+  return serviceBus.jobs;
 }
+
+app.hook.appTerminate(async () => {
+  const open = serviceBus;
+  serviceBus = undefined;
+  await open?.sender.close();
+  await open?.client.close();
+});
 
 let graph: ReturnType<typeof createGraphRuntime> | undefined;
 
-export const planDeps = (): PlanDeps => ({
-  watermarks: blobWatermarkStore(blobs().getContainerClient(pipeline.stateContainer)),
-  sender: jobSender(),
-  clock: systemClock,
-  plan: pipeline.plan,
-});
+export function planDeps(): PlanDeps {
+  const { pipeline } = configuration();
+  return {
+    watermarks: blobWatermarkStore(blobs(pipeline).getContainerClient(pipeline.stateContainer)),
+    sender: jobSender(pipeline),
+    clock: systemClock,
+    plan: pipeline.plan,
+  };
+}
 
-export const harvestDeps = (): HarvestHandlerDeps => ({
-  graph: (graph ??= createGraphRuntime(archiverConfig)),
-  archive: blobArchiveStore(blobs().getContainerClient(pipeline.archiveContainer)),
-  sender: jobSender(),
-  clock: systemClock,
-  cloud: archiverConfig.graph.cloud,
-  timeBudgetInMs: pipeline.timeBudgetInMs,
-  concurrency: pipeline.harvestConcurrency,
-});
-
-export { pipeline as pipelineConfig };
+export function harvestDeps(): HarvestHandlerDeps {
+  const { archiver, pipeline } = configuration();
+  return {
+    graph: (graph ??= createGraphRuntime(archiver)),
+    archive: blobArchiveStore(blobs(pipeline).getContainerClient(pipeline.archiveContainer)),
+    sender: jobSender(pipeline),
+    clock: systemClock,
+    cloud: archiver.graph.cloud,
+    timeBudgetInMs: pipeline.timeBudgetInMs,
+    concurrency: pipeline.harvestConcurrency,
+    jobRetry: pipeline.jobRetry,
+  };
+}

@@ -10,6 +10,8 @@ import type { GraphRuntime } from "../shared/graph/graphSetup.js";
 import { type GraphCounters, newGraphCounters } from "../shared/graph/graphCounters.js";
 import { harvest } from "../shared/pipeline/harvest.js";
 import { type ProcessResult, type Settlement, processJobMessage } from "../shared/pipeline/jobProcessor.js";
+import type { JobRetryOptions } from "../shared/pipeline/jobRetryPolicy.js";
+import { logEvent } from "./logEvents.js";
 import { jobKey } from "../shared/core/job.js";
 import type { PlanSettings } from "../shared/pipeline/planning.js";
 import { type JobSender, type TickResult, runPlanTick } from "../shared/pipeline/scheduler.js";
@@ -31,6 +33,7 @@ export interface HarvestHandlerDeps {
   readonly cloud: CloudName;
   readonly timeBudgetInMs: number;
   readonly concurrency: number;
+  readonly jobRetry: JobRetryOptions;
   /** Called with each harvest's counters, for run totals. */
   readonly onCounters?: (counters: GraphCounters) => void;
 }
@@ -52,26 +55,56 @@ export function makePlanHandler(deps: () => PlanDeps) {
 
 export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
   return async (body: unknown, settlement: Settlement, context: InvocationContext): Promise<ProcessResult> => {
-    const d = deps();
-    const result = await processJobMessage(body, settlement, async (job) => {
-      const counters = newGraphCounters();
-      try {
-        return await harvest(job, {
-          graph: d.graph.newClient(counters),
-          counters,
-          archive: d.archive,
-          clock: d.clock,
-          cloud: d.cloud,
-          timeBudgetInMs: d.timeBudgetInMs,
-          concurrency: d.concurrency,
-          enqueue: (jobs) => d.sender.send(jobs),
-        });
-      } finally {
-        d.onCounters?.(counters);
-      }
-    });
-    if (result.status === "deadLettered") context.warn(`harvest: message dead-lettered: ${result.reason}`);
-    else context.log(`harvest ${jobKey(result.job)}: ${result.outcome.status}${"manifest" in result.outcome ? `, ${result.outcome.manifest.recordCount} records` : ""}`);
+    // Dependencies are resolved inside the job, so a configuration error is the job's failure
+    // (dead-lettered with the setting's name), not an unsettled message.
+    const result = await processJobMessage(
+      body,
+      settlement,
+      async (job) => {
+        const d = deps();
+        const counters = newGraphCounters();
+        try {
+          return await harvest(job, {
+            graph: d.graph.newClient(counters),
+            counters,
+            archive: d.archive,
+            clock: d.clock,
+            cloud: d.cloud,
+            timeBudgetInMs: d.timeBudgetInMs,
+            concurrency: d.concurrency,
+            enqueue: (jobs) => d.sender.send(jobs),
+          });
+        } finally {
+          d.onCounters?.(counters);
+        }
+      },
+      () => {
+        const d = deps();
+        return { send: (jobs) => d.sender.send(jobs), now: () => d.clock.now(), options: d.jobRetry };
+      },
+    );
+    logHarvest(context, result);
     return result;
   };
+}
+
+function logHarvest(context: InvocationContext, result: ProcessResult): void {
+  const job = result.job ? { job: jobKey(result.job), windowStart: formatInstant(result.job.window.startInMs), pass: result.job.pass } : {};
+  if (result.status === "deadLettered") {
+    logEvent(context, "error", "harvestDeadLettered", { ...job, reason: result.reason, description: result.description });
+  } else if (result.status === "retrying") {
+    logEvent(context, "warn", "harvestRetry", { ...job, attempt: result.attempt, notBefore: formatInstant(result.notBeforeInMs), reason: result.reason, description: result.description });
+  } else {
+    const { outcome } = result;
+    const manifest = "manifest" in outcome ? outcome.manifest : undefined;
+    logEvent(context, "info", "harvest", {
+      ...job,
+      attempt: result.attempt,
+      outcome: outcome.status,
+      records: manifest?.recordCount ?? 0,
+      bytes: manifest?.bytes ?? 0,
+      graphRequests: manifest?.graph.requests ?? 0,
+      throttledSeconds: manifest?.graph.throttledSeconds ?? 0,
+    });
+  }
 }

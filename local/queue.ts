@@ -2,9 +2,11 @@
  * An in-process stand-in for the Service Bus queue, for `npm start` and tests: the one part that
  * cannot run here. It keeps Service Bus's contract where the archiver depends on it: duplicate
  * detection by messageId, at-least-once delivery, redelivery on abandon, dead-letter with a reason
- * after the maximum deliveries, and scheduled messages held until their time.
+ * after the maximum deliveries, and scheduled messages held until their time. A drain also waits
+ * for scheduled re-sends of failed jobs (the job retry policy's copies), as a run must not end
+ * while a window is still being retried; re-read passes scheduled for later are left for later.
  */
-import { jobBody, jobKey } from "../shared/core/job.js";
+import { jobBody, messageIdOf } from "../shared/core/job.js";
 import type { Settlement } from "../shared/pipeline/jobProcessor.js";
 import type { PlannedJob } from "../shared/pipeline/planning.js";
 import type { JobSender } from "../shared/pipeline/scheduler.js";
@@ -14,6 +16,8 @@ export interface QueuedMessage {
   readonly body: unknown;
   deliveryCount: number;
   readonly notBeforeInMs: number | undefined;
+  /** A re-send of a failed job (or by a sweep): a drain waits for it. */
+  readonly isRetry: boolean;
 }
 
 export interface DeadLetter {
@@ -36,17 +40,20 @@ export class LocalQueue implements JobSender {
   ) {}
 
   async send(jobs: readonly PlannedJob[]): Promise<void> {
-    for (const planned of jobs) this.sendRaw(jobKey(planned.job), jobBody(planned.job), planned.notBeforeInMs);
+    for (const planned of jobs) {
+      const isRetry = (planned.attempt ?? 0) > 0 || planned.resendTag !== undefined;
+      this.sendRaw(messageIdOf(planned.job, planned.attempt, planned.resendTag), jobBody(planned.job, planned.attempt), planned.notBeforeInMs, isRetry);
+    }
   }
 
   /** Any body, as a producer might send it (tests send malformed ones). */
-  sendRaw(messageId: string, body: unknown, notBeforeInMs?: number): void {
+  sendRaw(messageId: string, body: unknown, notBeforeInMs?: number, isRetry = false): void {
     if (this.seen.has(messageId)) {
       this.duplicatesDropped += 1;
       return;
     }
     this.seen.add(messageId);
-    const message = { messageId, body, deliveryCount: 0, notBeforeInMs };
+    const message = { messageId, body, deliveryCount: 0, notBeforeInMs, isRetry };
     if (notBeforeInMs !== undefined && notBeforeInMs > this.now()) this.scheduled.push(message);
     else this.ready.push(message);
   }
@@ -75,11 +82,15 @@ export class LocalQueue implements JobSender {
     let inFlight = 0;
     const worker = async () => {
       for (;;) {
+        this.releaseDue();
         const message = this.ready.shift();
         if (!message) {
-          // An abandoned message may still come back from another worker.
-          if (inFlight === 0) return;
-          await new Promise((resolve) => setTimeout(resolve, 5));
+          // An abandoned message may still come back from another worker, and a failed job's
+          // scheduled re-send is still this run's work.
+          const retryDue = Math.min(...this.scheduled.filter((m) => m.isRetry).map((m) => m.notBeforeInMs ?? 0));
+          if (inFlight === 0 && !Number.isFinite(retryDue)) return;
+          const waitInMs = inFlight > 0 ? 5 : Math.max(5, Math.min(1000, retryDue - this.now()));
+          await new Promise((resolve) => setTimeout(resolve, waitInMs));
           continue;
         }
         inFlight += 1;

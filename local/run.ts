@@ -43,6 +43,8 @@ export interface LocalRunSummary {
   bytes: number;
   graph: GraphCounters;
   deadLetters: { messageId: string; reason: string; description: string }[];
+  /** Jobs that failed and were sent again after a delay. */
+  retries: number;
   scheduledLater: number;
 }
 
@@ -54,7 +56,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   const graph = newGraphCounters();
   const summary: LocalRunSummary = {
     windows: 0, jobs: 0, harvested: 0, alreadyDone: 0, repaired: 0, splits: 0, records: 0, expired: 0, bytes: 0,
-    graph, deadLetters: [], scheduledLater: 0,
+    graph, deadLetters: [], retries: 0, scheduledLater: 0,
   };
   const plan = makePlanHandler(() => ({
     watermarks: options.watermarks,
@@ -70,6 +72,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     cloud: options.archiverConfig.graph.cloud,
     timeBudgetInMs: options.pipeline.timeBudgetInMs,
     concurrency: options.pipeline.harvestConcurrency,
+    jobRetry: options.pipeline.jobRetry,
     onCounters: (c) => addGraphCounters(graph, c),
   }));
 
@@ -84,6 +87,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   let done = 0;
   await queue.drain(async (body, settlement, message) => {
     const result = await harvest(body, settlement, quietContext("harvest"));
+    if (result.status === "retrying") {
+      summary.retries += 1;
+      const inSeconds = Math.max(0, Math.round((result.notBeforeInMs - Date.now()) / 1000));
+      options.onProgress?.(`${message.messageId}  failed (${result.reason}: ${result.description}); attempt ${result.attempt} in ${inSeconds} s`);
+      return;
+    }
     if (result.status !== "done") return;
     const outcome = result.outcome;
     done += 1;

@@ -5,6 +5,7 @@
 import { clouds, isKnownAuthorityHost } from "../graph/clouds.js";
 import type { ArchiverConfig, CredentialConfig } from "../graph/graphConfig.js";
 import { ConfigError } from "../core/errors.js";
+import { type JobRetryOptions, defaultJobRetryOptions } from "../pipeline/jobRetryPolicy.js";
 import { type PlanSettings, planSettingsProblems } from "../pipeline/planning.js";
 import {
   type Env,
@@ -140,6 +141,7 @@ export interface PipelineConfig {
   readonly stateContainer: string;
   readonly timeBudgetInMs: number;
   readonly harvestConcurrency: number;
+  readonly jobRetry: JobRetryOptions;
   readonly managedIdentityClientId: string | undefined;
 }
 
@@ -158,6 +160,8 @@ const pipelineKeys = [
   "stateContainer",
   "timeBudgetSeconds",
   "harvestConcurrency",
+  "jobRetryBaseMs",
+  "jobRetryMaxMs",
   "managedIdentityClientId",
 ] as const satisfies readonly SettingKey[];
 
@@ -184,6 +188,7 @@ export function loadPipelineConfig(env: Env): PipelineConfig {
     stateContainer: s.stateContainer,
     timeBudgetInMs: s.timeBudgetSeconds * 1000,
     harvestConcurrency: s.harvestConcurrency,
+    jobRetry: { ...defaultJobRetryOptions, baseDelayInMs: s.jobRetryBaseMs, maxDelayInMs: Math.max(s.jobRetryBaseMs, s.jobRetryMaxMs) },
     managedIdentityClientId: s.managedIdentityClientId,
   };
 }

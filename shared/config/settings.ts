@@ -276,6 +276,18 @@ export const settings = {
     deployed: "optional",
     parse: integer(10, 7200, 1200),
   }),
+  jobRetryBaseMs: define("ARCHIVER_JOB_RETRY_BASE_MS", {
+    defaultText: "60000",
+    description: "Delay before a failed job is sent again, in milliseconds; doubles per attempt, with jitter.",
+    deployed: "optional",
+    parse: integer(10, 3_600_000, 60_000),
+  }),
+  jobRetryMaxMs: define("ARCHIVER_JOB_RETRY_MAX_MS", {
+    defaultText: "3600000",
+    description: "Cap on the delay before a failed job is sent again, in milliseconds. Retries go on until Graph's 30-day horizon is 2 hours away.",
+    deployed: "optional",
+    parse: integer(10, 86_400_000, 3_600_000),
+  }),
   harvestConcurrency: define("ARCHIVER_HARVEST_CONCURRENCY", {
     defaultText: "8",
     description: "Records whose details one harvest fetches at once.",

@@ -18,23 +18,43 @@ export interface JobMessageBody {
   readonly windowStart: string;
   readonly windowEnd: string;
   readonly pass: number;
+  /** Present on re-sends after a transient failure: 1 for the first re-send. */
+  readonly attempt?: number;
+}
+
+/** One delivery's job and how many times it has been re-sent after failing. */
+export interface JobDelivery {
+  readonly job: Job;
+  readonly attempt: number;
 }
 
 /** `20261127T0900Z_20261127T1000Z_p0`: sortable, filename-safe, and a valid messageId. */
 export const jobKey = (job: Job): string =>
   `${compactInstant(job.window.startInMs)}_${compactInstant(job.window.endInMs)}_p${job.pass}`;
 
-export const jobBody = (job: Job): JobMessageBody => ({
+export const jobBody = (job: Job, attempt = 0): JobMessageBody => ({
   schemaVersion: jobSchemaVersion,
   windowStart: formatInstant(job.window.startInMs),
   windowEnd: formatInstant(job.window.endInMs),
   pass: job.pass,
+  ...(attempt > 0 ? { attempt } : {}),
 });
+
+/**
+ * The messageId of a job's message. The first send is the job key, so planning it twice sends it
+ * once; a re-send after a failure carries its attempt (`_a2`), and a re-send by the coverage sweep
+ * or a replay its own tag (`_s20261127T1015Z`), so duplicate detection never drops a retry.
+ */
+export const messageIdOf = (job: Job, attempt = 0, resendTag?: string): string =>
+  `${jobKey(job)}${attempt > 0 ? `_a${attempt}` : ""}${resendTag ? `_${resendTag}` : ""}`;
 
 const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
 /** Validates a message body; throws InvalidJobError naming what is wrong. */
-export function parseJobMessage(body: unknown): Job {
+export const parseJobMessage = (body: unknown): Job => parseJobDelivery(body).job;
+
+/** Validates a message body, attempt included; throws InvalidJobError naming what is wrong. */
+export function parseJobDelivery(body: unknown): JobDelivery {
   let value = body;
   if (typeof value === "string" || value instanceof Uint8Array) {
     const text = typeof value === "string" ? value : Buffer.from(value).toString("utf8");
@@ -47,7 +67,7 @@ export function parseJobMessage(body: unknown): Job {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new InvalidJobError("message body is not a JSON object");
   }
-  const { schemaVersion, windowStart, windowEnd, pass } = value as Record<string, unknown>;
+  const { schemaVersion, windowStart, windowEnd, pass, attempt } = value as Record<string, unknown>;
   if (schemaVersion !== jobSchemaVersion) {
     throw new InvalidJobError(`schemaVersion must be ${jobSchemaVersion}, got ${JSON.stringify(schemaVersion)}`);
   }
@@ -59,7 +79,10 @@ export function parseJobMessage(body: unknown): Job {
   if (typeof pass !== "number" || !Number.isInteger(pass) || pass < 0 || pass > 99) {
     throw new InvalidJobError(`pass must be a whole number from 0 to 99, got ${JSON.stringify(pass)}`);
   }
+  if (attempt !== undefined && (typeof attempt !== "number" || !Number.isInteger(attempt) || attempt < 0 || attempt > 10_000)) {
+    throw new InvalidJobError(`attempt must be a whole number from 0 to 10000 when present, got ${JSON.stringify(attempt)}`);
+  }
   const window = { startInMs: Date.parse(windowStart as string), endInMs: Date.parse(windowEnd as string) };
   if (window.endInMs <= window.startInMs) throw new InvalidJobError("windowEnd must be after windowStart");
-  return { window, pass };
+  return { job: { window, pass }, attempt: attempt ?? 0 };
 }

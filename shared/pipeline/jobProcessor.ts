@@ -1,11 +1,15 @@
 /**
- * What the queue-triggered function does with one message: validate, harvest, settle. A malformed
- * message is dead-lettered at once with its reason (retrying cannot fix it); any other failure
- * abandons the message so Service Bus redelivers it, up to the queue's max delivery count.
+ * What the queue-triggered function does with one message: validate, harvest, settle. Every
+ * failure ends as the job retry policy decides (jobRetryPolicy.ts): dead-lettered at once with its
+ * reason when retrying cannot help, otherwise re-sent as a scheduled copy with a fresh messageId
+ * and the original completed. Only when even the re-send fails is the message abandoned, so that
+ * Service Bus redelivers it.
  */
-import { isInvalidJobError } from "../core/errors.js";
+import type { Job } from "../core/job.js";
+import { parseJobDelivery } from "../core/job.js";
 import type { HarvestOutcome } from "./harvest.js";
-import { type Job, parseJobMessage } from "../core/job.js";
+import { type JobRetryOptions, classifyJobFailure, decideJobRetry, defaultJobRetryOptions } from "./jobRetryPolicy.js";
+import type { PlannedJob } from "./planning.js";
 
 export interface Settlement {
   complete(): Promise<void>;
@@ -13,29 +17,74 @@ export interface Settlement {
   abandon(): Promise<void>;
 }
 
+/** How a failed job is sent again. */
+export interface JobRetrier {
+  send(jobs: readonly PlannedJob[]): Promise<void>;
+  now(): number;
+  readonly random?: () => number;
+  readonly options?: JobRetryOptions;
+}
+
 export type ProcessResult =
-  | { readonly status: "deadLettered"; readonly reason: string }
-  | { readonly status: "done"; readonly job: Job; readonly outcome: HarvestOutcome };
+  | { readonly status: "deadLettered"; readonly job: Job | undefined; readonly reason: string; readonly description: string }
+  | { readonly status: "done"; readonly job: Job; readonly attempt: number; readonly outcome: HarvestOutcome }
+  | {
+      readonly status: "retrying";
+      readonly job: Job;
+      /** The attempt number of the scheduled copy. */
+      readonly attempt: number;
+      readonly notBeforeInMs: number;
+      readonly reason: string;
+      readonly description: string;
+    };
 
 export async function processJobMessage(
   body: unknown,
   settlement: Settlement,
   runHarvest: (job: Job) => Promise<HarvestOutcome>,
+  /** Asked for only when a transient failure is to be re-sent. */
+  retrier: () => JobRetrier,
 ): Promise<ProcessResult> {
-  let job: Job;
+  let delivery: ReturnType<typeof parseJobDelivery>;
   try {
-    job = parseJobMessage(body);
+    delivery = parseJobDelivery(body);
   } catch (error) {
-    if (!isInvalidJobError(error)) throw error;
-    await settlement.deadLetter("InvalidJob", error.message);
-    return { status: "deadLettered", reason: error.message };
+    const failure = classifyJobFailure(error);
+    await settlement.deadLetter(failure.reason, failure.description);
+    return { status: "deadLettered", job: undefined, reason: failure.reason, description: failure.description };
   }
+  const { job, attempt } = delivery;
   try {
     const outcome = await runHarvest(job);
     await settlement.complete();
-    return { status: "done", job, outcome };
+    return { status: "done", job, attempt, outcome };
   } catch (error) {
-    await settlement.abandon();
-    throw error;
+    const failure = classifyJobFailure(error);
+    if (failure.permanent) {
+      await settlement.deadLetter(failure.reason, failure.description);
+      return { status: "deadLettered", job, reason: failure.reason, description: failure.description };
+    }
+    let decision: ReturnType<typeof decideJobRetry>;
+    try {
+      const r = retrier();
+      decision = decideJobRetry(failure, { job, attempt, nowInMs: r.now(), random: r.random ?? Math.random }, r.options ?? defaultJobRetryOptions);
+      if (decision.action === "retry") await r.send([{ job, notBeforeInMs: decision.notBeforeInMs, attempt: decision.attempt }]);
+    } catch (sendError) {
+      await settlement.abandon();
+      throw sendError;
+    }
+    if (decision.action === "deadLetter") {
+      await settlement.deadLetter(decision.reason, decision.description);
+      return { status: "deadLettered", job, reason: decision.reason, description: decision.description };
+    }
+    await settlement.complete();
+    return {
+      status: "retrying",
+      job,
+      attempt: decision.attempt,
+      notBeforeInMs: decision.notBeforeInMs,
+      reason: decision.failure.reason,
+      description: decision.failure.description,
+    };
   }
 }

@@ -27,6 +27,10 @@ export interface PlannedJob {
   readonly job: Job;
   /** When the job should run; undefined means now. */
   readonly notBeforeInMs: number | undefined;
+  /** Set on a re-send after a failure (see jobRetryPolicy.ts). */
+  readonly attempt?: number;
+  /** Set on a re-send by the coverage sweep or a replay: makes the messageId fresh. */
+  readonly resendTag?: string;
 }
 
 export interface Plan {

@@ -1,15 +1,16 @@
 /** Sends planned jobs to the Service Bus queue: deterministic messageIds, scheduled re-reads. */
 import type { ServiceBusMessage, ServiceBusSender } from "@azure/service-bus";
-import { jobBody, jobKey } from "../core/job.js";
+import { jobBody, messageIdOf } from "../core/job.js";
 import type { PlannedJob } from "./planning.js";
 import type { JobSender } from "./scheduler.js";
 
 export function toServiceBusMessage(planned: PlannedJob): ServiceBusMessage {
   return {
-    body: jobBody(planned.job),
+    body: jobBody(planned.job, planned.attempt),
     contentType: "application/json",
-    // Duplicate detection drops a job sent twice (a re-sent tick, a split re-enqueued).
-    messageId: jobKey(planned.job),
+    // Duplicate detection drops a job sent twice (a re-sent tick, a split re-enqueued); re-sends
+    // after a failure or by the sweep carry a fresh id.
+    messageId: messageIdOf(planned.job, planned.attempt, planned.resendTag),
     subject: "harvest",
     ...(planned.notBeforeInMs === undefined ? {} : { scheduledEnqueueTimeUtc: new Date(planned.notBeforeInMs) }),
   };

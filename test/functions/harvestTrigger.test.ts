@@ -60,15 +60,42 @@ describe("the harvest trigger, invoked as the worker invokes it", () => {
     });
   });
 
-  describe("when the harvest fails", () => {
+  describe("when the harvest fails in a way retrying cannot fix (the app's secret is wrong)", () => {
     let delivery: Awaited<ReturnType<typeof deliver>>;
     before(async () => {
       delivery = await deliver(jobBody({ window: host.window, pass: 0 }), { AZURE_CLIENT_SECRET: "not-the-secret" });
     });
 
-    it("abandons the message, so that Service Bus redelivers it", () => {
-      assert.ok(delivery.outcome, "the handler was invoked");
-      assert.deepEqual(delivery.calls.map((c) => c.method), ["abandon"]);
+    it("dead-letters the message at once, with the real error as description", () => {
+      assert.equal(delivery.outcome?.status, "Success", delivery.outcome?.error);
+      assert.deepEqual(delivery.calls.map((c) => c.method), ["deadletter"]);
+      const request = delivery.calls[0]?.request as { deadletterReason: { value: string }; deadletterErrorDescription: { value: string } };
+      assert.equal(request.deadletterReason.value, "CredentialRejected");
+      assert.match(request.deadletterErrorDescription.value, /AADSTS7000215/);
+    });
+
+    it("logs a harvestDeadLettered event with the reason", () => {
+      const line = delivery.outcome?.logs.find((l) => l.includes("harvestDeadLettered"));
+      assert.ok(line, delivery.outcome?.logs.join("\n"));
+      assert.match(line, /"reason":"CredentialRejected"/);
+    });
+  });
+
+  describe("when the app's configuration is wrong", () => {
+    let delivery: Awaited<ReturnType<typeof deliver>>;
+    before(async () => {
+      delivery = await deliver(jobBody({ window: host.window, pass: 0 }), { ARCHIVER_GRAPH_PAGE_SIZE: "many" });
+    });
+
+    it("dead-letters each message at once with the configuration error, naming the setting", () => {
+      assert.deepEqual(delivery.calls.map((c) => c.method), ["deadletter"]);
+      const request = delivery.calls[0]?.request as { deadletterReason: { value: string }; deadletterErrorDescription: { value: string } };
+      assert.equal(request.deadletterReason.value, "ConfigurationError");
+      assert.match(request.deadletterErrorDescription.value, /ARCHIVER_GRAPH_PAGE_SIZE: expected a whole number/);
+    });
+
+    it("still registers both functions", () => {
+      assert.deepEqual(delivery.report.registered.map((r) => r.name).sort(), ["harvest", "plan"]);
     });
   });
 });

@@ -12,7 +12,7 @@ import { manifestBlobName } from "../../shared/archive/archiveLayout.js";
 import { systemClock } from "../../shared/core/clock.js";
 import { loadArchiverConfig, loadPipelineConfig } from "../../shared/config/config.js";
 import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
-import { jobBody } from "../../shared/core/job.js";
+import { jobBody, jobKey } from "../../shared/core/job.js";
 import { parseManifest } from "../../shared/archive/manifest.js";
 import { blobWatermarkStore, memoryWatermarkStore } from "../../shared/pipeline/watermarkStore.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
@@ -49,7 +49,14 @@ async function freshContainer(name: string): Promise<ContainerClient> {
 }
 
 function setup(container: ContainerClient, env: Record<string, string> = {}) {
-  const fullEnv = sandboxEnv(sandbox, { ARCHIVER_GRAPH_RATE_REQUESTS: "400", ARCHIVER_GRAPH_RATE_WINDOW_SECONDS: "1", ARCHIVER_GRAPH_MAX_ATTEMPTS: "20", ...env });
+  const fullEnv = sandboxEnv(sandbox, {
+    ARCHIVER_GRAPH_RATE_REQUESTS: "400",
+    ARCHIVER_GRAPH_RATE_WINDOW_SECONDS: "1",
+    ARCHIVER_GRAPH_MAX_ATTEMPTS: "20",
+    // A failed job is sent again within tens of milliseconds here, not minutes.
+    ARCHIVER_JOB_RETRY_BASE_MS: "20",
+    ...env,
+  });
   const archiverConfig = loadArchiverConfig(fullEnv);
   const pipeline = loadPipelineConfig(fullEnv);
   return { archiverConfig, pipeline, graph: createGraphRuntime(archiverConfig, { ca: sandbox.ca }), archive: blobArchiveStore(container) };
@@ -138,7 +145,7 @@ describe("delivery faults", () => {
   async function deliver(container: ContainerClient, queue: LocalQueue, concurrency = 1) {
     const parts = setup(container);
     const outcomes: string[] = [];
-    const handler = makeHarvestHandler(() => ({ ...parts, sender: queue, clock: systemClock, cloud: "Global", timeBudgetInMs: 600_000, concurrency: 4 }));
+    const handler = makeHarvestHandler(() => ({ ...parts, sender: queue, clock: systemClock, cloud: "Global", timeBudgetInMs: 600_000, concurrency: 4, jobRetry: parts.pipeline.jobRetry }));
     await queue.drain(async (body, settlement) => {
       const result = await handler(body, settlement, context());
       outcomes.push(result.status === "done" ? result.outcome.status : result.status);
@@ -183,7 +190,7 @@ describe("delivery faults", () => {
     assert.equal(repaired.sha256, original.sha256);
   });
 
-  it("a harvest that fails mid-window commits nothing, and its redelivery archives the window", async () => {
+  it("a harvest that fails mid-window commits nothing, and its scheduled re-send archives the window", async () => {
     const container = await freshContainer("midway");
     const queue = new LocalQueue(5);
     queue.sendRaw("a", jobBody(job));
@@ -202,15 +209,16 @@ describe("delivery faults", () => {
         return client;
       },
     };
-    const handler = makeHarvestHandler(() => ({ ...parts, graph: failing, sender: queue, clock: systemClock, cloud: "Global", timeBudgetInMs: 600_000, concurrency: 1 }));
+    const handler = makeHarvestHandler(() => ({ ...parts, graph: failing, sender: queue, clock: systemClock, cloud: "Global", timeBudgetInMs: 600_000, concurrency: 1, jobRetry: parts.pipeline.jobRetry }));
     let firstAttemptBlobs = -1;
+    const delivered: string[] = [];
     await queue.drain(async (body, settlement, message) => {
-      if (message.deliveryCount === 2) {
-        firstAttemptBlobs = (await blobNames(container)).length;
-      }
+      delivered.push(message.messageId);
+      if (delivered.length === 2) firstAttemptBlobs = (await blobNames(container)).length;
       await handler(body, settlement, context());
     }, 1);
     assert.equal(firstAttemptBlobs, 0, "the failed attempt left a blob behind");
+    assert.deepEqual(delivered, ["a", `${jobKey(job)}_a1`], "the failure was re-sent as attempt 1, with a fresh messageId");
     assert.deepEqual(queue.deadLetters, []);
     const lines = await archivedLines(container);
     assert.equal(lines.length, sandbox.tenant.groundTruth(job.window.startInMs, job.window.endInMs).length);
@@ -223,7 +231,7 @@ describe("delivery faults", () => {
     const parts = setup(container);
     const outcomes: string[] = [];
     const handlerWithBudget = (timeBudgetInMs: number) =>
-      makeHarvestHandler(() => ({ ...parts, sender: queue, clock: systemClock, cloud: "Global", timeBudgetInMs, concurrency: 4 }));
+      makeHarvestHandler(() => ({ ...parts, sender: queue, clock: systemClock, cloud: "Global", timeBudgetInMs, concurrency: 4, jobRetry: parts.pipeline.jobRetry }));
     await queue.drain(async (body, settlement, message) => {
       // Only the whole window runs out of time; its halves fit.
       const result = await handlerWithBudget(message.messageId === "a" ? -1 : 600_000)(body, settlement, context());

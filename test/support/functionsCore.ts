@@ -45,6 +45,8 @@ export interface InvocationOutcome {
 
 export interface FunctionsWorker {
   readonly registrations: Registration[];
+  /** Hooks the app registered (appStart, appTerminate, …), as the worker keeps them. */
+  readonly hooks: { name: string; callback: (context: unknown) => unknown }[];
   /** Invokes a registered function as the worker does, with the trigger's data as the host sends it. */
   invoke(name: string, trigger: RpcTypedData, triggerMetadata?: Record<string, RpcTypedData>): Promise<InvocationOutcome>;
 }
@@ -55,6 +57,7 @@ export function installFunctionsWorker(): FunctionsWorker {
   if (installed) return installed;
   const registrations: Registration[] = [];
   const callbacks = new Map<string, FunctionCallback>();
+  const hooks: { name: string; callback: (context: unknown) => unknown }[] = [];
   let programmingModel: ProgrammingModel | undefined;
   let invocations = 0;
   const fakeCore = {
@@ -64,6 +67,10 @@ export function installFunctionsWorker(): FunctionsWorker {
     registerFunction: (metadata: Registration, callback: FunctionCallback) => {
       registrations.push(metadata);
       callbacks.set(metadata.name, callback);
+      return { dispose: () => undefined };
+    },
+    registerHook: (name: string, callback: (context: unknown) => unknown) => {
+      hooks.push({ name, callback });
       return { dispose: () => undefined };
     },
     log: () => undefined,
@@ -78,6 +85,7 @@ export function installFunctionsWorker(): FunctionsWorker {
 
   installed = {
     registrations,
+    hooks,
     async invoke(name, trigger, triggerMetadata = {}) {
       const registration = registrations.find((r) => r.name === name);
       const callback = callbacks.get(name);
