@@ -21,21 +21,32 @@ export function partitionPrefix(instantInMs: number): string {
 export const dataBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}${jobKey(job)}.jsonl.gz`;
 export const manifestBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}_${jobKey(job)}.manifest.json`;
 
-/** Hour partitions a window's records can sit in: earlier passes and split halves of it. */
-export function partitionsOf(window: TimeWindow): string[] {
-  const hour = 3_600_000;
+/** Day partitions a window touches. Windows divide a day and are aligned, so every window that
+ * contains or overlaps this one (an earlier pass, the window a half was split from) starts within
+ * these days: listing them finds every blob a harvest must consult. */
+export function dayPrefixesOf(window: TimeWindow): string[] {
+  const day = 86_400_000;
   const prefixes: string[] = [];
-  for (let t = Math.floor(window.startInMs / hour) * hour; t < window.endInMs; t += hour) prefixes.push(partitionPrefix(t));
+  for (let t = Math.floor(window.startInMs / day) * day; t < window.endInMs; t += day) prefixes.push(partitionPrefix(t).replace(/hour=\d{2}\/$/, ""));
   return prefixes;
 }
 
-const manifestName = /_(\d{8}T\d{4,6}Z)_(\d{8}T\d{4,6}Z)_p(\d+)\.manifest\.json$/;
+const blobNamePattern = /(_?)(\d{8}T\d{4,6}Z)_(\d{8}T\d{4,6}Z)_p(\d+)\.(manifest\.json|jsonl\.gz)$/;
+
+const parseCompact = (compact: string) =>
+  Date.parse(compact.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?Z$/, (_, y, mo, d, h, mi, s) => `${y}-${mo}-${d}T${h}:${mi}:${s ?? "00"}Z`));
+
+/** Reads a blob's job and kind back from its name; undefined for anything else. */
+export function archiveBlobOf(name: string): { job: Job; kind: "manifest" | "data" } | undefined {
+  const match = blobNamePattern.exec(name);
+  if (!match) return undefined;
+  const kind = match[5] === "manifest.json" ? "manifest" : "data";
+  if ((kind === "manifest") !== (match[1] === "_")) return undefined;
+  return { job: { window: { startInMs: parseCompact(match[2] as string), endInMs: parseCompact(match[3] as string) }, pass: Number(match[4]) }, kind };
+}
 
 /** Reads a manifest's job back from its name; undefined for anything else. */
 export function jobOfManifestName(name: string): Job | undefined {
-  const match = manifestName.exec(name);
-  if (!match) return undefined;
-  const parse = (compact: string) =>
-    Date.parse(compact.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?Z$/, (_, y, mo, d, h, mi, s) => `${y}-${mo}-${d}T${h}:${mi}:${s ?? "00"}Z`));
-  return { window: { startInMs: parse(match[1] as string), endInMs: parse(match[2] as string) }, pass: Number(match[3]) };
+  const blob = archiveBlobOf(name);
+  return blob?.kind === "manifest" ? blob.job : undefined;
 }

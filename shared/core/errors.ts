@@ -63,6 +63,14 @@ export class InvalidJobError extends Error {
   override readonly name = "InvalidJobError";
 }
 
+/**
+ * A re-read pass found the pass before it not yet complete over its window: running now would
+ * archive the same new versions twice. Transient: the job is sent again later.
+ */
+export class WaitingForEarlierPass extends Error {
+  override readonly name = "WaitingForEarlierPass";
+}
+
 export const isConfigError = (e: unknown): e is ConfigError => e instanceof ConfigError;
 export const isGraphRequestError = (e: unknown): e is GraphRequestError =>
   e instanceof GraphRequestError;

@@ -8,15 +8,15 @@
 import { createHash } from "node:crypto";
 import { PassThrough, Transform, pipeline } from "node:stream";
 import { createGzip } from "node:zlib";
-import { dataBlobName, jobOfManifestName, manifestBlobName, partitionsOf } from "../archive/archiveLayout.js";
+import { archiveBlobOf, dataBlobName, dayPrefixesOf, manifestBlobName } from "../archive/archiveLayout.js";
 import type { ArchiveStore } from "../archive/archiveStore.js";
 import type { CallRecordSummary } from "../graph/callRecord.js";
 import type { Clock } from "../core/clock.js";
 import type { CloudName } from "../graph/clouds.js";
-import { isRecordExpiredError } from "../core/errors.js";
+import { WaitingForEarlierPass, isRecordExpiredError } from "../core/errors.js";
 import type { GraphClient } from "../graph/graphClient.js";
 import type { GraphCounters } from "../graph/graphCounters.js";
-import { type Job, jobBody } from "../core/job.js";
+import { type Job, jobBody, jobKey, parseJobMessage } from "../core/job.js";
 import {
   type ArchivedVersion,
   type Manifest,
@@ -58,13 +58,24 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
   const { archive, clock } = deps;
   const manifestName = manifestBlobName(job);
   const dataName = dataBlobName(job);
-  if (await archive.read(manifestName)) return { status: "alreadyDone" };
+  const done = await archive.read(manifestName);
+  if (done) {
+    // A split whose halves may have been lost with a crash: sending them again is free
+    // (duplicate detection), and their own manifests make them no-ops once archived.
+    const manifest = parseManifest(done.toString("utf8"));
+    if (manifest.status === "split") await enqueueHalves(manifest, deps);
+    return { status: "alreadyDone" };
+  }
 
   const startedAt = clock.now();
   const existing = await archive.read(dataName);
   if (existing) return repair(job, existing, startedAt, deps);
 
-  const known = await archivedVersions(job, archive);
+  const neighbours = await listNeighbours(job, archive);
+  if (job.pass > 0 && !(await earlierPassComplete(job, neighbours, archive))) {
+    throw new WaitingForEarlierPass(`Pass ${job.pass - 1} of ${jobKey({ ...job, pass: job.pass - 1 })} has not archived this window yet; pass ${job.pass} runs after it`);
+  }
+  const known = await archivedVersions(job, neighbours, archive);
   const written: ArchivedVersion[] = [];
   const expired: string[] = [];
   let unchanged = 0;
@@ -229,19 +240,57 @@ function drained(stream: PassThrough): Promise<void> {
   });
 }
 
-/** The newest archived version of each record from earlier passes over this window (or its halves). */
-async function archivedVersions(job: Job, archive: ArchiveStore): Promise<Map<string, number>> {
-  const known = new Map<string, number>();
-  for (const prefix of partitionsOf(job.window)) {
+interface Neighbour {
+  readonly name: string;
+  readonly job: Job;
+  readonly kind: "manifest" | "data";
+}
+
+/** Manifests and data blobs of every window overlapping this one, from its day partitions. */
+async function listNeighbours(job: Job, archive: ArchiveStore): Promise<Neighbour[]> {
+  const overlaps = (other: Job) => other.window.startInMs < job.window.endInMs && other.window.endInMs > job.window.startInMs;
+  const neighbours: Neighbour[] = [];
+  for (const prefix of dayPrefixesOf(job.window)) {
     for (const name of await archive.list(prefix)) {
-      const other = jobOfManifestName(name);
-      if (!other || other.pass >= job.pass) continue;
-      if (other.window.endInMs <= job.window.startInMs || other.window.startInMs >= job.window.endInMs) continue;
-      const text = await archive.read(name);
-      if (!text) continue;
-      for (const { id, version } of parseManifest(text.toString("utf8")).records) {
-        if ((known.get(id) ?? -1) < version) known.set(id, version);
-      }
+      const blob = archiveBlobOf(name);
+      if (blob && overlaps(blob.job)) neighbours.push({ name, ...blob });
+    }
+  }
+  return neighbours;
+}
+
+/** True when the pass before this one has completely archived this window (its halves included). */
+async function earlierPassComplete(job: Job, neighbours: readonly Neighbour[], archive: ArchiveStore): Promise<boolean> {
+  const covered: [number, number][] = [];
+  for (const n of neighbours) {
+    if (n.kind !== "manifest" || n.job.pass !== job.pass - 1) continue;
+    const text = await archive.read(n.name);
+    if (text && parseManifest(text.toString("utf8")).status === "complete") covered.push([n.job.window.startInMs, n.job.window.endInMs]);
+  }
+  let reached = job.window.startInMs;
+  for (const [start, end] of covered.sort((a, b) => a[0] - b[0])) if (start <= reached) reached = Math.max(reached, end);
+  return reached >= job.window.endInMs;
+}
+
+/**
+ * The newest archived version of each record this harvest must not archive again: what earlier
+ * passes over any overlapping window wrote, and what a same-pass delivery of the window this one
+ * was split from committed before the split was recorded (a redelivery racing the split).
+ */
+async function archivedVersions(job: Job, neighbours: readonly Neighbour[], archive: ArchiveStore): Promise<Map<string, number>> {
+  const known = new Map<string, number>();
+  const add = (records: readonly ArchivedVersion[]) => {
+    for (const { id, version } of records) if ((known.get(id) ?? -1) < version) known.set(id, version);
+  };
+  const contains = (other: Job) =>
+    other.window.startInMs <= job.window.startInMs && other.window.endInMs >= job.window.endInMs && jobKey(other) !== jobKey(job);
+  for (const n of neighbours) {
+    if (n.kind === "manifest" && n.job.pass < job.pass) {
+      const text = await archive.read(n.name);
+      if (text) add(parseManifest(text.toString("utf8")).records);
+    } else if (n.kind === "data" && n.job.pass === job.pass && contains(n.job)) {
+      const blob = await archive.read(n.name);
+      if (blob) add(describeDataBlob(blob).records);
     }
   }
   return known;
@@ -265,6 +314,10 @@ async function repair(job: Job, blob: Buffer, startedAt: number, deps: HarvestDe
   return { status: "repaired", manifest };
 }
 
+/**
+ * Records the split, then sends the halves: a crash in between leaves a split manifest whose next
+ * delivery sends the halves again, never a whole window archived alongside its halves.
+ */
 async function split(job: Job, startedAt: number, deps: HarvestDeps): Promise<HarvestOutcome> {
   const { startInMs, endInMs } = job.window;
   const half = (endInMs - startInMs) / 2;
@@ -276,7 +329,6 @@ async function split(job: Job, startedAt: number, deps: HarvestDeps): Promise<Ha
     { window: { startInMs, endInMs: mid }, pass: job.pass },
     { window: { startInMs: mid, endInMs }, pass: job.pass },
   ];
-  await deps.enqueue(halves.map((h) => ({ job: h, notBeforeInMs: undefined })));
   const manifest: Manifest = {
     ...manifestBase(job, startedAt, deps),
     status: "split",
@@ -287,10 +339,22 @@ async function split(job: Job, startedAt: number, deps: HarvestDeps): Promise<Ha
     unchanged: 0,
     bytes: 0,
     sha256: undefined,
-    splitInto: halves.map(jobBody),
+    splitInto: halves.map((h) => jobBody(h)),
   };
-  await deps.archive.createText(manifestBlobName(job), `${JSON.stringify(manifest, null, 2)}\n`, "application/json");
+  const name = manifestBlobName(job);
+  if ((await deps.archive.createText(name, `${JSON.stringify(manifest, null, 2)}\n`, "application/json")) === "exists") {
+    // Another delivery finished first: its manifest decides (and a split one sends its halves).
+    const theirs = parseManifest(((await deps.archive.read(name)) ?? Buffer.from("{}")).toString("utf8"));
+    if (theirs.status === "split") await enqueueHalves(theirs, deps);
+    return { status: "alreadyDone" };
+  }
+  await enqueueHalves(manifest, deps);
   return { status: "split", manifest };
+}
+
+async function enqueueHalves(manifest: Manifest, deps: HarvestDeps): Promise<void> {
+  const halves = (manifest.splitInto ?? []).map((body) => parseJobMessage(body));
+  if (halves.length > 0) await deps.enqueue(halves.map((h) => ({ job: h, notBeforeInMs: undefined })));
 }
 
 function manifestBase(job: Job, startedAt: number, deps: HarvestDeps) {

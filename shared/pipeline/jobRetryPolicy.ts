@@ -13,7 +13,7 @@
  */
 import { isConfigError, isForeignNextLinkError, isGraphRequestError, isInvalidJobError } from "../core/errors.js";
 import type { Job } from "../core/job.js";
-import { graphRetentionInMs } from "./planning.js";
+import { horizonMarginInMs, windowHorizon } from "./planning.js";
 
 export interface JobRetryOptions {
   /** Delay before the first re-send; doubles per attempt. Default 1 minute. */
@@ -27,7 +27,7 @@ export interface JobRetryOptions {
 export const defaultJobRetryOptions: JobRetryOptions = {
   baseDelayInMs: 60_000,
   maxDelayInMs: 3_600_000,
-  horizonMarginInMs: 2 * 3_600_000,
+  horizonMarginInMs,
 };
 
 export interface JobFailure {
@@ -80,7 +80,7 @@ export interface JobAttempt {
 }
 
 /** The instant after which Graph no longer holds the window's earliest records. */
-export const horizonOf = (job: Job): number => job.window.startInMs + graphRetentionInMs;
+export const horizonOf = (job: Job): number => windowHorizon(job.window);
 
 export function decideJobRetry(failure: JobFailure, at: JobAttempt, options: JobRetryOptions = defaultJobRetryOptions): JobRetryDecision {
   if (failure.permanent) return { action: "deadLetter", reason: failure.reason, description: failure.description };

@@ -57,15 +57,31 @@ export function planTick(watermark: Watermark | undefined, nowInMs: number, sett
   return { windows, jobs, next: { nextWindowStartInMs: start } };
 }
 
+/** The instant after which Graph no longer holds a window's earliest records. */
+export const windowHorizon = (window: TimeWindow): number => window.startInMs + graphRetentionInMs;
+
+/** A re-read must be able to start, and retry, this long before the window's horizon. */
+export const horizonMarginInMs = 2 * 3_600_000;
+
+/** When pass `pass` of a window falls due: the settle delay after its end, or its re-read offset. */
+export function passDueAt(window: TimeWindow, pass: number, settings: PlanSettings): number {
+  if (pass === 0) return window.endInMs + settings.settleInMs;
+  return window.endInMs + (settings.rereadOffsetsInMs[pass - 1] ?? Number.POSITIVE_INFINITY);
+}
+
 /**
- * Pass 0 now; each re-read pass at its offset after the window's end. A re-read already due is
- * dropped: pass 0, running now, sees everything it would.
+ * Pass 0 now; each re-read pass at its offset after the window's end. Every pass is planned, so
+ * every (window, pass) exists in the end and the coverage sweep can expect it by name. A re-read
+ * already due (a window planned late, in a catch-up) is staggered after pass 0, one settle delay
+ * per pass: its harvest waits for the pass before it anyway, and re-reads only what changed. A
+ * re-read that could not start well before Graph forgets the window is not planned.
  */
 export function jobsForWindow(window: TimeWindow, nowInMs: number, settings: PlanSettings): PlannedJob[] {
   const jobs: PlannedJob[] = [{ job: { window, pass: 0 }, notBeforeInMs: undefined }];
-  settings.rereadOffsetsInMs.forEach((offset, i) => {
-    const due = window.endInMs + offset;
-    if (due > nowInMs) jobs.push({ job: { window, pass: i + 1 }, notBeforeInMs: due });
+  settings.rereadOffsetsInMs.forEach((_, i) => {
+    const pass = i + 1;
+    const notBeforeInMs = Math.max(passDueAt(window, pass, settings), nowInMs + pass * settings.settleInMs);
+    if (notBeforeInMs < windowHorizon(window) - horizonMarginInMs) jobs.push({ job: { window, pass }, notBeforeInMs });
   });
   return jobs;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { firstWatermark, planTick, type PlanSettings, type Watermark } from "../../shared/pipeline/planning.js";
+import { firstWatermark, jobsForWindow, planTick, type PlanSettings, type Watermark } from "../../shared/pipeline/planning.js";
 import { InvalidJobError } from "../../shared/core/errors.js";
 import { jobKey, parseJobMessage } from "../../shared/core/job.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
@@ -70,10 +70,17 @@ describe("planning windows across ticks", () => {
     );
   });
 
-  it("drops re-reads already due for an old window: pass 0 now sees what they would", () => {
-    const plan = planTick(firstWatermark(start, settings), start, settings);
-    const passes = plan.jobs.filter((j) => jobKey(j.job).startsWith("20261028T1100Z")).map((j) => j.job.pass);
-    assert.deepEqual(passes, [0]);
+  it("plans every re-read of an old window, staggered after pass 0, and none that would start within 2 hours of Graph's horizon", () => {
+    const now = Date.parse("2026-11-27T12:00:00Z");
+    const window = { startInMs: now - 10 * dayInMs, endInMs: now - 10 * dayInMs + hourInMs };
+    const jobs = jobsForWindow(window, now, settings);
+    assert.deepEqual(
+      jobs.map((j) => [j.job.pass, j.notBeforeInMs === undefined ? undefined : (j.notBeforeInMs - now) / hourInMs]),
+      // Passes 1–4 (6 h, 1 d, 3 d, 7 d) are already due: 1, 2, 3 and 4 hours from now. Pass 5 (20 d) at its offset.
+      [[0, undefined], [1, 1], [2, 2], [3, 3], [4, 4], [5, (window.endInMs + 20 * dayInMs - now) / hourInMs]],
+    );
+    const nearHorizon = { startInMs: now - 30 * dayInMs + 3 * hourInMs, endInMs: now - 30 * dayInMs + 4 * hourInMs };
+    assert.deepEqual(jobsForWindow(nearHorizon, now, settings).map((j) => j.job.pass), [0]);
   });
 });
 
