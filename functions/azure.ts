@@ -81,6 +81,7 @@ export function planDeps(): PlanDeps {
     sender: jobSender(pipeline),
     clock: systemClock,
     plan: pipeline.plan,
+    sweep: { archive: blobArchiveStore(blobs(pipeline).getContainerClient(pipeline.archiveContainer)), settings: pipeline.sweep },
   };
 }
 

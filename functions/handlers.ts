@@ -13,7 +13,9 @@ import { type ProcessResult, type Settlement, processJobMessage } from "../share
 import type { JobRetryOptions } from "../shared/pipeline/jobRetryPolicy.js";
 import { logEvent } from "./logEvents.js";
 import { jobKey } from "../shared/core/job.js";
+import type { CoverageReport, SweepSettings } from "../shared/pipeline/coverage.js";
 import type { PlanSettings } from "../shared/pipeline/planning.js";
+import { runCoverageSweep } from "../shared/pipeline/sweep.js";
 import { type JobSender, type TickResult, runPlanTick } from "../shared/pipeline/scheduler.js";
 import type { WatermarkStore } from "../shared/pipeline/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
@@ -23,6 +25,8 @@ export interface PlanDeps {
   readonly sender: JobSender;
   readonly clock: Clock;
   readonly plan: PlanSettings;
+  /** The coverage sweep, run after each tick; absent in a local run over an explicit span. */
+  readonly sweep?: { readonly archive: ArchiveStore; readonly settings: SweepSettings };
 }
 
 export interface HarvestHandlerDeps {
@@ -39,16 +43,37 @@ export interface HarvestHandlerDeps {
 }
 
 /**
- * The plan function's one log line per tick. The watermark-lag alert (infra/modules/alerts.bicep)
- * parses the instant out of it, and a test holds the two together.
+ * The plan function's event per tick. Alerts (infra/modules/alerts.bicep) read its fields, and a
+ * test holds the two together.
  */
-export const planLogLine = (result: TickResult): string =>
-  `plan: ${result.windows} windows, ${result.jobs} jobs sent; watermark ${result.advanced ? "advanced to" : "stays at"} ${formatInstant(result.nextWindowStartInMs)}`;
+export const planEvent = (result: TickResult, nowInMs: number) => ({
+  windows: result.windows,
+  jobs: result.jobs,
+  advanced: result.advanced,
+  watermark: formatInstant(result.nextWindowStartInMs),
+  watermarkLagHours: Math.round(((nowInMs - result.nextWindowStartInMs) / 3_600_000) * 10) / 10,
+});
+
+/** The coverage sweep's event per tick: what is missing and how close the oldest is to Graph's horizon. */
+export const sweepEvent = (report: CoverageReport, nowInMs: number) => ({
+  checked: report.checked,
+  missing: report.missing.length,
+  resent: report.resend.length,
+  resentJobs: report.resend.slice(0, 20).map((r) => jobKey(r.job)),
+  oldestMissingStart: report.oldestMissingStartInMs === undefined ? null : formatInstant(report.oldestMissingStartInMs),
+  oldestMissingAgeHours: report.oldestMissingStartInMs === undefined ? 0 : Math.round(((nowInMs - report.oldestMissingStartInMs) / 3_600_000) * 10) / 10,
+  oldestMissingMarginHours: report.oldestMissingMarginInMs === undefined ? null : Math.round((report.oldestMissingMarginInMs / 3_600_000) * 10) / 10,
+});
 
 export function makePlanHandler(deps: () => PlanDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<TickResult> => {
-    const result = await runPlanTick(deps());
-    context.log(planLogLine(result));
+    const d = deps();
+    const result = await runPlanTick(d);
+    logEvent(context, "info", "plan", planEvent(result, d.clock.now()));
+    if (d.sweep) {
+      const report = await runCoverageSweep({ archive: d.sweep.archive, sender: d.sender, clock: d.clock, plan: d.plan, sweep: d.sweep.settings }, result.nextWindowStartInMs);
+      logEvent(context, report.missing.length > 0 ? "warn" : "info", "sweep", sweepEvent(report, d.clock.now()));
+    }
     return result;
   };
 }

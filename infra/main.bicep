@@ -94,10 +94,13 @@ param archiveImmutabilityDays int = 0
 @description('Optional. E-mail address for the alerts; empty: alerts show in the portal only.')
 param alertEmail string = ''
 
-@description('Optional. Hours without a successful harvest before alerting.')
-@minValue(2)
-@maxValue(48)
-param noHarvestAlertHours int = 6
+@description('Optional. Hours without a successful harvest before alerting; a log alert window: 2, 3, 4, 5, 6, 24 or 48.')
+param noHarvestAlertHours 2 | 3 | 4 | 5 | 6 | 24 | 48 = 6
+
+@description('Optional. Hours a window may stay missing (counted from its start) before alerting.')
+@minValue(8)
+@maxValue(600)
+param missingWindowAlertHours int = 24
 
 @description('Optional. Hours the watermark may trail now before alerting (Graph keeps 30 days).')
 @minValue(2)
@@ -343,6 +346,7 @@ module alerts 'modules/alerts.bicep' = {
     appInsightsId: monitoring.outputs.appInsightsId
     alertEmail: alertEmail
     noHarvestHours: noHarvestAlertHours
+    missingWindowHours: missingWindowAlertHours
     watermarkLagHours: watermarkLagAlertHours
   }
 }

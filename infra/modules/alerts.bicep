@@ -1,5 +1,8 @@
-// The three things an operator must hear about before Graph's 30 days run out: jobs that failed for
-// good, harvests that stopped, and a watermark falling behind.
+// What an operator must hear about before Graph's 30 days run out, each watched by something the
+// failure cannot silence: dead letters (any pass), a plan function that fails or stops running, a
+// window the coverage sweep finds missing for too long, a watermark falling behind, and harvests
+// that stopped. Log alerts read the JSON fields of the functions' event lines
+// (functions/logEvents.ts), not prose; a test holds the field names to the code.
 
 @description('Required. Name prefix of the alert rules.')
 param namePrefix string
@@ -22,10 +25,13 @@ param appInsightsId string
 @description('Optional. E-mail address the alerts go to; empty: the alerts fire in the portal only.')
 param alertEmail string = ''
 
-@description('Optional. Hours without one successful harvest before alerting. Harvests run at least hourly.')
-@minValue(2)
-@maxValue(48)
-param noHarvestHours int = 6
+@description('Optional. Hours without one successful harvest before alerting; a log alert window: 2, 3, 4, 5, 6, 24 or 48.')
+param noHarvestHours 2 | 3 | 4 | 5 | 6 | 24 | 48 = 6
+
+@description('Optional. Hours a window may stay missing (from its start) before alerting, as the plan function\'s coverage sweep reports it.')
+@minValue(8)
+@maxValue(600)
+param missingWindowHours int = 24
 
 @description('Optional. Hours the watermark may trail now before alerting; far inside Graph\'s 30 days so there is time to act.')
 @minValue(2)
@@ -50,7 +56,7 @@ resource deadLettered 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   location: 'global'
   tags: tags
   properties: {
-    description: 'A harvest job was dead-lettered (malformed, or failed on every delivery). Its window is not archived until the job is resubmitted.'
+    description: 'A harvest job was dead-lettered: a permanent failure (its reason says which: GraphForbidden, ConfigurationError, …) or retries that ran out near Graph\'s horizon. The coverage sweep re-sends the window; `npm run replay` sends the dead letters again once the cause is fixed.'
     severity: 1
     enabled: true
     scopes: [serviceBusNamespaceId]
@@ -103,7 +109,23 @@ resource noHarvest 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   }
 }
 
-// The plan function logs "plan: … watermark advanced to|stays at <instant>" on every tick.
+// The latest event line of a kind, `<name> {json}`, with one of its fields as the measure.
+var latestPlanLag = '''
+traces
+| where operation_Name == "plan" and message startswith "plan {"
+| extend f = parse_json(substring(message, indexof(message, "{")))
+| summarize arg_max(timestamp, f)
+| extend lagHours = todouble(f.watermarkLagHours)
+'''
+
+var latestSweepMissing = '''
+traces
+| where operation_Name == "plan" and message startswith "sweep {"
+| extend f = parse_json(substring(message, indexof(message, "{")))
+| summarize arg_max(timestamp, f)
+| extend oldestMissingAgeHours = todouble(f.oldestMissingAgeHours)
+'''
+
 resource watermarkLag 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: '${namePrefix}-watermark-lag'
   location: location
@@ -119,16 +141,7 @@ resource watermarkLag 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
     criteria: {
       allOf: [
         {
-          query: join(
-            [
-              'traces'
-              '| where operation_Name == "plan" and message startswith "plan: "'
-              '| extend watermark = todatetime(extract(@"watermark (?:advanced to|stays at) (\\S+)", 1, message))'
-              '| summarize watermark = max(watermark)'
-              '| extend lagHours = datetime_diff("hour", now(), watermark)'
-            ],
-            '\n'
-          )
+          query: latestPlanLag
           timeAggregation: 'Maximum'
           metricMeasureColumn: 'lagHours'
           operator: 'GreaterThan'
@@ -141,5 +154,89 @@ resource watermarkLag 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   }
 }
 
+resource missingWindow 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-missing-window'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    description: 'The coverage sweep finds a (window, pass) missing that started more than ${missingWindowHours} hours ago. It re-sends it; if this persists, look at the dead letters and the harvest logs.'
+    severity: 1
+    enabled: true
+    scopes: [appInsightsId]
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: latestSweepMissing
+          timeAggregation: 'Maximum'
+          metricMeasureColumn: 'oldestMissingAgeHours'
+          operator: 'GreaterThan'
+          threshold: missingWindowHours
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: map(actions, a => a.actionGroupId) }
+  }
+}
+
+// A plan function that throws (an unreadable watermark, storage refused) is a failed request; one
+// that no longer runs at all (the app stopped, a bad schedule) leaves no request: both alert.
+resource planFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-plan-failed'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    description: 'The plan function failed; no window is planned and no missing window is re-sent until it succeeds. Its exception says why (a watermark error names the blob).'
+    severity: 1
+    enabled: true
+    scopes: [appInsightsId]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: 'requests | where operation_Name == "plan" and success == false'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: map(actions, a => a.actionGroupId) }
+  }
+}
+
+resource planSilent 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-plan-silent'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    description: 'The plan function has not logged a tick for an hour (it runs every 15 minutes).'
+    severity: 1
+    enabled: true
+    scopes: [appInsightsId]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: 'traces | where operation_Name == "plan" and message startswith "plan {"'
+          timeAggregation: 'Count'
+          operator: 'LessThan'
+          threshold: 1
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: map(actions, a => a.actionGroupId) }
+  }
+}
+
 @description('Names of the alert rules.')
-output alertRuleNames string[] = [deadLettered.name, noHarvest.name, watermarkLag.name]
+output alertRuleNames string[] = [deadLettered.name, noHarvest.name, watermarkLag.name, missingWindow.name, planFailed.name, planSilent.name]

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { link, mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
+import { link, mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -24,7 +24,10 @@ export interface ArchiveStore {
    * (writing nothing) if the name is taken. A stream error leaves nothing visible.
    */
   createFromStream(name: string, content: Readable, contentType: string): Promise<CreateResult>;
-  createText(name: string, text: string, contentType: string): Promise<CreateResult>;
+  /** `metadata`: small facts listed with the name (blob metadata), so a listing needs no reads. */
+  createText(name: string, text: string, contentType: string, metadata?: Record<string, string>): Promise<CreateResult>;
+  /** Names under a prefix with the metadata they were created with. */
+  listWithMetadata(prefix: string): Promise<{ name: string; metadata: Record<string, string> }[]>;
 }
 
 const isConflict = (error: unknown): boolean => {
@@ -33,9 +36,10 @@ const isConflict = (error: unknown): boolean => {
 };
 
 /** `If-None-Match: *`: a second writer of the same name gets 409 instead of overwriting. */
-const writeOnce = (contentType: string) => ({
+const writeOnce = (contentType: string, metadata?: Record<string, string>) => ({
   blobHTTPHeaders: { blobContentType: contentType },
   conditions: { ifNoneMatch: "*" },
+  ...(metadata ? { metadata } : {}),
 });
 
 async function createOnce(upload: () => Promise<unknown>): Promise<CreateResult> {
@@ -75,8 +79,13 @@ export function blobArchiveStore(container: ContainerClient, options: BlobArchiv
       createOnce(() =>
         container.getBlockBlobClient(name).uploadStream(content, blockSize, 4, writeOnce(contentType)),
       ),
-    createText: (name, text, contentType) =>
-      createOnce(() => container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), writeOnce(contentType))),
+    createText: (name, text, contentType, metadata) =>
+      createOnce(() => container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), writeOnce(contentType, metadata))),
+    async listWithMetadata(prefix) {
+      const entries: { name: string; metadata: Record<string, string> }[] = [];
+      for await (const blob of container.listBlobsFlat({ prefix, includeMetadata: true })) entries.push({ name: blob.name, metadata: blob.metadata ?? {} });
+      return entries;
+    },
   };
 }
 
@@ -95,6 +104,8 @@ export function folderArchiveStore(root: string): ArchiveStore {
       await rm(tmp, { force: true });
     }
   };
+  // Metadata lives beside the archive, under .meta/ (skipped by Spark and Synapse, like .tmp/).
+  const metaPath = (name: string) => join(root, ".meta", ...name.split("/"));
   const tmpName = async () => {
     await mkdir(join(root, ".tmp"), { recursive: true });
     return join(root, ".tmp", randomUUID());
@@ -108,6 +119,17 @@ export function folderArchiveStore(root: string): ArchiveStore {
         if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
         throw error;
       }
+    },
+    async listWithMetadata(prefix) {
+      return Promise.all(
+        (await this.list(prefix)).map(async (name) => {
+          try {
+            return { name, metadata: JSON.parse(await readFile(metaPath(name), "utf8")) as Record<string, string> };
+          } catch {
+            return { name, metadata: {} };
+          }
+        }),
+      );
     },
     async list(prefix) {
       const dir = path(prefix.endsWith("/") ? prefix : dirname(prefix));
@@ -132,12 +154,17 @@ export function folderArchiveStore(root: string): ArchiveStore {
       }
       return commit(tmp, name);
     },
-    async createText(name, text) {
+    async createText(name, text, _contentType, metadata) {
       const tmp = await tmpName();
       await pipeline(async function* () {
         yield Buffer.from(text);
       }, createWriteStream(tmp));
-      return commit(tmp, name);
+      const result = await commit(tmp, name);
+      if (result === "created" && metadata) {
+        await mkdir(dirname(metaPath(name)), { recursive: true });
+        await writeFile(metaPath(name), JSON.stringify(metadata));
+      }
+      return result;
     },
   };
 }

@@ -5,6 +5,7 @@
 import { clouds, isKnownAuthorityHost } from "../graph/clouds.js";
 import type { ArchiverConfig, CredentialConfig } from "../graph/graphConfig.js";
 import { ConfigError } from "../core/errors.js";
+import type { SweepSettings } from "../pipeline/coverage.js";
 import { type JobRetryOptions, defaultJobRetryOptions } from "../pipeline/jobRetryPolicy.js";
 import { type PlanSettings, planSettingsProblems } from "../pipeline/planning.js";
 import {
@@ -142,6 +143,7 @@ export interface PipelineConfig {
   readonly timeBudgetInMs: number;
   readonly harvestConcurrency: number;
   readonly jobRetry: JobRetryOptions;
+  readonly sweep: SweepSettings;
   readonly managedIdentityClientId: string | undefined;
 }
 
@@ -162,6 +164,8 @@ const pipelineKeys = [
   "harvestConcurrency",
   "jobRetryBaseMs",
   "jobRetryMaxMs",
+  "sweepGraceMinutes",
+  "sweepMaxJobs",
   "managedIdentityClientId",
 ] as const satisfies readonly SettingKey[];
 
@@ -189,6 +193,7 @@ export function loadPipelineConfig(env: Env): PipelineConfig {
     timeBudgetInMs: s.timeBudgetSeconds * 1000,
     harvestConcurrency: s.harvestConcurrency,
     jobRetry: { ...defaultJobRetryOptions, baseDelayInMs: s.jobRetryBaseMs, maxDelayInMs: Math.max(s.jobRetryBaseMs, s.jobRetryMaxMs) },
+    sweep: { graceInMs: s.sweepGraceMinutes * 60_000, maxResendsPerTick: s.sweepMaxJobs },
     managedIdentityClientId: s.managedIdentityClientId,
   };
 }

@@ -288,6 +288,18 @@ export const settings = {
     deployed: "optional",
     parse: integer(10, 86_400_000, 3_600_000),
   }),
+  sweepGraceMinutes: define("ARCHIVER_SWEEP_GRACE_MINUTES", {
+    defaultText: "360",
+    description: "A (window, pass) missing this long after it fell due is sent again by the plan function's coverage sweep (once per such period).",
+    deployed: "optional",
+    parse: integer(15, 7 * 1440, 360),
+  }),
+  sweepMaxJobs: define("ARCHIVER_SWEEP_MAX_JOBS", {
+    defaultText: "96",
+    description: "Most jobs one coverage sweep sends again, oldest window first.",
+    deployed: "optional",
+    parse: integer(0, 10_000, 96),
+  }),
   harvestConcurrency: define("ARCHIVER_HARVEST_CONCURRENCY", {
     defaultText: "8",
     description: "Records whose details one harvest fetches at once.",

@@ -71,6 +71,11 @@ export class WaitingForEarlierPass extends Error {
   override readonly name = "WaitingForEarlierPass";
 }
 
+/** The scheduler's watermark blob is unreadable or holds an instant the planner cannot use. */
+export class WatermarkError extends Error {
+  override readonly name = "WatermarkError";
+}
+
 export const isConfigError = (e: unknown): e is ConfigError => e instanceof ConfigError;
 export const isGraphRequestError = (e: unknown): e is GraphRequestError =>
   e instanceof GraphRequestError;

@@ -25,7 +25,7 @@ import {
   manifestSchemaVersion,
   parseManifest,
 } from "../archive/manifest.js";
-import type { PlannedJob } from "./planning.js";
+import { type PlannedJob, splitWindow } from "./planning.js";
 import { formatInstant, minuteInMs } from "../core/window.js";
 
 export interface HarvestDeps {
@@ -158,7 +158,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
     bytes,
     sha256,
   };
-  await archive.createText(manifestName, `${JSON.stringify(manifest, null, 2)}\n`, "application/json");
+  await archive.createText(manifestName, `${JSON.stringify(manifest, null, 2)}\n`, "application/json", { status: manifest.status });
   return { status: "harvested", manifest };
 }
 
@@ -310,7 +310,7 @@ async function repair(job: Job, blob: Buffer, startedAt: number, deps: HarvestDe
     sha256,
     repairedFromBlob: true,
   };
-  await deps.archive.createText(manifestBlobName(job), `${JSON.stringify(manifest, null, 2)}\n`, "application/json");
+  await deps.archive.createText(manifestBlobName(job), `${JSON.stringify(manifest, null, 2)}\n`, "application/json", { status: manifest.status });
   return { status: "repaired", manifest };
 }
 
@@ -324,11 +324,7 @@ async function split(job: Job, startedAt: number, deps: HarvestDeps): Promise<Ha
   if (half < minimumSplitInMs) {
     throw new Error(`Window ${formatInstant(startInMs)}–${formatInstant(endInMs)} cannot be harvested within the time budget even when split to a minute`);
   }
-  const mid = startInMs + Math.floor(half / 1000) * 1000;
-  const halves: Job[] = [
-    { window: { startInMs, endInMs: mid }, pass: job.pass },
-    { window: { startInMs: mid, endInMs }, pass: job.pass },
-  ];
+  const halves: Job[] = splitWindow(job.window).map((window) => ({ window, pass: job.pass }));
   const manifest: Manifest = {
     ...manifestBase(job, startedAt, deps),
     status: "split",
@@ -342,7 +338,7 @@ async function split(job: Job, startedAt: number, deps: HarvestDeps): Promise<Ha
     splitInto: halves.map((h) => jobBody(h)),
   };
   const name = manifestBlobName(job);
-  if ((await deps.archive.createText(name, `${JSON.stringify(manifest, null, 2)}\n`, "application/json")) === "exists") {
+  if ((await deps.archive.createText(name, `${JSON.stringify(manifest, null, 2)}\n`, "application/json", { status: manifest.status })) === "exists") {
     // Another delivery finished first: its manifest decides (and a split one sends its halves).
     const theirs = parseManifest(((await deps.archive.read(name)) ?? Buffer.from("{}")).toString("utf8"));
     if (theirs.status === "split") await enqueueHalves(theirs, deps);

@@ -86,6 +86,31 @@ export function jobsForWindow(window: TimeWindow, nowInMs: number, settings: Pla
   return jobs;
 }
 
+/** The two halves a window is split into when one harvest cannot finish it: at a whole second. */
+export function splitWindow(window: TimeWindow): [TimeWindow, TimeWindow] {
+  const mid = window.startInMs + Math.floor((window.endInMs - window.startInMs) / 2 / 1000) * 1000;
+  return [
+    { startInMs: window.startInMs, endInMs: mid },
+    { startInMs: mid, endInMs: window.endInMs },
+  ];
+}
+
+/**
+ * What is wrong with a stored watermark, if anything: it must be aligned to the window length, not
+ * more than one window ahead of now (the planner would wait forever), and not before Graph's
+ * retention (those windows can no longer be read). Pure; the scheduler names the blob.
+ */
+export function watermarkProblem(watermark: Watermark, nowInMs: number, settings: PlanSettings): string | undefined {
+  const at = watermark.nextWindowStartInMs;
+  const minutes = settings.windowInMs / 60_000;
+  if (at % settings.windowInMs !== 0) return `holds ${new Date(at).toISOString()}, which is not aligned to the ${minutes}-minute window length`;
+  if (at > nowInMs + settings.windowInMs) return `holds ${new Date(at).toISOString()}, more than one window after now (${new Date(nowInMs).toISOString()}): no window would ever be planned`;
+  if (at < nowInMs - graphRetentionInMs) {
+    return `holds ${new Date(at).toISOString()}, before Graph's 30-day retention (${new Date(nowInMs - graphRetentionInMs).toISOString()}): those windows can no longer be read`;
+  }
+  return undefined;
+}
+
 /** Checks settings against Graph's retention; answers problems, keyed by what is wrong. */
 export function planSettingsProblems(settings: PlanSettings): string[] {
   const problems: string[] = [];

@@ -4,7 +4,8 @@
  * by duplicate detection) rather than skipping a window.
  */
 import type { Clock } from "../core/clock.js";
-import { type PlanSettings, type PlannedJob, planTick } from "./planning.js";
+import { WatermarkError } from "../core/errors.js";
+import { type PlanSettings, type PlannedJob, planTick, watermarkProblem } from "./planning.js";
 import type { WatermarkStore } from "./watermarkStore.js";
 
 export interface JobSender {
@@ -26,6 +27,8 @@ export async function runPlanTick(deps: {
   plan: PlanSettings;
 }): Promise<TickResult> {
   const stored = await deps.watermarks.read();
+  const problem = stored && watermarkProblem(stored.watermark, deps.clock.now(), deps.plan);
+  if (problem) throw new WatermarkError(`The watermark blob ${deps.watermarks.location} ${problem}. See "Repair the watermark" in the README.`);
   const plan = planTick(stored?.watermark, deps.clock.now(), deps.plan);
   if (plan.windows.length === 0) {
     return { windows: 0, jobs: 0, advanced: false, nextWindowStartInMs: plan.next.nextWindowStartInMs };

@@ -5,6 +5,7 @@
 import { readFile, rename, writeFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ContainerClient } from "@azure/storage-blob";
+import { WatermarkError } from "../core/errors.js";
 import type { Watermark } from "./planning.js";
 import { formatInstant } from "../core/window.js";
 
@@ -14,6 +15,8 @@ export interface StoredWatermark {
 }
 
 export interface WatermarkStore {
+  /** Where it is kept, for errors: `state/scheduler/watermark.json`. */
+  readonly location: string;
   read(): Promise<StoredWatermark | undefined>;
   /** False when someone else changed it since `etag` was read (or created it, with no etag). */
   write(watermark: Watermark, etag: string | undefined): Promise<boolean>;
@@ -24,21 +27,33 @@ const blobName = "scheduler/watermark.json";
 const serialize = (w: Watermark) =>
   JSON.stringify({ schemaVersion: 1, nextWindowStart: formatInstant(w.nextWindowStartInMs) }, null, 2);
 
-function deserialize(text: string): Watermark {
-  const parsed = JSON.parse(text) as { nextWindowStart?: unknown };
-  const ms = typeof parsed.nextWindowStart === "string" ? Date.parse(parsed.nextWindowStart) : Number.NaN;
-  if (Number.isNaN(ms)) throw new Error(`The watermark blob ${blobName} is unreadable: ${text.slice(0, 200)}`);
-  return { nextWindowStartInMs: ms };
+const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z$/;
+
+function deserialize(text: string, location: string): Watermark {
+  const unreadable = (why: string) => new WatermarkError(`The watermark blob ${location} is unreadable: ${why}. See "Repair the watermark" in the README.`);
+  let parsed: { nextWindowStart?: unknown };
+  try {
+    parsed = JSON.parse(text) as { nextWindowStart?: unknown };
+  } catch {
+    throw unreadable(text.trim() === "" ? "it is empty" : `it is not JSON (${JSON.stringify(text.slice(0, 80))})`);
+  }
+  const value = parsed?.nextWindowStart;
+  if (typeof value !== "string" || !isoInstant.test(value) || Number.isNaN(Date.parse(value))) {
+    throw unreadable(`nextWindowStart must be an ISO 8601 UTC instant such as 2026-11-27T09:00:00Z, got ${JSON.stringify(value)}`);
+  }
+  return { nextWindowStartInMs: Date.parse(value) };
 }
 
 export function blobWatermarkStore(container: ContainerClient): WatermarkStore {
   const blob = container.getBlockBlobClient(blobName);
+  const location = `${container.containerName}/${blobName}`;
   return {
+    location,
     async read() {
       try {
         const response = await blob.download();
         const text = (await streamToString(response.readableStreamBody)) ?? "";
-        return { watermark: deserialize(text), etag: response.etag ?? "" };
+        return { watermark: deserialize(text, location), etag: response.etag ?? "" };
       } catch (error) {
         if ((error as { statusCode?: number }).statusCode === 404) return undefined;
         throw error;
@@ -64,11 +79,13 @@ export function blobWatermarkStore(container: ContainerClient): WatermarkStore {
 /** A file with a revision counter as its ETag; for local runs of one process. */
 export function fileWatermarkStore(path: string): WatermarkStore {
   return {
+    location: path,
     async read() {
       try {
         const text = await readFile(path, "utf8");
+        const watermark = deserialize(text, path);
         const { revision } = JSON.parse(text) as { revision: number };
-        return { watermark: deserialize(text), etag: String(revision) };
+        return { watermark, etag: String(revision) };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
         throw error;
@@ -99,6 +116,7 @@ export function memoryWatermarkStore(initial: Watermark | undefined): WatermarkS
   let current = initial;
   let revision = 0;
   return {
+    location: "memory",
     async read() {
       return current ? { watermark: current, etag: String(revision) } : undefined;
     },

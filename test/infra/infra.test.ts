@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { before, describe, it } from "node:test";
-import { planLogLine } from "../../functions/handlers.js";
+import { planEvent, sweepEvent } from "../../functions/handlers.js";
+import { eventLine } from "../../functions/logEvents.js";
 import { allSettings } from "../../shared/config/settings.js";
 import { bicep, findBicep, offlineInfra, projectRoot } from "../support/bicep.js";
 
@@ -254,21 +255,33 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.doesNotMatch(JSON.stringify(template), /passwordCredentials|keyCredentials/, "no secret or certificate on the app");
   });
 
-  it("the alerts read what the functions log: the plan line's watermark, and harvest requests", () => {
-    const rules = moduleOf("alerts").properties.template.resources;
-    const lagQuery = String((rules.watermarkLag?.properties?.criteria as { allOf: { query: string }[] }).allOf[0]?.query);
-    // The KQL regex is a verbatim string, @"…", as RE2 reads it; this one is also a valid JS pattern.
-    const kqlPattern = /extract\(@"((?:[^"]|"")+)", 1, message\)/.exec(lagQuery)?.[1];
-    assert.ok(kqlPattern, `no extract(@"…") in ${lagQuery}`);
-    const pattern = new RegExp(kqlPattern);
-    const instant = Date.UTC(2026, 10, 27, 9);
-    for (const advanced of [true, false]) {
-      const line = planLogLine({ windows: 2, jobs: 2, advanced, nextWindowStartInMs: instant });
-      assert.ok(line.startsWith("plan: ") && lagQuery.includes('message startswith "plan: "'));
-      assert.equal(pattern.exec(line)?.[1], "2026-11-27T09:00:00Z", line);
+  it("the alerts read what the functions log: event names and JSON fields the plan function writes", () => {
+    const template = moduleOf("alerts").properties.template;
+    const rules = template.resources;
+    const queryOf = (rule: string) => {
+      const query = String((rules[rule]?.properties?.criteria as { allOf: { query: string }[] }).allOf[0]?.query);
+      const variable = /^\[variables\('(\w+)'\)\]$/.exec(query)?.[1];
+      return variable ? String(template.variables?.[variable]) : query;
+    };
+    const now = Date.UTC(2026, 10, 27, 12);
+    const events: Record<string, Record<string, unknown>> = {
+      plan: planEvent({ windows: 2, jobs: 12, advanced: true, nextWindowStartInMs: now - 2 * 3_600_000 }, now),
+      sweep: sweepEvent({ checked: 10, missing: [], resend: [], oldestMissingStartInMs: now - 30 * 3_600_000, oldestMissingMarginInMs: 0 }, now),
+    };
+    for (const [rule, event, field, expected] of [
+      ["watermarkLag", "plan", "watermarkLagHours", 2],
+      ["missingWindow", "sweep", "oldestMissingAgeHours", 30],
+    ] as const) {
+      const query = queryOf(rule);
+      assert.ok(query.includes(`message startswith "${event} {"`), `${rule} reads ${event} lines: ${query}`);
+      assert.ok(eventLine(event, events[event] ?? {}).startsWith(`${event} {`));
+      const fields = [...query.matchAll(/\bf\.(\w+)/g)].map((m) => m[1]);
+      assert.deepEqual(fields, [field], rule);
+      assert.equal(events[event]?.[field], expected, `${event}.${field}`);
     }
-    const harvestQuery = String((rules.noHarvest?.properties?.criteria as { allOf: { query: string }[] }).allOf[0]?.query);
-    assert.match(harvestQuery, /operation_Name == "harvest" and success == true/);
+    assert.match(queryOf("planFailed"), /operation_Name == "plan" and success == false/);
+    assert.match(queryOf("planSilent"), /message startswith "plan \{"/);
+    assert.match(queryOf("noHarvest"), /operation_Name == "harvest" and success == true/);
   });
 
   it("main.parameters.json names only parameters main.bicep declares", async () => {

@@ -1,0 +1,88 @@
+/**
+ * The coverage sweep's decision: which (window, pass) should exist by now and does not. Pure, a
+ * function of the archive's manifest names (and split status), the clock and the settings, in the
+ * manner of a reconciler: desired state from the clock, actual state from the archive, the
+ * difference re-sent. Run on every plan tick, it makes a dead letter or a lost message final only
+ * once Graph has forgotten the window.
+ */
+import { type Job, jobKey } from "../core/job.js";
+import { type TimeWindow, ceilTo, compactInstant, floorTo } from "../core/window.js";
+import { type PlanSettings, type PlannedJob, graphRetentionInMs, horizonMarginInMs, passDueAt, splitWindow, windowHorizon } from "./planning.js";
+
+export interface ArchivedManifest {
+  readonly job: Job;
+  /** From the manifest's blob metadata; undefined when the store could not say. */
+  readonly status: "complete" | "split" | undefined;
+}
+
+export interface SweepSettings {
+  /** A (window, pass) is overdue this long after it fell due. */
+  readonly graceInMs: number;
+  /** Most jobs one tick re-sends (oldest first). */
+  readonly maxResendsPerTick: number;
+}
+
+export interface CoverageInput {
+  readonly manifests: readonly ArchivedManifest[];
+  readonly nowInMs: number;
+  /** The watermark: every window before it has been planned. */
+  readonly plannedUntilInMs: number;
+  readonly plan: PlanSettings;
+  readonly sweep: SweepSettings;
+}
+
+export interface CoverageReport {
+  /** (window, pass) pairs that were due long enough to be checked. */
+  readonly checked: number;
+  /** Overdue jobs without a manifest, oldest window first; a split window's missing halves count. */
+  readonly missing: readonly Job[];
+  /** What this tick sends again: at most `maxResendsPerTick` of `missing`. */
+  readonly resend: readonly PlannedJob[];
+  readonly oldestMissingStartInMs: number | undefined;
+  /** Time left before Graph forgets the oldest missing window's first records. */
+  readonly oldestMissingMarginInMs: number | undefined;
+}
+
+/** The first window whose every record Graph still holds. */
+export const retentionStart = (nowInMs: number, windowInMs: number): number => ceilTo(nowInMs - graphRetentionInMs, windowInMs);
+
+export function coverageGaps(input: CoverageInput): CoverageReport {
+  const { nowInMs, plan, sweep } = input;
+  const status = new Map(input.manifests.map((m) => [jobKey(m.job), m.status] as const));
+  const has = (job: Job) => status.has(jobKey(job));
+
+  /** The jobs, down to split halves, that a pass over this window still lacks. */
+  const uncovered = (window: TimeWindow, pass: number, depth = 0): Job[] => {
+    const job = { window, pass };
+    if (!has(job)) return [job];
+    if (status.get(jobKey(job)) !== "split" || depth > 20) return [];
+    return splitWindow(window).flatMap((half) => uncovered(half, pass, depth + 1));
+  };
+
+  const missing: Job[] = [];
+  let checked = 0;
+  for (let start = retentionStart(nowInMs, plan.windowInMs); start + plan.windowInMs <= input.plannedUntilInMs; start += plan.windowInMs) {
+    const window = { startInMs: start, endInMs: start + plan.windowInMs };
+    for (let pass = 0; pass <= plan.rereadOffsetsInMs.length; pass += 1) {
+      const due = passDueAt(window, pass, plan);
+      if (due + sweep.graceInMs > nowInMs || due >= windowHorizon(window) - horizonMarginInMs) continue;
+      // A re-read runs after the pass before it: while that one is missing, it is the one to send.
+      if (pass > 0 && uncovered(window, pass - 1).length > 0) break;
+      checked += 1;
+      missing.push(...uncovered(window, pass));
+    }
+  }
+  missing.sort((a, b) => a.window.startInMs - b.window.startInMs || a.pass - b.pass);
+  // One tag per grace period (at least a window long): a job missing for long is re-sent once per
+  // period, not once per tick, as duplicate detection drops the repeats within the period.
+  const resendTag = `s${compactInstant(floorTo(nowInMs, Math.max(sweep.graceInMs, plan.windowInMs)))}`;
+  const resend = missing.slice(0, sweep.maxResendsPerTick).map((job) => ({ job, notBeforeInMs: undefined, resendTag }));
+  const oldest = missing[0];
+  return {
+    checked,
+    missing,
+    resend,
+    oldestMissingStartInMs: oldest?.window.startInMs,
+    oldestMissingMarginInMs: oldest ? windowHorizon(oldest.window) - nowInMs : undefined,
+  };
+}

@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { type Job, jobKey } from "../../shared/core/job.js";
+import { dayInMs, hourInMs, minuteInMs } from "../../shared/core/window.js";
+import { type ArchivedManifest, coverageGaps, retentionStart } from "../../shared/pipeline/coverage.js";
+import { type PlanSettings, horizonMarginInMs, passDueAt, splitWindow, windowHorizon } from "../../shared/pipeline/planning.js";
+
+const plan: PlanSettings = {
+  windowInMs: hourInMs,
+  settleInMs: hourInMs,
+  rereadOffsetsInMs: [6 * hourInMs, dayInMs, 3 * dayInMs, 7 * dayInMs, 20 * dayInMs],
+  maxWindowsPerTick: 48,
+  safetyMarginInMs: hourInMs,
+};
+const base = Date.parse("2026-11-27T12:00:00Z");
+
+/** Every (window, pass) a healthy archiver has written by `now`: what the sweep should expect. */
+function perfectArchive(nowInMs: number, graceInMs: number): Job[] {
+  const jobs: Job[] = [];
+  for (let start = retentionStart(nowInMs, hourInMs); start + hourInMs <= nowInMs - plan.settleInMs; start += hourInMs) {
+    const window = { startInMs: start, endInMs: start + hourInMs };
+    for (let pass = 0; pass <= plan.rereadOffsetsInMs.length; pass += 1) {
+      const due = passDueAt(window, pass, plan);
+      if (due + graceInMs <= nowInMs && due < windowHorizon(window) - horizonMarginInMs) jobs.push({ window, pass });
+    }
+  }
+  return jobs;
+}
+
+const complete = (jobs: readonly Job[]): ArchivedManifest[] => jobs.map((job) => ({ job, status: "complete" }));
+const watermark = (nowInMs: number) => Math.floor((nowInMs - plan.settleInMs) / hourInMs) * hourInMs;
+
+describe("coverageGaps", () => {
+  const arbitraryNow = fc.integer({ min: 0, max: 40 * 24 }).map((h) => base + h * hourInMs + 7 * minuteInMs);
+  const arbitraryGrace = fc.integer({ min: 0, max: 12 }).map((h) => h * hourInMs);
+
+  it("finds nothing missing in an archive that has every due (window, pass)", () => {
+    fc.assert(
+      fc.property(arbitraryNow, arbitraryGrace, (now, grace) => {
+        const report = coverageGaps({ manifests: complete(perfectArchive(now, grace)), nowInMs: now, plannedUntilInMs: watermark(now), plan, sweep: { graceInMs: grace, maxResendsPerTick: 50 } });
+        assert.deepEqual(report.missing, []);
+        assert.ok(report.checked > 0);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("finds, for each window, the first removed pass (the ones after it wait for it), and re-sends the oldest first, bounded", () => {
+    fc.assert(
+      fc.property(arbitraryNow, arbitraryGrace, fc.array(fc.nat(), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 10 }), (now, grace, picks, max) => {
+        const all = perfectArchive(now, grace);
+        const removed = new Set(picks.map((p) => jobKey(all[p % all.length] as Job)));
+        const kept = all.filter((j) => !removed.has(jobKey(j)));
+        const report = coverageGaps({ manifests: complete(kept), nowInMs: now, plannedUntilInMs: watermark(now), plan, sweep: { graceInMs: grace, maxResendsPerTick: max } });
+        const firstRemoved = new Map<number, Job>();
+        for (const j of all) {
+          const current = firstRemoved.get(j.window.startInMs);
+          if (removed.has(jobKey(j)) && (!current || j.pass < current.pass)) firstRemoved.set(j.window.startInMs, j);
+        }
+        const expected = [...firstRemoved.values()];
+        assert.deepEqual(report.missing.map(jobKey).sort(), expected.map(jobKey).sort());
+        assert.ok(report.resend.length <= max);
+        assert.deepEqual(report.resend.map((r) => jobKey(r.job)), report.missing.slice(0, max).map(jobKey));
+        const starts = report.missing.map((j) => j.window.startInMs);
+        assert.deepEqual(starts, [...starts].sort((a, b) => a - b));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("re-sends with one fresh tag per grace period, so repeats within it collapse", () => {
+    const now = base + 3 * dayInMs;
+    const grace = 6 * hourInMs;
+    const all = perfectArchive(now, grace);
+    const manifests = complete(all.filter((j) => !(j.pass === 0 && j.window.startInMs === now - 2 * dayInMs)));
+    const tagAt = (t: number) => coverageGaps({ manifests, nowInMs: t, plannedUntilInMs: watermark(now), plan, sweep: { graceInMs: grace, maxResendsPerTick: 5 } }).resend[0]?.resendTag;
+    assert.equal(tagAt(now), tagAt(now + 15 * minuteInMs));
+    assert.notEqual(tagAt(now), tagAt(now + grace));
+  });
+
+  it("looks into split windows: a missing half is missing", () => {
+    const now = base + 2 * dayInMs;
+    const all = perfectArchive(now, 0);
+    const target = all.find((j) => j.pass === 1) as Job;
+    const [first, second] = splitWindow(target.window);
+    const manifests: ArchivedManifest[] = [
+      ...complete(all.filter((j) => jobKey(j) !== jobKey(target))),
+      { job: target, status: "split" },
+      { job: { window: first, pass: 1 }, status: "complete" },
+    ];
+    const report = coverageGaps({ manifests, nowInMs: now, plannedUntilInMs: watermark(now), plan, sweep: { graceInMs: 0, maxResendsPerTick: 5 } });
+    assert.deepEqual(report.missing.map(jobKey), [jobKey({ window: second, pass: 1 })]);
+  });
+
+  it("reports the oldest missing window and the time left before Graph forgets it", () => {
+    const now = base + 35 * dayInMs;
+    const all = perfectArchive(now, 0);
+    const oldest = all.find((j) => j.pass === 0) as Job;
+    const report = coverageGaps({ manifests: complete(all.filter((j) => jobKey(j) !== jobKey(oldest))), nowInMs: now, plannedUntilInMs: watermark(now), plan, sweep: { graceInMs: 0, maxResendsPerTick: 5 } });
+    assert.equal(report.oldestMissingStartInMs, oldest.window.startInMs);
+    assert.equal(report.oldestMissingMarginInMs, oldest.window.startInMs + 30 * dayInMs - now);
+  });
+});

@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import functions from "@azure/functions";
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { type Azurite, startAzurite } from "../../local/azurite.js";
+import { LocalQueue } from "../../local/queue.js";
+import { makePlanHandler } from "../../functions/handlers.js";
+import { manifestBlobName } from "../../shared/archive/archiveLayout.js";
+import { blobArchiveStore } from "../../shared/archive/archiveStore.js";
+import { loadPipelineConfig } from "../../shared/config/config.js";
+import { type Job, jobKey, messageIdOf } from "../../shared/core/job.js";
+import { dayInMs, hourInMs } from "../../shared/core/window.js";
+import { retentionStart } from "../../shared/pipeline/coverage.js";
+import { horizonMarginInMs, passDueAt, splitWindow, windowHorizon } from "../../shared/pipeline/planning.js";
+import { runPlanTick } from "../../shared/pipeline/scheduler.js";
+import { blobWatermarkStore } from "../../shared/pipeline/watermarkStore.js";
+import type { Timer } from "@azure/functions";
+
+const now = Date.parse("2026-11-27T12:20:00Z");
+const clock = { now: () => now, sleep: async () => undefined };
+// Day-long windows keep the archive small: 30 windows, a few passes each. Re-sends are tagged by
+// the period of max(grace, window length): here the day, 2026-11-27T00:00Z.
+const pipeline = loadPipelineConfig({ ARCHIVER_WINDOW_MINUTES: "1440", ARCHIVER_SWEEP_GRACE_MINUTES: "360" });
+const plan = pipeline.plan;
+
+let azurite: Azurite;
+before(async () => {
+  azurite = await startAzurite();
+});
+after(() => azurite.stop());
+
+let containers = 0;
+async function container(): Promise<ContainerClient> {
+  const c = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(`sweep-${++containers}`);
+  await c.create();
+  return c;
+}
+
+const watermarkAt = Math.floor((now - plan.settleInMs) / dayInMs) * dayInMs;
+
+/** Every (window, pass) overdue by now: what a healthy archiver has written. */
+function dueJobs(): Job[] {
+  const jobs: Job[] = [];
+  for (let start = retentionStart(now, dayInMs); start + dayInMs <= watermarkAt; start += dayInMs) {
+    const window = { startInMs: start, endInMs: start + dayInMs };
+    for (let pass = 0; pass <= plan.rereadOffsetsInMs.length; pass += 1) {
+      const due = passDueAt(window, pass, plan);
+      if (due + pipeline.sweep.graceInMs <= now && due < windowHorizon(window) - horizonMarginInMs) jobs.push({ window, pass });
+    }
+  }
+  return jobs;
+}
+
+async function writeManifests(c: ContainerClient, jobs: readonly Job[], status: "complete" | "split" = "complete") {
+  const store = blobArchiveStore(c);
+  await Promise.all(jobs.map((job) => store.createText(manifestBlobName(job), JSON.stringify({ job: jobKey(job) }), "application/json", { status })));
+}
+
+async function tick(c: ContainerClient, state: ContainerClient) {
+  const queue = new LocalQueue(5, () => now);
+  const logs: string[] = [];
+  const handler = makePlanHandler(() => ({
+    watermarks: blobWatermarkStore(state),
+    sender: queue,
+    clock,
+    plan,
+    sweep: { archive: blobArchiveStore(c), settings: pipeline.sweep },
+  }));
+  const context = new functions.InvocationContext({ invocationId: "t", functionName: "plan", logHandler: (_level, ...args) => logs.push(args.join(" ")) });
+  await handler({} as Timer, context);
+  return { queue, logs };
+}
+
+async function stateWith(watermark: string | undefined): Promise<ContainerClient> {
+  const state = await container();
+  if (watermark !== undefined) await state.getBlockBlobClient("scheduler/watermark.json").upload(watermark, Buffer.byteLength(watermark));
+  return state;
+}
+
+describe("the coverage sweep, run by the plan function", () => {
+  it("re-sends exactly the missing (window, pass), with a fresh messageId, and logs what it did", async () => {
+    const archive = await container();
+    const all = dueJobs();
+    const lost = all.find((j) => j.pass === 1) as Job;
+    await writeManifests(archive, all.filter((j) => jobKey(j) !== jobKey(lost)));
+    const { queue, logs } = await tick(archive, await stateWith(JSON.stringify({ nextWindowStart: new Date(watermarkAt).toISOString() })));
+    const resent = queue.ready.map((m) => m.messageId);
+    assert.deepEqual(resent, [messageIdOf(lost, 0, "s20261127T0000Z")]);
+    const sweep = logs.find((l) => l.startsWith("sweep {"));
+    assert.ok(sweep, logs.join("\n"));
+    const fields = JSON.parse(sweep.slice("sweep ".length)) as { missing: number; resent: number; resentJobs: string[]; oldestMissingAgeHours: number };
+    assert.equal(fields.missing, 1);
+    assert.deepEqual(fields.resentJobs, [jobKey(lost)]);
+    assert.equal(fields.oldestMissingAgeHours, Math.round(((now - lost.window.startInMs) / hourInMs) * 10) / 10);
+  });
+
+  it("finds the missing half of a split window from the listing's metadata, without reading manifests", async () => {
+    const archive = await container();
+    const all = dueJobs();
+    const splitOne = all.find((j) => j.pass === 0) as Job;
+    const [first] = splitWindow(splitOne.window);
+    await writeManifests(archive, all.filter((j) => jobKey(j) !== jobKey(splitOne)));
+    await writeManifests(archive, [splitOne], "split");
+    await writeManifests(archive, [{ window: first, pass: 0 }]);
+    const { queue } = await tick(archive, await stateWith(JSON.stringify({ nextWindowStart: new Date(watermarkAt).toISOString() })));
+    const [, second] = splitWindow(splitOne.window);
+    assert.deepEqual(queue.ready.map((m) => m.messageId), [messageIdOf({ window: second, pass: 0 }, 0, "s20261127T0000Z")]);
+  });
+});
+
+describe("a watermark that is checked", () => {
+  const cases: [string, string, RegExp][] = [
+    ["empty", "", /sweep-\d+\/scheduler\/watermark\.json is unreadable: it is empty/],
+    ["not JSON", "{nextWindowStart", /is unreadable: it is not JSON/],
+    ["not an instant", JSON.stringify({ nextWindowStart: "yesterday" }), /nextWindowStart must be an ISO 8601 UTC instant/],
+    ["not aligned", JSON.stringify({ nextWindowStart: "2026-11-20T07:00:00Z" }), /not aligned to the 1440-minute window length/],
+    ["in the future", JSON.stringify({ nextWindowStart: "2026-12-05T00:00:00Z" }), /more than one window after now/],
+    ["before Graph's retention", JSON.stringify({ nextWindowStart: "2026-10-01T00:00:00Z" }), /before Graph's 30-day retention/],
+  ];
+  for (const [what, content, message] of cases) {
+    it(`fails the tick when it is ${what}, naming the blob and the problem`, async () => {
+      const state = await stateWith(content);
+      await assert.rejects(
+        runPlanTick({ watermarks: blobWatermarkStore(state), sender: new LocalQueue(), clock, plan }),
+        (error: Error) => error.name === "WatermarkError" && message.test(error.message) && error.message.includes(state.containerName),
+      );
+    });
+  }
+});
