@@ -130,6 +130,7 @@ var roleIds = {
   storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
   serviceBusDataOwner: '090c5cfd-751d-490a-894a-3ce6f1109419'
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+  serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
@@ -191,7 +192,13 @@ var roleAssignments roleAssignmentType[] = [
     principal: 'deployer'
     target: 'jobsQueue'
     roleDefinitionId: roleIds.serviceBusDataReceiver
-    reason: 'Peek dead-lettered jobs.'
+    reason: 'Read and settle dead-lettered jobs (npm run replay).'
+  }
+  {
+    principal: 'deployer'
+    target: 'jobsQueue'
+    roleDefinitionId: roleIds.serviceBusDataSender
+    reason: 'Send dead-lettered jobs again with fresh ids (npm run replay).'
   }
   {
     principal: 'reader'

@@ -146,6 +146,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
       "archiver storageBlobDataContributor on stateContainer",
       "archiver storageBlobDataOwner on runtimeAccount",
       "deployer serviceBusDataReceiver on jobsQueue",
+      "deployer serviceBusDataSender on jobsQueue",
       "deployer storageBlobDataContributor on deploymentContainer",
       "deployer storageBlobDataReader on archiveContainer",
       "deployer storageBlobDataReader on stateContainer",
@@ -156,6 +157,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.equal(roleIds.storageBlobDataReader, "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1");
     assert.equal(roleIds.serviceBusDataOwner, "090c5cfd-751d-490a-894a-3ce6f1109419");
     assert.equal(roleIds.serviceBusDataReceiver, "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0");
+    assert.equal(roleIds.serviceBusDataSender, "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39");
     assert.equal(roleIds.monitoringMetricsPublisher, "3913510d-42f4-4e42-8a64-420c390055eb");
 
     // Which resource type each target's assignments land on, read from the modules that create them.
