@@ -92,7 +92,7 @@ export function createCallRecordsRoutes(options: CallRecordsRouteOptions): (url:
     const origin = options.origin();
     const path = url.pathname.replace(/\/+$/, "");
     if (path === "/v1.0/communications/callRecords") {
-      const wait = throttle?.check(appId) ?? 0;
+      const wait = throttle?.check(appId, { kind: "list", firstPage: url.searchParams.get("$skiptoken") === null }) ?? 0;
       if (wait > 0) throw throttled(wait);
       return listRecords(url, req);
     }
@@ -101,7 +101,7 @@ export function createCallRecordsRoutes(options: CallRecordsRouteOptions): (url:
     const id = decodeURIComponent(match[1] as string);
     const sub = match[2];
     const skiptoken = url.searchParams.get("$skiptoken");
-    const wait = throttle?.check(appId, { id, firstPage: skiptoken === null }) ?? 0;
+    const wait = throttle?.check(appId, { kind: "record", id, firstPage: skiptoken === null }) ?? 0;
     if (wait > 0) throw throttled(wait);
     const record = tenant.find(id);
     if (!record) throw new HttpError(404, "NotFound", `Call record '${id}' was not found.`);

@@ -1,7 +1,8 @@
 /**
- * Opaque `$skiptoken` cursors, as Graph hands out: each names the rest of one listing, is good for
- * one use and expires. Clients must follow nextLinks verbatim; a forged, reused or stale token is
- * answered 400.
+ * Opaque `$skiptoken` cursors, as Graph hands out: each names the rest of one listing and expires.
+ * Clients must follow nextLinks verbatim; a forged or stale token is answered 400. A token can be
+ * followed again until it expires, as a client retrying a page whose answer it never received
+ * (a timeout, a dropped connection) must be able to.
  */
 import { randomBytes } from "node:crypto";
 import type { JsonObject } from "../shared/graph/callRecord.js";
@@ -36,7 +37,6 @@ export class Cursors {
     if (!cursor || cursor.kind !== kind || !sameRecord || cursor.expiresAt < Date.now()) {
       throw new HttpError(400, "BadRequest", "Invalid or expired $skiptoken.");
     }
-    this.cursors.delete(token);
     return cursor;
   }
 

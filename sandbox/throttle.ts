@@ -1,7 +1,10 @@
 /**
  * Graph's documented throttling for call records, as sliding windows: per app per tenant
- * (1,500 / 20 s), and per call record (10 / 20 s for first pages, 50 / 5 min for later pages).
- * Uses real time, not the tenant's data clock: clients really wait out a Retry-After.
+ * (1,500 / 20 s); per call record (10 / 20 s for first pages, 50 / 5 min for later pages); and
+ * listing call records, per app: 40 / 20 s in the current docs, or as the earlier docs had it,
+ * 15 / 20 s for first pages and 55 / 5 min for later pages (`earlierListLimits`), so both
+ * generations can be played. Uses real time, not the tenant's data clock: clients really wait out
+ * a Retry-After.
  */
 
 export interface ThrottleLimits {
@@ -11,6 +14,14 @@ export interface ThrottleLimits {
   readonly recordFirstPageWindowInMs: number;
   readonly recordLaterPageRequests: number;
   readonly recordLaterPageWindowInMs: number;
+  /** Every list request (current docs). */
+  readonly listRequests: number;
+  readonly listWindowInMs: number;
+  /** First list pages and later list pages, separately (earlier docs). */
+  readonly listFirstPageRequests: number;
+  readonly listFirstPageWindowInMs: number;
+  readonly listLaterPageRequests: number;
+  readonly listLaterPageWindowInMs: number;
 }
 
 export const graphThrottleLimits: ThrottleLimits = {
@@ -20,7 +31,25 @@ export const graphThrottleLimits: ThrottleLimits = {
   recordFirstPageWindowInMs: 20_000,
   recordLaterPageRequests: 50,
   recordLaterPageWindowInMs: 300_000,
+  listRequests: 40,
+  listWindowInMs: 20_000,
+  listFirstPageRequests: Number.POSITIVE_INFINITY,
+  listFirstPageWindowInMs: 20_000,
+  listLaterPageRequests: Number.POSITIVE_INFINITY,
+  listLaterPageWindowInMs: 300_000,
 };
+
+/** The listing limits of the earlier docs, to play instead of the current 40 / 20 s. */
+export const earlierListLimits: Partial<ThrottleLimits> = {
+  listRequests: Number.POSITIVE_INFINITY,
+  listFirstPageRequests: 15,
+  listFirstPageWindowInMs: 20_000,
+  listLaterPageRequests: 55,
+  listLaterPageWindowInMs: 300_000,
+};
+
+/** What a request reads, as Graph scopes its limits. */
+export type ThrottleScope = { readonly kind: "record"; readonly id: string; readonly firstPage: boolean } | { readonly kind: "list"; readonly firstPage: boolean };
 
 class SlidingWindow {
   private readonly times: number[] = [];
@@ -63,10 +92,11 @@ export class Throttle {
    * Returns 0 when the request may proceed (and counts it), else the Retry-After in ms. A refused
    * request counts against no window, as with Graph.
    */
-  check(appId: string, record?: { id: string; firstPage: boolean }): number {
+  check(appId: string, scope?: ThrottleScope): number {
     const now = this.now();
     const windows = [this.appWindow(appId)];
-    if (record) windows.push(this.recordWindow(appId, record.id, record.firstPage));
+    if (scope?.kind === "record") windows.push(this.recordWindow(appId, scope.id, scope.firstPage));
+    if (scope?.kind === "list") windows.push(...this.listWindows(appId, scope.firstPage));
     const wait = Math.max(...windows.map((w) => w.waitInMs(now)));
     if (wait > 0) return wait;
     for (const w of windows) w.count(now);
@@ -81,6 +111,24 @@ export class Throttle {
       this.apps.set(appId, window);
     }
     return window;
+  }
+
+  private listWindows(appId: string, firstPage: boolean): SlidingWindow[] {
+    const { limits } = this;
+    const window = (key: string, requests: number, windowInMs: number) => {
+      let w = this.records.get(key);
+      if (!w) {
+        w = new SlidingWindow(requests, windowInMs);
+        this.records.set(key, w);
+      }
+      return w;
+    };
+    return [
+      window(`${appId}|list`, limits.listRequests, limits.listWindowInMs),
+      firstPage
+        ? window(`${appId}|list|first`, limits.listFirstPageRequests, limits.listFirstPageWindowInMs)
+        : window(`${appId}|list|later`, limits.listLaterPageRequests, limits.listLaterPageWindowInMs),
+    ];
   }
 
   private recordWindow(appId: string, id: string, firstPage: boolean): SlidingWindow {

@@ -53,6 +53,7 @@ const graphKeys = [
   "retryBaseDelayInMs",
   "maxRetryDelayInMs",
   "rateLimitRequests",
+  "listRateLimitRequests",
   "rateLimitWindowSeconds",
 ] as const satisfies readonly SettingKey[];
 
@@ -74,6 +75,7 @@ export function loadArchiverConfig(env: Env): ArchiverConfig {
       retryBaseDelayInMs: s.retryBaseDelayInMs,
       maxRetryDelayInMs: s.maxRetryDelayInMs,
       rateLimitRequests: s.rateLimitRequests,
+      listRateLimitRequests: s.listRateLimitRequests,
       rateLimitWindowInMs: s.rateLimitWindowSeconds * 1000,
     },
     credential: chooseCredential(s),

@@ -189,6 +189,12 @@ export const settings = {
     deployed: "optional",
     parse: integer(1, 100_000, 1500),
   }),
+  listRateLimitRequests: define("ARCHIVER_GRAPH_LIST_RATE_REQUESTS", {
+    defaultText: "40",
+    description: "List-request ceiling per rate window (Graph: 40 / 20 s; earlier docs: 15 first pages / 20 s). A 429 on listing pauses and slows listing only.",
+    deployed: "optional",
+    parse: integer(1, 100_000, 40),
+  }),
   rateLimitWindowSeconds: define("ARCHIVER_GRAPH_RATE_WINDOW_SECONDS", {
     defaultText: "20",
     description: "Length of the rate window, in seconds.",

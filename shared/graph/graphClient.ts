@@ -17,7 +17,7 @@ import type { TokenSource } from "./credentials.js";
 import { ForeignNextLinkError, GraphRequestError, RecordExpiredError } from "../core/errors.js";
 import type { GraphCounters } from "./graphCounters.js";
 import { type HttpResponse, type HttpTransport, isTransportError } from "./httpTransport.js";
-import type { RequestGovernor } from "./requestGovernor.js";
+import type { RequestGovernor, RequestScope } from "./requestGovernor.js";
 import { type GraphOutcome, decideRetry } from "./retryPolicy.js";
 import { type TimeWindow, formatInstant } from "../core/window.js";
 
@@ -103,11 +103,12 @@ export class GraphClient {
   private async getJson(url: string, isRecordRequest: boolean, extraHeaders: Record<string, string>, signal: AbortSignal | undefined): Promise<JsonObject> {
     this.assertOwnOrigin(url);
     const { counters, governor, clock, tokens, transport } = this.deps;
+    const scope: RequestScope = isRecordRequest ? { kind: "record", id: recordIdOf(url) } : { kind: "list" };
     let tokenRefreshed = false;
     let freshToken = false;
     for (let attempt = 1; ; attempt += 1) {
       signal?.throwIfAborted();
-      await governor.acquire();
+      await governor.acquire(scope);
       signal?.throwIfAborted();
       const token = await tokens.getToken(freshToken);
       freshToken = false;
@@ -140,7 +141,7 @@ export class GraphClient {
           counters.retries[decision.cause] += 1;
           if (decision.cause === "throttled") {
             counters.throttledInMs += decision.delayInMs;
-            governor.throttled(decision.delayInMs);
+            governor.throttled(decision.delayInMs, scope);
           }
           await clock.sleep(decision.delayInMs);
           continue;

@@ -18,6 +18,7 @@ export interface GraphConfig {
   readonly retryBaseDelayInMs: number;
   readonly maxRetryDelayInMs: number;
   readonly rateLimitRequests: number;
+  readonly listRateLimitRequests: number;
   readonly rateLimitWindowInMs: number;
 }
 

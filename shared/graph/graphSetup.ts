@@ -29,7 +29,12 @@ export function createGraphRuntime(config: ArchiverConfig, options: GraphSetupOp
   const scope = `${config.graph.graphEndpoint}/.default`;
   const tokens = createTokenSource(() => createCredential(config, { agent: transport.agent }), scope);
   const governor = new RequestGovernor(
-    { requests: config.graph.rateLimitRequests, windowInMs: config.graph.rateLimitWindowInMs },
+    {
+      requests: config.graph.rateLimitRequests,
+      windowInMs: config.graph.rateLimitWindowInMs,
+      listRequests: config.graph.listRateLimitRequests,
+      listWindowInMs: config.graph.rateLimitWindowInMs,
+    },
     clock,
   );
   return {

@@ -1,6 +1,10 @@
 /**
- * One per process: paces every Graph request under a ceiling, and slows everyone when Graph
- * answers 429, not just the request that was throttled.
+ * One per process: paces every Graph request under the app's ceiling, paces listing under its own
+ * (Graph limits listing separately), and keeps a 429 to the scope it came from:
+ * - a 429 on one call record delays that record's retry only (the client waits its Retry-After);
+ * - a 429 on listing pauses and slows listing only;
+ * - 429s from several scopes at once mean the app's own ceiling: every request pauses for the
+ *   Retry-After, then the pace is slowed for one window.
  *
  * Pacing is GCRA (a virtual-clock token bucket): requests are spaced `interval` apart with a small
  * burst allowance, so any sliding window of `windowInMs` sees at most pace + burst, kept a little
@@ -12,55 +16,48 @@ export interface GovernorOptions {
   /** Requests allowed per window. Graph: 1,500 per 20 s per app per tenant. */
   readonly requests: number;
   readonly windowInMs: number;
+  /** List requests allowed per window. Graph: 40 per 20 s (earlier docs: 15 first pages per 20 s). */
+  readonly listRequests?: number;
+  readonly listWindowInMs?: number;
   /** Share of the ceiling used for steady pacing. Default 0.95. */
   readonly targetShare?: number;
   /** Share of the ceiling allowed as a burst. Default 0.02: with the pace, 1% below the ceiling. */
   readonly burstShare?: number;
+  /** Distinct scopes answering 429 within `appWideWithinInMs` that mean the app's ceiling. Default 3. */
+  readonly appWideScopes?: number;
+  readonly appWideWithinInMs?: number;
 }
 
-export class RequestGovernor {
+/** What a request reads: the list of a window, or one call record (its sessions and participants). */
+export type RequestScope = { readonly kind: "list" } | { readonly kind: "record"; readonly id: string };
+
+const scopeKey = (scope: RequestScope) => (scope.kind === "list" ? "list" : `record:${scope.id}`);
+
+/** GCRA pacing with a pause and a temporary slowdown after a 429. */
+class Pacer {
   private readonly baseIntervalInMs: number;
   private readonly burstToleranceInMs: number;
   /** Theoretical arrival time of the next request (GCRA's TAT). */
   private nextAt = Number.NEGATIVE_INFINITY;
-  private pausedUntil = Number.NEGATIVE_INFINITY;
+  pausedUntil = Number.NEGATIVE_INFINITY;
   private lastThrottledAt = Number.NEGATIVE_INFINITY;
   /** Rate factor right after the last 429; recovers linearly to 1 over one window. */
   private slowdownFloor = 1;
 
   constructor(
-    private readonly options: GovernorOptions,
-    private readonly clock: Clock,
+    requests: number,
+    private readonly windowInMs: number,
+    targetShare: number,
+    burstShare: number,
   ) {
     // A margin below the ceiling: Graph counts arrivals, and network jitter bunches them.
-    const share = options.targetShare ?? 0.95;
-    this.baseIntervalInMs = options.windowInMs / (options.requests * share);
-    const burst = Math.max(1, Math.floor(options.requests * (options.burstShare ?? 0.02)));
+    this.baseIntervalInMs = windowInMs / (requests * targetShare);
+    const burst = Math.max(1, Math.floor(requests * burstShare));
     this.burstToleranceInMs = (burst - 1) * this.baseIntervalInMs;
   }
 
-  /** Resolves when this request may be sent. Callers are served in call order. */
-  async acquire(): Promise<void> {
-    const now = this.clock.now();
-    const waitInMs = this.reserve(now) - now;
-    if (waitInMs > 0) await this.clock.sleep(waitInMs);
-  }
-
-  /** Graph said 429: hold every request for `retryAfterInMs`, then a quarter slower for a while. */
-  throttled(retryAfterInMs: number): void {
-    const now = this.clock.now();
-    this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterInMs);
-    this.slowdownFloor = Math.max(0.125, this.currentFactor(now) * 0.75);
-    // Recovery starts when the pause ends, so the slower pace is actually used.
-    this.lastThrottledAt = this.pausedUntil;
-  }
-
-  /** Milliseconds from now until requests flow again (0 when not paused). */
-  pausedForInMs(): number {
-    return Math.max(0, this.pausedUntil - this.clock.now());
-  }
-
-  private reserve(now: number): number {
+  /** Reserves the next slot; answers when it may be used. */
+  reserve(now: number): number {
     const interval = this.baseIntervalInMs / this.currentFactor(now);
     const tat = Math.max(this.nextAt, now, this.pausedUntil);
     const sendAt = Math.max(now, this.pausedUntil, tat - this.burstToleranceInMs);
@@ -68,10 +65,66 @@ export class RequestGovernor {
     return sendAt;
   }
 
+  throttled(now: number, retryAfterInMs: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterInMs);
+    this.slowdownFloor = Math.max(0.125, this.currentFactor(now) * 0.75);
+    // Recovery starts when the pause ends, so the slower pace is actually used.
+    this.lastThrottledAt = this.pausedUntil;
+  }
+
   private currentFactor(now: number): number {
-    const recovered = (now - this.lastThrottledAt) / this.options.windowInMs;
+    const recovered = (now - this.lastThrottledAt) / this.windowInMs;
     if (recovered < 0) return this.slowdownFloor;
     if (recovered >= 1) return 1;
     return this.slowdownFloor + (1 - this.slowdownFloor) * Math.max(0, recovered);
+  }
+}
+
+export class RequestGovernor {
+  private readonly app: Pacer;
+  private readonly list: Pacer;
+  private readonly recent: { at: number; scope: string }[] = [];
+  private readonly appWideScopes: number;
+  private readonly appWideWithinInMs: number;
+
+  constructor(
+    options: GovernorOptions,
+    private readonly clock: Clock,
+  ) {
+    const share = options.targetShare ?? 0.95;
+    const burst = options.burstShare ?? 0.02;
+    this.app = new Pacer(options.requests, options.windowInMs, share, burst);
+    this.list = new Pacer(options.listRequests ?? 40, options.listWindowInMs ?? 20_000, share, burst);
+    this.appWideScopes = options.appWideScopes ?? 3;
+    this.appWideWithinInMs = options.appWideWithinInMs ?? 1_000;
+  }
+
+  /** Resolves when a request of this scope may be sent. Callers are served in call order. */
+  async acquire(scope: RequestScope = { kind: "record", id: "" }): Promise<void> {
+    const now = this.clock.now();
+    // A list request needs a list slot first, then an app slot at or after it.
+    const listAt = scope.kind === "list" ? this.list.reserve(now) : now;
+    if (listAt > now) await this.clock.sleep(listAt - now);
+    const later = this.clock.now();
+    const waitInMs = this.app.reserve(later) - later;
+    if (waitInMs > 0) await this.clock.sleep(waitInMs);
+  }
+
+  /**
+   * Graph answered 429 for a request of this scope. Listing pauses and slows; a record's own retry
+   * waits by itself; several scopes at once pause and slow everything.
+   */
+  throttled(retryAfterInMs: number, scope: RequestScope = { kind: "record", id: "" }): void {
+    const now = this.clock.now();
+    const key = scopeKey(scope);
+    this.recent.push({ at: now, scope: key });
+    while (this.recent.length > 0 && (this.recent[0] as { at: number }).at < now - this.appWideWithinInMs) this.recent.shift();
+    if (new Set(this.recent.map((r) => r.scope)).size >= this.appWideScopes) this.app.throttled(now, retryAfterInMs);
+    else if (scope.kind === "list") this.list.throttled(now, retryAfterInMs);
+  }
+
+  /** Milliseconds from now until requests flow again (0 when not paused). */
+  pausedForInMs(): number {
+    return Math.max(0, this.app.pausedUntil - this.clock.now());
   }
 }

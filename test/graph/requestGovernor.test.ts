@@ -32,12 +32,15 @@ describe("RequestGovernor", () => {
     assert.ok(rate >= 0.93 * 1500, `only ${rate.toFixed(0)} per window`);
   });
 
-  it("holds every request for the Retry-After of a 429 and then slows down", async () => {
+  it("holds every request for the Retry-After when several scopes answer 429 at once (the app's ceiling), then slows down", async () => {
     const clock = new FakeClock(0);
     const governor = new RequestGovernor({ requests: 100, windowInMs: 1000 }, clock);
     await releaseTimes(governor, clock, 200);
     const before = clock.now();
-    governor.throttled(2500);
+    governor.throttled(2500, { kind: "record", id: "a" });
+    governor.throttled(2500, { kind: "list" });
+    assert.equal(governor.pausedForInMs(), 0, "two scopes may both be busy on their own");
+    governor.throttled(2500, { kind: "record", id: "b" });
     assert.ok(Math.abs(governor.pausedForInMs() - 2500) < 1e-6);
     const after = await releaseTimes(governor, clock, 20);
     assert.ok((after[0] as number) >= before + 2500, "a request went out during the pause");
@@ -48,10 +51,43 @@ describe("RequestGovernor", () => {
   it("recovers the full pace one window after the last 429", async () => {
     const clock = new FakeClock(0);
     const governor = new RequestGovernor({ requests: 100, windowInMs: 1000 }, clock);
-    governor.throttled(10);
+    for (const id of ["a", "b", "c"]) governor.throttled(10, { kind: "record", id });
     clock.current += 5000;
     const times = await releaseTimes(governor, clock, 101);
     const spacing = ((times.at(-1) as number) - (times[3] as number)) / 97;
     assert.ok(Math.abs(spacing - 1000 / 95) < 0.5, `spacing ${spacing}`);
+  });
+
+  it("keeps a 429 on one call record to that record: other requests are not held", async () => {
+    const clock = new FakeClock(0);
+    const governor = new RequestGovernor({ requests: 100, windowInMs: 1000 }, clock);
+    governor.throttled(20_000, { kind: "record", id: "busy" });
+    assert.equal(governor.pausedForInMs(), 0);
+    const start = clock.now();
+    const times = await releaseTimes(governor, clock, 10);
+    assert.ok((times.at(-1) as number) - start < 1000, "requests waited for another record's Retry-After");
+  });
+
+  it("keeps a 429 on listing to listing: list requests pause and slow, record requests flow", async () => {
+    const clock = new FakeClock(0);
+    const governor = new RequestGovernor({ requests: 1000, windowInMs: 1000, listRequests: 40, listWindowInMs: 1000 }, clock);
+    governor.throttled(3000, { kind: "list" });
+    const start = clock.now();
+    await governor.acquire({ kind: "record", id: "r" });
+    assert.ok(clock.now() - start < 10, "a record request waited for listing's pause");
+    await governor.acquire({ kind: "list" });
+    assert.ok(clock.now() - start >= 3000, "a list request went out during listing's pause");
+  });
+
+  it("paces listing under its own ceiling in any sliding window", async () => {
+    const clock = new FakeClock(0);
+    const governor = new RequestGovernor({ requests: 1500, windowInMs: 20_000, listRequests: 40, listWindowInMs: 20_000 }, clock);
+    const times: number[] = [];
+    for (let i = 0; i < 200; i += 1) {
+      await governor.acquire({ kind: "list" });
+      times.push(clock.now());
+    }
+    assert.ok(maxInAnyWindow(times, 20_000) <= 40, `listing window held ${maxInAnyWindow(times, 20_000)}`);
+    assert.ok(maxInAnyWindow(times, 20_000) >= 37, "listing used less than 93% of its ceiling");
   });
 });
