@@ -33,7 +33,8 @@ before(async () => {
     clock: dataClock,
     callsPerDay: 80,
     largeMeetingShare: 0.03,
-    throttle: { appRequests: 150, appWindowInMs: 1000 },
+    // Graph's limits, scaled from 20 s to 1 s windows, as the archiver's settings below are.
+    throttle: { appRequests: 150, appWindowInMs: 1000, listRequests: 40, listWindowInMs: 1000 },
     faults: { unavailableRate: 0.03, dropRate: 0.01 },
   });
 });
@@ -52,6 +53,7 @@ function setup(container: ContainerClient, env: Record<string, string> = {}) {
   const fullEnv = sandboxEnv(sandbox, {
     ARCHIVER_GRAPH_RATE_REQUESTS: "400",
     ARCHIVER_GRAPH_RATE_WINDOW_SECONDS: "1",
+    ARCHIVER_GRAPH_LIST_RATE_REQUESTS: "40",
     ARCHIVER_GRAPH_MAX_ATTEMPTS: "20",
     // A failed job is sent again within tens of milliseconds here, not minutes.
     ARCHIVER_JOB_RETRY_BASE_MS: "20",
