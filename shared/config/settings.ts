@@ -190,10 +190,10 @@ export const settings = {
     parse: integer(1, 100_000, 1500),
   }),
   listRateLimitRequests: define("ARCHIVER_GRAPH_LIST_RATE_REQUESTS", {
-    defaultText: "40",
-    description: "List-request ceiling per rate window (Graph: 40 / 20 s; earlier docs: 15 first pages / 20 s). A 429 on listing pauses and slows listing only.",
+    defaultText: "(learned)",
+    description: "Fixes the list-request ceiling per rate window. Unset, listing is paced only once Graph answers a list request 429 (its limit has changed between doc revisions: 40 / 20 s now, 15 first pages / 20 s before), at three quarters of the rate that met it.",
     deployed: "optional",
-    parse: integer(1, 100_000, 40),
+    parse: (raw) => (raw === undefined ? undefined : integer(1, 100_000)(raw)),
   }),
   rateLimitWindowSeconds: define("ARCHIVER_GRAPH_RATE_WINDOW_SECONDS", {
     defaultText: "20",

@@ -18,7 +18,8 @@ export interface GraphConfig {
   readonly retryBaseDelayInMs: number;
   readonly maxRetryDelayInMs: number;
   readonly rateLimitRequests: number;
-  readonly listRateLimitRequests: number;
+  /** Undefined: learned from 429s on listing. */
+  readonly listRateLimitRequests: number | undefined;
   readonly rateLimitWindowInMs: number;
 }
 

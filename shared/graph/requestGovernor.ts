@@ -1,8 +1,11 @@
 /**
- * One per process: paces every Graph request under the app's ceiling, paces listing under its own
- * (Graph limits listing separately), and keeps a 429 to the scope it came from:
+ * One per process: paces every Graph request under the app's ceiling, and keeps a 429 to the scope
+ * it came from:
  * - a 429 on one call record delays that record's retry only (the client waits its Retry-After);
- * - a 429 on listing pauses and slows listing only;
+ * - a 429 on listing pauses listing for the Retry-After, then paces it at three quarters of the
+ *   rate that met the limit, easing back over the following windows. Graph's listing limit has
+ *   changed between doc revisions (40 / 20 s now; 15 first pages / 20 s before), so it is learned
+ *   from Graph's answers rather than assumed, unless `listRequests` fixes it;
  * - 429s from several scopes at once mean the app's own ceiling: every request pauses for the
  *   Retry-After, then the pace is slowed for one window.
  *
@@ -16,8 +19,9 @@ export interface GovernorOptions {
   /** Requests allowed per window. Graph: 1,500 per 20 s per app per tenant. */
   readonly requests: number;
   readonly windowInMs: number;
-  /** List requests allowed per window. Graph: 40 per 20 s (earlier docs: 15 first pages per 20 s). */
-  readonly listRequests?: number;
+  /** List requests allowed per window; unset: listing is paced only after a 429 on it. */
+  readonly listRequests?: number | undefined;
+  /** The window listing is counted in. Default 20 s, as Graph's. */
   readonly listWindowInMs?: number;
   /** Share of the ceiling used for steady pacing. Default 0.95. */
   readonly targetShare?: number;
@@ -80,9 +84,41 @@ class Pacer {
   }
 }
 
+/**
+ * Listing's pace, learned: unpaced until Graph answers a list request 429, then spaced at three
+ * quarters of the rate seen in the window before it, halving that spacing for every quiet window.
+ */
+class LearnedPacer {
+  private readonly sent: number[] = [];
+  private intervalInMs = 0;
+  private throttledAt = Number.NEGATIVE_INFINITY;
+  private nextAt = Number.NEGATIVE_INFINITY;
+  pausedUntil = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly windowInMs: number) {}
+
+  reserve(now: number): number {
+    const quietWindows = Math.max(0, (now - this.throttledAt) / this.windowInMs - 1);
+    const interval = quietWindows > 8 ? 0 : this.intervalInMs / 2 ** Math.floor(quietWindows);
+    const sendAt = Math.max(now, this.pausedUntil, this.nextAt);
+    this.nextAt = sendAt + interval;
+    this.sent.push(sendAt);
+    while (this.sent.length > 0 && (this.sent[0] as number) <= sendAt - this.windowInMs) this.sent.shift();
+    return sendAt;
+  }
+
+  throttled(now: number, retryAfterInMs: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterInMs);
+    const recent = this.sent.filter((t) => t > now - this.windowInMs).length;
+    this.intervalInMs = Math.max(this.intervalInMs * 1.5, this.windowInMs / Math.max(1, Math.floor(recent * 0.75)));
+    this.throttledAt = this.pausedUntil;
+    this.nextAt = this.pausedUntil;
+  }
+}
+
 export class RequestGovernor {
   private readonly app: Pacer;
-  private readonly list: Pacer;
+  private readonly list: Pacer | LearnedPacer;
   private readonly recent: { at: number; scope: string }[] = [];
   private readonly appWideScopes: number;
   private readonly appWideWithinInMs: number;
@@ -94,7 +130,8 @@ export class RequestGovernor {
     const share = options.targetShare ?? 0.95;
     const burst = options.burstShare ?? 0.02;
     this.app = new Pacer(options.requests, options.windowInMs, share, burst);
-    this.list = new Pacer(options.listRequests ?? 40, options.listWindowInMs ?? 20_000, share, burst);
+    const listWindowInMs = options.listWindowInMs ?? 20_000;
+    this.list = options.listRequests === undefined ? new LearnedPacer(listWindowInMs) : new Pacer(options.listRequests, listWindowInMs, share, burst);
     this.appWideScopes = options.appWideScopes ?? 3;
     this.appWideWithinInMs = options.appWideWithinInMs ?? 1_000;
   }

@@ -79,7 +79,29 @@ describe("RequestGovernor", () => {
     assert.ok(clock.now() - start >= 3000, "a list request went out during listing's pause");
   });
 
-  it("paces listing under its own ceiling in any sliding window", async () => {
+  it("leaves listing unpaced until Graph answers a list request 429, then paces it below the rate that met the limit, easing back later", async () => {
+    const clock = new FakeClock(0);
+    const governor = new RequestGovernor({ requests: 10_000, windowInMs: 20_000, listWindowInMs: 20_000 }, clock);
+    const list = async (n: number) => {
+      const times: number[] = [];
+      for (let i = 0; i < n; i += 1) {
+        await governor.acquire({ kind: "list" });
+        times.push(clock.now());
+      }
+      return times;
+    };
+    const free = await list(60);
+    assert.ok((free.at(-1) as number) - (free[0] as number) < 200, "listing was paced before any 429");
+    governor.throttled(1000, { kind: "list" });
+    const paced = await list(60);
+    assert.ok((paced[0] as number) >= (free.at(-1) as number) + 1000, "listing did not pause for the Retry-After");
+    assert.ok(maxInAnyWindow(paced, 20_000) <= 45, `after the 429, listing still ran ${maxInAnyWindow(paced, 20_000)} a window`);
+    clock.current += 10 * 20_000;
+    const eased = await list(60);
+    assert.ok((eased.at(-1) as number) - (eased[0] as number) < 200, "listing never eased back");
+  });
+
+  it("paces listing under a fixed ceiling, when one is set, in any sliding window", async () => {
     const clock = new FakeClock(0);
     const governor = new RequestGovernor({ requests: 1500, windowInMs: 20_000, listRequests: 40, listWindowInMs: 20_000 }, clock);
     const times: number[] = [];

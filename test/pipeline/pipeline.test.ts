@@ -53,7 +53,6 @@ function setup(container: ContainerClient, env: Record<string, string> = {}) {
   const fullEnv = sandboxEnv(sandbox, {
     ARCHIVER_GRAPH_RATE_REQUESTS: "400",
     ARCHIVER_GRAPH_RATE_WINDOW_SECONDS: "1",
-    ARCHIVER_GRAPH_LIST_RATE_REQUESTS: "40",
     ARCHIVER_GRAPH_MAX_ATTEMPTS: "20",
     // A failed job is sent again within tens of milliseconds here, not minutes.
     ARCHIVER_JOB_RETRY_BASE_MS: "20",

@@ -12,8 +12,6 @@ export function sandboxEnv(sandbox: Sandbox, extra: Env = {}): Env {
     AZURE_CLIENT_ID: sandbox.clientId,
     AZURE_CLIENT_SECRET: sandbox.clientSecret,
     ARCHIVER_GRAPH_RETRY_BASE_MS: "20",
-    // Tests pace listing by their sandbox's list limit where it matters; elsewhere not at Graph's 2 a second.
-    ARCHIVER_GRAPH_LIST_RATE_REQUESTS: "1000",
     ...extra,
   };
 }
