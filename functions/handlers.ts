@@ -38,6 +38,8 @@ export interface HarvestHandlerDeps {
   readonly timeBudgetInMs: number;
   readonly concurrency: number;
   readonly jobRetry: JobRetryOptions;
+  /** Stops a harvest from outside; nothing partial is committed. */
+  readonly signal?: AbortSignal;
   /** Called with each harvest's counters, for run totals. */
   readonly onCounters?: (counters: GraphCounters) => void;
 }
@@ -98,6 +100,7 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
             timeBudgetInMs: d.timeBudgetInMs,
             concurrency: d.concurrency,
             enqueue: (jobs) => d.sender.send(jobs),
+            ...(d.signal ? { signal: d.signal } : {}),
           });
         } finally {
           d.onCounters?.(counters);

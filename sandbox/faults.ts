@@ -17,6 +17,13 @@ export interface FaultOptions {
   readonly failAfterRequests?: { readonly after: number; readonly status: 403 | 500 | 503 };
   /** List nextLinks point at another origin, as a misbehaving proxy might: a client must refuse to follow them. */
   readonly foreignNextLink?: boolean;
+  /** A span of real time (epoch ms) in which every Graph request is answered 503: an outage. */
+  readonly outage?: { readonly fromInMs: number; readonly toInMs: number };
+  /**
+   * 429 storms: every `everyInMs` from the sandbox's start, for `lengthInMs`, every Graph request is
+   * answered 429; storms alternate between sending a Retry-After (the rest of the storm) and not.
+   */
+  readonly storms?: { readonly everyInMs: number; readonly lengthInMs: number };
 }
 
 export interface FaultCounts {
@@ -27,7 +34,27 @@ export interface FaultCounts {
 }
 
 /** Applies this request's fault, if any: returns "dropped" when the connection is gone, throws a 503, or waits. */
-export async function injectFault(req: IncomingMessage, faults: FaultOptions, random: () => number, counts: FaultCounts): Promise<"dropped" | undefined> {
+export async function injectFault(
+  req: IncomingMessage,
+  faults: FaultOptions,
+  random: () => number,
+  counts: FaultCounts,
+  startedAtInMs = 0,
+): Promise<"dropped" | undefined> {
+  const now = Date.now();
+  if (faults.outage && now >= faults.outage.fromInMs && now < faults.outage.toInMs) {
+    counts.unavailable += 1;
+    throw new HttpError(503, "ServiceUnavailable", "The service is unavailable (outage).");
+  }
+  if (faults.storms) {
+    const since = now - startedAtInMs;
+    const storm = Math.floor(since / faults.storms.everyInMs);
+    const into = since - storm * faults.storms.everyInMs;
+    if (storm > 0 && into < faults.storms.lengthInMs) {
+      const headers: Record<string, string> = storm % 2 === 0 ? { "Retry-After": ((faults.storms.lengthInMs - into) / 1000).toFixed(3) } : {};
+      throw new HttpError(429, "TooManyRequests", "Too many requests (storm).", headers);
+    }
+  }
   const lasting = faults.failAfterRequests;
   if (lasting && counts.graphRequests > lasting.after) {
     if (lasting.status === 403) throw new HttpError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");

@@ -97,6 +97,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faultRandom = seededRandom(hash32(`${options.seed ?? "contoso"}:faults`));
   const stats: SandboxStats = { graphRequests: 0, throttled: 0, unavailable: 0, dropped: 0, slow: 0, tokensIssued: 0, emptyPages: 0 };
   let origin = "";
+  const startedAt = Date.now();
 
   const entra = createEntra({
     origin: () => origin,
@@ -135,7 +136,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (appId === graphAppClientId && options.managedIdentity?.granted === false) {
         throw new HttpError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
       }
-      if ((await injectFault(req, faults, faultRandom, stats)) === "dropped") return;
+      if ((await injectFault(req, faults, faultRandom, stats, startedAt)) === "dropped") return;
       return sendJson(res, 200, callRecords(url, req, appId));
     } catch (error) {
       if (error instanceof HttpError) {

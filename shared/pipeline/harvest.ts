@@ -39,6 +39,8 @@ export interface HarvestDeps {
   readonly concurrency: number;
   /** Sends follow-up jobs (the halves of a split window). */
   readonly enqueue: (jobs: readonly PlannedJob[]) => Promise<void>;
+  /** Stops the harvest from outside (the host shutting down); nothing partial is committed. */
+  readonly signal?: AbortSignal;
 }
 
 export type HarvestOutcome =
@@ -83,6 +85,8 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
   // Stops Graph requests still in flight once the job has failed (the upload refused, a record
   // fetch failed): the job's error is decided, the rest is wasted budget.
   const abort = new AbortController();
+  const stopFromOutside = () => abort.abort(deps.signal?.reason);
+  deps.signal?.addEventListener("abort", stopFromOutside, { once: true });
   let upload: Upload | undefined;
 
   try {
@@ -122,7 +126,9 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
         written.push({ id: item.document.id, version: item.document.version });
       }
       if (clock.now() - startedAt > deps.timeBudgetInMs) throw new BudgetExceeded();
+      abort.signal.throwIfAborted();
     }
+    abort.signal.throwIfAborted();
   } catch (error) {
     // The first failure is the job's cause: an upload refused mid-window surfaces in the Graph loop
     // as an abort, and its own error is the one worth reporting.
@@ -134,6 +140,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
     throw cause;
   }
 
+  deps.signal?.removeEventListener("abort", stopFromOutside);
   let bytes = 0;
   let sha256: string | undefined;
   if (upload) {

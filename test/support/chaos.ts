@@ -1,0 +1,269 @@
+/**
+ * The archiver under chaos, seeded: the real plan and harvest handlers over an in-process queue,
+ * the Graph sandbox with 429 storms (with and without Retry-After), 503s, dropped connections and
+ * an outage, Azurite behind a proxy that refuses some block uploads, harvesters killed mid-window,
+ * duplicate and concurrent deliveries, and a planner that crashes between sending and saving. Then
+ * the archive is checked against the sandbox's ground truth. Used by test/pipeline/chaos.test.ts
+ * (short) and `npm run test:chaos` (10 seeds, a table).
+ */
+import { gunzipSync } from "node:zlib";
+import functions, { type Timer } from "@azure/functions";
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import type { Azurite } from "../../local/azurite.js";
+import { LocalQueue } from "../../local/queue.js";
+import { makeHarvestHandler, makePlanHandler } from "../../functions/handlers.js";
+import { archiveBlobOf } from "../../shared/archive/archiveLayout.js";
+import { blobArchiveStore } from "../../shared/archive/archiveStore.js";
+import { parseManifest } from "../../shared/archive/manifest.js";
+import { loadArchiverConfig, loadPipelineConfig } from "../../shared/config/config.js";
+import { systemClock } from "../../shared/core/clock.js";
+import { jobBody } from "../../shared/core/job.js";
+import { dayInMs, hourInMs } from "../../shared/core/window.js";
+import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
+import type { JobSender } from "../../shared/pipeline/scheduler.js";
+import { type WatermarkStore, memoryWatermarkStore } from "../../shared/pipeline/watermarkStore.js";
+import { startSandbox } from "../../sandbox/server.js";
+import { seededRandom, hash32 } from "../../sandbox/random.js";
+import { ManualClock } from "../../sandbox/tenant.js";
+import { sandboxEnv } from "./graph.js";
+import { startStorageProxy } from "./storageFaults.js";
+
+export interface ChaosOptions {
+  readonly seed: number;
+  readonly days: number;
+  readonly callsPerDay: number;
+  /** When the Graph outage starts, from the run's start, and how long it lasts. */
+  readonly outageAfterMs: number;
+  readonly outageMs: number;
+  readonly killRate: number;
+  readonly duplicateRate: number;
+  readonly storageRefusalRate: number;
+  readonly plannerCrashRate: number;
+}
+
+export interface ChaosResult {
+  readonly seed: number;
+  readonly windows: number;
+  readonly truth: number;
+  readonly archived: number;
+  readonly missing: number;
+  readonly duplicated: number;
+  /** Data blobs without a manifest, or whose lines do not match their manifest. */
+  readonly partial: number;
+  readonly deadLetters: number;
+  readonly retries: number;
+  readonly kills: number;
+  readonly duplicateDeliveries: number;
+  readonly storageRefusals: number;
+  readonly plannerCrashes: number;
+  readonly throttled: number;
+  readonly unavailable: number;
+  readonly dropped: number;
+  /** Errors that escaped a job to the process. */
+  readonly escaped: number;
+  /** From the outage's end until every job was done. */
+  readonly healedAfterOutageInMs: number;
+  readonly wallInMs: number;
+}
+
+const context = (name: string) => new functions.InvocationContext({ invocationId: name, functionName: name, logHandler: () => undefined });
+
+export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise<ChaosResult> {
+  const started = Date.now();
+  const random = seededRandom(hash32(`chaos:${options.seed}`));
+  const escaped: unknown[] = [];
+  const onEscape = (error: unknown) => escaped.push(error);
+  process.on("uncaughtException", onEscape);
+  process.on("unhandledRejection", onEscape);
+
+  const now = Date.parse("2026-11-27T12:00:00Z");
+  const to = now - 2 * hourInMs;
+  const from = to - options.days * dayInMs;
+  const dataClock = new ManualClock(now);
+  const outage = { fromInMs: started + options.outageAfterMs, toInMs: started + options.outageAfterMs + options.outageMs };
+  const sandbox = await startSandbox({
+    seed: `chaos-${options.seed}`,
+    clock: dataClock,
+    callsPerDay: options.callsPerDay,
+    largeMeetingShare: 0.02,
+    // Graph's limits, scaled from 20 s to 1 s windows, as the archiver's settings below are.
+    throttle: { appRequests: 150, appWindowInMs: 1000, listRequests: 40, listWindowInMs: 1000 },
+    faults: { unavailableRate: 0.03, dropRate: 0.01, storms: { everyInMs: 5000, lengthInMs: 400 }, outage },
+  });
+  const refuse = (method: string, url: URL) => method === "PUT" && url.searchParams.get("comp") === "block" && random() < options.storageRefusalRate;
+  const proxy = await startStorageProxy(azurite.blobEndpoint, refuse);
+  const name = `chaos-${options.seed}-${Date.now().toString(36)}`;
+  const container = BlobServiceClient.fromConnectionString(proxy.connectionString(azurite.connectionString)).getContainerClient(name);
+  await container.create();
+  try {
+    const env = sandboxEnv(sandbox, {
+      ARCHIVER_GRAPH_RATE_REQUESTS: "150",
+      ARCHIVER_GRAPH_RATE_WINDOW_SECONDS: "1",
+      ARCHIVER_GRAPH_MAX_ATTEMPTS: "6",
+      ARCHIVER_GRAPH_RETRY_MAX_MS: "2000",
+      ARCHIVER_GRAPH_TIMEOUT_MS: "5000",
+      // The job retry policy at 1/300 of its time scale: 1 minute → 200 ms, 1 hour → 12 s.
+      ARCHIVER_JOB_RETRY_BASE_MS: "200",
+      ARCHIVER_JOB_RETRY_MAX_MS: "12000",
+    });
+    const archiverConfig = loadArchiverConfig(env);
+    const pipeline = loadPipelineConfig(env);
+    const graph = createGraphRuntime(archiverConfig, { ca: sandbox.ca });
+    const archive = blobArchiveStore(container, { blockSizeInBytes: 16 * 1024 });
+    const queue = new LocalQueue(10, () => Date.now());
+    let retries = 0;
+    let kills = 0;
+    let duplicateDeliveries = 0;
+    let plannerCrashes = 0;
+
+    // Pass 0 of every window: re-reads are checked separately below, with the data moved on.
+    // Six windows a tick, so the planner ticks (and may crash) several times.
+    const plan = { ...pipeline.plan, rereadOffsetsInMs: [], maxWindowsPerTick: 6 };
+    const memory = memoryWatermarkStore({ nextWindowStartInMs: from });
+    const crashing: WatermarkStore = {
+      location: memory.location,
+      read: () => memory.read(),
+      async write(watermark, etag) {
+        if (random() < options.plannerCrashRate) {
+          plannerCrashes += 1;
+          throw new Error("planner crashed between sending its jobs and saving the watermark");
+        }
+        return memory.write(watermark, etag);
+      },
+    };
+    const planner = makePlanHandler(() => ({ watermarks: crashing, sender: queue, clock: { now: () => to + plan.settleInMs, sleep: systemClock.sleep }, plan }));
+    let windows = 0;
+    for (;;) {
+      try {
+        const tick = await planner({} as Timer, context("plan"));
+        windows += tick.windows;
+        if (tick.windows === 0) break;
+      } catch {
+        // The next timer tick plans the same windows again; their jobs are duplicates and dropped.
+      }
+    }
+
+    const zombies: Promise<unknown>[] = [];
+    const active = new Map<string, number>();
+    const watchdog = process.env.CHAOS_DEBUG
+      ? setInterval(() => {
+          const ready = queue.ready.map((m) => m.messageId);
+          const scheduled = queue.scheduled.filter((m) => m.isRetry).map((m) => `${m.messageId}@${Math.round(((m.notBeforeInMs ?? 0) - Date.now()) / 1000)}s`);
+          console.error(`[chaos ${options.seed}] active ${JSON.stringify([...active].map(([id, t]) => `${id} ${Math.round((Date.now() - t) / 1000)}s`))} ready ${ready.length} retries ${JSON.stringify(scheduled)} zombies ${zombies.length}`);
+        }, 10_000)
+      : undefined;
+    const deliver = () =>
+      queue.drain(async (body, settlement, message) => {
+        if (message.deliveryCount === 1 && !message.messageId.includes("#dup") && random() < options.duplicateRate) {
+          duplicateDeliveries += 1;
+          queue.sendRaw(`${message.messageId}#dup`, body);
+        }
+        active.set(message.messageId, Date.now());
+        const kill = random() < options.killRate ? 5 + random() * 300 : undefined;
+        const controller = new AbortController();
+        let dead = false;
+        const muted = <T extends unknown[]>(fn: (...args: T) => Promise<void>) => async (...args: T) => {
+          if (!dead) await fn(...args);
+        };
+        const sender: JobSender = { send: muted((jobs) => queue.send(jobs)) };
+        const handler = makeHarvestHandler(() => ({
+          graph,
+          archive,
+          sender,
+          clock: systemClock,
+          cloud: "Global",
+          timeBudgetInMs: pipeline.timeBudgetInMs,
+          concurrency: pipeline.harvestConcurrency,
+          jobRetry: pipeline.jobRetry,
+          signal: controller.signal,
+        }));
+        const run = handler(body, { complete: muted(settlement.complete), abandon: muted(settlement.abandon), deadLetter: muted(settlement.deadLetter) }, context("harvest"))
+          .then(
+            (result) => {
+              if (!dead && result.status === "retrying") retries += 1;
+            },
+            () => undefined,
+          )
+          .finally(() => active.delete(message.messageId));
+        if (kill === undefined) return run;
+        const killed = await Promise.race([run.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), kill))]);
+        if (!killed) return;
+        // The worker died: nothing it does from now on counts, and its message comes back when the
+        // lock expires, as an abandon.
+        kills += 1;
+        dead = true;
+        controller.abort(new Error("harvester killed"));
+        zombies.push(run);
+        await settlement.abandon();
+      }, 4);
+    await deliver();
+    const allDone = Date.now();
+    await Promise.all(zombies);
+
+    // Three days on, some records have new versions: pass 1 of every window, under the same chaos.
+    dataClock.advance(3 * dayInMs);
+    for (let start = from; start < to; start += hourInMs) queue.sendRaw(`reread-${start}`, jobBody({ window: { startInMs: start, endInMs: start + hourInMs }, pass: 1 }));
+    await deliver();
+    await Promise.all(zombies);
+
+    if (watchdog) clearInterval(watchdog);
+    const truth = new Set([...sandbox.tenant.groundTruth(from, to, now), ...sandbox.tenant.groundTruth(from, to)].map((t) => `${t.id}@${t.version}`));
+    const { lines, partial } = await readArchive(BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name));
+    const counts = new Map<string, number>();
+    for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+    return {
+      seed: options.seed,
+      windows,
+      truth: truth.size,
+      archived: counts.size,
+      missing: [...truth].filter((t) => !counts.has(t)).length,
+      duplicated: [...counts.values()].filter((n) => n > 1).length,
+      partial,
+      deadLetters: queue.deadLetters.length,
+      retries,
+      kills,
+      duplicateDeliveries,
+      storageRefusals: proxy.refused.length,
+      plannerCrashes,
+      throttled: sandbox.stats.throttled,
+      unavailable: sandbox.stats.unavailable,
+      dropped: sandbox.stats.dropped,
+      escaped: escaped.length,
+      healedAfterOutageInMs: Math.max(0, allDone - outage.toInMs),
+      wallInMs: Date.now() - started,
+    };
+  } finally {
+    process.off("uncaughtException", onEscape);
+    process.off("unhandledRejection", onEscape);
+    await Promise.all([sandbox.close(), proxy.close()]);
+  }
+}
+
+async function readArchive(container: ContainerClient): Promise<{ lines: string[]; partial: number }> {
+  const lines: string[] = [];
+  const manifests = new Map<string, number>();
+  const data = new Map<string, string[]>();
+  let partial = 0;
+  for await (const blob of container.listBlobsFlat({ prefix: "callrecords/v1/" })) {
+    const kind = archiveBlobOf(blob.name);
+    const content = await container.getBlockBlobClient(blob.name).downloadToBuffer();
+    const key = blob.name.replace(/\/_?([^/]+)\.(manifest\.json|jsonl\.gz)$/, "/$1");
+    if (kind?.kind === "manifest") {
+      const manifest = parseManifest(content.toString("utf8"));
+      if (manifest.status === "complete") manifests.set(key, manifest.recordCount);
+    } else if (kind?.kind === "data") {
+      try {
+        const own = gunzipSync(content).toString("utf8").split("\n").filter((l) => l !== "").map((l) => {
+          const { id, version } = JSON.parse(l) as { id: string; version: number };
+          return `${id}@${version}`;
+        });
+        data.set(key, own);
+        lines.push(...own);
+      } catch {
+        partial += 1;
+      }
+    }
+  }
+  for (const [key, own] of data) if (manifests.get(key) !== own.length) partial += 1;
+  return { lines, partial };
+}
