@@ -5,12 +5,13 @@
  * leaving messages locked. Clients are created on first use and shared by every invocation: one
  * Service Bus client and sender per process, closed when the host stops the worker.
  */
+import { readFileSync } from "node:fs";
 import { app } from "@azure/functions";
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { blobArchiveStore } from "../shared/archive/archiveStore.js";
-import { type PipelineConfig, loadArchiverConfig, loadPipelineConfig } from "../shared/config/config.js";
+import { type PipelineConfig, loadArchiverConfig, loadPipelineConfig, parseFunctionTimeoutInMs } from "../shared/config/config.js";
 import { systemClock } from "../shared/core/clock.js";
 import { ConfigError } from "../shared/core/errors.js";
 import type { ArchiverConfig } from "../shared/graph/graphConfig.js";
@@ -27,13 +28,23 @@ let loaded: Loaded | undefined;
 export function configuration(): { archiver: ArchiverConfig; pipeline: PipelineConfig } {
   if (!loaded) {
     try {
-      loaded = { archiver: loadArchiverConfig(process.env), pipeline: loadPipelineConfig(process.env) };
+      loaded = { archiver: loadArchiverConfig(process.env), pipeline: loadPipelineConfig(process.env, { functionTimeoutInMs: hostFunctionTimeoutInMs() }) };
     } catch (error) {
       loaded = { error };
     }
   }
   if ("error" in loaded) throw loaded.error;
   return loaded;
+}
+
+/** host.json's `functionTimeout`, from the package root beside functions/. */
+function hostFunctionTimeoutInMs(): number | undefined {
+  try {
+    const host = JSON.parse(readFileSync(new URL("../host.json", import.meta.url), "utf8")) as { functionTimeout?: string };
+    return parseFunctionTimeoutInMs(host.functionTimeout);
+  } catch {
+    return undefined;
+  }
 }
 
 let azureCredential: TokenCredential | undefined;

@@ -5,8 +5,8 @@
  *
  *   npm start -- [--from ISO] [--to ISO] [--window MINUTES] [--out FOLDER | --out https://ACCOUNT.blob.core.windows.net/CONTAINER]
  */
-import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DefaultAzureCredential } from "@azure/identity";
 import { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
@@ -17,15 +17,16 @@ import { isConfigError } from "../shared/core/errors.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
 import { totalRetries } from "../shared/graph/graphCounters.js";
 import { memoryWatermarkStore } from "../shared/pipeline/watermarkStore.js";
-import { dayInMs, floorTo, formatInstant } from "../shared/core/window.js";
+import { formatInstant } from "../shared/core/window.js";
 import { type Azurite, startAzurite } from "../local/azurite.js";
 import { runLocal } from "../local/run.js";
+import { UsageError, planStart, redactUrl, windowMinutesOf } from "../local/startOptions.js";
 import { type Sandbox, startSandbox } from "../sandbox/server.js";
 
 const usage = "usage: npm start -- [--from ISO] [--to ISO] [--window MINUTES] [--out FOLDER|https://ACCOUNT.blob.core.windows.net/CONTAINER]";
 
 function fail(message: string): never {
-  console.error(`error: ${message}\n${usage}`);
+  console.error(redactUrl(`error: ${message}\n${usage}`));
   process.exit(2);
 }
 
@@ -40,12 +41,27 @@ if (args.help) {
   console.log(usage);
   process.exit(0);
 }
-const instant = (name: string, raw: string | undefined): number | undefined => {
-  if (raw === undefined) return undefined;
-  const ms = Date.parse(raw);
-  if (Number.isNaN(ms) || !/T.*(Z|[+-]\d{2}:?\d{2})$/.test(raw)) fail(`--${name} expects an ISO 8601 instant such as 2026-11-25T00:00:00Z, got "${raw}"`);
-  return ms;
-};
+
+/** Everything printed goes through here: a SAS token in --out never reaches the terminal or a log. */
+const say = (line: string) => console.log(redactUrl(line));
+const complain = (line: string) => console.error(redactUrl(line));
+
+/** Makes the folder and proves it can be written, or says in a sentence why not. */
+function writableFolder(path: string): string {
+  const folder = resolve(path);
+  try {
+    if (existsSync(folder) && !statSync(folder).isDirectory()) fail(`--out ${path} is a file; give a folder (it is created if missing) or an https:// blob container URL`);
+    mkdirSync(folder, { recursive: true });
+    const probe = join(folder, `.write-test-${process.pid}`);
+    writeFileSync(probe, "");
+    rmSync(probe);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const why = e.code === "ENOTDIR" ? "part of that path is a file" : e.code === "EACCES" || e.code === "EPERM" ? "permission denied" : e.code === "EROFS" ? "the file system is read-only" : e.message;
+    fail(`cannot write to --out ${path}: ${why}`);
+  }
+  return folder;
+}
 
 const started = Date.now();
 const realTenant = process.env.AZURE_CLIENT_SECRET !== undefined || process.env.AZURE_CLIENT_CERTIFICATE_PATH !== undefined;
@@ -54,10 +70,24 @@ let azurite: Azurite | undefined;
 
 try {
   const env: Record<string, string | undefined> = { ...process.env };
-  if (args.window !== undefined) env.ARCHIVER_WINDOW_MINUTES = args.window;
+  const windowMinutes = windowMinutesOf(args.window);
+  if (windowMinutes !== undefined) env.ARCHIVER_WINDOW_MINUTES = String(windowMinutes);
+  if (env.ARCHIVER_GRAPH_APP_CLIENT_ID !== undefined && !realTenant) {
+    throw new UsageError(
+      "ARCHIVER_GRAPH_APP_CLIENT_ID is set, but that identity (an app registration trusting the deployed app's managed identity) exists only in Azure. npm start reads a real tenant with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH), or the built-in sandbox with none of them: unset ARCHIVER_GRAPH_APP_CLIENT_ID.",
+    );
+  }
   // Validate configuration before starting anything.
-  loadPipelineConfig(env);
+  const settings = loadPipelineConfig(env);
   if (realTenant) loadArchiverConfig(env);
+  const plan = planStart(args, {
+    nowInMs: Date.now(),
+    windowInMs: settings.plan.windowInMs,
+    settleInMs: settings.plan.settleInMs,
+    safetyMarginInMs: settings.plan.safetyMarginInMs,
+  });
+  for (const warning of plan.warnings) complain(`warning: ${warning}`);
+  const folder = plan.target.kind === "folder" ? writableFolder(plan.target.path) : undefined;
   if (!realTenant) {
     sandbox = await startSandbox({ callsPerDay: Number(process.env.SANDBOX_CALLS_PER_DAY ?? 300) });
     Object.assign(env, {
@@ -71,17 +101,14 @@ try {
   const archiverConfig = loadArchiverConfig(env);
   const pipeline = loadPipelineConfig(env);
   const windowInMs = pipeline.plan.windowInMs;
-  const now = Date.now();
-  const to = floorTo(instant("to", args.to) ?? now - pipeline.plan.settleInMs, windowInMs);
-  const from = floorTo(instant("from", args.from) ?? to - 2 * dayInMs, windowInMs);
-  if (to <= from) fail(`--to (${formatInstant(to)}) must be after --from (${formatInstant(from)}) by at least one window`);
+  const { startInMs: from, endInMs: to } = plan.span;
 
   let archive: ArchiveStore;
-  if (args.out?.startsWith("https://")) {
-    archive = blobArchiveStore(new ContainerClient(args.out, new DefaultAzureCredential()));
-  } else if (args.out !== undefined) {
-    const folder = resolve(args.out);
-    mkdirSync(folder, { recursive: true });
+  if (plan.target.kind === "container") {
+    // A SAS URL carries its own authorization; a bare container URL uses your Azure login.
+    const url = plan.target.url;
+    archive = blobArchiveStore(/[?&]sig=/.test(url) ? new ContainerClient(url) : new ContainerClient(url, new DefaultAzureCredential()));
+  } else if (folder !== undefined) {
     archive = folderArchiveStore(folder);
   } else {
     const location = resolve(".local/azurite");
@@ -92,8 +119,8 @@ try {
     archive = blobArchiveStore(container);
   }
 
-  console.log(`callrecords-archiver: harvesting ${sandbox ? `the Graph sandbox tenant (${sandbox.origin})` : archiverConfig.graph.graphEndpoint}`);
-  console.log(`  span ${formatInstant(from)} → ${formatInstant(to)} in ${windowInMs / 60_000}-minute windows, into ${archive.location}`);
+  say(`callrecords-archiver: harvesting ${sandbox ? `the Graph sandbox tenant (${sandbox.origin})` : archiverConfig.graph.graphEndpoint}`);
+  say(`  span ${formatInstant(from)} → ${formatInstant(to)} in ${windowInMs / 60_000}-minute windows, into ${archive.location}`);
   const summary = await runLocal({
     archiverConfig,
     pipeline,
@@ -103,28 +130,31 @@ try {
     clock: systemClock,
     // Plan exactly up to --to: the planner stops a settle delay before its "now".
     planClock: { now: () => to + pipeline.plan.settleInMs, sleep: systemClock.sleep },
-    onProgress: (line) => process.stdout.write(`  ${line}\n`),
+    onProgress: (line) => say(`  ${line}`),
   });
   const g = summary.graph;
-  console.log(`
+  say(`
 Summary
   windows           ${summary.windows}; passes: ${summary.harvested} harvested, ${summary.alreadyDone} already archived, ${summary.repaired} repaired, ${summary.splits} split, ${summary.retries} retried after a failure; ${summary.scheduledLater} re-read passes fall after this run
   records archived  ${summary.records} (${(summary.bytes / 1024).toFixed(0)} KiB gzip)${summary.expired ? `, ${summary.expired} expired before fetch` : ""}
   Graph             ${g.requests} requests, ${g.pages} list pages, ${totalRetries(g)} retries (${Object.entries(g.retries).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ") || "none"}), ${(g.throttledInMs / 1000).toFixed(1)} s throttled
   wall time         ${((Date.now() - started) / 1000).toFixed(1)} s
   archive           ${archive.location}/callrecords/v1/year=…/month=…/day=…/hour=…/`);
-  if (azurite) console.log(`  Azurite keeps it in .local/azurite; \`npm start -- --out ./archive-out\` writes the same layout to a folder`);
+  if (azurite) say(`  Azurite keeps it in .local/azurite; \`npm start -- --out ./archive-out\` writes the same layout to a folder`);
   if (summary.deadLetters.length > 0) {
-    console.error(`\n${summary.deadLetters.length} job(s) failed and were dead-lettered:`);
-    for (const d of summary.deadLetters) console.error(`  ${d.messageId}: ${d.reason}: ${d.description}`);
+    complain(`\n${summary.deadLetters.length} job(s) failed and were dead-lettered:`);
+    for (const d of summary.deadLetters) complain(`  ${d.messageId}: ${d.reason}: ${d.description}`);
     process.exitCode = 1;
   }
 } catch (error) {
-  if (isConfigError(error)) {
-    console.error(error.message);
+  if (error instanceof UsageError) {
+    complain(`error: ${error.message}\n${usage}`);
+    process.exitCode = 2;
+  } else if (isConfigError(error)) {
+    complain(error.message);
     process.exitCode = 2;
   } else {
-    console.error(error);
+    complain(error instanceof Error ? (error.stack ?? error.message) : String(error));
     process.exitCode = 1;
   }
 } finally {

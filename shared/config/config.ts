@@ -171,8 +171,36 @@ const pipelineKeys = [
   "managedIdentityClientId",
 ] as const satisfies readonly SettingKey[];
 
-export function loadPipelineConfig(env: Env): PipelineConfig {
+/**
+ * A split needs this long after the time budget runs out: finish the page in hand, write the
+ * manifest, send the halves. (The Consumption variant runs 420 s budgets in 600 s timeouts.)
+ */
+export const splitMarginInMs = 3 * 60_000;
+
+/** `hh:mm:ss` (or `d.hh:mm:ss`) as the host reads `functionTimeout`; undefined when absent or unbounded (-1). */
+export function parseFunctionTimeoutInMs(text: string | undefined): number | undefined {
+  const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})$/.exec(text?.trim() ?? "");
+  if (!match) return undefined;
+  const [, days, h, m, sec] = match;
+  return (((Number(days ?? 0) * 24 + Number(h)) * 60 + Number(m)) * 60 + Number(sec)) * 1000;
+}
+
+/**
+ * Loads the pipeline's settings. With the host's function timeout (host.json `functionTimeout`,
+ * or the app setting `AzureFunctionsJobHost__functionTimeout` that overrides it), a time budget
+ * that would let a harvest time out instead of splitting is refused.
+ */
+export function loadPipelineConfig(env: Env, host: { functionTimeoutInMs?: number | undefined } = {}): PipelineConfig {
   const s = readSettings(env, pipelineKeys);
+  const timeoutInMs = parseFunctionTimeoutInMs(env.AzureFunctionsJobHost__functionTimeout) ?? host.functionTimeoutInMs;
+  if (timeoutInMs !== undefined && s.timeBudgetSeconds * 1000 + splitMarginInMs > timeoutInMs) {
+    throw new ConfigError([
+      {
+        setting: "ARCHIVER_TIME_BUDGET_SECONDS",
+        problem: `${s.timeBudgetSeconds} s leaves less than 3 minutes of the function timeout (${timeoutInMs / 1000} s) to split a window; harvests would time out instead. Use at most ${(timeoutInMs - splitMarginInMs) / 1000}.`,
+      },
+    ]);
+  }
   const plan = {
     windowInMs: s.windowMinutes * 60_000,
     settleInMs: s.settleMinutes * 60_000,

@@ -4,6 +4,7 @@
  * three cannot drift apart.
  */
 import { cloudNames } from "../graph/clouds.js";
+import { ncrontabProblem } from "./ncrontab.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -238,7 +239,11 @@ export const settings = {
     defaultText: "0 */15 * * * *",
     description: "NCRONTAB (6 fields) of the planning timer.",
     deployed: "required",
-    parse: textWithDefault("0 */15 * * * *", /^\S+( \S+){5}$/, "a 6-field NCRONTAB expression"),
+    parse: (raw) => {
+      const value = raw ?? "0 */15 * * * *";
+      const wrong = ncrontabProblem(value);
+      return wrong ? problem(`expected a 6-field NCRONTAB expression such as "0 */15 * * * *": ${wrong}`) : value;
+    },
   }),
   queueName: define("ARCHIVER_QUEUE_NAME", {
     defaultText: "harvest-jobs",
@@ -250,13 +255,30 @@ export const settings = {
     defaultText: undefined,
     description: "Service Bus namespace host (identity-based connection, used by the trigger and the sender).",
     deployed: "required",
-    parse: optionalText,
+    parse: (raw) => {
+      if (raw === undefined) return undefined;
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) || raw.includes("/")) {
+        return problem(`expected a host name such as sb-archiver.servicebus.windows.net, not a URL: "${raw}"`);
+      }
+      if (!/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(raw)) return problem(`expected a host name such as sb-archiver.servicebus.windows.net, got "${raw}"`);
+      return raw;
+    },
   }),
   blobServiceUri: define("ARCHIVER_STORAGE__blobServiceUri", {
     defaultText: undefined,
     description: "Blob endpoint of the archive account, e.g. https://<account>.blob.core.windows.net (identity-based).",
     deployed: "required",
-    parse: optionalText,
+    parse: (raw) => {
+      if (raw === undefined) return undefined;
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        return problem(`expected an https URL such as https://starchive.blob.core.windows.net, got "${raw}"`);
+      }
+      if (url.protocol !== "https:") return problem(`expected an https URL (identity-based access needs TLS), got "${raw}"`);
+      return raw.replace(/\/+$/, "");
+    },
   }),
   storageConnectionString: define("ARCHIVER_STORAGE", {
     defaultText: undefined,

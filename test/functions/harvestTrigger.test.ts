@@ -94,6 +94,14 @@ describe("the harvest trigger, invoked as the worker invokes it", () => {
       assert.match(request.deadletterErrorDescription.value, /ARCHIVER_GRAPH_PAGE_SIZE: expected a whole number/);
     });
 
+    it("dead-letters a message at once when the archive account is not configured, naming the setting", async () => {
+      const missing = await deliver(jobBody({ window: host.window, pass: 0 }), { ARCHIVER_STORAGE: "" });
+      assert.deepEqual(missing.calls.map((c) => c.method), ["deadletter"]);
+      const request = missing.calls[0]?.request as { deadletterReason: { value: string }; deadletterErrorDescription: { value: string } };
+      assert.equal(request.deadletterReason.value, "ConfigurationError");
+      assert.match(request.deadletterErrorDescription.value, /ARCHIVER_STORAGE__blobServiceUri: is required/);
+    });
+
     it("still registers both functions", () => {
       assert.deepEqual(delivery.report.registered.map((r) => r.name).sort(), ["harvest", "plan"]);
     });

@@ -1,0 +1,112 @@
+/**
+ * `npm start`'s command line, decided without effects: which span to archive and where, or the
+ * sentence that says why not. A span must be readable: it ends no later than the last settled
+ * instant (now minus the settle delay: newer calls may not be listed yet, and a local run never
+ * re-reads them) and starts no earlier than the oldest instant Graph still holds (30 days, plus
+ * the safety margin). A span that straddles Graph's horizon is clipped, with a warning that says
+ * what was left out; a span entirely outside is refused.
+ */
+import { type TimeWindow, ceilTo, dayInMs, floorTo, formatInstant } from "../shared/core/window.js";
+import { graphRetentionInMs } from "../shared/pipeline/planning.js";
+
+export interface StartArguments {
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+  readonly window?: string | undefined;
+  readonly out?: string | undefined;
+}
+
+export type ArchiveTarget = { readonly kind: "azurite" } | { readonly kind: "folder"; readonly path: string } | { readonly kind: "container"; readonly url: string };
+
+export interface StartPlan {
+  readonly span: TimeWindow;
+  readonly windowMinutes: number | undefined;
+  readonly target: ArchiveTarget;
+  readonly warnings: readonly string[];
+}
+
+/** A refusal: the message to print, and exit status 2 (usage or configuration). */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export interface StartContext {
+  readonly nowInMs: number;
+  readonly windowInMs: number;
+  readonly settleInMs: number;
+  readonly safetyMarginInMs: number;
+}
+
+const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+function instant(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const ms = Date.parse(raw);
+  if (!iso.test(raw) || Number.isNaN(ms)) throw new UsageError(`--${flag} expects an ISO 8601 instant such as 2026-11-25T00:00:00Z, got "${raw}"`);
+  return ms;
+}
+
+/** --window, checked under its own name rather than the setting it stands for. */
+export function windowMinutesOf(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const minutes = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440 || 1440 % minutes !== 0) {
+    throw new UsageError(`--window expects minutes that divide a day (1440), such as 15, 30, 60 or 120; got "${raw}"`);
+  }
+  return minutes;
+}
+
+export function archiveTargetOf(raw: string | undefined): ArchiveTarget {
+  if (raw === undefined) return { kind: "azurite" };
+  if (/^https:\/\//i.test(raw)) {
+    const url = new URL(raw);
+    if (url.pathname.split("/").filter(Boolean).length !== 1) {
+      throw new UsageError(`--out ${redactUrl(raw)} must name one blob container: https://ACCOUNT.blob.core.windows.net/CONTAINER`);
+    }
+    return { kind: "container", url: raw };
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(raw) && !/^[a-z]:[\\/]/i.test(raw)) {
+    throw new UsageError(`--out ${redactUrl(raw)} is neither a folder nor an https:// blob container URL (https://ACCOUNT.blob.core.windows.net/CONTAINER)`);
+  }
+  return { kind: "folder", path: raw };
+}
+
+/** A URL with its query string (a SAS signature, say) replaced: safe to print. */
+export const redactUrl = (text: string): string => text.replace(/(https?:\/\/[^\s?#]+)\?(?!\[query redacted\])[^\s#"',;)]*/gi, "$1?[query redacted]");
+
+export function planStart(args: StartArguments, context: StartContext): StartPlan {
+  const windowMinutes = windowMinutesOf(args.window);
+  const windowInMs = windowMinutes === undefined ? context.windowInMs : windowMinutes * 60_000;
+  const target = archiveTargetOf(args.out);
+  const warnings: string[] = [];
+  const lastSettled = floorTo(context.nowInMs - context.settleInMs, windowInMs);
+  const firstReadable = ceilTo(context.nowInMs - graphRetentionInMs + context.safetyMarginInMs, windowInMs);
+  const aligned = (flag: string, ms: number | undefined) => {
+    if (ms === undefined) return undefined;
+    const floored = floorTo(ms, windowInMs);
+    if (floored !== ms) warnings.push(`--${flag} ${formatInstant(ms)} is not on a ${windowInMs / 60_000}-minute window boundary; using ${formatInstant(floored)}`);
+    return floored;
+  };
+  const requestedTo = aligned("to", instant("to", args.to));
+  const requestedFrom = aligned("from", instant("from", args.from));
+  const to = requestedTo ?? lastSettled;
+  if (to > lastSettled) {
+    throw new UsageError(
+      `--to ${formatInstant(to)} is later than the last settled instant, ${formatInstant(lastSettled)} (now minus ARCHIVER_SETTLE_MINUTES): Graph may not list those calls yet, and a local run never reads them again. Use --to ${formatInstant(lastSettled)} or earlier.`,
+    );
+  }
+  if (to <= firstReadable) {
+    throw new UsageError(
+      `the span ends at ${formatInstant(to)}, before the oldest instant Graph can still be read from, ${formatInstant(firstReadable)} (now minus 30 days, plus ARCHIVER_SAFETY_MARGIN_MINUTES): Graph has forgotten those calls.`,
+    );
+  }
+  let from = requestedFrom ?? Math.max(to - 2 * dayInMs, firstReadable);
+  if (from < firstReadable) {
+    warnings.push(
+      `--from ${formatInstant(from)} is before the oldest instant Graph can still be read from; archiving from ${formatInstant(firstReadable)} instead. Left out: ${formatInstant(from)} to ${formatInstant(firstReadable)}, which Graph has forgotten.`,
+    );
+    from = firstReadable;
+  }
+  if (to <= from) throw new UsageError(`--to (${formatInstant(to)}) must be after --from (${formatInstant(from)}) by at least one window`);
+  return { span: { startInMs: from, endInMs: to }, windowMinutes, target, warnings };
+}
