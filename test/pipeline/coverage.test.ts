@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { hourlyPlan } from "../support/planSettings.js";
 import fc from "fast-check";
 import { type Job, jobKey } from "../../shared/core/job.js";
 import { dayInMs, hourInMs, minuteInMs } from "../../shared/core/window.js";
 import { type ArchivedManifest, coverageGaps, retentionStart } from "../../shared/pipeline/coverage.js";
 import { type PlanSettings, horizonMarginInMs, passDueAt, splitWindow, windowHorizon } from "../../shared/pipeline/planning.js";
 
-const plan: PlanSettings = {
-  windowInMs: hourInMs,
-  settleInMs: hourInMs,
-  rereadOffsetsInMs: [6 * hourInMs, dayInMs, 3 * dayInMs, 7 * dayInMs, 20 * dayInMs],
-  maxWindowsPerTick: 48,
-  safetyMarginInMs: hourInMs,
-};
+const plan: PlanSettings = hourlyPlan(48);
 const base = Date.parse("2026-11-27T12:00:00Z");
 
 /** Every (window, pass) a healthy archiver has written by `now`: what the sweep should expect. */

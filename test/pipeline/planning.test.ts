@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { hourlyPlan } from "../support/planSettings.js";
 import fc from "fast-check";
 import { firstWatermark, jobsForWindow, planTick, type PlanSettings, type Watermark } from "../../shared/pipeline/planning.js";
 import { InvalidJobError } from "../../shared/core/errors.js";
 import { jobKey, parseJobMessage } from "../../shared/core/job.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
 
-const settings: PlanSettings = {
-  windowInMs: hourInMs,
-  settleInMs: hourInMs,
-  rereadOffsetsInMs: [6 * hourInMs, dayInMs, 3 * dayInMs, 7 * dayInMs, 20 * dayInMs],
-  maxWindowsPerTick: 5,
-  safetyMarginInMs: hourInMs,
-};
+const settings: PlanSettings = hourlyPlan(5);
 const start = Date.parse("2026-11-27T09:07:00Z");
 
 describe("planning windows across ticks", () => {
