@@ -21,6 +21,15 @@ param principalType 'User' | 'ServicePrincipal' | 'Group' = 'User'
 @description('Optional. Object id of the identity that reads the archive, such as a Synapse workspace\'s managed identity; gets Storage Blob Data Reader on the archive container. Empty: none.')
 param archiveReaderPrincipalId string = ''
 
+@description('Optional. Kind of archiveReaderPrincipalId: a workspace identity (ServicePrincipal, default), a user or a group of analysts.')
+param archiveReaderPrincipalType 'User' | 'ServicePrincipal' | 'Group' = 'ServicePrincipal'
+
+@description('Optional. A CanNotDelete lock on the archive account, so `azd down` or deleting the resource group stops at it; remove the lock deliberately first.')
+param archiveDeleteLock bool = true
+
+@description('Optional. Send an audit trail (archive blob reads, writes and deletes; Service Bus; function logs) to the Log Analytics workspace.')
+param auditLogs bool = true
+
 @description('Optional. Flex Consumption (default); Consumption where Flex is not offered in the region or cloud.')
 param hostingPlan 'FlexConsumption' | 'Consumption' = 'FlexConsumption'
 
@@ -217,7 +226,7 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' 
 var principals principalsType = {
   archiver: { id: identity.properties.principalId, type: 'ServicePrincipal' }
   deployer: { id: principalId, type: principalType }
-  reader: { id: archiveReaderPrincipalId, type: 'ServicePrincipal' }
+  reader: { id: archiveReaderPrincipalId, type: archiveReaderPrincipalType }
 }
 
 module archiveStorage 'modules/storageAccount.bicep' = {
@@ -229,6 +238,8 @@ module archiveStorage 'modules/storageAccount.bicep' = {
     skuName: archiveStorageSku
     hierarchicalNamespace: true
     softDeleteDays: softDeleteDays
+    auditWorkspaceId: auditLogs ? monitoring.outputs.workspaceId : ''
+    deleteLock: archiveDeleteLock
     containers: [
       { name: archiveContainerName, target: 'archiveContainer', immutabilityDays: archiveImmutabilityDays }
       { name: stateContainerName, target: 'stateContainer' }
@@ -270,6 +281,7 @@ module serviceBus 'modules/serviceBus.bicep' = {
     queueName: queueName
     duplicateDetectionDays: duplicateDetectionDays
     maxDeliveryCount: maxDeliveryCount
+    auditWorkspaceId: auditLogs ? monitoring.outputs.workspaceId : ''
     roleAssignments: roleAssignments
     principals: principals
   }
@@ -296,6 +308,11 @@ module graphGrant 'modules/graphGrant.bicep' = if (grantGraphInBicep) {
     appDisplayName: 'callrecords-archiver (${environmentName})'
     multiTenant: graphAppMultiTenant
   }
+  // Granting to a managed identity created seconds earlier fails now and then ("Not a valid
+  // reference update", msgraph-bicep-types issue 193) while Entra replicates it. The grant waits
+  // for the slowest resources that do not need it (a Service Bus namespace takes minutes), so the
+  // identity has existed for a while by then. (The function app needs the grant's outputs.)
+  dependsOn: [archiveStorage, runtimeStorage, serviceBus, monitoring]
 }
 
 var graphAppId = grantGraphInBicep ? graphGrant!.outputs.appClientId : graphAppClientId
@@ -339,6 +356,7 @@ module functionApp 'modules/functionApp.bicep' = {
     archiverSettings: archiverSettings
     graphAppSettings: graphAppSettings
     maximumInstanceCount: maximumInstanceCount
+    auditWorkspaceId: auditLogs ? monitoring.outputs.workspaceId : ''
   }
 }
 

@@ -50,6 +50,9 @@ var isFlex = hostingPlan == 'FlexConsumption'
 // Package blob for Linux Consumption, which mounts it with the identity (WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID).
 var consumptionPackageUrl = '${runtimeBlobEndpoint}${deploymentContainer}/archiver.zip'
 
+@description('Optional. Log Analytics workspace for the app\'s function logs; empty: none.')
+param auditWorkspaceId string = ''
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -125,6 +128,15 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
 }
 
 // Publishing credentials (basic auth) off: deployments authenticate with Entra ID.
+resource audit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(auditWorkspaceId)) {
+  name: 'audit'
+  scope: site
+  properties: {
+    workspaceId: auditWorkspaceId
+    logs: [{ category: 'FunctionAppLogs', enabled: true }]
+  }
+}
+
 resource ftpPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
   parent: site
   name: 'ftp'

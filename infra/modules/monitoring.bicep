@@ -59,6 +59,9 @@ resource insightsRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-0
 @description('Resource id of the Application Insights component (the log alerts\' scope).')
 output appInsightsId string = appInsights.id
 
+@description('Resource id of the Log Analytics workspace (audit logs go here).')
+output workspaceId string = workspace.id
+
 @description('Application Insights name.')
 output appInsightsName string = appInsights.name
 

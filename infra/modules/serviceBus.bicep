@@ -37,6 +37,9 @@ param lockDurationMinutes int = 5
 @maxValue(365)
 param messageTimeToLiveDays int = 29
 
+@description('Optional. Log Analytics workspace for the namespace\'s operational logs; empty: none.')
+param auditWorkspaceId string = ''
+
 @description('Required. The deployment\'s roles; this module creates those that target the queue.')
 param roleAssignments roleAssignmentType[]
 
@@ -87,3 +90,12 @@ output fullyQualifiedNamespace string = split(split(namespace.properties.service
 
 @description('Queue name.')
 output queueName string = queue.name
+
+resource audit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(auditWorkspaceId)) {
+  name: 'audit'
+  scope: namespace
+  properties: {
+    workspaceId: auditWorkspaceId
+    logs: [{ categoryGroup: 'allLogs', enabled: true }]
+  }
+}

@@ -37,6 +37,12 @@ param tiering {
   coldAfterDays: int
 } = { container: '', coolAfterDays: 0, coldAfterDays: 0 }
 
+@description('Optional. Log Analytics workspace for an audit trail of every blob read, write and delete; empty: none.')
+param auditWorkspaceId string = ''
+
+@description('Optional. A CanNotDelete lock on the account, so deleting the resource group (azd down) stops at it.')
+param deleteLock bool = false
+
 @description('Optional. Role target that means this whole account; absent: roles go to containers only.')
 param accountTarget roleTarget?
 
@@ -120,6 +126,29 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2024-01
     }
   }
   dependsOn: [containerResources]
+}
+
+// Who read, wrote or deleted which call records, and when: the archive holds personal data for years.
+resource blobAudit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(auditWorkspaceId)) {
+  name: 'audit'
+  scope: blobService
+  properties: {
+    workspaceId: auditWorkspaceId
+    logs: [
+      { category: 'StorageRead', enabled: true }
+      { category: 'StorageWrite', enabled: true }
+      { category: 'StorageDelete', enabled: true }
+    ]
+  }
+}
+
+resource lock 'Microsoft.Authorization/locks@2020-05-01' = if (deleteLock) {
+  name: 'keep-the-archive'
+  scope: account
+  properties: {
+    level: 'CanNotDelete'
+    notes: 'The call-record archive: Graph keeps these records for 30 days only. Remove this lock deliberately before deleting the account.'
+  }
 }
 
 var containerTargets = map(containers, c => c.target)

@@ -286,10 +286,74 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.match(queryOf("noHarvest"), /operation_Name == "harvest" and success == true/);
   });
 
+  it("makes the Graph grant after the slowest resources that do not need it, so a fresh identity has replicated", () => {
+    const dependsOn = ((main.resources.graphGrant as { dependsOn?: string[] }).dependsOn ?? []).join(" ");
+    for (const module of ["serviceBus", "archiveStorage", "runtimeStorage", "monitoring"]) assert.ok(dependsOn.split(" ").includes(module), `${module}: ${dependsOn}`);
+    assert.ok(!dependsOn.split(" ").includes("functionApp"), "the function app needs the grant's outputs");
+  });
+
+  it("keeps an audit trail in Log Analytics by default: archive blob reads, writes and deletes, Service Bus, function logs", () => {
+    assert.equal(main.parameters.auditLogs?.defaultValue, true);
+    const settings = ofType("Microsoft.Insights/diagnosticSettings");
+    const byModule = Object.fromEntries(settings.map((d) => [d.module, JSON.stringify(d.resource.properties?.logs)]));
+    assert.match(byModule.archiveStorage ?? "", /StorageRead.*StorageWrite.*StorageDelete/);
+    assert.match(byModule.serviceBus ?? "", /allLogs/);
+    assert.match(byModule.functionApp ?? "", /FunctionAppLogs/);
+    for (const module of ["archiveStorage", "serviceBus", "functionApp"]) {
+      const parameter = moduleOf(module).properties.parameters.auditWorkspaceId;
+      assert.match(JSON.stringify(parameter), /parameters\('auditLogs'\), createObject\('value', reference\('monitoring'\)\.outputs\.workspaceId\.value\), createObject\('value', ''\)/, module);
+    }
+  });
+
+  it("locks the archive account against deletion by default, and only the archive account", () => {
+    assert.equal(main.parameters.archiveDeleteLock?.defaultValue, true);
+    const [lock] = ofType("Microsoft.Authorization/locks");
+    assert.equal(lock?.resource.properties?.level, "CanNotDelete");
+    assert.equal(moduleOf("archiveStorage").properties.parameters.deleteLock?.value, "[parameters('archiveDeleteLock')]");
+    assert.equal(moduleOf("runtimeStorage").properties.parameters.deleteLock, undefined);
+  });
+
+  it("the archive reader may be a workspace identity, a user or a group", () => {
+    assert.equal(main.parameters.archiveReaderPrincipalType?.defaultValue, "ServicePrincipal");
+    const principals = JSON.stringify(moduleOf("archiveStorage").properties.parameters.principals?.value);
+    assert.match(principals, /"reader":\{"id":"\[parameters\('archiveReaderPrincipalId'\)\]","type":"\[parameters\('archiveReaderPrincipalType'\)\]"\}/);
+  });
+
+  it("accepts only log alert windows that Azure Monitor takes for the no-harvest alert", () => {
+    const allowed = (main.parameters.noHarvestAlertHours as { allowedValues?: number[] }).allowedValues ?? [];
+    const monitorWindowsInMinutes = [5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440, 2880];
+    assert.ok(allowed.length > 0 && allowed.every((h) => monitorWindowsInMinutes.includes(h * 60)), JSON.stringify(allowed));
+  });
+
   it("main.parameters.json names only parameters main.bicep declares", async () => {
     const file = JSON.parse(await readFile(join(projectRoot, "infra", "main.parameters.json"), "utf8")) as { parameters: Record<string, unknown> };
     const unknown = Object.keys(file.parameters).filter((name) => !(name in main.parameters));
     assert.deepEqual(unknown, []);
     assert.ok("environmentName" in file.parameters && "location" in file.parameters && "principalId" in file.parameters);
+  });
+});
+
+describe("azd's predeploy hook", () => {
+  const hook = join(projectRoot, "infra", "hooks", "predeploy.mjs");
+  const runHook = async (env: Record<string, string>) => {
+    const { execFile } = await import("node:child_process");
+    return new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [hook], { env: { PATH: process.env.PATH ?? "", ...env } }, (error, _stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stderr }));
+    });
+  };
+
+  it("is what azure.yaml runs before a deploy", async () => {
+    assert.match(await readFile(join(projectRoot, "azure.yaml"), "utf8"), /predeploy:[\s\S]*run: node infra\/hooks\/predeploy\.mjs/);
+  });
+
+  it("stops a deploy to the Consumption plan, which azd cannot deploy, with the steps that work", async () => {
+    const run = await runHook({ HOSTING_PLAN: "Consumption", CONSUMPTION_PACKAGE_URL: "https://stfn.blob.core.windows.net/deployment-package/archiver.zip" });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /azd deploy cannot deploy to the Consumption plan[\s\S]*az storage blob upload --auth-mode login --overwrite --file archiver\.zip --blob-url "https:\/\/stfn/);
+  });
+
+  it("lets a Flex Consumption deploy through", async () => {
+    assert.equal((await runHook({ HOSTING_PLAN: "FlexConsumption" })).code, 0);
+    assert.equal((await runHook({})).code, 0);
   });
 });
