@@ -40,6 +40,16 @@ export interface Manifest {
   readonly repairedFromBlob?: boolean;
 }
 
+/**
+ * What a manifest's blob metadata says about it, so listing a day's partition tells the sweep and
+ * the status report everything they need without reading a manifest.
+ */
+export const manifestMetadata = (m: Manifest): Record<string, string> => ({
+  status: m.status,
+  records: String(m.recordCount),
+  bytes: String(m.bytes),
+});
+
 export const graphFigures = (c: GraphCounters): Manifest["graph"] => ({
   requests: c.requests,
   pages: c.pages,

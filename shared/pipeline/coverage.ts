@@ -13,6 +13,9 @@ export interface ArchivedManifest {
   readonly job: Job;
   /** From the manifest's blob metadata; undefined when the store could not say. */
   readonly status: "complete" | "split" | undefined;
+  /** Records and bytes archived, from the same metadata; undefined when unknown. */
+  readonly records?: number | undefined;
+  readonly bytes?: number | undefined;
 }
 
 export interface SweepSettings {
@@ -27,6 +30,8 @@ export interface CoverageInput {
   readonly nowInMs: number;
   /** The watermark: every window before it has been planned. */
   readonly plannedUntilInMs: number;
+  /** Where expectations start, if later than Graph's retention (a local span's archive). */
+  readonly fromInMs?: number;
   readonly plan: PlanSettings;
   readonly sweep: SweepSettings;
 }
@@ -61,7 +66,8 @@ export function coverageGaps(input: CoverageInput): CoverageReport {
 
   const missing: Job[] = [];
   let checked = 0;
-  for (let start = retentionStart(nowInMs, plan.windowInMs); start + plan.windowInMs <= input.plannedUntilInMs; start += plan.windowInMs) {
+  const first = Math.max(retentionStart(nowInMs, plan.windowInMs), input.fromInMs ?? Number.NEGATIVE_INFINITY);
+  for (let start = first; start + plan.windowInMs <= input.plannedUntilInMs; start += plan.windowInMs) {
     const window = { startInMs: start, endInMs: start + plan.windowInMs };
     for (let pass = 0; pass <= plan.rereadOffsetsInMs.length; pass += 1) {
       const due = passDueAt(window, pass, plan);

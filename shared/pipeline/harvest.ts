@@ -20,6 +20,7 @@ import { type Job, jobBody, jobKey, parseJobMessage } from "../core/job.js";
 import {
   type ArchivedVersion,
   type Manifest,
+  manifestMetadata,
   describeDataBlob,
   graphFigures,
   manifestSchemaVersion,
@@ -165,7 +166,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
     bytes,
     sha256,
   };
-  await archive.createText(manifestName, `${JSON.stringify(manifest, null, 2)}\n`, "application/json", { status: manifest.status });
+  await archive.createText(manifestName, `${JSON.stringify(manifest, null, 2)}\n`, "application/json", manifestMetadata(manifest));
   return { status: "harvested", manifest };
 }
 
@@ -317,7 +318,7 @@ async function repair(job: Job, blob: Buffer, startedAt: number, deps: HarvestDe
     sha256,
     repairedFromBlob: true,
   };
-  await deps.archive.createText(manifestBlobName(job), `${JSON.stringify(manifest, null, 2)}\n`, "application/json", { status: manifest.status });
+  await deps.archive.createText(manifestBlobName(job), `${JSON.stringify(manifest, null, 2)}\n`, "application/json", manifestMetadata(manifest));
   return { status: "repaired", manifest };
 }
 
@@ -345,7 +346,7 @@ async function split(job: Job, startedAt: number, deps: HarvestDeps): Promise<Ha
     splitInto: halves.map((h) => jobBody(h)),
   };
   const name = manifestBlobName(job);
-  if ((await deps.archive.createText(name, `${JSON.stringify(manifest, null, 2)}\n`, "application/json", { status: manifest.status })) === "exists") {
+  if ((await deps.archive.createText(name, `${JSON.stringify(manifest, null, 2)}\n`, "application/json", manifestMetadata(manifest))) === "exists") {
     // Another delivery finished first: its manifest decides (and a split one sends its halves).
     const theirs = parseManifest(((await deps.archive.read(name)) ?? Buffer.from("{}")).toString("utf8"));
     if (theirs.status === "split") await enqueueHalves(theirs, deps);

@@ -27,7 +27,8 @@ export async function listArchivedManifests(archive: ArchiveStore, fromInMs: num
       const blob = archiveBlobOf(name);
       if (blob?.kind !== "manifest") continue;
       const status = metadata.status === "split" || metadata.status === "complete" ? metadata.status : undefined;
-      manifests.push({ job: blob.job, status });
+      const count = (text: string | undefined) => (text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined);
+      manifests.push({ job: blob.job, status, records: count(metadata.records), bytes: count(metadata.bytes) });
     }
   }
   return manifests;

@@ -1,0 +1,134 @@
+/**
+ * `npm run status`: the archive's health at a glance, for the last 30 days (Graph's horizon) and
+ * any older day archived. Reads the archive wherever it is: the settings' account
+ * (ARCHIVER_STORAGE or ARCHIVER_STORAGE__blobServiceUri, with the watermark from the state
+ * container), `--archive https://ACCOUNT.blob.core.windows.net/CONTAINER` (your Azure login, or a
+ * SAS), `--out FOLDER`, or by default the local Azurite of `npm start`. With the Service Bus
+ * setting, it also counts dead letters.
+ *
+ *   npm run status -- [--out FOLDER | --archive URL] [--json] [--html report.html] [--risk-days 7]
+ *
+ * Exit status: 0 nothing at risk, 1 a window is overdue, 3 a window is within --risk-days of
+ * Graph's horizon, 2 bad usage or configuration.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { DefaultAzureCredential } from "@azure/identity";
+import { ServiceBusClient } from "@azure/service-bus";
+import { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
+import { type ArchiveStore, blobArchiveStore, folderArchiveStore } from "../shared/archive/archiveStore.js";
+import { loadPipelineConfig } from "../shared/config/config.js";
+import { isConfigError } from "../shared/core/errors.js";
+import { dayInMs } from "../shared/core/window.js";
+import { retentionStart } from "../shared/pipeline/coverage.js";
+import { statusReport } from "../shared/pipeline/statusReport.js";
+import { listArchivedManifests } from "../shared/pipeline/sweep.js";
+import { blobWatermarkStore } from "../shared/pipeline/watermarkStore.js";
+import { type Azurite, startAzurite } from "../local/azurite.js";
+import { statusHtml } from "../local/statusHtml.js";
+import { UsageError, redactUrl } from "../local/startOptions.js";
+
+const usage = "usage: npm run status -- [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER] [--json] [--html FILE] [--risk-days N]";
+let azurite: Azurite | undefined;
+
+async function main(): Promise<number> {
+  const { values: args } = parseArgs({
+    options: { out: { type: "string" }, archive: { type: "string" }, json: { type: "boolean" }, html: { type: "string" }, "risk-days": { type: "string", default: "7" }, help: { type: "boolean" } },
+  });
+  if (args.help) {
+    console.log(usage);
+    return 0;
+  }
+  const riskDays = Number(args["risk-days"]);
+  if (!Number.isFinite(riskDays) || riskDays < 0 || riskDays > 30) throw new UsageError(`--risk-days expects days from 0 to 30, got "${args["risk-days"]}"`);
+  if (args.out !== undefined && args.archive !== undefined) throw new UsageError("give --out or --archive, not both");
+  if (args.archive !== undefined && !/^https:\/\/[^/]+\/[^/?]+\/?(\?.*)?$/i.test(args.archive)) {
+    throw new UsageError(`--archive ${redactUrl(args.archive)} must be a blob container URL: https://ACCOUNT.blob.core.windows.net/CONTAINER`);
+  }
+  const pipeline = loadPipelineConfig(process.env);
+  const now = Date.now();
+
+  let archive: ArchiveStore;
+  let state: ContainerClient | undefined;
+  if (args.out !== undefined) {
+    archive = folderArchiveStore(resolve(args.out));
+  } else if (args.archive !== undefined) {
+    const url = args.archive;
+    const container = /[?&]sig=/.test(url) ? new ContainerClient(url) : new ContainerClient(url, new DefaultAzureCredential());
+    archive = blobArchiveStore(container);
+  } else if (pipeline.storageConnectionString || pipeline.blobServiceUri) {
+    const service = pipeline.storageConnectionString
+      ? BlobServiceClient.fromConnectionString(pipeline.storageConnectionString)
+      : new BlobServiceClient(pipeline.blobServiceUri as string, new DefaultAzureCredential());
+    archive = blobArchiveStore(service.getContainerClient(pipeline.archiveContainer));
+    state = service.getContainerClient(pipeline.stateContainer);
+  } else {
+    const location = resolve(".local/azurite");
+    mkdirSync(location, { recursive: true });
+    azurite = await startAzurite({ location });
+    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(pipeline.archiveContainer);
+    await container.createIfNotExists();
+    archive = blobArchiveStore(container);
+  }
+
+  // Every day Graph still holds, and the archived days before them: one listing per day.
+  const manifests = await listArchivedManifests(archive, retentionStart(now, pipeline.plan.windowInMs) - 365 * dayInMs, now + dayInMs);
+  const watermark = state ? (await blobWatermarkStore(state).read())?.watermark.nextWindowStartInMs : undefined;
+  const deadLetters = pipeline.serviceBusNamespace ? await peekDeadLetters(pipeline.serviceBusNamespace, pipeline.queueName) : undefined;
+  const report = statusReport({
+    manifests,
+    nowInMs: now,
+    watermarkInMs: watermark,
+    plan: pipeline.plan,
+    sweep: pipeline.sweep,
+    riskMarginInMs: riskDays * dayInMs,
+    deadLetters,
+  });
+  if (args.html !== undefined) writeFileSync(resolve(args.html), statusHtml(report));
+  if (args.json) {
+    console.log(JSON.stringify(report, null, 2));
+  } else {
+    console.log(redactUrl(`archive ${archive.location}`));
+    console.log(report.headline);
+    console.log("\nday         pass 0     re-reads   records    bytes        splits  missing");
+    for (const d of report.days) {
+      console.log(
+        `${d.day}  ${`${d.pass0.archived}/${d.pass0.due}`.padEnd(9)}  ${`${d.rereads.done}/${d.rereads.due}`.padEnd(9)}  ${String(d.records).padEnd(9)}  ${String(d.bytes).padEnd(11)}  ${String(d.splits).padEnd(6)}  ${d.missing}`,
+      );
+    }
+    if (args.html !== undefined) console.log(`\nHTML report: ${resolve(args.html)}`);
+  }
+  return report.exitStatus;
+}
+
+/** The dead-letter count and the oldest dead letter's enqueue time, by peeking (nothing is settled). */
+async function peekDeadLetters(namespace: string, queue: string): Promise<{ count: number; oldestInMs: number | undefined }> {
+  const client = new ServiceBusClient(namespace, new DefaultAzureCredential());
+  try {
+    const receiver = client.createReceiver(queue, { subQueueType: "deadLetter" });
+    const messages = await receiver.peekMessages(1000);
+    await receiver.close();
+    const times = messages.map((m) => m.enqueuedTimeUtc?.getTime()).filter((t): t is number => t !== undefined);
+    return { count: messages.length, oldestInMs: times.length ? Math.min(...times) : undefined };
+  } finally {
+    await client.close();
+  }
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  if (error instanceof UsageError) {
+    console.error(redactUrl(`error: ${error.message}\n${usage}`));
+    process.exitCode = 2;
+  } else if (isConfigError(error) || (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    console.error(redactUrl((error as Error).message));
+    process.exitCode = 2;
+  } else {
+    console.error(redactUrl(error instanceof Error ? (error.stack ?? error.message) : String(error)));
+    process.exitCode = 1;
+  }
+} finally {
+  await azurite?.stop();
+}

@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type Job, jobKey } from "../../shared/core/job.js";
+import { dayInMs, hourInMs } from "../../shared/core/window.js";
+import type { ArchivedManifest } from "../../shared/pipeline/coverage.js";
+import { horizonMarginInMs, passDueAt, windowHorizon } from "../../shared/pipeline/planning.js";
+import { statusReport } from "../../shared/pipeline/statusReport.js";
+import { retentionStart } from "../../shared/pipeline/coverage.js";
+import { hourlyPlan } from "../support/planSettings.js";
+
+const plan = hourlyPlan(48);
+const sweep = { graceInMs: 6 * hourInMs, maxResendsPerTick: 96 };
+const now = Date.parse("2026-11-27T12:20:00Z");
+const watermark = Date.parse("2026-11-27T11:00:00Z");
+
+function healthy(): ArchivedManifest[] {
+  const manifests: ArchivedManifest[] = [];
+  for (let start = retentionStart(now, hourInMs); start + hourInMs <= watermark; start += hourInMs) {
+    const window = { startInMs: start, endInMs: start + hourInMs };
+    for (let pass = 0; pass <= plan.rereadOffsetsInMs.length; pass += 1) {
+      const due = passDueAt(window, pass, plan);
+      if (due <= now && due < windowHorizon(window) - horizonMarginInMs) manifests.push({ job: { window, pass }, status: "complete", records: pass === 0 ? 10 : 1, bytes: 100 });
+    }
+  }
+  return manifests;
+}
+
+const report = (manifests: ArchivedManifest[], riskDays = 7) =>
+  statusReport({ manifests, nowInMs: now, watermarkInMs: watermark, plan, sweep, riskMarginInMs: riskDays * dayInMs, deadLetters: { count: 2, oldestInMs: now - hourInMs } });
+
+describe("the status report", () => {
+  it("a healthy archive: every day complete, nothing at risk, exit status 0", () => {
+    const r = report(healthy());
+    assert.equal(r.exitStatus, 0);
+    assert.match(r.headline, /^every due \(window, pass\) is archived\nwatermark 2026-11-27T11:00:00Z, 1.3 hours behind now\n2 dead letters, oldest 2026-11-27T11:20:00Z$/);
+    const today = r.days.find((d) => d.day === "2026-11-26");
+    assert.deepEqual(today?.pass0, { archived: 24, due: 24 });
+    assert.equal(today?.missing, 0);
+    assert.equal(r.windows.length, r.days.reduce((n, d) => n + d.pass0.due, 0), "one cell per window");
+  });
+
+  it("a missing pass overdue: exit status 1, and the oldest incomplete window with its margin in plain words", () => {
+    const manifests = healthy();
+    const lost: Job = { window: { startInMs: Date.parse("2026-11-20T14:00:00Z"), endInMs: Date.parse("2026-11-20T15:00:00Z") }, pass: 2 };
+    const r = report(manifests.filter((m) => jobKey(m.job) !== jobKey(lost)));
+    assert.equal(r.exitStatus, 1);
+    assert.match(r.headline, /^oldest incomplete window 2026-11-20 14:00, 23.1 days before Graph forgets it; 1 \(window, pass\) overdue/);
+    assert.deepEqual(r.missing.map((m) => m.job), [jobKey(lost)]);
+    assert.equal(r.days.find((d) => d.day === "2026-11-20")?.missing, 1);
+  });
+
+  it("a missing window close to Graph's horizon: exit status 3", () => {
+    const manifests = healthy();
+    const first = manifests[0] as ArchivedManifest;
+    const r = report(manifests.filter((m) => m !== first), 7);
+    assert.equal(r.exitStatus, 3);
+    assert.ok((r.oldestIncomplete?.daysBeforeHorizon ?? 99) < 7);
+  });
+
+  it("sums records and bytes per day from the manifests' metadata, older days included", () => {
+    const old: ArchivedManifest = { job: { window: { startInMs: Date.parse("2026-09-01T00:00:00Z"), endInMs: Date.parse("2026-09-01T01:00:00Z") }, pass: 0 }, status: "complete", records: 42, bytes: 4200 };
+    const r = report([...healthy(), old]);
+    assert.deepEqual(r.days[0], { day: "2026-09-01", pass0: { archived: 0, due: 0 }, rereads: { done: 0, due: 0 }, records: 42, bytes: 4200, splits: 0, missing: 0 });
+    assert.equal(r.exitStatus, 0);
+  });
+});
