@@ -11,7 +11,7 @@ import { type GraphCounters, newGraphCounters } from "../shared/graph/graphCount
 import { harvest } from "../shared/pipeline/harvest.js";
 import { type ProcessResult, type Settlement, processJobMessage } from "../shared/pipeline/jobProcessor.js";
 import type { JobRetryOptions } from "../shared/pipeline/jobRetryPolicy.js";
-import { logEvent } from "./logEvents.js";
+import { type EventLevel, logEvent } from "./logEvents.js";
 import { jobKey } from "../shared/core/job.js";
 import type { CoverageReport, SweepSettings } from "../shared/pipeline/coverage.js";
 import type { PlanSettings } from "../shared/pipeline/planning.js";
@@ -116,16 +116,25 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
   };
 }
 
-function logHarvest(context: InvocationContext, result: ProcessResult): void {
+/**
+ * The harvest function's event per message: `harvest`, `harvestRetry` or `harvestDeadLettered`,
+ * with JSON fields the workbook and alerts read (a test holds them together).
+ */
+export function harvestEvent(result: ProcessResult): { level: EventLevel; name: string; fields: Record<string, unknown> } {
   const job = result.job ? { job: jobKey(result.job), windowStart: formatInstant(result.job.window.startInMs), pass: result.job.pass } : {};
   if (result.status === "deadLettered") {
-    logEvent(context, "error", "harvestDeadLettered", { ...job, reason: result.reason, description: result.description });
-  } else if (result.status === "retrying") {
-    logEvent(context, "warn", "harvestRetry", { ...job, attempt: result.attempt, notBefore: formatInstant(result.notBeforeInMs), reason: result.reason, description: result.description });
-  } else {
-    const { outcome } = result;
-    const manifest = "manifest" in outcome ? outcome.manifest : undefined;
-    logEvent(context, "info", "harvest", {
+    return { level: "error", name: "harvestDeadLettered", fields: { ...job, reason: result.reason, description: result.description } };
+  }
+  if (result.status === "retrying") {
+    return { level: "warn", name: "harvestRetry", fields: { ...job, attempt: result.attempt, notBefore: formatInstant(result.notBeforeInMs), reason: result.reason, description: result.description } };
+  }
+  const { outcome } = result;
+  const manifest = "manifest" in outcome ? outcome.manifest : undefined;
+  const retries = manifest?.graph.retries;
+  return {
+    level: "info",
+    name: "harvest",
+    fields: {
       ...job,
       attempt: result.attempt,
       outcome: outcome.status,
@@ -133,6 +142,16 @@ function logHarvest(context: InvocationContext, result: ProcessResult): void {
       bytes: manifest?.bytes ?? 0,
       graphRequests: manifest?.graph.requests ?? 0,
       throttledSeconds: manifest?.graph.throttledSeconds ?? 0,
-    });
-  }
+      retriesThrottled: retries?.throttled ?? 0,
+      retriesUnavailable: retries?.unavailable ?? 0,
+      retriesServerError: retries?.serverError ?? 0,
+      retriesNetwork: retries?.network ?? 0,
+      retriesTimeout: retries?.timeout ?? 0,
+    },
+  };
+}
+
+function logHarvest(context: InvocationContext, result: ProcessResult): void {
+  const event = harvestEvent(result);
+  logEvent(context, event.level, event.name, event.fields);
 }

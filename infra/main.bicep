@@ -376,6 +376,16 @@ module alerts 'modules/alerts.bicep' = {
   }
 }
 
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  params: {
+    displayName: 'callrecords-archiver (${environmentName})'
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+  }
+}
+
 @description('Region of the deployment.')
 output AZURE_LOCATION string = location
 @description('Tenant of the deployment (and of the Graph grant).')
@@ -414,3 +424,5 @@ output GRAPH_APP_CLIENT_ID string = graphAppId
 output CONSUMPTION_PACKAGE_URL string = functionApp.outputs.consumptionPackageUrl
 @description('Names of the alert rules.')
 output ALERT_RULES string[] = alerts.outputs.alertRuleNames
+@description('Resource id of the Azure Monitor workbook (Monitor → Workbooks).')
+output WORKBOOK_ID string = workbook.outputs.id

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { before, describe, it } from "node:test";
-import { planEvent, sweepEvent } from "../../functions/handlers.js";
+import { harvestEvent, planEvent, sweepEvent } from "../../functions/handlers.js";
 import { eventLine } from "../../functions/logEvents.js";
 import { allSettings } from "../../shared/config/settings.js";
 import { bicep, findBicep, offlineInfra, projectRoot } from "../support/bicep.js";
@@ -323,6 +323,34 @@ describe("infrastructure (Bicep)", { skip }, () => {
     const allowed = (main.parameters.noHarvestAlertHours as { allowedValues?: number[] }).allowedValues ?? [];
     const monitorWindowsInMinutes = [5, 10, 15, 30, 45, 60, 120, 180, 240, 300, 360, 1440, 2880];
     assert.ok(allowed.length > 0 && allowed.every((h) => monitorWindowsInMinutes.includes(h * 60)), JSON.stringify(allowed));
+  });
+
+  it("the workbook reads event names and JSON fields the functions write", () => {
+    const template = moduleOf("workbook").properties.template;
+    const queries = template.variables?.queries as { title: string; query: string }[];
+    assert.ok(queries.length >= 9, `${queries.length} queries`);
+    const job = { window: { startInMs: Date.UTC(2026, 10, 27, 9), endInMs: Date.UTC(2026, 10, 27, 10) }, pass: 0 };
+    const manifestGraph = { requests: 1, pages: 1, retries: { throttled: 0, unavailable: 0, serverError: 0, network: 0, timeout: 0, unauthorized: 0 }, throttledSeconds: 0 };
+    const now = Date.UTC(2026, 10, 27, 12);
+    const fieldsOf: Record<string, string[]> = {
+      harvest: Object.keys(harvestEvent({ status: "done", job, attempt: 0, outcome: { status: "harvested", manifest: { recordCount: 1, bytes: 1, graph: manifestGraph } as never } }).fields),
+      harvestRetry: Object.keys(harvestEvent({ status: "retrying", job, attempt: 1, notBeforeInMs: now, reason: "r", description: "d" }).fields),
+      harvestDeadLettered: Object.keys(harvestEvent({ status: "deadLettered", job, reason: "r", description: "d" }).fields),
+      plan: Object.keys(planEvent({ windows: 1, jobs: 1, advanced: true, nextWindowStartInMs: now }, now)),
+      sweep: Object.keys(sweepEvent({ checked: 1, missing: [], resend: [], oldestMissingStartInMs: undefined, oldestMissingMarginInMs: undefined }, now)),
+    };
+    const covered = new Set<string>();
+    for (const { title, query } of queries) {
+      const kinds = [...query.matchAll(/message startswith "(\w+) \{"/g)].map((m) => m[1] as string);
+      assert.ok(kinds.length > 0, `${title} reads no event line`);
+      for (const field of [...query.matchAll(/\bf\.(\w+)/g)].map((m) => m[1] as string)) {
+        assert.ok(kinds.some((kind) => fieldsOf[kind]?.includes(field)), `${title}: no event of ${kinds.join(", ")} writes ${field}`);
+      }
+      kinds.forEach((kind) => covered.add(kind));
+    }
+    assert.deepEqual([...covered].sort(), ["harvest", "harvestDeadLettered", "harvestRetry", "plan", "sweep"]);
+    const [book] = ofType("Microsoft.Insights/workbooks");
+    assert.equal(book?.resource.properties?.category, "workbook");
   });
 
   it("main.parameters.json names only parameters main.bicep declares", async () => {

@@ -1,0 +1,96 @@
+// An Azure Monitor workbook over Application Insights: harvests per hour and their outcomes,
+// records per hour, Graph requests against the ceiling, throttled seconds, retries by cause, dead
+// letters by reason, and the coverage sweep's missing windows and the oldest one's age. Its queries
+// read the JSON fields of the functions' event lines (functions/logEvents.ts); a test holds each
+// field to the code that writes it.
+
+@description('Required. Display name of the workbook.')
+param displayName string
+
+@description('Required. Azure region.')
+param location string
+
+@description('Optional. Tags for every resource.')
+param tags object = {}
+
+@description('Required. Resource id of Application Insights.')
+param appInsightsId string
+
+// Every query starts from the event lines of one kind and parses their JSON fields; each is a
+// literal, so the compiled template holds it as written (and a test can read it).
+var queries = [
+  {
+    title: 'Harvests per hour, by outcome'
+    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | summarize count() by bin(timestamp, 1h), outcome = tostring(f.outcome) | render columnchart'
+  }
+  {
+    title: 'Retried and dead-lettered jobs per hour, by reason'
+    query: 'traces | where message startswith "harvestRetry {" or message startswith "harvestDeadLettered {" | extend kind = tostring(split(message, " ")[0]), f = parse_json(substring(message, indexof(message, "{"))) | summarize count() by bin(timestamp, 1h), reason = strcat(kind, ": ", tostring(f.reason)) | render columnchart'
+  }
+  {
+    title: 'Records archived per hour'
+    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | summarize records = sum(toint(f.records)) by bin(timestamp, 1h) | render timechart'
+  }
+  {
+    title: 'Graph requests per minute against the ceiling (1,500 per 20 s)'
+    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | summarize requests = sum(toint(f.graphRequests)) by bin(timestamp, 1m) | extend ceiling = 4500 | render timechart'
+  }
+  {
+    title: 'Seconds throttled per hour'
+    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | summarize throttledSeconds = sum(todouble(f.throttledSeconds)) by bin(timestamp, 1h) | render timechart'
+  }
+  {
+    title: 'Graph retries per hour, by cause'
+    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | summarize throttled = sum(toint(f.retriesThrottled)), unavailable = sum(toint(f.retriesUnavailable)), serverError = sum(toint(f.retriesServerError)), network = sum(toint(f.retriesNetwork)), timeout = sum(toint(f.retriesTimeout)) by bin(timestamp, 1h) | render columnchart'
+  }
+  {
+    title: 'Dead letters, by reason'
+    query: 'traces | where message startswith "harvestDeadLettered {" | extend f = parse_json(substring(message, indexof(message, "{"))) | summarize count() by reason = tostring(f.reason), bin(timestamp, 1d) | render columnchart'
+  }
+  {
+    title: 'Coverage sweep: missing (window, pass), the oldest one\'s age and its margin before Graph\'s horizon, in hours'
+    query: 'traces | where message startswith "sweep {" | extend f = parse_json(substring(message, indexof(message, "{"))) | project timestamp, missing = toint(f.missing), oldestMissingAgeHours = todouble(f.oldestMissingAgeHours), oldestMissingMarginHours = todouble(f.oldestMissingMarginHours) | render timechart'
+  }
+  {
+    title: 'Watermark lag in hours'
+    query: 'traces | where message startswith "plan {" | extend f = parse_json(substring(message, indexof(message, "{"))) | project timestamp, watermarkLagHours = todouble(f.watermarkLagHours) | render timechart'
+  }
+]
+
+var items = [
+  for (q, i) in queries: {
+    type: 3
+    name: 'query-${i}'
+    content: {
+      version: 'KqlItem/1.0'
+      title: q.title
+      query: q.query
+      size: 0
+      timeContext: { durationMs: 604800000 }
+      queryType: 0
+      resourceType: 'microsoft.insights/components'
+    }
+  }
+]
+
+var content = {
+  version: 'Notebook/1.0'
+  items: items
+  fallbackResourceIds: [appInsightsId]
+}
+
+resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(resourceGroup().id, appInsightsId, 'callrecords-archiver-workbook')
+  location: location
+  tags: tags
+  kind: 'shared'
+  properties: {
+    displayName: displayName
+    category: 'workbook'
+    sourceId: appInsightsId
+    serializedData: string(content)
+  }
+}
+
+@description('Resource id of the workbook.')
+output id string = workbook.id
