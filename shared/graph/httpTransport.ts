@@ -62,12 +62,20 @@ export function createNodeTransport(options: NodeTransportOptions = {}): HttpTra
             reject(new TransportError(e.message, e.code ?? "ECONNRESET")),
           );
           res.on("aborted", () => reject(new TransportError("response aborted", "ECONNRESET")));
+          // A response cut off without an error event still closes: never leave the caller waiting.
+          res.on("close", () => {
+            if (!res.complete) reject(signal?.aborted ? signal.reason : new TransportError("response closed before it was complete", "ECONNRESET"));
+          });
         },
       );
       req.setTimeout(timeoutInMs, () => {
         req.destroy(new TransportError(`no answer within ${timeoutInMs} ms`, "TIMEOUT"));
       });
-      const onAbort = () => req.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
+      // Settle at once: a request destroyed while its body streams in may emit nothing further.
+      const onAbort = () => {
+        reject(signal?.reason);
+        req.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
+      };
       signal?.addEventListener("abort", onAbort, { once: true });
       req.on("close", () => signal?.removeEventListener("abort", onAbort));
       req.on("error", (e: NodeJS.ErrnoException) => {
