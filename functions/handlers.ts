@@ -98,7 +98,8 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
             clock: d.clock,
             cloud: d.cloud,
             timeBudgetInMs: d.timeBudgetInMs,
-            concurrency: d.concurrency,
+            // Enough records in flight to fill the pace at Graph's latency; the setting is the floor.
+            concurrency: d.graph.suggestedConcurrency(d.concurrency, 64),
             enqueue: (jobs) => d.sender.send(jobs),
             ...(d.signal ? { signal: d.signal } : {}),
           });

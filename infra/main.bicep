@@ -328,8 +328,10 @@ var archiverSettings = {
   ARCHIVER_STORAGE__blobServiceUri: archiveStorage.outputs.blobEndpoint
   ARCHIVER_ARCHIVE_CONTAINER: archiveContainerName
   ARCHIVER_STATE_CONTAINER: stateContainerName
-  // Graph's limit is per app and tenant, and each instance paces itself: split it between them.
+  // Graph's limit is per app and tenant: each instance starts at its share and climbs towards the
+  // whole while Graph does not throttle the app (shared/graph/requestGovernor.ts).
   ARCHIVER_GRAPH_RATE_REQUESTS: string(1500 / maximumInstanceCount)
+  ARCHIVER_GRAPH_CEILING_REQUESTS: '1500'
 }
 
 // With an app registration, Graph tokens are that app's, obtained with the identity's assertion.

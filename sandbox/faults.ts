@@ -24,6 +24,8 @@ export interface FaultOptions {
    * answered 429; storms alternate between sending a Retry-After (the rest of the storm) and not.
    */
   readonly storms?: { readonly everyInMs: number; readonly lengthInMs: number };
+  /** Every Graph answer takes this long, as Graph's do over a real network (about 300 ms). */
+  readonly latencyMs?: number;
 }
 
 export interface FaultCounts {
@@ -71,6 +73,7 @@ export async function injectFault(
     const retryAfter: Record<string, string> = random() < 0.5 ? { "Retry-After": "0.2" } : {};
     throw new HttpError(503, "ServiceUnavailable", "The service is temporarily unavailable.", retryAfter);
   }
+  if (faults.latencyMs) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
   if (random() < (faults.slowRate ?? 0)) {
     counts.slow += 1;
     await new Promise((resolve) => setTimeout(resolve, faults.slowInMs ?? 2000));

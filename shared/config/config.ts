@@ -53,6 +53,7 @@ const graphKeys = [
   "retryBaseDelayInMs",
   "maxRetryDelayInMs",
   "rateLimitRequests",
+  "ceilingRequests",
   "listRateLimitRequests",
   "rateLimitWindowSeconds",
 ] as const satisfies readonly SettingKey[];
@@ -75,6 +76,7 @@ export function loadArchiverConfig(env: Env): ArchiverConfig {
       retryBaseDelayInMs: s.retryBaseDelayInMs,
       maxRetryDelayInMs: s.maxRetryDelayInMs,
       rateLimitRequests: s.rateLimitRequests,
+      ceilingRequests: Math.max(s.rateLimitRequests, s.ceilingRequests),
       listRateLimitRequests: s.listRateLimitRequests,
       rateLimitWindowInMs: s.rateLimitWindowSeconds * 1000,
     },

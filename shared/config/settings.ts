@@ -186,7 +186,13 @@ export const settings = {
   }),
   rateLimitRequests: define("ARCHIVER_GRAPH_RATE_REQUESTS", {
     defaultText: "1500",
-    description: "Request ceiling per rate window for this process (Graph: 1,500 / 20 s per app per tenant).",
+    description: "This process's starting pace, requests per rate window: its share of the app's budget (Graph: 1,500 / 20 s per app per tenant, shared by every instance).",
+    deployed: "optional",
+    parse: integer(1, 100_000, 1500),
+  }),
+  ceilingRequests: define("ARCHIVER_GRAPH_CEILING_REQUESTS", {
+    defaultText: "1500",
+    description: "The most this process may climb to, requests per rate window: the app's ceiling. It climbs a fortieth of it per window in which requests waited and none was throttled, and takes a quarter off when the app is.",
     deployed: "optional",
     parse: integer(1, 100_000, 1500),
   }),

@@ -28,6 +28,8 @@ export interface GraphClientDeps {
   readonly clock: Clock;
   readonly counters: GraphCounters;
   readonly random?: () => number;
+  /** Told how long each answer took, to size concurrency by latency. */
+  readonly observeLatency?: (ms: number) => void;
 }
 
 export interface FetchedRecord {
@@ -157,7 +159,9 @@ export class GraphClient {
 
   private async send(transport: HttpTransport, url: string, headers: Record<string, string>, signal: AbortSignal | undefined) {
     try {
+      const sentAt = this.deps.clock.now();
       const response = await transport.get(url, headers, this.config.requestTimeoutInMs, signal);
+      this.deps.observeLatency?.(this.deps.clock.now() - sentAt);
       const outcome: GraphOutcome = {
         kind: "response",
         status: response.status,

@@ -17,7 +17,9 @@ export interface GraphConfig {
   readonly requestTimeoutInMs: number;
   readonly retryBaseDelayInMs: number;
   readonly maxRetryDelayInMs: number;
+  /** This process's starting pace (its share of the app's budget) and the most it may climb to. */
   readonly rateLimitRequests: number;
+  readonly ceilingRequests: number;
   /** Undefined: learned from 429s on listing. */
   readonly listRateLimitRequests: number | undefined;
   readonly rateLimitWindowInMs: number;

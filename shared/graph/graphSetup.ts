@@ -19,6 +19,11 @@ export interface GraphSetupOptions {
 export interface GraphRuntime {
   readonly config: ArchiverConfig;
   readonly governor: RequestGovernor;
+  /**
+   * Requests to keep in flight to use the pace the governor allows at the latency Graph shows:
+   * rate × latency (Little's law), with a fifth more for jitter, within [min, max].
+   */
+  suggestedConcurrency(min: number, max: number): number;
   /** A client whose counters are this harvest's own; all share the process's governor and tokens. */
   newClient(counters?: GraphCounters): GraphClient;
 }
@@ -31,16 +36,23 @@ export function createGraphRuntime(config: ArchiverConfig, options: GraphSetupOp
   const governor = new RequestGovernor(
     {
       requests: config.graph.rateLimitRequests,
+      ceilingRequests: config.graph.ceilingRequests,
       windowInMs: config.graph.rateLimitWindowInMs,
       listRequests: config.graph.listRateLimitRequests,
       listWindowInMs: config.graph.rateLimitWindowInMs,
     },
     clock,
   );
+  // Latency of Graph's answers, smoothed (about the last 50 requests).
+  let latencyInMs = 300;
+  const observeLatency = (ms: number) => {
+    latencyInMs += (ms - latencyInMs) / 50;
+  };
   return {
     config,
     governor,
+    suggestedConcurrency: (min, max) => Math.max(min, Math.min(max, Math.ceil(governor.ratePerSecond() * (latencyInMs / 1000) * 1.2))),
     newClient: (counters = newGraphCounters()) =>
-      new GraphClient(config.graph, { tokens, transport, governor, clock, counters }),
+      new GraphClient(config.graph, { tokens, transport, governor, clock, counters, observeLatency }),
   };
 }

@@ -12,12 +12,21 @@
  * Pacing is GCRA (a virtual-clock token bucket): requests are spaced `interval` apart with a small
  * burst allowance, so any sliding window of `windowInMs` sees at most pace + burst, kept a little
  * under the ceiling, which is how Graph counts.
+ *
+ * Graph's budget is per app and tenant, shared by every instance, and no instance knows how many
+ * others are busy. So the pace is found the way TCP finds bandwidth: each instance starts at its
+ * share (`requests`), adds a fortieth of the app's ceiling (`ceilingRequests`) for every window in
+ * which requests waited on the pace and none was answered 429, and takes a quarter off when the app
+ * is throttled. One busy instance climbs to the whole ceiling; several settle around their shares
+ * of it; Graph's own 429 is the ground truth.
  */
 import type { Clock } from "../core/clock.js";
 
 export interface GovernorOptions {
-  /** Requests allowed per window. Graph: 1,500 per 20 s per app per tenant. */
+  /** This instance's starting pace, requests per window (its share of the app's budget). */
   readonly requests: number;
+  /** The most this instance may climb to: the app's ceiling. Default: `requests` (no climbing). */
+  readonly ceilingRequests?: number;
   readonly windowInMs: number;
   /** List requests allowed per window; unset: listing is paced only after a 429 on it. */
   readonly listRequests?: number | undefined;
@@ -39,8 +48,8 @@ const scopeKey = (scope: RequestScope) => (scope.kind === "list" ? "list" : `rec
 
 /** GCRA pacing with a pause and a temporary slowdown after a 429. */
 class Pacer {
-  private readonly baseIntervalInMs: number;
-  private readonly burstToleranceInMs: number;
+  private baseIntervalInMs: number;
+  private burstToleranceInMs: number;
   /** Theoretical arrival time of the next request (GCRA's TAT). */
   private nextAt = Number.NEGATIVE_INFINITY;
   pausedUntil = Number.NEGATIVE_INFINITY;
@@ -51,12 +60,19 @@ class Pacer {
   constructor(
     requests: number,
     private readonly windowInMs: number,
-    targetShare: number,
-    burstShare: number,
+    private readonly targetShare: number,
+    private readonly burstShare: number,
   ) {
+    this.baseIntervalInMs = 0;
+    this.burstToleranceInMs = 0;
+    this.setRequests(requests);
+  }
+
+  /** Changes the pace to `requests` per window. */
+  setRequests(requests: number): void {
     // A margin below the ceiling: Graph counts arrivals, and network jitter bunches them.
-    this.baseIntervalInMs = windowInMs / (requests * targetShare);
-    const burst = Math.max(1, Math.floor(requests * burstShare));
+    this.baseIntervalInMs = this.windowInMs / (requests * this.targetShare);
+    const burst = Math.max(1, Math.floor(requests * this.burstShare));
     this.burstToleranceInMs = (burst - 1) * this.baseIntervalInMs;
   }
 
@@ -122,14 +138,22 @@ export class RequestGovernor {
   private readonly recent: { at: number; scope: string }[] = [];
   private readonly appWideScopes: number;
   private readonly appWideWithinInMs: number;
+  /** The pace found so far, requests per window, between a floor and the ceiling. */
+  private rate: number;
+  private readonly ceiling: number;
+  private windowStartedAt = Number.NEGATIVE_INFINITY;
+  private waitedThisWindow = false;
+  private throttledThisWindow = false;
 
   constructor(
-    options: GovernorOptions,
+    private readonly options: GovernorOptions,
     private readonly clock: Clock,
   ) {
     const share = options.targetShare ?? 0.95;
     const burst = options.burstShare ?? 0.02;
     this.app = new Pacer(options.requests, options.windowInMs, share, burst);
+    this.rate = options.requests;
+    this.ceiling = Math.max(options.requests, options.ceilingRequests ?? options.requests);
     const listWindowInMs = options.listWindowInMs ?? 20_000;
     this.list = options.listRequests === undefined ? new LearnedPacer(listWindowInMs) : new Pacer(options.listRequests, listWindowInMs, share, burst);
     this.appWideScopes = options.appWideScopes ?? 3;
@@ -143,8 +167,29 @@ export class RequestGovernor {
     const listAt = scope.kind === "list" ? this.list.reserve(now) : now;
     if (listAt > now) await this.clock.sleep(listAt - now);
     const later = this.clock.now();
+    this.adjust(later);
     const waitInMs = this.app.reserve(later) - later;
-    if (waitInMs > 0) await this.clock.sleep(waitInMs);
+    if (waitInMs > 0) {
+      this.waitedThisWindow = true;
+      await this.clock.sleep(waitInMs);
+    }
+  }
+
+  /** Requests per second this instance paces itself at now. */
+  ratePerSecond(): number {
+    return this.rate / (this.options.windowInMs / 1000);
+  }
+
+  /** Once a window: climb a step if demand waited on the pace and Graph did not throttle. */
+  private adjust(now: number): void {
+    if (now - this.windowStartedAt < this.options.windowInMs) return;
+    if (this.waitedThisWindow && !this.throttledThisWindow && this.rate < this.ceiling) {
+      this.rate = Math.min(this.ceiling, this.rate + this.ceiling / 40);
+      this.app.setRequests(this.rate);
+    }
+    this.windowStartedAt = now;
+    this.waitedThisWindow = false;
+    this.throttledThisWindow = false;
   }
 
   /**
@@ -156,7 +201,15 @@ export class RequestGovernor {
     const key = scopeKey(scope);
     this.recent.push({ at: now, scope: key });
     while (this.recent.length > 0 && (this.recent[0] as { at: number }).at < now - this.appWideWithinInMs) this.recent.shift();
-    if (new Set(this.recent.map((r) => r.scope)).size >= this.appWideScopes) this.app.throttled(now, retryAfterInMs);
+    if (new Set(this.recent.map((r) => r.scope)).size >= this.appWideScopes) {
+      // The app's budget is spent: this instance takes a quarter off its pace, once per pause.
+      if (!this.throttledThisWindow) {
+        this.rate = Math.max(this.ceiling / 100, this.rate * 0.75);
+        this.app.setRequests(this.rate);
+      }
+      this.throttledThisWindow = true;
+      this.app.throttled(now, retryAfterInMs);
+    }
     else if (scope.kind === "list") this.list.throttled(now, retryAfterInMs);
   }
 

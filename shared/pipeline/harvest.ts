@@ -6,6 +6,7 @@
  * last; a re-delivered job finds its manifest (done) or its data blob (manifest repaired from it).
  */
 import { createHash } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { PassThrough, Transform, pipeline } from "node:stream";
 import { createGzip } from "node:zlib";
 import { archiveBlobOf, dataBlobName, dayPrefixesOf, manifestBlobName } from "../archive/archiveLayout.js";
@@ -86,6 +87,8 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
   // Stops Graph requests still in flight once the job has failed (the upload refused, a record
   // fetch failed): the job's error is decided, the rest is wasted budget.
   const abort = new AbortController();
+  // Every request in flight listens for the abort: as many as the harvest's concurrency.
+  setMaxListeners(1024, abort.signal);
   const stopFromOutside = () => abort.abort(deps.signal?.reason);
   deps.signal?.addEventListener("abort", stopFromOutside, { once: true });
   let upload: Upload | undefined;

@@ -48,14 +48,35 @@ describe("RequestGovernor", () => {
     assert.ok(spacing > 1000 / 100 / 0.95 * 1.2, `spacing ${spacing} ms is not slower than the normal pace`);
   });
 
-  it("recovers the full pace one window after the last 429", async () => {
+  it("after the app is throttled, climbs back to the full pace a fortieth a window while requests wait on it", async () => {
     const clock = new FakeClock(0);
     const governor = new RequestGovernor({ requests: 100, windowInMs: 1000 }, clock);
     for (const id of ["a", "b", "c"]) governor.throttled(10, { kind: "record", id });
-    clock.current += 5000;
+    assert.equal(governor.ratePerSecond(), 75);
+    await releaseTimes(governor, clock, 1000);
+    assert.equal(governor.ratePerSecond(), 100, "never climbed back");
     const times = await releaseTimes(governor, clock, 101);
     const spacing = ((times.at(-1) as number) - (times[3] as number)) / 97;
     assert.ok(Math.abs(spacing - 1000 / 95) < 0.5, `spacing ${spacing}`);
+  });
+
+  it("one busy instance starting at a quarter of the app's budget climbs to the whole of it, never above", async () => {
+    const clock = new FakeClock(0);
+    const governor = new RequestGovernor({ requests: 375, ceilingRequests: 1500, windowInMs: 20_000 }, clock);
+    const times = await releaseTimes(governor, clock, 50_000);
+    assert.equal(governor.ratePerSecond(), 75);
+    const last = times.filter((t) => t >= (times.at(-1) as number) - 20_000);
+    assert.ok(last.length >= 0.93 * 1500 && maxInAnyWindow(times, 20_000) <= 1500, `${last.length} in the last window, at most ${maxInAnyWindow(times, 20_000)}`);
+  });
+
+  it("an idle instance does not climb: only demand that waited on the pace raises it", async () => {
+    const clock = new FakeClock(0);
+    const governor = new RequestGovernor({ requests: 375, ceilingRequests: 1500, windowInMs: 20_000 }, clock);
+    for (let i = 0; i < 50; i += 1) {
+      await governor.acquire();
+      clock.current += 1000;
+    }
+    assert.equal(governor.ratePerSecond(), 375 / 20);
   });
 
   it("keeps a 429 on one call record to that record: other requests are not held", async () => {

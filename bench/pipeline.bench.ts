@@ -1,0 +1,196 @@
+/**
+ * `npm run bench`: the real harvest handler against the sandbox with Graph's limits on and a
+ * network's latency, for 1, 2 and 4 simulated instances (each its own request governor, starting
+ * at its share of the app's budget, all against the same per-app ceiling), and a naive baseline in
+ * the same run: one window at a time, pages then records one by one. Prints figures; asserts
+ * nothing (machines are noisy: read the ratios).
+ *
+ * Graph's windows are scaled from 20 s to 2 s (1,500 → 150 requests, the same 75 a second), so the
+ * governors' climbing can be seen within a short run.
+ *
+ * Options (environment): BENCH_SECONDS per scenario (default 40), BENCH_LATENCY_MS (300),
+ * BENCH_CALLS_PER_DAY (8000), BENCH_INSTANCES (1,2,4).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import functions from "@azure/functions";
+import { LocalQueue } from "../local/queue.js";
+import { makeHarvestHandler } from "../functions/handlers.js";
+import { folderArchiveStore } from "../shared/archive/archiveStore.js";
+import { loadArchiverConfig, loadPipelineConfig } from "../shared/config/config.js";
+import { systemClock } from "../shared/core/clock.js";
+import { jobBody } from "../shared/core/job.js";
+import { dayInMs, hourInMs } from "../shared/core/window.js";
+import { createGraphRuntime } from "../shared/graph/graphSetup.js";
+import { newGraphCounters } from "../shared/graph/graphCounters.js";
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 40);
+const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 300);
+const callsPerDay = Number(process.env.BENCH_CALLS_PER_DAY ?? 8000);
+const instanceCounts = (process.env.BENCH_INSTANCES ?? "1,2,4").split(",").map(Number);
+const windowInMs = 2000;
+const ceiling = 150;
+const ceilingPerSecond = ceiling / (windowInMs / 1000);
+
+interface SandboxLink {
+  readonly child: ChildProcess;
+  readonly env: Record<string, string>;
+  stats(): Promise<{ graphRequests: number; throttled: number }>;
+}
+
+async function startSandboxProcess(): Promise<SandboxLink> {
+  const options = {
+    callsPerDay,
+    emptyPageRate: 0,
+    throttle: { appRequests: ceiling, appWindowInMs: windowInMs, listRequests: 4, listWindowInMs: windowInMs, recordFirstPageRequests: 10, recordFirstPageWindowInMs: 20_000 },
+    faults: { latencyMs },
+  };
+  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "sandboxProcess.ts")], { env: { ...process.env, BENCH_SANDBOX: JSON.stringify(options) }, stdio: ["ignore", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const queue: ((line: string) => void)[] = [];
+  lines.on("line", (line) => queue.shift()?.(line));
+  const next = () => new Promise<string>((resolve) => queue.push(resolve));
+  const link = JSON.parse(await next()) as { graphEndpoint: string; authorityHost: string; tenantId: string; clientId: string; clientSecret: string; ca: string };
+  const caFile = join(await mkdtemp(join(tmpdir(), "bench-ca-")), "ca.pem");
+  await writeFile(caFile, link.ca);
+  return {
+    child,
+    env: {
+      ARCHIVER_GRAPH_ENDPOINT: link.graphEndpoint,
+      ARCHIVER_AUTHORITY_HOST: link.authorityHost,
+      AZURE_TENANT_ID: link.tenantId,
+      AZURE_CLIENT_ID: link.clientId,
+      AZURE_CLIENT_SECRET: link.clientSecret,
+      CA: link.ca,
+    },
+    stats: async () => {
+      const line = next();
+      child.kill("SIGUSR2");
+      return JSON.parse(await line) as { graphRequests: number; throttled: number };
+    },
+  };
+}
+
+/** Hourly windows from ten days back, enough for any run. */
+const windows = (count: number) => {
+  const first = Math.floor((Date.now() - 10 * dayInMs) / hourInMs) * hourInMs;
+  return Array.from({ length: count }, (_, i) => ({ startInMs: first + i * hourInMs, endInMs: first + (i + 1) * hourInMs }));
+};
+
+interface Figures {
+  readonly label: string;
+  readonly seconds: number;
+  readonly records: number;
+  readonly requests: number;
+  readonly throttled: number;
+  readonly cpuMs: number;
+}
+
+async function harvestScenario(sandbox: SandboxLink, instances: number): Promise<Figures> {
+  const env = { ...sandbox.env, ARCHIVER_GRAPH_RATE_REQUESTS: String(Math.floor(ceiling / instances)), ARCHIVER_GRAPH_CEILING_REQUESTS: String(ceiling), ARCHIVER_GRAPH_RATE_WINDOW_SECONDS: String(windowInMs / 1000) };
+  const config = loadArchiverConfig(env);
+  const pipeline = loadPipelineConfig(env);
+  const folder = await mkdtemp(join(tmpdir(), "bench-archive-"));
+  const archive = folderArchiveStore(folder);
+  const queue = new LocalQueue(10);
+  for (const window of windows(240)) queue.sendRaw(`w${window.startInMs}`, jobBody({ window, pass: 0 }));
+  const before = await sandbox.stats();
+  const cpu = process.cpuUsage();
+  const started = Date.now();
+  const deadline = started + seconds * 1000;
+  let records = 0;
+  const context = new functions.InvocationContext({ invocationId: "bench", functionName: "harvest", logHandler: () => undefined });
+  // Each instance: its own governor and clients, four messages at a time, as host.json allows.
+  await Promise.all(
+    Array.from({ length: instances }, async () => {
+      const graph = createGraphRuntime(config, { ca: sandbox.env.CA });
+      const handler = makeHarvestHandler(() => ({
+        graph,
+        archive,
+        sender: queue,
+        clock: systemClock,
+        cloud: "Global",
+        timeBudgetInMs: 600_000,
+        concurrency: pipeline.harvestConcurrency,
+        jobRetry: pipeline.jobRetry,
+      }));
+      const worker = async () => {
+        while (Date.now() < deadline) {
+          const message = queue.ready.shift();
+          if (!message) return;
+          const result = await handler(message.body, { complete: async () => undefined, abandon: async () => undefined, deadLetter: async () => undefined }, context);
+          if (result.status === "done" && "manifest" in result.outcome) records += result.outcome.manifest.recordCount;
+        }
+      };
+      await Promise.all(Array.from({ length: 4 }, worker));
+    }),
+  );
+  const elapsed = (Date.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const after = await sandbox.stats();
+  await rm(folder, { recursive: true, force: true });
+  return {
+    label: `${instances} instance${instances > 1 ? "s" : ""}`,
+    seconds: elapsed,
+    records,
+    requests: after.graphRequests - before.graphRequests,
+    throttled: after.throttled - before.throttled,
+    cpuMs: (used.user + used.system) / 1000,
+  };
+}
+
+/** The usual SDK loop: one window at a time, its pages, then each record, one request after another. */
+async function naiveScenario(sandbox: SandboxLink): Promise<Figures> {
+  const config = loadArchiverConfig({ ...sandbox.env, ARCHIVER_GRAPH_RATE_REQUESTS: String(ceiling), ARCHIVER_GRAPH_RATE_WINDOW_SECONDS: String(windowInMs / 1000) });
+  const client = createGraphRuntime(config, { ca: sandbox.env.CA }).newClient(newGraphCounters());
+  const before = await sandbox.stats();
+  const cpu = process.cpuUsage();
+  const started = Date.now();
+  const deadline = started + (seconds / 2) * 1000;
+  let records = 0;
+  for (const window of windows(240).slice(120)) {
+    if (Date.now() >= deadline) break;
+    const ids: string[] = [];
+    for await (const page of client.listWindow(window)) ids.push(...page.map((r) => r.id));
+    for (const id of ids) {
+      if (Date.now() >= deadline) break;
+      await client.getRecord(id);
+      records += 1;
+    }
+  }
+  const used = process.cpuUsage(cpu);
+  const after = await sandbox.stats();
+  return { label: "naive loop", seconds: (Date.now() - started) / 1000, records, requests: after.graphRequests - before.graphRequests, throttled: after.throttled - before.throttled, cpuMs: (used.user + used.system) / 1000 };
+}
+
+const sandbox = await startSandboxProcess();
+try {
+  console.log(`bench: real harvest handler, Graph sandbox in its own process; ${latencyMs} ms answers; ceiling ${ceiling} / ${windowInMs / 1000} s (${ceilingPerSecond} req/s, Graph's 1,500 / 20 s scaled); ${callsPerDay} calls a day; ${seconds} s a scenario`);
+  const results: Figures[] = [await naiveScenario(sandbox)];
+  for (const n of instanceCounts) results.push(await harvestScenario(sandbox, n));
+  const naive = results[0] as Figures;
+  const naiveRate = naive.records / naive.seconds;
+  console.log("\nscenario     | seconds | records | records/s | × naive | requests/s | share of ceiling | 429s (%)    | CPU ms/record");
+  for (const r of results) {
+    const rate = r.records / r.seconds;
+    console.log(
+      [
+        r.label.padEnd(12),
+        r.seconds.toFixed(1).padStart(7),
+        String(r.records).padStart(7),
+        rate.toFixed(1).padStart(9),
+        (rate / naiveRate).toFixed(1).padStart(7),
+        (r.requests / r.seconds).toFixed(1).padStart(10),
+        `${((100 * r.requests) / r.seconds / ceilingPerSecond).toFixed(1)} %`.padStart(16),
+        `${r.throttled} (${((100 * r.throttled) / Math.max(1, r.requests)).toFixed(2)} %)`.padStart(11),
+        (r.cpuMs / Math.max(1, r.records)).toFixed(2).padStart(13),
+      ].join(" | "),
+    );
+  }
+  console.log(`\npeak RSS of the archiver's process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (targets: >= 90 % of the ceiling, < 2 % 429s, >= 20× naive, <= 256 MB)`);
+} finally {
+  sandbox.child.kill("SIGTERM");
+}
