@@ -8,9 +8,7 @@
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { DefaultAzureCredential } from "@azure/identity";
-import { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
-import { type ArchiveStore, blobArchiveStore, folderArchiveStore } from "../shared/archive/archiveStore.js";
+import { type ArchiveStore, folderArchiveStore } from "../shared/archive/archiveStore.js";
 import { systemClock } from "../shared/core/clock.js";
 import { loadArchiverConfig, loadPipelineConfig } from "../shared/config/config.js";
 import { isConfigError } from "../shared/core/errors.js";
@@ -18,8 +16,9 @@ import { createGraphRuntime } from "../shared/graph/graphSetup.js";
 import { totalRetries } from "../shared/graph/graphCounters.js";
 import { memoryWatermarkStore } from "../shared/pipeline/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
-import { type Azurite, startAzurite } from "../local/azurite.js";
+import type { Azurite } from "../local/azurite.js";
 import { runLocal } from "../local/run.js";
+import { containerArchive, localAzuriteArchive } from "../local/localArchive.js";
 import { UsageError, planStart, redactUrl, windowMinutesOf } from "../local/startOptions.js";
 import { type Sandbox, startSandbox } from "../sandbox/server.js";
 
@@ -105,18 +104,11 @@ try {
 
   let archive: ArchiveStore;
   if (plan.target.kind === "container") {
-    // A SAS URL carries its own authorization; a bare container URL uses your Azure login.
-    const url = plan.target.url;
-    archive = blobArchiveStore(/[?&]sig=/.test(url) ? new ContainerClient(url) : new ContainerClient(url, new DefaultAzureCredential()));
+    archive = containerArchive(plan.target.url);
   } else if (folder !== undefined) {
     archive = folderArchiveStore(folder);
   } else {
-    const location = resolve(".local/azurite");
-    mkdirSync(location, { recursive: true });
-    azurite = await startAzurite({ location });
-    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(pipeline.archiveContainer);
-    await container.createIfNotExists();
-    archive = blobArchiveStore(container);
+    ({ azurite, archive } = await localAzuriteArchive(pipeline.archiveContainer));
   }
 
   say(`callrecords-archiver: harvesting ${sandbox ? `the Graph sandbox tenant (${sandbox.origin})` : archiverConfig.graph.graphEndpoint}`);

@@ -11,12 +11,12 @@
  * Exit status: 0 nothing at risk, 1 a window is overdue, 3 a window is within --risk-days of
  * Graph's horizon, 2 bad usage or configuration.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DefaultAzureCredential } from "@azure/identity";
 import { ServiceBusClient } from "@azure/service-bus";
-import { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { type ArchiveStore, blobArchiveStore, folderArchiveStore } from "../shared/archive/archiveStore.js";
 import { loadPipelineConfig } from "../shared/config/config.js";
 import { isConfigError } from "../shared/core/errors.js";
@@ -25,8 +25,9 @@ import { retentionStart } from "../shared/pipeline/coverage.js";
 import { statusReport } from "../shared/pipeline/statusReport.js";
 import { listArchivedManifests } from "../shared/pipeline/sweep.js";
 import { blobWatermarkStore } from "../shared/pipeline/watermarkStore.js";
-import { type Azurite, startAzurite } from "../local/azurite.js";
+import type { Azurite } from "../local/azurite.js";
 import { statusHtml } from "../local/statusHtml.js";
+import { containerArchive, localAzuriteArchive } from "../local/localArchive.js";
 import { UsageError, redactUrl } from "../local/startOptions.js";
 
 const usage = "usage: npm run status -- [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER] [--json] [--html FILE] [--risk-days N]";
@@ -54,9 +55,7 @@ async function main(): Promise<number> {
   if (args.out !== undefined) {
     archive = folderArchiveStore(resolve(args.out));
   } else if (args.archive !== undefined) {
-    const url = args.archive;
-    const container = /[?&]sig=/.test(url) ? new ContainerClient(url) : new ContainerClient(url, new DefaultAzureCredential());
-    archive = blobArchiveStore(container);
+    archive = containerArchive(args.archive);
   } else if (pipeline.storageConnectionString || pipeline.blobServiceUri) {
     const service = pipeline.storageConnectionString
       ? BlobServiceClient.fromConnectionString(pipeline.storageConnectionString)
@@ -64,12 +63,7 @@ async function main(): Promise<number> {
     archive = blobArchiveStore(service.getContainerClient(pipeline.archiveContainer));
     state = service.getContainerClient(pipeline.stateContainer);
   } else {
-    const location = resolve(".local/azurite");
-    mkdirSync(location, { recursive: true });
-    azurite = await startAzurite({ location });
-    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(pipeline.archiveContainer);
-    await container.createIfNotExists();
-    archive = blobArchiveStore(container);
+    ({ azurite, archive } = await localAzuriteArchive(pipeline.archiveContainer));
   }
 
   // Every day Graph still holds, and the archived days before them: one listing per day.

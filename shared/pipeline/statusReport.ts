@@ -148,7 +148,7 @@ export function statusReport(input: StatusInput): StatusReport {
     oldestIncomplete
       ? `oldest incomplete window ${oldestIncomplete.windowStart.replace("T", " ").slice(0, 16)}, ${oldestIncomplete.daysBeforeHorizon} days before Graph forgets it; ${missing.length} (window, pass) overdue`
       : "every due (window, pass) is archived",
-    watermark ? `watermark ${watermark.at}, ${watermark.lagHours} hours behind now` : "no watermark here (a local folder keeps none)",
+    watermark ? `watermark ${watermark.at}, ${watermark.lagHours} hours behind now` : "no watermark here (a local run keeps none)",
     deadLetters ? `${deadLetters.count} dead letters${deadLetters.oldest ? `, oldest ${deadLetters.oldest}` : ""}` : undefined,
   ]
     .filter((line) => line !== undefined)
