@@ -76,7 +76,7 @@ export function loadArchiverConfig(env: Env): ArchiverConfig {
       retryBaseDelayInMs: s.retryBaseDelayInMs,
       maxRetryDelayInMs: s.maxRetryDelayInMs,
       rateLimitRequests: s.rateLimitRequests,
-      ceilingRequests: Math.max(s.rateLimitRequests, s.ceilingRequests),
+      ceilingRequests: Math.max(s.rateLimitRequests, s.ceilingRequests ?? s.rateLimitRequests),
       listRateLimitRequests: s.listRateLimitRequests,
       rateLimitWindowInMs: s.rateLimitWindowSeconds * 1000,
     },

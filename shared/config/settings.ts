@@ -191,10 +191,10 @@ export const settings = {
     parse: integer(1, 100_000, 1500),
   }),
   ceilingRequests: define("ARCHIVER_GRAPH_CEILING_REQUESTS", {
-    defaultText: "1500",
-    description: "The most this process may climb to, requests per rate window: the app's ceiling. It climbs a fortieth of it per window in which requests waited and none was throttled, and takes a quarter off when the app is.",
+    defaultText: "(ARCHIVER_GRAPH_RATE_REQUESTS)",
+    description: "The most this process may climb to, requests per rate window: the app's ceiling. It climbs a fortieth of it per window in which requests waited and none was throttled, and takes a quarter off when the app is. Unset: no climbing (the starting pace is the ceiling).",
     deployed: "optional",
-    parse: integer(1, 100_000, 1500),
+    parse: (raw) => (raw === undefined ? undefined : integer(1, 100_000)(raw)),
   }),
   listRateLimitRequests: define("ARCHIVER_GRAPH_LIST_RATE_REQUESTS", {
     defaultText: "(learned)",
