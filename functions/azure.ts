@@ -107,5 +107,6 @@ export function harvestDeps(): HarvestHandlerDeps {
     timeBudgetInMs: pipeline.timeBudgetInMs,
     concurrency: pipeline.harvestConcurrency,
     jobRetry: pipeline.jobRetry,
+    plan: pipeline.plan,
   };
 }

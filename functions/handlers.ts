@@ -40,6 +40,8 @@ export interface HarvestHandlerDeps {
   readonly jobRetry: JobRetryOptions;
   /** Stops a harvest from outside; nothing partial is committed. */
   readonly signal?: AbortSignal;
+  /** The plan, so the final pass of a day's last window marks the day complete. */
+  readonly plan?: PlanSettings;
   /** Called with each harvest's counters, for run totals. */
   readonly onCounters?: (counters: GraphCounters) => void;
 }
@@ -102,6 +104,7 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
             concurrency: d.graph.suggestedConcurrency(d.concurrency, 64),
             enqueue: (jobs) => d.sender.send(jobs),
             ...(d.signal ? { signal: d.signal } : {}),
+            ...(d.plan ? { plan: d.plan } : {}),
           });
         } finally {
           d.onCounters?.(counters);

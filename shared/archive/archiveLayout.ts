@@ -18,6 +18,9 @@ export function partitionPrefix(instantInMs: number): string {
   return `${archiveRoot}/year=${d.getUTCFullYear()}/month=${pad(d.getUTCMonth() + 1)}/day=${pad(d.getUTCDate())}/hour=${pad(d.getUTCHours())}/`;
 }
 
+/** `callrecords/v1/year=2026/month=11/day=27/`: a UTC day's partition. */
+export const dayPartitionPrefix = (instantInMs: number): string => partitionPrefix(instantInMs).replace(/hour=\d{2}\/$/, "");
+
 export const dataBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}${jobKey(job)}.jsonl.gz`;
 export const manifestBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}_${jobKey(job)}.manifest.json`;
 
@@ -27,7 +30,7 @@ export const manifestBlobName = (job: Job): string => `${partitionPrefix(job.win
 export function dayPrefixesOf(window: TimeWindow): string[] {
   const day = 86_400_000;
   const prefixes: string[] = [];
-  for (let t = Math.floor(window.startInMs / day) * day; t < window.endInMs; t += day) prefixes.push(partitionPrefix(t).replace(/hour=\d{2}\/$/, ""));
+  for (let t = Math.floor(window.startInMs / day) * day; t < window.endInMs; t += day) prefixes.push(dayPartitionPrefix(t));
   return prefixes;
 }
 

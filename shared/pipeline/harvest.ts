@@ -27,8 +27,9 @@ import {
   manifestSchemaVersion,
   parseManifest,
 } from "../archive/manifest.js";
-import { type PlannedJob, splitWindow } from "./planning.js";
-import { formatInstant, minuteInMs } from "../core/window.js";
+import { finalPass, markDayIfFinal } from "./dayMarker.js";
+import { type PlanSettings, type PlannedJob, splitWindow } from "./planning.js";
+import { dayInMs, floorTo, formatInstant, minuteInMs } from "../core/window.js";
 
 export interface HarvestDeps {
   readonly graph: GraphClient;
@@ -43,6 +44,8 @@ export interface HarvestDeps {
   readonly enqueue: (jobs: readonly PlannedJob[]) => Promise<void>;
   /** Stops the harvest from outside (the host shutting down); nothing partial is committed. */
   readonly signal?: AbortSignal;
+  /** With the plan, the final pass of a day's windows writes the day's completion marker. */
+  readonly plan?: PlanSettings;
 }
 
 export type HarvestOutcome =
@@ -170,6 +173,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
     sha256,
   };
   await archive.createText(manifestName, `${JSON.stringify(manifest, null, 2)}\n`, "application/json", manifestMetadata(manifest));
+  if (deps.plan && job.pass === finalPass(job.window, deps.plan)) await markDayIfFinal(archive, floorTo(job.window.startInMs, dayInMs), deps.plan, clock.now());
   return { status: "harvested", manifest };
 }
 

@@ -3,7 +3,7 @@
  * partition (one listing per day, with the split status in blob metadata, so no manifest is read),
  * ask coverage.ts what is missing, and send that again.
  */
-import { archiveBlobOf, partitionPrefix } from "../archive/archiveLayout.js";
+import { archiveBlobOf, dayPartitionPrefix } from "../archive/archiveLayout.js";
 import type { ArchiveStore } from "../archive/archiveStore.js";
 import type { Clock } from "../core/clock.js";
 import { dayInMs, floorTo } from "../core/window.js";
@@ -22,7 +22,7 @@ export interface SweepDeps {
 export async function listArchivedManifests(archive: ArchiveStore, fromInMs: number, toInMs: number): Promise<ArchivedManifest[]> {
   const manifests: ArchivedManifest[] = [];
   for (let day = floorTo(fromInMs, dayInMs); day < toInMs; day += dayInMs) {
-    const prefix = partitionPrefix(day).replace(/hour=\d{2}\/$/, "");
+    const prefix = dayPartitionPrefix(day);
     for (const { name, metadata } of await archive.listWithMetadata(prefix)) {
       const blob = archiveBlobOf(name);
       if (blob?.kind !== "manifest") continue;

@@ -1,0 +1,72 @@
+/**
+ * A day's completion marker: once every window of a UTC day has its final pass archived (the last
+ * re-read Graph's 30 days leave room for, split halves followed down), `day=DD/_SUCCESS.json` is
+ * written once, with the day's counts, so downstream jobs know the day will not change. Synapse
+ * and Spark skip it by its leading underscore. The decision is pure; writing it is write-once.
+ */
+import { dayPartitionPrefix } from "../archive/archiveLayout.js";
+import type { ArchiveStore } from "../archive/archiveStore.js";
+import { type Job, jobKey } from "../core/job.js";
+import { type TimeWindow, dayInMs, formatInstant } from "../core/window.js";
+import type { ArchivedManifest } from "./coverage.js";
+import { type PlanSettings, horizonMarginInMs, passDueAt, splitWindow, windowHorizon } from "./planning.js";
+import { listArchivedManifests } from "./sweep.js";
+
+export const dayMarkerName = (dayStartInMs: number): string => `${dayPartitionPrefix(dayStartInMs)}_SUCCESS.json`;
+
+/** The last pass a window gets: the last re-read that can start well before Graph forgets it. */
+export function finalPass(window: TimeWindow, plan: PlanSettings): number {
+  let last = 0;
+  for (let pass = 1; pass <= plan.rereadOffsetsInMs.length; pass += 1) {
+    if (passDueAt(window, pass, plan) < windowHorizon(window) - horizonMarginInMs) last = pass;
+  }
+  return last;
+}
+
+export interface DayCompletion {
+  readonly final: boolean;
+  readonly day: string;
+  readonly windows: number;
+  readonly manifests: number;
+  readonly records: number;
+  readonly bytes: number;
+  readonly passes: readonly number[];
+}
+
+export function dayCompletion(dayStartInMs: number, manifests: readonly ArchivedManifest[], plan: PlanSettings): DayCompletion {
+  const byKey = new Map(manifests.map((m) => [jobKey(m.job), m] as const));
+  const covered = (job: Job, depth = 0): boolean => {
+    const manifest = byKey.get(jobKey(job));
+    if (!manifest) return false;
+    if (manifest.status !== "split" || depth > 20) return true;
+    return splitWindow(job.window).every((window) => covered({ window, pass: job.pass }, depth + 1));
+  };
+  let final = true;
+  let windows = 0;
+  for (let start = dayStartInMs; start < dayStartInMs + dayInMs; start += plan.windowInMs) {
+    const window = { startInMs: start, endInMs: start + plan.windowInMs };
+    windows += 1;
+    if (!covered({ window, pass: finalPass(window, plan) })) final = false;
+  }
+  const own = manifests.filter((m) => m.job.window.startInMs >= dayStartInMs && m.job.window.startInMs < dayStartInMs + dayInMs);
+  return {
+    final,
+    day: formatInstant(dayStartInMs).slice(0, 10),
+    windows,
+    manifests: own.length,
+    records: own.reduce((n, m) => n + (m.records ?? 0), 0),
+    bytes: own.reduce((n, m) => n + (m.bytes ?? 0), 0),
+    passes: [...new Set(own.map((m) => m.job.pass))].sort((a, b) => a - b),
+  };
+}
+
+/** Writes the day's marker if the day is final (once: a second writer finds it there). */
+export async function markDayIfFinal(archive: ArchiveStore, dayStartInMs: number, plan: PlanSettings, nowInMs: number): Promise<boolean> {
+  const manifests = await listArchivedManifests(archive, dayStartInMs, dayStartInMs + dayInMs);
+  const completion = dayCompletion(dayStartInMs, manifests, plan);
+  if (!completion.final) return false;
+  const dataFiles = (await archive.list(dayPartitionPrefix(dayStartInMs))).filter((name) => name.endsWith(".jsonl.gz")).length;
+  const marker = { schemaVersion: 1, ...completion, dataFiles, markedAt: formatInstant(nowInMs) };
+  await archive.createText(dayMarkerName(dayStartInMs), `${JSON.stringify(marker, null, 2)}\n`, "application/json");
+  return true;
+}
