@@ -16,8 +16,8 @@
  * Graph's budget is per app and tenant, shared by every instance, and no instance knows how many
  * others are busy. So the pace is found the way TCP finds bandwidth: each instance starts at its
  * share (`requests`), adds a fortieth of the app's ceiling (`ceilingRequests`) for every window in
- * which requests waited on the pace and none was answered 429, and takes a quarter off when the app
- * is throttled. One busy instance climbs to the whole ceiling; several settle around their shares
+ * which requests waited on the pace and none was answered 429, and takes a quarter off (never
+ * going below its share) when the app is throttled. One busy instance climbs to the whole ceiling; several settle around their shares
  * of it; Graph's own 429 is the ground truth.
  */
 import type { Clock } from "../core/clock.js";
@@ -204,7 +204,8 @@ export class RequestGovernor {
     if (new Set(this.recent.map((r) => r.scope)).size >= this.appWideScopes) {
       // The app's budget is spent: this instance takes a quarter off its pace, once per pause.
       if (!this.throttledThisWindow) {
-        this.rate = Math.max(this.ceiling / 100, this.rate * 0.75);
+        // Never below this instance's share: all instances at their shares fit the ceiling.
+        this.rate = Math.max(this.options.requests, this.rate * 0.75);
         this.app.setRequests(this.rate);
       }
       this.throttledThisWindow = true;
