@@ -247,7 +247,10 @@ module archiveStorage 'modules/storageAccount.bicep' = {
     tiering: {
       container: archiveContainerName
       coolAfterDays: archiveCoolAfterDays
-      coldAfterDays: archiveColdAfterDays
+      // Blobs move to Cold after Cool: a Cold day not after the Cool day is refused, by name.
+      coldAfterDays: archiveColdAfterDays == 0 || archiveCoolAfterDays == 0 || archiveColdAfterDays > archiveCoolAfterDays
+        ? archiveColdAfterDays
+        : fail('archiveColdAfterDays (${archiveColdAfterDays}) must be later than archiveCoolAfterDays (${archiveCoolAfterDays}): archive blobs move to Cold after Cool.')
     }
     roleAssignments: roleAssignments
     principals: principals

@@ -353,6 +353,11 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.equal(book?.resource.properties?.category, "workbook");
   });
 
+  it("refuses, by name, Cold tiering days that do not come after the Cool days", () => {
+    const tiering = JSON.stringify(moduleOf("archiveStorage").properties.parameters.tiering?.value);
+    assert.match(tiering, /greater\(parameters\('archiveColdAfterDays'\), parameters\('archiveCoolAfterDays'\)\)\), parameters\('archiveColdAfterDays'\), fail\(format\('archiveColdAfterDays \(\{0\}\) must be later than archiveCoolAfterDays/);
+  });
+
   it("main.parameters.json names only parameters main.bicep declares", async () => {
     const file = JSON.parse(await readFile(join(projectRoot, "infra", "main.parameters.json"), "utf8")) as { parameters: Record<string, unknown> };
     const unknown = Object.keys(file.parameters).filter((name) => !(name in main.parameters));
