@@ -79,7 +79,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
   if (existing) return repair(job, existing, startedAt, deps);
 
   const neighbours = await listNeighbours(job, archive);
-  if (job.pass > 0 && !(await earlierPassComplete(job, neighbours, archive))) {
+  if (job.pass > 0 && !(await earlierPassComplete(job, neighbours))) {
     throw new WaitingForEarlierPass(`Pass ${job.pass - 1} of ${jobKey({ ...job, pass: job.pass - 1 })} has not archived this window yet; pass ${job.pass} runs after it`);
   }
   const known = await archivedVersions(job, neighbours, archive);
@@ -145,9 +145,10 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
     await upload?.discard(cause);
     if (cause instanceof BudgetExceeded) return split(job, startedAt, deps);
     throw cause;
+  } finally {
+    deps.signal?.removeEventListener("abort", stopFromOutside);
   }
 
-  deps.signal?.removeEventListener("abort", stopFromOutside);
   let bytes = 0;
   let sha256: string | undefined;
   if (upload) {
@@ -259,6 +260,8 @@ interface Neighbour {
   readonly name: string;
   readonly job: Job;
   readonly kind: "manifest" | "data";
+  /** A manifest's content, read once however often it is asked for. */
+  readonly manifest: () => Promise<Manifest | undefined>;
 }
 
 /** Manifests and data blobs of every window overlapping this one, from its day partitions. */
@@ -268,19 +271,21 @@ async function listNeighbours(job: Job, archive: ArchiveStore): Promise<Neighbou
   for (const prefix of dayPrefixesOf(job.window)) {
     for (const name of await archive.list(prefix)) {
       const blob = archiveBlobOf(name);
-      if (blob && overlaps(blob.job)) neighbours.push({ name, ...blob });
+      if (!blob || !overlaps(blob.job)) continue;
+      let read: Promise<Manifest | undefined> | undefined;
+      const manifest = () => (read ??= archive.read(name).then((text) => text && parseManifest(text.toString("utf8"))));
+      neighbours.push({ name, ...blob, manifest });
     }
   }
   return neighbours;
 }
 
 /** True when the pass before this one has completely archived this window (its halves included). */
-async function earlierPassComplete(job: Job, neighbours: readonly Neighbour[], archive: ArchiveStore): Promise<boolean> {
+async function earlierPassComplete(job: Job, neighbours: readonly Neighbour[]): Promise<boolean> {
   const covered: [number, number][] = [];
   for (const n of neighbours) {
     if (n.kind !== "manifest" || n.job.pass !== job.pass - 1) continue;
-    const text = await archive.read(n.name);
-    if (text && parseManifest(text.toString("utf8")).status === "complete") covered.push([n.job.window.startInMs, n.job.window.endInMs]);
+    if ((await n.manifest())?.status === "complete") covered.push([n.job.window.startInMs, n.job.window.endInMs]);
   }
   let reached = job.window.startInMs;
   for (const [start, end] of covered.sort((a, b) => a[0] - b[0])) if (start <= reached) reached = Math.max(reached, end);
@@ -301,8 +306,7 @@ async function archivedVersions(job: Job, neighbours: readonly Neighbour[], arch
     other.window.startInMs <= job.window.startInMs && other.window.endInMs >= job.window.endInMs && jobKey(other) !== jobKey(job);
   for (const n of neighbours) {
     if (n.kind === "manifest" && n.job.pass < job.pass) {
-      const text = await archive.read(n.name);
-      if (text) add(parseManifest(text.toString("utf8")).records);
+      add((await n.manifest())?.records ?? []);
     } else if (n.kind === "data" && n.job.pass === job.pass && contains(n.job)) {
       const blob = await archive.read(n.name);
       if (blob) add(describeDataBlob(blob).records);
