@@ -48,21 +48,25 @@ export interface CoverageReport {
   readonly oldestMissingMarginInMs: number | undefined;
 }
 
+/** Each archived manifest's split status, by job key. */
+export const manifestStatus = (manifests: readonly ArchivedManifest[]): ReadonlyMap<string, ArchivedManifest["status"]> =>
+  new Map(manifests.map((m) => [jobKey(m.job), m.status] as const));
+
+/** The jobs, down to split halves, that a pass over this window still lacks. */
+export function uncoveredJobs(status: ReadonlyMap<string, ArchivedManifest["status"]>, window: TimeWindow, pass: number, depth = 0): Job[] {
+  const job = { window, pass };
+  if (!status.has(jobKey(job))) return [job];
+  if (status.get(jobKey(job)) !== "split" || depth > 20) return [];
+  return splitWindow(window).flatMap((half) => uncoveredJobs(status, half, pass, depth + 1));
+}
+
 /** The first window whose every record Graph still holds. */
 export const retentionStart = (nowInMs: number, windowInMs: number): number => ceilTo(nowInMs - graphRetentionInMs, windowInMs);
 
 export function coverageGaps(input: CoverageInput): CoverageReport {
   const { nowInMs, plan, sweep } = input;
-  const status = new Map(input.manifests.map((m) => [jobKey(m.job), m.status] as const));
-  const has = (job: Job) => status.has(jobKey(job));
-
-  /** The jobs, down to split halves, that a pass over this window still lacks. */
-  const uncovered = (window: TimeWindow, pass: number, depth = 0): Job[] => {
-    const job = { window, pass };
-    if (!has(job)) return [job];
-    if (status.get(jobKey(job)) !== "split" || depth > 20) return [];
-    return splitWindow(window).flatMap((half) => uncovered(half, pass, depth + 1));
-  };
+  const status = manifestStatus(input.manifests);
+  const uncovered = (window: TimeWindow, pass: number) => uncoveredJobs(status, window, pass);
 
   const missing: Job[] = [];
   let checked = 0;

@@ -6,10 +6,9 @@
  */
 import { dayPartitionPrefix } from "../archive/archiveLayout.js";
 import type { ArchiveStore } from "../archive/archiveStore.js";
-import { type Job, jobKey } from "../core/job.js";
 import { type TimeWindow, dayInMs, formatInstant } from "../core/window.js";
-import type { ArchivedManifest } from "./coverage.js";
-import { type PlanSettings, horizonMarginInMs, passDueAt, splitWindow, windowHorizon } from "./planning.js";
+import { type ArchivedManifest, manifestStatus, uncoveredJobs } from "./coverage.js";
+import { type PlanSettings, horizonMarginInMs, passDueAt, windowHorizon } from "./planning.js";
 import { listArchivedManifests } from "./sweep.js";
 
 export const dayMarkerName = (dayStartInMs: number): string => `${dayPartitionPrefix(dayStartInMs)}_SUCCESS.json`;
@@ -34,19 +33,13 @@ export interface DayCompletion {
 }
 
 export function dayCompletion(dayStartInMs: number, manifests: readonly ArchivedManifest[], plan: PlanSettings): DayCompletion {
-  const byKey = new Map(manifests.map((m) => [jobKey(m.job), m] as const));
-  const covered = (job: Job, depth = 0): boolean => {
-    const manifest = byKey.get(jobKey(job));
-    if (!manifest) return false;
-    if (manifest.status !== "split" || depth > 20) return true;
-    return splitWindow(job.window).every((window) => covered({ window, pass: job.pass }, depth + 1));
-  };
+  const status = manifestStatus(manifests);
   let final = true;
   let windows = 0;
   for (let start = dayStartInMs; start < dayStartInMs + dayInMs; start += plan.windowInMs) {
     const window = { startInMs: start, endInMs: start + plan.windowInMs };
     windows += 1;
-    if (!covered({ window, pass: finalPass(window, plan) })) final = false;
+    if (uncoveredJobs(status, window, finalPass(window, plan)).length > 0) final = false;
   }
   const own = manifests.filter((m) => m.job.window.startInMs >= dayStartInMs && m.job.window.startInMs < dayStartInMs + dayInMs);
   return {
