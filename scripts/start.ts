@@ -48,8 +48,10 @@ const complain = (line: string) => console.error(redactUrl(line));
 /** Makes the folder and proves it can be written, or says in a sentence why not. */
 function writableFolder(path: string): string {
   const folder = resolve(path);
+  if (existsSync(folder) && !statSync(folder).isDirectory()) {
+    throw new UsageError(`--out ${path} is a file; give a folder (it is created if missing) or an https:// blob container URL`);
+  }
   try {
-    if (existsSync(folder) && !statSync(folder).isDirectory()) fail(`--out ${path} is a file; give a folder (it is created if missing) or an https:// blob container URL`);
     mkdirSync(folder, { recursive: true });
     const probe = join(folder, `.write-test-${process.pid}`);
     writeFileSync(probe, "");
@@ -57,7 +59,7 @@ function writableFolder(path: string): string {
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     const why = e.code === "ENOTDIR" ? "part of that path is a file" : e.code === "EACCES" || e.code === "EPERM" ? "permission denied" : e.code === "EROFS" ? "the file system is read-only" : e.message;
-    fail(`cannot write to --out ${path}: ${why}`);
+    throw new UsageError(`cannot write to --out ${path}: ${why}`);
   }
   return folder;
 }
