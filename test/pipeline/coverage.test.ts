@@ -1,27 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { dueJobs } from "../support/dueJobs.js";
 import { hourlyPlan } from "../support/planSettings.js";
 import fc from "fast-check";
 import { type Job, jobKey } from "../../shared/core/job.js";
 import { dayInMs, hourInMs, minuteInMs } from "../../shared/core/window.js";
-import { type ArchivedManifest, coverageGaps, retentionStart } from "../../shared/pipeline/coverage.js";
-import { type PlanSettings, horizonMarginInMs, passDueAt, splitWindow, windowHorizon } from "../../shared/pipeline/planning.js";
+import { type ArchivedManifest, coverageGaps } from "../../shared/pipeline/coverage.js";
+import { type PlanSettings, splitWindow } from "../../shared/pipeline/planning.js";
 
 const plan: PlanSettings = hourlyPlan(48);
 const base = Date.parse("2026-11-27T12:00:00Z");
 
 /** Every (window, pass) a healthy archiver has written by `now`: what the sweep should expect. */
-function perfectArchive(nowInMs: number, graceInMs: number): Job[] {
-  const jobs: Job[] = [];
-  for (let start = retentionStart(nowInMs, hourInMs); start + hourInMs <= nowInMs - plan.settleInMs; start += hourInMs) {
-    const window = { startInMs: start, endInMs: start + hourInMs };
-    for (let pass = 0; pass <= plan.rereadOffsetsInMs.length; pass += 1) {
-      const due = passDueAt(window, pass, plan);
-      if (due + graceInMs <= nowInMs && due < windowHorizon(window) - horizonMarginInMs) jobs.push({ window, pass });
-    }
-  }
-  return jobs;
-}
+const perfectArchive = (nowInMs: number, graceInMs: number): Job[] => dueJobs(plan, nowInMs, watermark(nowInMs), graceInMs);
 
 const complete = (jobs: readonly Job[]): ArchivedManifest[] => jobs.map((job) => ({ job, status: "complete" }));
 const watermark = (nowInMs: number) => Math.floor((nowInMs - plan.settleInMs) / hourInMs) * hourInMs;

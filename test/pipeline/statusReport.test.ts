@@ -3,9 +3,8 @@ import { describe, it } from "node:test";
 import { type Job, jobKey } from "../../shared/core/job.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
 import type { ArchivedManifest } from "../../shared/pipeline/coverage.js";
-import { horizonMarginInMs, passDueAt, windowHorizon } from "../../shared/pipeline/planning.js";
 import { statusReport } from "../../shared/pipeline/statusReport.js";
-import { retentionStart } from "../../shared/pipeline/coverage.js";
+import { dueJobs } from "../support/dueJobs.js";
 import { hourlyPlan } from "../support/planSettings.js";
 
 const plan = hourlyPlan(48);
@@ -13,17 +12,8 @@ const sweep = { graceInMs: 6 * hourInMs, maxResendsPerTick: 96 };
 const now = Date.parse("2026-11-27T12:20:00Z");
 const watermark = Date.parse("2026-11-27T11:00:00Z");
 
-function healthy(): ArchivedManifest[] {
-  const manifests: ArchivedManifest[] = [];
-  for (let start = retentionStart(now, hourInMs); start + hourInMs <= watermark; start += hourInMs) {
-    const window = { startInMs: start, endInMs: start + hourInMs };
-    for (let pass = 0; pass <= plan.rereadOffsetsInMs.length; pass += 1) {
-      const due = passDueAt(window, pass, plan);
-      if (due <= now && due < windowHorizon(window) - horizonMarginInMs) manifests.push({ job: { window, pass }, status: "complete", records: pass === 0 ? 10 : 1, bytes: 100 });
-    }
-  }
-  return manifests;
-}
+const healthy = (): ArchivedManifest[] =>
+  dueJobs(plan, now, watermark, 0).map((job) => ({ job, status: "complete", records: job.pass === 0 ? 10 : 1, bytes: 100 }));
 
 const report = (manifests: ArchivedManifest[], riskDays = 7) =>
   statusReport({ manifests, nowInMs: now, watermarkInMs: watermark, plan, sweep, riskMarginInMs: riskDays * dayInMs, deadLetters: { count: 2, oldestInMs: now - hourInMs } });

@@ -10,11 +10,11 @@ import { blobArchiveStore } from "../../shared/archive/archiveStore.js";
 import { loadPipelineConfig } from "../../shared/config/config.js";
 import { type Job, jobKey, messageIdOf } from "../../shared/core/job.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
-import { retentionStart } from "../../shared/pipeline/coverage.js";
-import { horizonMarginInMs, passDueAt, splitWindow, windowHorizon } from "../../shared/pipeline/planning.js";
+import { splitWindow } from "../../shared/pipeline/planning.js";
 import { runPlanTick } from "../../shared/pipeline/scheduler.js";
 import { blobWatermarkStore } from "../../shared/pipeline/watermarkStore.js";
 import type { Timer } from "@azure/functions";
+import { dueJobs as dueJobsOf } from "../support/dueJobs.js";
 
 const now = Date.parse("2026-11-27T12:20:00Z");
 const clock = { now: () => now, sleep: async () => undefined };
@@ -39,17 +39,7 @@ async function container(): Promise<ContainerClient> {
 const watermarkAt = Math.floor((now - plan.settleInMs) / dayInMs) * dayInMs;
 
 /** Every (window, pass) overdue by now: what a healthy archiver has written. */
-function dueJobs(): Job[] {
-  const jobs: Job[] = [];
-  for (let start = retentionStart(now, dayInMs); start + dayInMs <= watermarkAt; start += dayInMs) {
-    const window = { startInMs: start, endInMs: start + dayInMs };
-    for (let pass = 0; pass <= plan.rereadOffsetsInMs.length; pass += 1) {
-      const due = passDueAt(window, pass, plan);
-      if (due + pipeline.sweep.graceInMs <= now && due < windowHorizon(window) - horizonMarginInMs) jobs.push({ window, pass });
-    }
-  }
-  return jobs;
-}
+const dueJobs = (): Job[] => dueJobsOf(plan, now, watermarkAt, pipeline.sweep.graceInMs);
 
 async function writeManifests(c: ContainerClient, jobs: readonly Job[], status: "complete" | "split" = "complete") {
   const store = blobArchiveStore(c);

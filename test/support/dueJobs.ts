@@ -1,0 +1,16 @@
+/** Every (window, pass) a healthy archiver has written by `now`: what the sweep and the status report expect. */
+import type { Job } from "../../shared/core/job.js";
+import { retentionStart } from "../../shared/pipeline/coverage.js";
+import { type PlanSettings, horizonMarginInMs, passDueAt, windowHorizon } from "../../shared/pipeline/planning.js";
+
+export function dueJobs(plan: PlanSettings, nowInMs: number, plannedUntilInMs: number, graceInMs: number): Job[] {
+  const jobs: Job[] = [];
+  for (let start = retentionStart(nowInMs, plan.windowInMs); start + plan.windowInMs <= plannedUntilInMs; start += plan.windowInMs) {
+    const window = { startInMs: start, endInMs: start + plan.windowInMs };
+    for (let pass = 0; pass <= plan.rereadOffsetsInMs.length; pass += 1) {
+      const due = passDueAt(window, pass, plan);
+      if (due + graceInMs <= nowInMs && due < windowHorizon(window) - horizonMarginInMs) jobs.push({ window, pass });
+    }
+  }
+  return jobs;
+}
