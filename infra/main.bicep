@@ -2,15 +2,61 @@
 // azd conventions: environmentName + location in, UPPER_SNAKE outputs out (they become azd env vars).
 targetScope = 'resourceGroup'
 
-import { principalsType, roleAssignmentType } from 'types.bicep'
+import { principalsType, privateEndpointType, roleAssignmentType } from 'types.bicep'
+import { availabilityZoneRegions, flexConsumptionRegions } from 'regions.bicep'
 
 @description('Required. Name of the azd environment; part of every resource name and the azd-env-name tag.')
 @minLength(1)
 @maxLength(64)
 param environmentName string
 
-@description('Optional. Region of every resource.')
-param location string = resourceGroup().location
+// azd's location prompt offers only these (regions.bicep lists them with their reasons): every
+// region with Flex Consumption, and the US Government and China regions, which run Consumption.
+@description('Required. Region of every resource: one with Flex Consumption, or, with hostingPlan Consumption, a US Government or China region.')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+  'usgovvirginia'
+  'usgovarizona'
+  'usgovtexas'
+  'usdodcentral'
+  'usdodeast'
+  'chinanorth3'
+  'chinaeast3'
+  'chinanorth2'
+  'chinaeast2'
+])
+@metadata({ azd: { type: 'location' } })
+param location string
 
 @description('Optional. Object id of the deploying user or pipeline (azd sets AZURE_PRINCIPAL_ID); gets read access to the archive, state and dead letters. Empty: none.')
 param principalId string = ''
@@ -79,8 +125,8 @@ param archiveContainerName string = 'archive'
 @description('Optional. Container of the scheduler\'s watermark (ARCHIVER_STATE_CONTAINER).')
 param stateContainerName string = 'state'
 
-@description('Optional. Redundancy of the archive account.')
-param archiveStorageSku 'Standard_LRS' | 'Standard_ZRS' | 'Standard_GRS' | 'Standard_GZRS' | 'Standard_RAGRS' | 'Standard_RAGZRS' = 'Standard_ZRS'
+@description('Optional. Redundancy of the archive account; absent (default): zone-redundant (ZRS) where the region has availability zones, geo-redundant (GRS) where it has none.')
+param archiveStorageSku ('Standard_LRS' | 'Standard_ZRS' | 'Standard_GRS' | 'Standard_GZRS' | 'Standard_RAGRS' | 'Standard_RAGZRS')?
 
 @description('Optional. Days deleted blobs and containers can be restored.')
 @minValue(1)
@@ -116,6 +162,12 @@ param missingWindowAlertHours int = 24
 @maxValue(240)
 param watermarkLagAlertHours int = 24
 
+@description('Optional. Private networking: storage and Service Bus only through private endpoints in a new virtual network, public access off, and the function app on VNet integration. Needs Flex Consumption, and makes Service Bus Premium (private endpoints need it).')
+param vnetEnabled bool = false
+
+@description('Optional. Address space of the virtual network (vnetEnabled); the app and private-endpoint subnets are its first two /24s.')
+param vnetAddressPrefix string = '10.0.0.0/16'
+
 @description('Optional. Name overrides; empty: an abbreviation plus a token unique to subscription, environment and region.')
 param names {
   identity: string?
@@ -126,11 +178,26 @@ param names {
   appInsights: string?
   plan: string?
   functionApp: string?
+  vnet: string?
   graphApp: string?
 } = {}
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+
+// Refused by name before anything is created: combinations Azure would refuse halfway through.
+var checkedHostingPlan = hostingPlan == 'FlexConsumption' && !contains(flexConsumptionRegions, location)
+  ? fail('hostingPlan FlexConsumption is not offered in ${location}: choose a region from infra/regions.bicep, or set HOSTING_PLAN=Consumption (hostingPlan).')
+  : vnetEnabled && hostingPlan == 'Consumption'
+      ? fail('vnetEnabled needs hostingPlan FlexConsumption: the Consumption plan has no virtual network integration.')
+      : hostingPlan
+
+// An archive kept for years survives the loss of a datacenter: across zones where the region has
+// them, otherwise in the paired region.
+var archiveSku = archiveStorageSku ?? (contains(availabilityZoneRegions, location) ? 'Standard_ZRS' : 'Standard_GRS')
 var tags = { 'azd-env-name': environmentName }
+var archiveStorageName = names.?archiveStorage ?? 'starc${resourceToken}'
+var runtimeStorageName = names.?runtimeStorage ?? 'stfn${resourceToken}'
+var serviceBusName = names.?serviceBus ?? 'sb-${resourceToken}'
 var deploymentContainerName = 'deployment-package'
 
 var roleIds = {
@@ -224,19 +291,20 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' 
 }
 
 var principals principalsType = {
-  archiver: { id: identity.properties.principalId, type: 'ServicePrincipal' }
-  deployer: { id: principalId, type: principalType }
-  reader: { id: archiveReaderPrincipalId, type: archiveReaderPrincipalType }
+  archiver: { id: identity.properties.principalId, type: 'ServicePrincipal', granted: true }
+  deployer: { id: principalId, type: principalType, granted: !empty(principalId) }
+  reader: { id: archiveReaderPrincipalId, type: archiveReaderPrincipalType, granted: !empty(archiveReaderPrincipalId) }
 }
 
 module archiveStorage 'modules/storageAccount.bicep' = {
   name: 'archive-storage'
   params: {
-    name: names.?archiveStorage ?? 'starc${resourceToken}'
+    name: archiveStorageName
     location: location
     tags: tags
-    skuName: archiveStorageSku
+    skuName: archiveSku
     hierarchicalNamespace: true
+    publicNetworkAccess: !vnetEnabled
     softDeleteDays: softDeleteDays
     auditWorkspaceId: auditLogs ? monitoring.outputs.workspaceId : ''
     deleteLock: archiveDeleteLock
@@ -263,10 +331,11 @@ module archiveStorage 'modules/storageAccount.bicep' = {
 module runtimeStorage 'modules/storageAccount.bicep' = {
   name: 'runtime-storage'
   params: {
-    name: names.?runtimeStorage ?? 'stfn${resourceToken}'
+    name: runtimeStorageName
     location: location
     tags: tags
     hierarchicalNamespace: false
+    publicNetworkAccess: !vnetEnabled
     softDeleteDays: 7
     containers: [{ name: deploymentContainerName, target: 'deploymentContainer' }]
     accountTarget: 'runtimeAccount'
@@ -278,16 +347,41 @@ module runtimeStorage 'modules/storageAccount.bicep' = {
 module serviceBus 'modules/serviceBus.bicep' = {
   name: 'service-bus'
   params: {
-    name: names.?serviceBus ?? 'sb-${resourceToken}'
+    name: serviceBusName
     location: location
     tags: tags
     queueName: queueName
     duplicateDetectionDays: duplicateDetectionDays
     maxDeliveryCount: maxDeliveryCount
+    publicNetworkAccess: !vnetEnabled
     auditWorkspaceId: auditLogs ? monitoring.outputs.workspaceId : ''
     roleAssignments: roleAssignments
     principals: principals
   }
+}
+
+// Blob for the archiver and the Functions host, dfs for lake readers inside the network (Synapse
+// reaches the archive through a managed private endpoint of its own). Ids from names, not module
+// outputs, so the network module's loops are counted before the deployment starts.
+var privateEndpoints privateEndpointType[] = [
+  { name: 'archive-blob', resourceId: resourceId('Microsoft.Storage/storageAccounts', archiveStorageName), groupId: 'blob' }
+  { name: 'archive-dfs', resourceId: resourceId('Microsoft.Storage/storageAccounts', archiveStorageName), groupId: 'dfs' }
+  { name: 'runtime-blob', resourceId: resourceId('Microsoft.Storage/storageAccounts', runtimeStorageName), groupId: 'blob' }
+  { name: 'jobs', resourceId: resourceId('Microsoft.ServiceBus/namespaces', serviceBusName), groupId: 'namespace' }
+]
+
+module network 'modules/network.bicep' = if (vnetEnabled) {
+  name: 'network'
+  params: {
+    name: names.?vnet ?? 'vnet-${resourceToken}'
+    location: location
+    tags: tags
+    addressPrefix: vnetAddressPrefix
+    appSubnetPrefix: cidrSubnet(vnetAddressPrefix, 24, 0)
+    privateEndpointSubnetPrefix: cidrSubnet(vnetAddressPrefix, 24, 1)
+    privateEndpoints: privateEndpoints
+  }
+  dependsOn: [archiveStorage, runtimeStorage, serviceBus]
 }
 
 module monitoring 'modules/monitoring.bicep' = {
@@ -352,7 +446,8 @@ module functionApp 'modules/functionApp.bicep' = {
     planName: names.?plan ?? 'plan-${resourceToken}'
     location: location
     tags: tags
-    hostingPlan: hostingPlan
+    hostingPlan: checkedHostingPlan
+    virtualNetworkSubnetId: vnetEnabled ? network!.outputs.appSubnetId : ''
     identityId: identity.id
     identityClientId: identity.properties.clientId
     runtimeBlobEndpoint: runtimeStorage.outputs.blobEndpoint

@@ -31,7 +31,7 @@ type roleAssignmentType = {
 }
 
 @export()
-@description('Object ids and kinds of the principals named in roleAssignmentType. An empty id skips that principal\'s roles.')
+@description('Object ids and kinds of the principals named in roleAssignmentType.')
 type principalsType = {
   @description('Required. The archiver\'s user-assigned managed identity.')
   archiver: principalType
@@ -45,11 +45,14 @@ type principalsType = {
 
 @export()
 type principalType = {
-  @description('Required. Object (principal) id; empty to skip.')
+  @description('Required. Object (principal) id; may be empty when granted is false.')
   id: string
 
   @description('Required. Principal kind, so ARM need not wait for directory replication.')
   type: 'ServicePrincipal' | 'User' | 'Group'
+
+  @description('Required. Whether the principal gets its roles. Decided from parameters, not from id (which may be known only during the deployment), so every role loop is counted before the deployment starts and `bicep snapshot` can expand it.')
+  granted: bool
 }
 
 @export()
@@ -68,7 +71,7 @@ type containerType = {
 @export()
 @description('Which roles of a list apply to this module\'s resources, and who they go to.')
 func rolesFor(roleAssignments roleAssignmentType[], principals principalsType, targets string[]) roleAssignmentType[] =>
-  filter(roleAssignments, r => contains(targets, r.target) && !empty(principals[r.principal].id))
+  filter(roleAssignments, r => contains(targets, r.target) && principals[r.principal].granted)
 
 @export()
 @description('Deterministic name of a role assignment: the same scope, principal and role always give the same name, so redeploying never duplicates it.')
@@ -82,4 +85,17 @@ func roleAssignmentProperties(assignment roleAssignmentType, principals principa
   principalType: principals[assignment.principal].type
   roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', assignment.roleDefinitionId)
   description: assignment.reason
+}
+
+@export()
+@description('A service reached through a private endpoint (vnetEnabled).')
+type privateEndpointType = {
+  @description('Required. Short name; the endpoint is pe-<name>.')
+  name: string
+
+  @description('Required. Resource id of the service.')
+  resourceId: string
+
+  @description('Required. Sub-resource the endpoint connects to, which also picks its private DNS zone (privatelink.blob..., privatelink.dfs..., privatelink.servicebus...).')
+  groupId: 'blob' | 'dfs' | 'namespace'
 }

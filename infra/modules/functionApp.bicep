@@ -45,6 +45,9 @@ param maximumInstanceCount int = 4
 @description('Optional. Memory of one Flex instance, in MB.')
 param instanceMemoryMB 512 | 2048 | 4096 = 2048
 
+@description('Optional. Subnet (delegated to Microsoft.App/environments) the app sends its traffic through, to reach private endpoints; empty: none.')
+param virtualNetworkSubnetId string = ''
+
 var isFlex = hostingPlan == 'FlexConsumption'
 
 // Package blob for Linux Consumption, which mounts it with the identity (WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID).
@@ -104,6 +107,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -127,7 +131,6 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
-// Publishing credentials (basic auth) off: deployments authenticate with Entra ID.
 resource audit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (!empty(auditWorkspaceId)) {
   name: 'audit'
   scope: site
@@ -137,6 +140,7 @@ resource audit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = if (
   }
 }
 
+// Publishing credentials (basic auth) off: deployments authenticate with Entra ID.
 resource ftpPolicy 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
   parent: site
   name: 'ftp'

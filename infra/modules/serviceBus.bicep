@@ -1,4 +1,5 @@
-// Service Bus Standard (duplicate detection needs it) with local (SAS) auth off, and the jobs queue.
+// Service Bus Standard (duplicate detection needs it), or Premium when private, with local (SAS)
+// auth off, and the jobs queue.
 import { principalsType, roleAssignmentName, roleAssignmentProperties, roleAssignmentType, rolesFor } from '../types.bicep'
 
 @description('Required. Namespace name.')
@@ -37,6 +38,9 @@ param lockDurationMinutes int = 5
 @maxValue(365)
 param messageTimeToLiveDays int = 29
 
+@description('Optional. Reachable from the internet (default), or only through a private endpoint (vnetEnabled). Private endpoints need the Premium tier, so private means Premium.')
+param publicNetworkAccess bool = true
+
 @description('Optional. Log Analytics workspace for the namespace\'s operational logs; empty: none.')
 param auditWorkspaceId string = ''
 
@@ -50,11 +54,12 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   name: name
   location: location
   tags: tags
-  sku: { name: 'Standard', tier: 'Standard' }
+  // Standard is the least tier with duplicate detection; only Premium takes private endpoints.
+  sku: publicNetworkAccess ? { name: 'Standard', tier: 'Standard' } : { name: 'Premium', tier: 'Premium', capacity: 1 }
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess ? 'Enabled' : 'Disabled'
   }
 }
 

@@ -43,6 +43,9 @@ param auditWorkspaceId string = ''
 @description('Optional. A CanNotDelete lock on the account, so deleting the resource group (azd down) stops at it.')
 param deleteLock bool = false
 
+@description('Optional. Reachable from the internet (default), or only through private endpoints (vnetEnabled).')
+param publicNetworkAccess bool = true
+
 @description('Optional. Role target that means this whole account; absent: roles go to containers only.')
 param accountTarget roleTarget?
 
@@ -67,8 +70,8 @@ resource account 'Microsoft.Storage/storageAccounts@2024-01-01' = {
     allowCrossTenantReplication: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
-    networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' }
+    publicNetworkAccess: publicNetworkAccess ? 'Enabled' : 'Disabled'
+    networkAcls: { defaultAction: publicNetworkAccess ? 'Allow' : 'Deny', bypass: 'AzureServices' }
   }
 }
 

@@ -5,7 +5,7 @@ import { before, describe, it } from "node:test";
 import { harvestEvent, planEvent, sweepEvent } from "../../functions/handlers.js";
 import { eventLine } from "../../functions/logEvents.js";
 import { allSettings } from "../../shared/config/settings.js";
-import { bicep, findBicep, offlineInfra, projectRoot } from "../support/bicep.js";
+import { bicep, findBicep, offlineInfra, type PredictedResource, projectRoot, type Snapshot, snapshot } from "../support/bicep.js";
 
 // Compiled ARM JSON, as far as these checks read it.
 interface ArmResource {
@@ -65,6 +65,16 @@ describe("infrastructure (Bicep)", { skip }, () => {
     compiledText = built.stdout || "{}";
     main = JSON.parse(compiledText) as ArmTemplate;
   });
+
+  // Evaluated by `bicep snapshot`, as Resource Manager evaluates the template before deploying.
+  const evaluate = (parameters: Record<string, string | number | boolean>) => snapshot(cli(), infra, { location: "swedencentral", ...parameters });
+  const deployed = (result: Snapshot): readonly PredictedResource[] => {
+    assert.ok("resources" in result, `refused: ${"refused" in result ? result.refused : ""}`);
+    return result.resources;
+  };
+  const refusal = (result: Snapshot): string => ("refused" in result ? result.refused : "(deployed)");
+  const named = (resources: readonly PredictedResource[], type: string) => resources.filter((r) => r.type === type);
+  const archiveAccount = (resources: readonly PredictedResource[]) => named(resources, "Microsoft.Storage/storageAccounts").find((r) => r.name.startsWith("starc"));
 
   it("main.bicep compiles offline, with the Graph extension built from ../shared/bicep-types", () => {
     assert.equal(buildFailure, "");
@@ -313,10 +323,15 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.equal(moduleOf("runtimeStorage").properties.parameters.deleteLock, undefined);
   });
 
-  it("the archive reader may be a workspace identity, a user or a group", () => {
+  it("the archive reader may be a workspace identity, a user or a group, and gets read access to the archive container only", async () => {
     assert.equal(main.parameters.archiveReaderPrincipalType?.defaultValue, "ServicePrincipal");
-    const principals = JSON.stringify(moduleOf("archiveStorage").properties.parameters.principals?.value);
-    assert.match(principals, /"reader":\{"id":"\[parameters\('archiveReaderPrincipalId'\)\]","type":"\[parameters\('archiveReaderPrincipalType'\)\]"\}/);
+    const reader = "11111111-2222-3333-4444-555555555555";
+    const assignmentsOf = (resources: readonly PredictedResource[]) =>
+      named(resources, "Microsoft.Authorization/roleAssignments").filter((r) => r.properties?.principalId === reader);
+    const [group] = assignmentsOf(deployed(await evaluate({ archiveReaderPrincipalId: reader, archiveReaderPrincipalType: "Group" })));
+    assert.equal(group?.properties?.principalType, "Group");
+    assert.match(String(group?.properties?.roleDefinitionId), /2a2b9908-6ea1-4ae2-8e65-a410df84e7d1$/, "Storage Blob Data Reader");
+    assert.equal(assignmentsOf(deployed(await evaluate({}))).length, 0, "no reader, no role");
   });
 
   it("accepts only log alert windows that Azure Monitor takes for the no-harvest alert", () => {
@@ -353,9 +368,74 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.equal(book?.resource.properties?.category, "workbook");
   });
 
-  it("refuses, by name, Cold tiering days that do not come after the Cool days", () => {
-    const tiering = JSON.stringify(moduleOf("archiveStorage").properties.parameters.tiering?.value);
-    assert.match(tiering, /greater\(parameters\('archiveColdAfterDays'\), parameters\('archiveCoolAfterDays'\)\)\), parameters\('archiveColdAfterDays'\), fail\(format\('archiveColdAfterDays \(\{0\}\) must be later than archiveCoolAfterDays/);
+  it("refuses, by name, Cold tiering days that do not come after the Cool days", async () => {
+    assert.match(refusal(await evaluate({ archiveCoolAfterDays: 30, archiveColdAfterDays: 10 })), /archiveColdAfterDays \(10\) must be later than archiveCoolAfterDays \(30\)/);
+    deployed(await evaluate({ archiveCoolAfterDays: 30, archiveColdAfterDays: 0 }));
+  });
+
+  it("azd's location prompt offers exactly the regions of regions.bicep: Flex Consumption's, and the national ones", async () => {
+    const location = main.parameters.location as { allowedValues?: string[]; metadata?: { azd?: { type?: string } }; defaultValue?: unknown };
+    assert.equal(location.metadata?.azd?.type, "location");
+    assert.equal(location.defaultValue, undefined, "azd passes AZURE_LOCATION; a default outside the list would not compile");
+    const built = await bicep(cli(), ["build", join(infra, "regions.bicep"), "--stdout"]);
+    const regions = (JSON.parse(built.stdout) as ArmTemplate).variables as Record<"flexConsumptionRegions" | "consumptionOnlyRegions" | "availabilityZoneRegions", string[]>;
+    assert.deepEqual([...(location.allowedValues ?? [])].sort(), [...regions.flexConsumptionRegions, ...regions.consumptionOnlyRegions].sort());
+    assert.ok(regions.availabilityZoneRegions.every((r) => location.allowedValues?.includes(r)), "zone regions are among the offered ones");
+  });
+
+  it("refuses Flex Consumption, by name, where it is not offered, and runs Consumption there", async () => {
+    assert.match(refusal(await evaluate({ location: "usgovvirginia" })), /hostingPlan FlexConsumption is not offered in usgovvirginia[\s\S]*HOSTING_PLAN=Consumption/);
+    const plans = named(deployed(await evaluate({ location: "usgovvirginia", hostingPlan: "Consumption" })), "Microsoft.Web/serverfarms");
+    assert.deepEqual(plans.map((p) => p.sku?.name), ["Y1"]);
+  });
+
+  it("keeps the archive zone-redundant where the region has zones, geo-redundant where it has none, or as chosen", async () => {
+    const [zones, noZones, chosen] = await Promise.all([evaluate({}), evaluate({ location: "westus" }), evaluate({ location: "westus", archiveStorageSku: "Standard_RAGZRS" })]);
+    assert.equal(archiveAccount(deployed(zones))?.sku?.name, "Standard_ZRS");
+    assert.equal(archiveAccount(deployed(noZones))?.sku?.name, "Standard_GRS");
+    assert.equal(archiveAccount(deployed(chosen))?.sku?.name, "Standard_RAGZRS");
+  });
+
+  it("is public by default: no network, storage and Service Bus reachable, Service Bus Standard", async () => {
+    const resources = deployed(await evaluate({}));
+    assert.deepEqual(resources.filter((r) => r.type.startsWith("Microsoft.Network/")), []);
+    for (const account of named(resources, "Microsoft.Storage/storageAccounts")) assert.equal(account.properties?.publicNetworkAccess, "Enabled", account.name);
+    const [namespace] = named(resources, "Microsoft.ServiceBus/namespaces");
+    assert.equal(namespace?.sku?.name, "Standard");
+    assert.equal(namespace?.properties?.publicNetworkAccess, "Enabled");
+  });
+
+  it("with vnetEnabled, storage and Service Bus answer only on private endpoints, and the app sends through the delegated subnet", async () => {
+    const resources = deployed(await evaluate({ vnetEnabled: true }));
+    for (const account of named(resources, "Microsoft.Storage/storageAccounts")) {
+      assert.equal(account.properties?.publicNetworkAccess, "Disabled", account.name);
+      assert.deepEqual(account.properties?.networkAcls, { defaultAction: "Deny", bypass: "AzureServices" }, account.name);
+    }
+    const [namespace] = named(resources, "Microsoft.ServiceBus/namespaces");
+    assert.equal(namespace?.sku?.tier, "Premium", "Service Bus takes private endpoints on Premium only");
+    assert.equal(namespace?.properties?.publicNetworkAccess, "Disabled");
+
+    const endpoints = named(resources, "Microsoft.Network/privateEndpoints").map((e) => {
+      const connection = (e.properties?.privateLinkServiceConnections as { properties: { privateLinkServiceId: string; groupIds: string[] } }[])[0];
+      return `${connection?.properties.privateLinkServiceId.split("/").at(-1)} ${connection?.properties.groupIds.join()}`;
+    });
+    const storage = named(resources, "Microsoft.Storage/storageAccounts").map((a) => a.name);
+    const archive = storage.find((n) => n.startsWith("starc"));
+    const runtime = storage.find((n) => n.startsWith("stfn"));
+    assert.deepEqual(endpoints.sort(), [`${archive} blob`, `${archive} dfs`, `${runtime} blob`, `${namespace?.name} namespace`].sort());
+    const zoneGroups = named(resources, "Microsoft.Network/privateEndpoints/privateDnsZoneGroups");
+    assert.equal(zoneGroups.length, endpoints.length, "every endpoint writes its address into a private DNS zone");
+    assert.equal(named(resources, "Microsoft.Network/privateDnsZones/virtualNetworkLinks").length, named(resources, "Microsoft.Network/privateDnsZones").length);
+
+    const [vnet] = named(resources, "Microsoft.Network/virtualNetworks");
+    const subnets = (vnet?.properties?.subnets ?? []) as { name: string; properties: { delegations?: { properties: { serviceName: string } }[] } }[];
+    assert.equal(subnets.find((s) => s.name === "app")?.properties.delegations?.[0]?.properties.serviceName, "Microsoft.App/environments");
+    const [site] = named(resources, "Microsoft.Web/sites");
+    assert.match(String(site?.properties?.virtualNetworkSubnetId), new RegExp(`/virtualNetworks/${vnet?.name}/subnets/app$`));
+  });
+
+  it("refuses vnetEnabled on the Consumption plan, which has no VNet integration", async () => {
+    assert.match(refusal(await evaluate({ location: "usgovvirginia", hostingPlan: "Consumption", vnetEnabled: true })), /vnetEnabled needs hostingPlan FlexConsumption/);
   });
 
   it("main.parameters.json names only parameters main.bicep declares", async () => {

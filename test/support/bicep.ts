@@ -62,3 +62,36 @@ export async function offlineInfra(cli: string): Promise<string> {
   await writeFile(configPath, JSON.stringify(config, null, 2));
   return infra;
 }
+
+/** A resource as `bicep snapshot` predicts it; values it cannot know before deploying stay ARM expressions. */
+export interface PredictedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly sku?: { readonly name?: string; readonly tier?: string; readonly capacity?: number };
+  readonly properties?: Record<string, unknown>;
+}
+
+export type Snapshot = { readonly resources: readonly PredictedResource[] } | { readonly refused: string };
+
+const subscriptionId = "00000000-0000-0000-0000-00000000000a";
+const tenantId = "00000000-0000-0000-0000-00000000000b";
+let snapshots = 0;
+
+const bicepValue = (value: string | number | boolean): string => (typeof value === "string" ? `'${value.replace(/'/g, "\\'")}'` : String(value));
+
+/**
+ * Evaluates main.bicep with these parameters the way Azure Resource Manager would before deploying
+ * (`bicep snapshot`, the deployment engine's own expression evaluation), and returns the resources
+ * it would create, or the sentence it refuses with (a fail() or an invalid value).
+ */
+export async function snapshot(cli: string, infra: string, parameters: Record<string, string | number | boolean>): Promise<Snapshot> {
+  const file = join(infra, `snapshot-${++snapshots}.bicepparam`);
+  const lines = ["using 'main.bicep'", ...Object.entries({ environmentName: "snap", ...parameters }).map(([name, value]) => `param ${name} = ${bicepValue(value)}`)];
+  await writeFile(file, `${lines.join("\n")}\n`);
+  const location = String(parameters.location ?? "swedencentral");
+  const run = await bicep(cli, ["snapshot", file, "--subscription-id", subscriptionId, "--tenant-id", tenantId, "--resource-group", "rg-snapshot", "--location", location]);
+  const refusal = /could not be completed for the following reason: '([\s\S]*?)'\.?\s*$/m.exec(run.stdout + run.stderr);
+  if (run.code !== 0) return { refused: refusal?.[1] ?? (run.stderr || run.stdout) };
+  const written = JSON.parse(await readFile(file.replace(/\.bicepparam$/, ".snapshot.json"), "utf8")) as { predictedResources: PredictedResource[] };
+  return { resources: written.predictedResources };
+}
