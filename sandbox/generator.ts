@@ -1,7 +1,10 @@
 /**
  * A seeded generator of realistic call records: peer-to-peer and group calls, PSTN organizers,
  * large meetings (more than 60 sessions and 130 participants), segments with media and streams,
- * unicode names, and a business-hours rhythm. Deterministic in (seed, day): any day can be
+ * unicode names, and a business-hours rhythm. Shaped like Graph's answers where they trip up
+ * readers of the lake: timestamps with 7 fractional digits, packet-loss rates that are mostly 0
+ * and sometimes fractional, phone-number and guest participants, and a stream field that only
+ * later versions of a record carry. Deterministic in (seed, day): any day can be
  * regenerated at any time, so the sandbox needs no storage.
  */
 import type { JsonObject } from "../shared/graph/callRecord.js";
@@ -146,6 +149,23 @@ export function versionAt(call: SandboxCall, nowInMs: number): CallVersion | und
   return current;
 }
 
+/**
+ * An instant as Graph writes it: 7 fractional digits (100 ns ticks). The extra digits are derived
+ * from `salt`, so they are stable, and the value still parses to the same millisecond.
+ */
+export function graphInstant(ms: number, salt: string): string {
+  const ticks = String(hash32(salt) % 10_000).padStart(4, "0");
+  return formatInstant(ms).replace(/\.(\d{3})Z$/, `.$1${ticks}Z`);
+}
+
+/** Mostly 0 (a clean line), sometimes a small fraction, now and then a bad line. */
+const packetLossRate = (random: () => number): number => {
+  const roll = random();
+  return roll < 0.6 ? 0 : roll < 0.95 ? Math.round(random() * 500) / 10_000 : Math.round(random() * 60) / 100;
+};
+
+const duration = (seconds: number): string => `PT${Number(seconds.toFixed(3))}S`;
+
 const identityOf = (person: Person): JsonObject => ({
   id: person.id,
   displayName: person.displayName,
@@ -169,9 +189,10 @@ export function summaryDocument(call: SandboxCall, version: CallVersion): JsonOb
     version: version.version,
     type: call.kind === "peerToPeer" || call.kind === "pstn" ? "peerToPeer" : "groupCall",
     modalities: call.kind === "largeMeeting" ? ["audio", "video", "screenSharing"] : ["audio"],
-    lastModifiedDateTime: formatInstant(version.availableAtInMs),
-    startDateTime: formatInstant(call.startInMs),
-    endDateTime: formatInstant(call.endInMs),
+    // Graph's own example has 6 digits here and 7 in the other two.
+    lastModifiedDateTime: graphInstant(version.availableAtInMs, `${call.id}:modified:${version.version}`).replace(/\dZ$/, "Z"),
+    startDateTime: graphInstant(call.startInMs, `${call.id}:start`),
+    endDateTime: graphInstant(call.endInMs, `${call.id}:end`),
     joinWebUrl: call.kind === "largeMeeting" ? `https://teams.microsoft.com/l/meetup-join/${call.id}` : null,
     organizer_v2: organizerOf(call),
   };
@@ -195,28 +216,45 @@ export function sessionsOf(call: SandboxCall, version: CallVersion): JsonObject[
       associatedIdentity: identityOf(person),
     });
     const sessionId = `${call.id.slice(0, 24)}${i.toString(16).padStart(12, "0")}`;
+    const startText = graphInstant(start, `${sessionId}:start`);
+    const endText = graphInstant(end, `${sessionId}:end`);
+    const stream = (streamDirection: string): JsonObject => ({
+      streamId: String(between(random, 1e8, 2e9)),
+      streamDirection,
+      averageAudioDegradation: null,
+      averageJitter: duration(between(random, 10, 99) / 1000),
+      maxJitter: duration(between(random, 100, 400) / 1000),
+      averagePacketLossRate: packetLossRate(random),
+      maxPacketLossRate: packetLossRate(random),
+      averageRoundTripTime: duration(between(random, 20, 300) / 1000),
+      averageBandwidthEstimate: between(random, 50_000, 5_000_000),
+      // A field Graph added later: only the record's later versions carry it.
+      ...(version.version >= 2 ? { averageAudioNetworkJitter: duration(between(random, 5, 80) / 1000) } : {}),
+    });
     return {
       modalities: ["audio"],
-      startDateTime: formatInstant(start),
-      endDateTime: formatInstant(end),
+      startDateTime: startText,
+      endDateTime: endText,
       id: sessionId,
       isTest: false,
       caller: endpoint(caller),
       callee: endpoint(callee),
       segments: [
         {
-          startDateTime: formatInstant(start),
-          endDateTime: formatInstant(end),
+          startDateTime: startText,
+          endDateTime: endText,
           id: sessionId,
           media: [
             {
               label: "main-audio",
-              callerNetwork: { ipAddress: `10.${between(random, 0, 255)}.${between(random, 0, 255)}.${between(random, 1, 254)}`, subnet: "10.0.0.0", linkSpeed: 54_000_000 },
+              callerNetwork: {
+                ipAddress: `10.${between(random, 0, 255)}.${between(random, 0, 255)}.${between(random, 1, 254)}`,
+                subnet: "10.0.0.0",
+                linkSpeed: 54_000_000,
+                bandwidthLowEventRatio: random() < 0.7 ? 0 : Math.round(random() * 1000) / 1000,
+              },
               callerDevice: { captureDeviceName: "Default input device", renderDeviceName: "Default output device", receivedSignalLevel: -between(random, 5, 40) },
-              streams: [
-                { streamId: String(between(random, 1e8, 2e9)), streamDirection: "callerToCallee", averageAudioDegradation: null, averageJitter: `PT0.0${between(random, 10, 99)}S`, averagePacketLossRate: 0 },
-                { streamId: String(between(random, 1e8, 2e9)), streamDirection: "calleeToCaller", averageAudioDegradation: null, averageJitter: `PT0.0${between(random, 10, 99)}S`, averagePacketLossRate: 0 },
-              ],
+              streams: [stream("callerToCallee"), stream("calleeToCaller")],
             },
           ],
         },
@@ -225,8 +263,21 @@ export function sessionsOf(call: SandboxCall, version: CallVersion): JsonObject[
   });
 }
 
+/**
+ * The participants list: the users, plus the phone number of a PSTN call and, in about one group
+ * call in five, a guest (no tenant, a display name only).
+ */
 export function participantsOf(call: SandboxCall): JsonObject[] {
-  return call.participants.map((person) => ({ id: person.id, identity: { user: identityOf(person) } }));
+  const users: JsonObject[] = call.participants.map((person) => ({ id: person.id, identity: { user: identityOf(person) } }));
+  if ("phone" in call.organizer) {
+    const phone = call.organizer.phone;
+    users.push({ id: phone, identity: { phone: { id: phone, displayName: null, tenantId: null } } });
+  }
+  if (call.kind === "groupCall" && hash32(`${call.id}:guest`) % 5 === 0) {
+    const id = `guest:${call.id.slice(0, 8)}`;
+    users.push({ id, identity: { guest: { id, displayName: "Visitor (Guest)", tenantId: null } } });
+  }
+  return users;
 }
 
 /** The complete record, as an archive line should hold it (Graph's fields only). */
