@@ -504,6 +504,8 @@ output ARCHIVE_STORAGE_ACCOUNT string = archiveStorage.outputs.name
 output ARCHIVE_BLOB_ENDPOINT string = archiveStorage.outputs.blobEndpoint
 @description('Container of the JSON Lines archive and manifests.')
 output ARCHIVE_CONTAINER string = archiveContainerName
+@description('The archive container as Synapse reads it (lake/synapse/views.sql takes it as ArchiveUrl).')
+output ARCHIVE_LAKE_URL string = '${archiveStorage.outputs.dfsEndpoint}${archiveContainerName}'
 @description('Container of the scheduler watermark.')
 output STATE_CONTAINER string = stateContainerName
 @description('Account of the Functions host and deployment package.')

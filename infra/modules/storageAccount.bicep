@@ -190,3 +190,6 @@ output name string = account.name
 
 @description('Blob endpoint, e.g. https://<name>.blob.core.windows.net/ (cloud-correct).')
 output blobEndpoint string = account.properties.primaryEndpoints.blob
+
+@description('Data Lake (dfs) endpoint, e.g. https://<name>.dfs.core.windows.net/, what Synapse reads.')
+output dfsEndpoint string = account.properties.primaryEndpoints.dfs

@@ -6,7 +6,7 @@ import { importEdges, importViolations } from "../support/imports.js";
 const root = resolve(import.meta.dirname, "..", "..");
 
 describe("import directions", () => {
-  it("shared/ imports only downward: core ← graph ← archive ← pipeline ← config", async () => {
+  it("shared/ imports only downward: core ← graph ← archive ← lake ← pipeline ← config", async () => {
     const edges = await importEdges(root, ["shared"]);
     assert.ok(edges.length > 50, `read ${edges.length} imports`);
     assert.deepEqual(importViolations(edges), []);

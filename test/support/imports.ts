@@ -15,7 +15,8 @@ export const allowedImports: Record<string, readonly string[]> = {
   "shared/core": ["shared/core"],
   "shared/graph": ["shared/core", "shared/graph"],
   "shared/archive": ["shared/core", "shared/graph", "shared/archive"],
-  "shared/pipeline": ["shared/core", "shared/graph", "shared/archive", "shared/pipeline"],
+  "shared/lake": ["shared/core", "shared/graph", "shared/archive", "shared/lake"],
+  "shared/pipeline": ["shared/core", "shared/graph", "shared/archive", "shared/lake", "shared/pipeline"],
   "shared/config": ["shared"],
 };
 

@@ -1,0 +1,150 @@
+/**
+ * One description of an archived call record, every nested level, from which each engine's schema
+ * is derived (engineSchemas.ts). Types are chosen for what Graph really sends, not for what the
+ * first files happen to hold: ids are strings (a participant id may be a phone number), rates are
+ * doubles (0 in one file, 0.0123 in the next), timestamps keep Graph's 7 fractional digits, and
+ * durations stay ISO-8601 text beside a parsed number of seconds in the views.
+ *
+ * A field Graph adds later is not lost: the archive line is kept whole, and every view carries it
+ * as `raw` JSON. Add it here to give it a typed column.
+ */
+import { archiveRoot } from "../archive/archiveLayout.js";
+
+export type FieldType =
+  | { readonly kind: "string" }
+  | { readonly kind: "bigint" }
+  | { readonly kind: "double" }
+  | { readonly kind: "boolean" }
+  /** ISO-8601 UTC instant with up to 7 fractional digits (100 ns). */
+  | { readonly kind: "timestamp" }
+  /** ISO-8601 duration such as PT0.045S. */
+  | { readonly kind: "duration" }
+  | { readonly kind: "struct"; readonly fields: readonly Field[] }
+  | { readonly kind: "list"; readonly of: FieldType };
+
+export interface Field {
+  readonly name: string;
+  readonly type: FieldType;
+}
+
+const string: FieldType = { kind: "string" };
+const bigint: FieldType = { kind: "bigint" };
+const double: FieldType = { kind: "double" };
+const boolean: FieldType = { kind: "boolean" };
+const timestamp: FieldType = { kind: "timestamp" };
+const duration: FieldType = { kind: "duration" };
+const struct = (fields: Record<string, FieldType>): FieldType => ({ kind: "struct", fields: Object.entries(fields).map(([name, type]) => ({ name, type })) });
+const list = (of: FieldType): FieldType => ({ kind: "list", of });
+
+const identity = struct({ id: string, displayName: string, tenantId: string });
+const userIdentity = struct({ id: string, displayName: string, tenantId: string, userPrincipalName: string });
+
+/** Graph's communicationsIdentitySet: one of these is set, by who the party is. */
+export const identityKinds = ["user", "guest", "phone", "acsUser", "spoolUser", "application", "applicationInstance", "device", "encrypted", "onPremises"] as const;
+const identitySet = struct(Object.fromEntries(identityKinds.map((kind) => [kind, kind === "user" ? userIdentity : identity])));
+
+const endpoint = struct({
+  name: string,
+  userAgent: struct({ headerValue: string, platform: string, productFamily: string }),
+  associatedIdentity: userIdentity,
+  feedback: struct({ rating: string, text: string }),
+});
+
+const failureInfo = struct({ stage: string, reason: string });
+
+const device = struct({ captureDeviceName: string, renderDeviceName: string, receivedSignalLevel: bigint, sentSignalLevel: bigint });
+
+const network = struct({
+  ipAddress: string,
+  subnet: string,
+  linkSpeed: bigint,
+  connectionType: string,
+  wifiBand: string,
+  bandwidthLowEventRatio: double,
+  delayEventRatio: double,
+  sentQualityEventRatio: double,
+  receivedQualityEventRatio: double,
+});
+
+export const streamFields = {
+  streamId: string,
+  streamDirection: string,
+  averageAudioDegradation: double,
+  averageJitter: duration,
+  maxJitter: duration,
+  averagePacketLossRate: double,
+  maxPacketLossRate: double,
+  averageRoundTripTime: duration,
+  maxRoundTripTime: duration,
+  averageBandwidthEstimate: bigint,
+  averageAudioNetworkJitter: duration,
+  averageVideoFrameRate: double,
+  wasMediaBypassed: boolean,
+} as const;
+
+const segment = struct({
+  id: string,
+  startDateTime: timestamp,
+  endDateTime: timestamp,
+  caller: endpoint,
+  callee: endpoint,
+  failureInfo,
+  media: list(
+    struct({
+      label: string,
+      callerDevice: device,
+      calleeDevice: device,
+      callerNetwork: network,
+      calleeNetwork: network,
+      streams: list(struct(streamFields)),
+    }),
+  ),
+});
+
+const session = struct({
+  id: string,
+  modalities: list(string),
+  startDateTime: timestamp,
+  endDateTime: timestamp,
+  isTest: boolean,
+  caller: endpoint,
+  callee: endpoint,
+  failureInfo,
+  segments: list(segment),
+});
+
+/** The archiver's own field on every line (shared/pipeline/harvest.ts writes it). */
+const archiveInfo = struct({
+  harvestedAt: timestamp,
+  window: struct({ start: timestamp, end: timestamp }),
+  pass: bigint,
+  cloud: string,
+  participantsListed: boolean,
+});
+
+/** An archive line: the call record as Graph returned it, completed, plus `_archive`. */
+export const callRecordFields: readonly Field[] = (
+  struct({
+    id: string,
+    version: bigint,
+    type: string,
+    modalities: list(string),
+    lastModifiedDateTime: timestamp,
+    startDateTime: timestamp,
+    endDateTime: timestamp,
+    joinWebUrl: string,
+    organizer_v2: struct({ id: string, identity: identitySet }),
+    sessions: list(session),
+    participants_v2: list(struct({ id: string, identity: identitySet })),
+    _archive: archiveInfo,
+  }) as { fields: readonly Field[] }
+).fields;
+
+/** The Hive partition columns of the raw layer, all integers (`hour=09` is 9, not the text "09"). */
+export const partitionColumns = ["year", "month", "day", "hour"] as const;
+
+/**
+ * The data files of the raw layer below the archive root: only `*.jsonl.gz` below `hour=`, so
+ * manifests (`_…manifest.json`) and day markers (`day=DD/_SUCCESS.json`) never match.
+ */
+export const rawDataGlob = `${archiveRoot}/year=*/month=*/day=*/hour=*/*.jsonl.gz`;

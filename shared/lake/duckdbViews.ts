@@ -1,0 +1,88 @@
+/**
+ * The DuckDB views over the raw archive (lake/duckdb/views.sql is this text): typed partition
+ * columns, one typed reading of every line with the line itself kept as `raw`, the latest version
+ * of each call, and its sessions, segments, streams and participants flattened.
+ *
+ * Two traps are designed out: the glob matches only data files (`*.jsonl.gz` below `hour=`), so
+ * manifests and day markers never mix in; and the latest-version window partitions by the
+ * partition columns as well as the id (every version of a call is in its window's hour folder),
+ * so a filter on year, month, day or hour still prunes files through the view.
+ */
+import { callRecordFields, identityKinds, partitionColumns, rawDataGlob, streamFields } from "./callRecordSchema.js";
+import { duckdbHiveTypes, duckdbStructure } from "./engineSchemas.js";
+
+const partitions = partitionColumns.join(", ");
+const callKey = `${partitionColumns.map((c) => `c.${c}`).join(", ")}, c.id AS callId, c.version AS callVersion`;
+
+const durationColumns = Object.entries(streamFields).map(([name, type]) =>
+  type.kind === "duration" ? `st.${name}, iso_duration_seconds(st.${name}) AS ${name}Seconds` : `st.${name}`,
+);
+
+const identityCase = (column: string, field: "kind" | "id" | "displayName" | "tenantId") =>
+  field === "kind"
+    ? `CASE ${identityKinds.map((k) => `WHEN ${column}.${k} IS NOT NULL THEN '${k}'`).join(" ")} END`
+    : `coalesce(${identityKinds.map((k) => `${column}.${k}.${field}`).join(", ")})`;
+
+/** Every statement, in order; the archive root comes from `SET VARIABLE archive = '…'`. */
+export function duckdbViewsSql(): string {
+  const structure = JSON.stringify(duckdbStructure({ kind: "struct", fields: callRecordFields })).replace(/'/g, "''");
+  return `-- callrecords-archiver: DuckDB views over the raw archive.
+-- Generated from shared/lake/callRecordSchema.ts by \`npm run lake\`; edit that, not this file.
+--
+-- Set the archive root (a folder, or az://ACCOUNT.blob.core.windows.net/archive with the azure
+-- extension and a credential), then read this file:
+--   SET VARIABLE archive = '/path/to/archive';
+--   .read lake/duckdb/views.sql
+
+-- ISO-8601 duration (PT0.045S, PT1M2.5S, P1DT2H) to seconds; NULL for NULL or anything else.
+CREATE OR REPLACE MACRO iso_duration_seconds(d) AS (
+  CASE WHEN regexp_full_match(d, '^P(?:(\\d+(?:\\.\\d+)?)D)?(?:T(?:(\\d+(?:\\.\\d+)?)H)?(?:(\\d+(?:\\.\\d+)?)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?$')
+  THEN coalesce(TRY_CAST(regexp_extract(d, '(\\d+(?:\\.\\d+)?)D', 1) AS DOUBLE), 0) * 86400
+     + coalesce(TRY_CAST(regexp_extract(d, 'T.*?(\\d+(?:\\.\\d+)?)H', 1) AS DOUBLE), 0) * 3600
+     + coalesce(TRY_CAST(regexp_extract(d, 'T.*?(\\d+(?:\\.\\d+)?)M', 1) AS DOUBLE), 0) * 60
+     + coalesce(TRY_CAST(regexp_extract(d, 'T.*?(\\d+(?:\\.\\d+)?)S', 1) AS DOUBLE), 0)
+  END
+);
+
+-- Every archived line, every version: typed columns from the schema, the partition folders as
+-- integers, and the line itself as raw (fields the schema does not name yet are there).
+CREATE OR REPLACE VIEW callrecords_raw AS
+SELECT ${partitions}, r.*, json AS raw, filename AS archiveFile
+FROM (
+  SELECT *, json_transform(json, '${structure}') AS r
+  FROM read_json_objects(getvariable('archive') || '/${rawDataGlob}',
+    format = 'newline_delimited', hive_partitioning = true, hive_types = ${duckdbHiveTypes}, filename = true)
+);
+
+-- One row per call: its latest archived version. Partitioned by the partition columns too, so a
+-- filter on them reaches the file scan.
+CREATE OR REPLACE VIEW callrecords_latest AS
+SELECT * FROM callrecords_raw
+QUALIFY row_number() OVER (PARTITION BY ${partitions}, id ORDER BY version DESC, _archive.pass DESC) = 1;
+
+CREATE OR REPLACE VIEW callrecord_sessions AS
+SELECT ${callKey}, s.id AS sessionId, s.modalities, s.startDateTime, s.endDateTime, s.isTest,
+  s.caller, s.callee, s.failureInfo, s.segments
+FROM (SELECT *, unnest(sessions) AS s FROM callrecords_latest) c;
+
+CREATE OR REPLACE VIEW callrecord_segments AS
+SELECT ${partitions}, callId, callVersion, sessionId, g.id AS segmentId, g.startDateTime, g.endDateTime,
+  g.caller, g.callee, g.failureInfo, g.media
+FROM (SELECT *, unnest(segments) AS g FROM callrecord_sessions);
+
+-- One row per media stream, durations also as seconds (averageJitterSeconds, …).
+CREATE OR REPLACE VIEW callrecord_streams AS
+SELECT ${partitions}, callId, callVersion, sessionId, segmentId, m.label AS mediaLabel,
+  ${durationColumns.join(",\n  ")}
+FROM (SELECT *, unnest(m.streams) AS st FROM (SELECT *, unnest(media) AS m FROM callrecord_segments));
+
+-- One row per participant: users, guests, phone numbers, … (kind says which).
+CREATE OR REPLACE VIEW callrecord_participants AS
+SELECT ${callKey}, p.id AS participantId,
+  ${identityCase("p.identity", "kind")} AS kind,
+  ${identityCase("p.identity", "displayName")} AS displayName,
+  ${identityCase("p.identity", "tenantId")} AS tenantId,
+  p.identity.user.userPrincipalName AS userPrincipalName
+FROM (SELECT *, unnest(participants_v2) AS p FROM callrecords_latest) c;
+`;
+}
