@@ -19,7 +19,7 @@ import { createGraphRuntime } from "../shared/graph/graphSetup.js";
 import type { JobSender } from "../shared/pipeline/scheduler.js";
 import { serviceBusJobSender } from "../shared/pipeline/serviceBusSender.js";
 import { blobWatermarkStore } from "../shared/pipeline/watermarkStore.js";
-import type { HarvestHandlerDeps, PlanDeps } from "./handlers.js";
+import type { CurateDeps, HarvestHandlerDeps, PlanDeps } from "./handlers.js";
 
 type Loaded = { readonly archiver: ArchiverConfig; readonly pipeline: PipelineConfig } | { readonly error: unknown };
 let loaded: Loaded | undefined;
@@ -109,4 +109,9 @@ export function harvestDeps(): HarvestHandlerDeps {
     jobRetry: pipeline.jobRetry,
     plan: pipeline.plan,
   };
+}
+
+export function curateDeps(): CurateDeps {
+  const { pipeline } = configuration();
+  return { archive: blobArchiveStore(blobs(pipeline).getContainerClient(pipeline.archiveContainer)), clock: systemClock, curate: pipeline.curate };
 }

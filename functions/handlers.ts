@@ -1,6 +1,6 @@
 /**
- * The two function handlers, independent of where their dependencies come from: Azure (plan.ts,
- * harvest.ts) or the local runner (`npm start`). Each parses its trigger and calls the core.
+ * The function handlers, independent of where their dependencies come from: Azure (plan.ts,
+ * harvest.ts, curate.ts) or the local runner (`npm start`). Each parses its trigger and calls the core.
  */
 import type { InvocationContext, Timer } from "@azure/functions";
 import type { ArchiveStore } from "../shared/archive/archiveStore.js";
@@ -19,6 +19,7 @@ import { runCoverageSweep } from "../shared/pipeline/sweep.js";
 import { type JobSender, type TickResult, runPlanTick } from "../shared/pipeline/scheduler.js";
 import type { WatermarkStore } from "../shared/pipeline/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
+import { type CurateRunSummary, curateDueDays } from "../shared/pipeline/curateDay.js";
 
 export interface PlanDeps {
   readonly watermarks: WatermarkStore;
@@ -68,6 +69,29 @@ export const sweepEvent = (report: CoverageReport, nowInMs: number) => ({
   oldestMissingAgeHours: report.oldestMissingStartInMs === undefined ? 0 : Math.round(((nowInMs - report.oldestMissingStartInMs) / 3_600_000) * 10) / 10,
   oldestMissingMarginHours: report.oldestMissingMarginInMs === undefined ? null : Math.round((report.oldestMissingMarginInMs / 3_600_000) * 10) / 10,
 });
+
+export interface CurateDeps {
+  readonly archive: ArchiveStore;
+  readonly clock: Clock;
+  readonly curate: { readonly lookbackDays: number; readonly maxDays: number };
+}
+
+/** The curate function's event per run: the days it wrote, with rows per table. */
+export const curateEvent = (summary: CurateRunSummary) => ({
+  checked: summary.checked,
+  curated: summary.curated.length,
+  days: summary.curated.map((c) => c.day),
+  calls: summary.curated.reduce((n, c) => n + (c.status === "curated" ? c.calls : 0), 0),
+});
+
+export function makeCurateHandler(deps: () => CurateDeps) {
+  return async (_timer: Timer, context: InvocationContext): Promise<CurateRunSummary> => {
+    const d = deps();
+    const summary = await curateDueDays({ archive: d.archive, nowInMs: () => d.clock.now() }, d.curate);
+    logEvent(context, "info", "curate", curateEvent(summary));
+    return summary;
+  };
+}
 
 export function makePlanHandler(deps: () => PlanDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<TickResult> => {

@@ -106,6 +106,9 @@ param archiverCloud 'Global' | 'USGov' | 'USGovDoD' | 'China' = environment().na
 @description('Optional. NCRONTAB schedule of the planning timer (ARCHIVER_SCHEDULE).')
 param schedule string = '0 */15 * * * *'
 
+@description('Optional. NCRONTAB schedule of the curate timer, which writes final days as Parquet (ARCHIVER_CURATE_SCHEDULE).')
+param curateSchedule string = '0 30 * * * *'
+
 @description('Optional. Name of the jobs queue (ARCHIVER_QUEUE_NAME).')
 param queueName string = 'harvest-jobs'
 
@@ -420,6 +423,7 @@ var archiverSettings = {
   ARCHIVER_CLOUD: archiverCloud
   ARCHIVER_MANAGED_IDENTITY_CLIENT_ID: identity.properties.clientId
   ARCHIVER_SCHEDULE: schedule
+  ARCHIVER_CURATE_SCHEDULE: curateSchedule
   ARCHIVER_QUEUE_NAME: serviceBus.outputs.queueName
   ARCHIVER_SERVICEBUS__fullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
   ARCHIVER_STORAGE__blobServiceUri: archiveStorage.outputs.blobEndpoint

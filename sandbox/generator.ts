@@ -8,7 +8,7 @@
  * regenerated at any time, so the sandbox needs no storage.
  */
 import type { JsonObject } from "../shared/graph/callRecord.js";
-import { dayInMs, formatInstant, hourInMs, minuteInMs } from "../shared/core/window.js";
+import { dayInMs, hourInMs, minuteInMs } from "../shared/core/window.js";
 import { between, hash32, hex, pick, seededRandom } from "./random.js";
 
 export interface GeneratorOptions {
@@ -150,12 +150,13 @@ export function versionAt(call: SandboxCall, nowInMs: number): CallVersion | und
 }
 
 /**
- * An instant as Graph writes it: 7 fractional digits (100 ns ticks). The extra digits are derived
- * from `salt`, so they are stable, and the value still parses to the same millisecond.
+ * An instant as Graph writes it: 7 fractional digits (100 ns ticks), or as many as `digits` says.
+ * The digits past the millisecond come from `salt`, so they are stable, and the value still parses
+ * to the same millisecond.
  */
-export function graphInstant(ms: number, salt: string): string {
-  const ticks = String(hash32(salt) % 10_000).padStart(4, "0");
-  return formatInstant(ms).replace(/\.(\d{3})Z$/, `.$1${ticks}Z`);
+export function graphInstant(ms: number, salt: string, digits = 7): string {
+  const ticks = String(hash32(salt) % 10_000).padStart(4, "0").slice(0, digits - 3);
+  return new Date(ms).toISOString().replace(/Z$/, `${ticks}Z`);
 }
 
 /** Mostly 0 (a clean line), sometimes a small fraction, now and then a bad line. */
@@ -190,7 +191,7 @@ export function summaryDocument(call: SandboxCall, version: CallVersion): JsonOb
     type: call.kind === "peerToPeer" || call.kind === "pstn" ? "peerToPeer" : "groupCall",
     modalities: call.kind === "largeMeeting" ? ["audio", "video", "screenSharing"] : ["audio"],
     // Graph's own example has 6 digits here and 7 in the other two.
-    lastModifiedDateTime: graphInstant(version.availableAtInMs, `${call.id}:modified:${version.version}`).replace(/\dZ$/, "Z"),
+    lastModifiedDateTime: graphInstant(version.availableAtInMs, `${call.id}:modified:${version.version}`, 6),
     startDateTime: graphInstant(call.startInMs, `${call.id}:start`),
     endDateTime: graphInstant(call.endInMs, `${call.id}:end`),
     joinWebUrl: call.kind === "largeMeeting" ? `https://teams.microsoft.com/l/meetup-join/${call.id}` : null,

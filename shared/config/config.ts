@@ -148,6 +148,7 @@ export interface PipelineConfig {
   readonly harvestConcurrency: number;
   readonly jobRetry: JobRetryOptions;
   readonly sweep: SweepSettings;
+  readonly curate: { readonly lookbackDays: number; readonly maxDays: number };
   readonly managedIdentityClientId: string | undefined;
 }
 
@@ -170,6 +171,9 @@ const pipelineKeys = [
   "jobRetryMaxMs",
   "sweepGraceMinutes",
   "sweepMaxJobs",
+  "curateSchedule",
+  "curateLookbackDays",
+  "curateMaxDays",
   "managedIdentityClientId",
 ] as const satisfies readonly SettingKey[];
 
@@ -226,6 +230,7 @@ export function loadPipelineConfig(env: Env, host: { functionTimeoutInMs?: numbe
     harvestConcurrency: s.harvestConcurrency,
     jobRetry: { ...defaultJobRetryOptions, baseDelayInMs: s.jobRetryBaseMs, maxDelayInMs: Math.max(s.jobRetryBaseMs, s.jobRetryMaxMs) },
     sweep: { graceInMs: s.sweepGraceMinutes * 60_000, maxResendsPerTick: s.sweepMaxJobs },
+    curate: { lookbackDays: s.curateLookbackDays, maxDays: s.curateMaxDays },
     managedIdentityClientId: s.managedIdentityClientId,
   };
 }

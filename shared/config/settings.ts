@@ -47,6 +47,15 @@ const choice =
     return hit ?? problem(`expected one of ${values.join(", ")}, got "${raw}"`);
   };
 
+/** A timer's 6-field NCRONTAB schedule, each field's range and names checked. */
+const schedule =
+  (fallback: string) =>
+  (raw: string | undefined): string => {
+    const value = raw ?? fallback;
+    const wrong = ncrontabProblem(value);
+    return wrong ? problem(`expected a 6-field NCRONTAB expression such as "${fallback}": ${wrong}`) : value;
+  };
+
 const optionalText = (raw: string | undefined): string | undefined => raw;
 
 const textWithDefault =
@@ -245,11 +254,7 @@ export const settings = {
     defaultText: "0 */15 * * * *",
     description: "NCRONTAB (6 fields) of the planning timer.",
     deployed: "required",
-    parse: (raw) => {
-      const value = raw ?? "0 */15 * * * *";
-      const wrong = ncrontabProblem(value);
-      return wrong ? problem(`expected a 6-field NCRONTAB expression such as "0 */15 * * * *": ${wrong}`) : value;
-    },
+    parse: schedule("0 */15 * * * *"),
   }),
   queueName: define("ARCHIVER_QUEUE_NAME", {
     defaultText: "harvest-jobs",
@@ -333,6 +338,24 @@ export const settings = {
     description: "Most jobs one coverage sweep sends again, oldest window first.",
     deployed: "optional",
     parse: integer(0, 10_000, 96),
+  }),
+  curateSchedule: define("ARCHIVER_CURATE_SCHEDULE", {
+    defaultText: "0 30 * * * *",
+    description: "NCRONTAB (6 fields) of the curate timer, which writes final days as Parquet (curated/v1/).",
+    deployed: "required",
+    parse: schedule("0 30 * * * *"),
+  }),
+  curateLookbackDays: define("ARCHIVER_CURATE_LOOKBACK_DAYS", {
+    defaultText: "45",
+    description: "Days back the curate function looks for final days not yet curated (a day is final about 20 days on).",
+    deployed: "optional",
+    parse: integer(1, 3660, 45),
+  }),
+  curateMaxDays: define("ARCHIVER_CURATE_MAX_DAYS", {
+    defaultText: "2",
+    description: "Most days one curate run writes (about a minute each for 100,000 calls).",
+    deployed: "optional",
+    parse: integer(0, 100, 2),
   }),
   harvestConcurrency: define("ARCHIVER_HARVEST_CONCURRENCY", {
     defaultText: "8",

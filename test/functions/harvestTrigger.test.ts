@@ -102,8 +102,8 @@ describe("the harvest trigger, invoked as the worker invokes it", () => {
       assert.match(request.deadletterErrorDescription.value, /ARCHIVER_STORAGE__blobServiceUri: is required/);
     });
 
-    it("still registers both functions", () => {
-      assert.deepEqual(delivery.report.registered.map((r) => r.name).sort(), ["harvest", "plan"]);
+    it("still registers every function", () => {
+      assert.deepEqual(delivery.report.registered.map((r) => r.name).sort(), ["curate", "harvest", "plan"]);
     });
   });
 });

@@ -5,8 +5,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
 import { before, describe, it } from "node:test";
+import { dataBlobName } from "../../shared/archive/archiveLayout.js";
 import { jobBody } from "../../shared/core/job.js";
+import { dayInMs, floorTo, hourInMs } from "../../shared/core/window.js";
+import { curatedMarkerName } from "../../shared/pipeline/curateDay.js";
+import { dayMarkerName } from "../../shared/pipeline/dayMarker.js";
 import { azdPackage } from "../support/azdPackage.js";
 import { captureRegistrations, triggerOf } from "../support/functionsCore.js";
 import { withHarvestHost } from "../support/harvestHost.js";
@@ -49,9 +54,10 @@ describe("the deployment package (npm run build)", () => {
     }
   });
 
-  it("loads from its own node_modules and registers both functions", async () => {
+  it("loads from its own node_modules and registers every function", async () => {
     await import(pathToFileURL(join(out, "functions", "index.js")).href);
     assert.equal(triggerOf(registered, "plan")?.type, "timerTrigger");
+    assert.equal(triggerOf(registered, "curate")?.type, "timerTrigger");
     assert.equal(triggerOf(registered, "harvest")?.type, "serviceBusTrigger");
   });
 
@@ -74,19 +80,35 @@ describe("the deployment package (npm run build)", () => {
       assert.ok(kept.some((path) => path.startsWith("node_modules/@azure/functions/")), `kept ${kept.length} files`);
     });
 
-    it("registers both functions, and its harvest trigger receives and completes a message", async () => {
-      await withHarvestHost(async ({ settings, settlement, window }) => {
+    it("registers every function; its harvest trigger completes a message, and its curate timer writes a final day's Parquet", async () => {
+      await withHarvestHost(async ({ settings, settlement, window, archive }) => {
+        // A final day in the archive for the curate function: one data file and the day marker.
+        const day = floorTo(Date.now(), dayInMs) - 25 * dayInMs;
+        const record = await readFile(join(root, "..", "shared", "fixtures", "graph", "get-callrecord-expanded.json"), "utf8");
+        const data = gzipSync(`${JSON.stringify({ ...(JSON.parse(record) as object), _archive: { pass: 0 } })}\n`);
+        await archive.getBlockBlobClient(dataBlobName({ window: { startInMs: day + 9 * hourInMs, endInMs: day + 10 * hourInMs }, pass: 0 })).upload(data, data.length);
+        await archive.getBlockBlobClient(dayMarkerName(day)).upload("{}", 2);
+
         // The package's own folder has no node_modules above it: what it lacks, it lacks.
         const trigger = sdkBindingTrigger({ body: jobBody({ window, pass: 0 }) });
         const report = await runWorker({
           entry: join(uploaded, "functions", "index.js"),
           env: settings,
           args: settlement.workerArgs,
-          invocations: [{ functionName: "harvest", trigger: trigger.data }],
+          invocations: [
+            { functionName: "harvest", trigger: trigger.data },
+            // What the host sends a timer function.
+            { functionName: "curate", trigger: { json: JSON.stringify({ Schedule: { AdjustForDST: true }, ScheduleStatus: null, IsPastDue: false }) } },
+          ],
         });
-        assert.deepEqual(report.registered.map((r) => r.name).sort(), ["harvest", "plan"]);
+        assert.deepEqual(report.registered.map((r) => r.name).sort(), ["curate", "harvest", "plan"]);
         assert.equal(report.outcomes[0]?.status, "Success", report.outcomes[0]?.error);
         assert.deepEqual(settlement.calls.filter((c) => c.request.locktoken === trigger.lockToken).map((c) => c.method), ["complete"]);
+        assert.equal(report.outcomes[1]?.status, "Success", report.outcomes[1]?.error);
+        const curated: string[] = [];
+        for await (const blob of archive.listBlobsFlat({ prefix: "curated/v1/" })) curated.push(blob.name);
+        assert.deepEqual(curated.filter((n) => n.endsWith(".parquet")).length, 5, curated.join(", "));
+        assert.ok(curated.includes(curatedMarkerName(day)), curated.join(", "));
       });
     });
   });

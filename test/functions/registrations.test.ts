@@ -21,6 +21,12 @@ describe("function registrations", () => {
     assert.equal(trigger.schedule, "%ARCHIVER_SCHEDULE%");
   });
 
+  it("curate is a timer whose schedule is the ARCHIVER_CURATE_SCHEDULE setting", () => {
+    const trigger = triggerOf("curate");
+    assert.equal(trigger.type, "timerTrigger");
+    assert.equal(trigger.schedule, "%ARCHIVER_CURATE_SCHEDULE%");
+  });
+
   it("harvest is a Service Bus queue trigger on ARCHIVER_QUEUE_NAME, identity connection ARCHIVER_SERVICEBUS, settled by hand", () => {
     const trigger = triggerOf("harvest");
     assert.equal(trigger.type, "serviceBusTrigger");

@@ -13,7 +13,7 @@ import { type InvocationOutcome, type RpcTypedData, installFunctionsWorker } fro
 export interface WorkerInvocation {
   readonly functionName: string;
   /** Model-binding content travels base64-encoded. */
-  readonly trigger: { readonly modelBindingData?: { version: string; source: string; contentType: string; content: string }; readonly string?: string };
+  readonly trigger: { readonly modelBindingData?: { version: string; source: string; contentType: string; content: string }; readonly string?: string; readonly json?: string };
 }
 
 export interface WorkerReport {

@@ -4,7 +4,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { JsonObject } from "../../shared/graph/callRecord.js";
+import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
+import type { CuratedTableName } from "../../shared/lake/curatedTables.js";
 import { lakeFiles } from "../../shared/lake/lakeFiles.js";
+import { type CurateOutcome, curateDay, curatedFileName, curatedMarkerName } from "../../shared/pipeline/curateDay.js";
 import { projectRoot } from "../support/bicep.js";
 import { type LakeArchive, writeLakeArchive } from "../support/lakeArchive.js";
 
@@ -138,5 +141,72 @@ describe("lake/ (DuckDB views over the raw archive)", () => {
     const [read] = await rows(`SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids, typeof(any_value(hour)) AS hour
       FROM read_json('${lake.root}/callrecords/v1/year=*/month=*/day=*/hour=*/*.jsonl.gz', format = 'newline_delimited', hive_partitioning = true, ${args})`);
     assert.deepEqual(read, { n: lake.archivedLines, ids: lake.truth.length, hour: "INTEGER" });
+  });
+});
+
+describe("the curated layer (one final day as Parquet)", () => {
+  const dayStart = Date.parse("2026-11-02T00:00:00Z");
+  const parquet = (table: CuratedTableName) => `read_parquet('${join(lake.root, curatedFileName(table, dayStart))}')`;
+  /** Rows in one query and not the other, both ways (EXCEPT ALL keeps duplicates). */
+  const difference = async (a: string, b: string) => {
+    const [d] = await rows(`SELECT (SELECT count(*) FROM (${a} EXCEPT ALL ${b}))::INTEGER AS onlyA, (SELECT count(*) FROM (${b} EXCEPT ALL ${a}))::INTEGER AS onlyB`);
+    return d;
+  };
+  let first: CurateOutcome;
+
+  before(async () => {
+    first = await curateDay({ archive: folderArchiveStore(lake.root), nowInMs: () => Date.now() }, dayStart);
+  });
+
+  it("writes a final day once: five tables, then its marker; a second run writes nothing", async () => {
+    assert.equal(first.status, "curated");
+    assert.equal(first.status === "curated" && first.calls, lake.truth.length);
+    const again = await curateDay({ archive: folderArchiveStore(lake.root), nowInMs: () => Date.now() }, dayStart);
+    assert.equal(again.status, "alreadyCurated");
+    const notFinal = await curateDay({ archive: folderArchiveStore(lake.root), nowInMs: () => Date.now() }, dayStart + 86_400_000);
+    assert.equal(notFinal.status, "notFinal");
+  });
+
+  it("a run that stopped before its marker finishes it without writing a table twice", async () => {
+    const archive = folderArchiveStore(lake.root);
+    const before = await readFile(join(lake.root, curatedFileName("streams", dayStart)));
+    await rm(join(lake.root, curatedMarkerName(dayStart)));
+    const redo = await curateDay({ archive, nowInMs: () => Date.now() }, dayStart);
+    assert.equal(redo.status, "curated");
+    assert.deepEqual(await readFile(join(lake.root, curatedFileName("streams", dayStart))), before);
+    assert.ok(await archive.read(curatedMarkerName(dayStart)));
+  });
+
+  it("every table holds what the DuckDB views say, typed (micro-second UTC timestamps, doubles, integer hours)", async () => {
+    const where = "WHERE year = 2026 AND month = 11 AND day = 2";
+    assert.deepEqual(
+      await difference(`SELECT callId, callVersion, epoch_us(startDateTime), sessionCount, participantCount, hour FROM ${parquet("calls")}`, `SELECT id, version, epoch_us(startDateTime::TIMESTAMP), len(sessions), len(participants_v2), hour FROM callrecords_latest ${where}`),
+      { onlyA: 0, onlyB: 0 },
+    );
+    assert.deepEqual(
+      await difference(`SELECT callId, sessionId, epoch_us(endDateTime), isTest, callerPlatform FROM ${parquet("sessions")}`, `SELECT callId, sessionId, epoch_us(endDateTime::TIMESTAMP), isTest, caller.userAgent.platform FROM callrecord_sessions ${where}`),
+      { onlyA: 0, onlyB: 0 },
+    );
+    assert.deepEqual(
+      await difference(`SELECT callId, sessionId, segmentId FROM ${parquet("segments")}`, `SELECT callId, sessionId, segmentId FROM callrecord_segments ${where}`),
+      { onlyA: 0, onlyB: 0 },
+    );
+    assert.deepEqual(
+      await difference(
+        `SELECT callId, segmentId, streamDirection, averagePacketLossRate, averageJitterSeconds, averageAudioNetworkJitterSeconds, averageBandwidthEstimate FROM ${parquet("streams")}`,
+        `SELECT callId, segmentId, streamDirection, averagePacketLossRate, averageJitterSeconds, averageAudioNetworkJitterSeconds, averageBandwidthEstimate FROM callrecord_streams ${where}`,
+      ),
+      { onlyA: 0, onlyB: 0 },
+    );
+    assert.deepEqual(
+      await difference(`SELECT callId, participantId, kind, displayName, tenantId FROM ${parquet("participants")}`, `SELECT callId, participantId, kind, displayName, tenantId FROM callrecord_participants ${where}`),
+      { onlyA: 0, onlyB: 0 },
+    );
+    const types = new Map((await rows(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${parquet("streams")})`)).map((r) => [r.column_name, r.column_type]));
+    assert.equal(types.get("averagePacketLossRate"), "DOUBLE");
+    assert.equal(types.get("hour"), "INTEGER");
+    const callTypes = new Map((await rows(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${parquet("calls")})`)).map((r) => [r.column_name, r.column_type]));
+    assert.equal(callTypes.get("startDateTime"), "TIMESTAMP WITH TIME ZONE");
+    assert.equal(callTypes.get("callVersion"), "BIGINT");
   });
 });

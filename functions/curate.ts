@@ -1,0 +1,13 @@
+/** Timer trigger: writes each final day, once, as the curated Parquet tables (curated/v1/). */
+import { app } from "@azure/functions";
+import { curateDeps } from "./azure.js";
+import { makeCurateHandler } from "./handlers.js";
+
+const handler = makeCurateHandler(curateDeps);
+
+app.timer("curate", {
+  schedule: "%ARCHIVER_CURATE_SCHEDULE%",
+  handler: async (timer, context) => {
+    await handler(timer, context);
+  },
+});

@@ -1,0 +1,101 @@
+/**
+ * The curated layer's step: a day whose raw layer is final (its `_SUCCESS.json` day marker exists)
+ * is written once as five Parquet tables under `curated/v1/<table>/year=…/month=…/day=…/`, then a
+ * curated marker under `curated/v1/_days/` (Synapse and Spark skip `_` folders). Every name is
+ * write-once, so a second run of the same day, whether a retry after a crash or a racing instance,
+ * writes nothing twice: it finds the tables it already wrote and the marker last. The raw JSON Lines
+ * stay the source of truth; a curated day can be deleted and written again.
+ */
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { archiveBlobOf, dayPartitionPrefix } from "../archive/archiveLayout.js";
+import type { ArchiveStore } from "../archive/archiveStore.js";
+import { dayInMs, floorTo, formatInstant, hourInMs } from "../core/window.js";
+import type { CuratedTableName } from "../lake/curatedTables.js";
+import { type DayFile, writeCuratedDay } from "../lake/curatedWriter.js";
+import { dayMarkerName } from "./dayMarker.js";
+
+export const curatedRoot = "curated/v1";
+
+const ymd = (dayStartInMs: number) => new Date(dayStartInMs).toISOString().slice(0, 10);
+
+/** `curated/v1/streams/year=2026/month=11/day=02/streams_20261102.parquet` */
+export function curatedFileName(table: CuratedTableName, dayStartInMs: number): string {
+  const [year, month, day] = ymd(dayStartInMs).split("-") as [string, string, string];
+  return `${curatedRoot}/${table}/year=${year}/month=${month}/day=${day}/${table}_${year}${month}${day}.parquet`;
+}
+
+/** `curated/v1/_days/2026-11-02.json`: written last, so its presence means every table is there. */
+export const curatedMarkerName = (dayStartInMs: number): string => `${curatedRoot}/_days/${ymd(dayStartInMs)}.json`;
+
+export type CurateOutcome =
+  | { readonly status: "curated"; readonly day: string; readonly calls: number; readonly lines: number; readonly tables: readonly { table: CuratedTableName; rows: number; bytes: number }[] }
+  | { readonly status: "alreadyCurated" | "notFinal"; readonly day: string };
+
+export interface CurateDeps {
+  readonly archive: ArchiveStore;
+  readonly nowInMs: () => number;
+  /** Where the Parquet files are staged before upload; default the OS temporary folder. */
+  readonly tempRoot?: string;
+}
+
+export async function curateDay(deps: CurateDeps, dayStartInMs: number): Promise<CurateOutcome> {
+  const { archive } = deps;
+  const day = ymd(dayStartInMs);
+  if (await archive.read(curatedMarkerName(dayStartInMs))) return { status: "alreadyCurated", day };
+  if (!(await archive.read(dayMarkerName(dayStartInMs)))) return { status: "notFinal", day };
+
+  const files: DayFile[] = [];
+  for (const name of await archive.list(dayPartitionPrefix(dayStartInMs))) {
+    const blob = archiveBlobOf(name);
+    if (blob?.kind !== "data") continue;
+    const hour = Math.floor((blob.job.window.startInMs - dayStartInMs) / hourInMs);
+    files.push({ name, hour, pass: blob.job.pass, read: async () => (await archive.read(name)) ?? Buffer.alloc(0) });
+  }
+  files.sort((a, b) => a.name.localeCompare(b.name));
+
+  const staging = await mkdtemp(join(deps.tempRoot ?? tmpdir(), "curate-"));
+  try {
+    const result = await writeCuratedDay(files, staging);
+    const tables = [];
+    for (const file of result.files) {
+      await archive.createFromStream(curatedFileName(file.table, dayStartInMs), createReadStream(file.file), "application/vnd.apache.parquet");
+      tables.push({ table: file.table, rows: file.rows, bytes: (await stat(file.file)).size });
+    }
+    const marker = { schemaVersion: 1, day, dataFiles: files.length, lines: result.lines, calls: result.calls, tables, curatedAt: formatInstant(deps.nowInMs()) };
+    await archive.createText(curatedMarkerName(dayStartInMs), `${JSON.stringify(marker, null, 2)}\n`, "application/json");
+    return { status: "curated", day, calls: result.calls, lines: result.lines, tables };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The days a curate run looks at: from `lookbackDays` ago up to yesterday, oldest first (a day is
+ * final some 20 days after it, with the default re-read offsets; looking further back heals a
+ * curate function that was down).
+ */
+export function curationCandidates(nowInMs: number, lookbackDays: number): number[] {
+  const today = floorTo(nowInMs, dayInMs);
+  return Array.from({ length: lookbackDays }, (_, i) => today - (lookbackDays - i) * dayInMs);
+}
+
+export interface CurateRunSummary {
+  readonly curated: readonly CurateOutcome[];
+  readonly checked: number;
+}
+
+/** Curates at most `maxDays` final, not yet curated days among the candidates, oldest first. */
+export async function curateDueDays(deps: CurateDeps, options: { lookbackDays: number; maxDays: number }): Promise<CurateRunSummary> {
+  const curated: CurateOutcome[] = [];
+  let checked = 0;
+  for (const day of curationCandidates(deps.nowInMs(), options.lookbackDays)) {
+    if (curated.length >= options.maxDays) break;
+    checked += 1;
+    const outcome = await curateDay(deps, day);
+    if (outcome.status === "curated") curated.push(outcome);
+  }
+  return { curated, checked };
+}
