@@ -1,15 +1,17 @@
 /**
  * `npm run bench`: the real harvest handler against the sandbox with Graph's limits on and a
- * network's latency, for 1, 2 and 4 simulated instances (each its own request governor, starting
- * at its share of the app's budget, all against the same per-app ceiling), and a naive baseline in
- * the same run: one window at a time, pages then records one by one. Prints figures; asserts
- * nothing (machines are noisy: read the ratios).
+ * network's latency, for 1, 2 and 4 simulated instances (each its own request governor, sharing
+ * the app's budget through an instance registry in one folder, as deployed instances do in the
+ * state container, all against the same per-app ceiling), 4 instances that come and go, and a
+ * naive baseline in the same run: one window at a time, pages then records one by one. Prints
+ * figures; asserts nothing (machines are noisy: read the ratios).
  *
  * Graph's windows are scaled from 20 s to 2 s (1,500 → 150 requests, the same 75 a second), so the
  * governors' climbing can be seen within a short run.
  *
  * Options (environment): BENCH_SECONDS per scenario (default 40), BENCH_LATENCY_MS (300),
- * BENCH_CALLS_PER_DAY (8000), BENCH_INSTANCES (1,2,4).
+ * BENCH_CALLS_PER_DAY (8000), BENCH_INSTANCES (1,2,4), BENCH_SHARING=0 (no registry: each
+ * instance climbs from its static share alone), BENCH_COMING_AND_GOING=0 (skip that scenario).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -26,11 +28,15 @@ import { jobBody } from "../shared/core/job.js";
 import { dayInMs, hourInMs } from "../shared/core/window.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
 import { newGraphCounters } from "../shared/graph/graphCounters.js";
+import { shareBudget } from "../shared/graph/sharedBudget.js";
+import { folderInstanceRegistry } from "../shared/pipeline/instanceRegistry.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 40);
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 300);
 const callsPerDay = Number(process.env.BENCH_CALLS_PER_DAY ?? 8000);
 const instanceCounts = (process.env.BENCH_INSTANCES ?? "1,2,4").split(",").map(Number);
+// BENCH_SHARING=0: each instance paces itself alone (climbing from its static share), as without a registry.
+const sharing = process.env.BENCH_SHARING !== "0";
 const windowInMs = 2000;
 const ceiling = 150;
 const ceilingPerSecond = ceiling / (windowInMs / 1000);
@@ -38,7 +44,7 @@ const ceilingPerSecond = ceiling / (windowInMs / 1000);
 interface SandboxLink {
   readonly child: ChildProcess;
   readonly env: Record<string, string>;
-  stats(): Promise<{ graphRequests: number; throttled: number }>;
+  stats(): Promise<{ graphRequests: number; throttled: number; throttledBy: { app: number; list: number; record: number } }>;
 }
 
 async function startSandboxProcess(): Promise<SandboxLink> {
@@ -69,15 +75,20 @@ async function startSandboxProcess(): Promise<SandboxLink> {
     stats: async () => {
       const line = next();
       child.kill("SIGUSR2");
-      return JSON.parse(await line) as { graphRequests: number; throttled: number };
+      return JSON.parse(await line) as { graphRequests: number; throttled: number; throttledBy: { app: number; list: number; record: number } };
     },
   };
 }
 
-/** Hourly windows from ten days back, enough for any run. */
+// Windows of BENCH_WINDOW_MINUTES (default 15): many jobs in a scenario, so the jobs still running
+// when it stops taking new ones (its drain) are a small part of it, as on a queue that never empties.
+const windowMinutes = Number(process.env.BENCH_WINDOW_MINUTES ?? 15);
+
+/** Windows from ten days back, enough for any run. */
 const windows = (count: number) => {
+  const length = windowMinutes * 60_000;
   const first = Math.floor((Date.now() - 10 * dayInMs) / hourInMs) * hourInMs;
-  return Array.from({ length: count }, (_, i) => ({ startInMs: first + i * hourInMs, endInMs: first + (i + 1) * hourInMs }));
+  return Array.from({ length: count }, (_, i) => ({ startInMs: first + i * length, endInMs: first + (i + 1) * length }));
 };
 
 interface Figures {
@@ -87,26 +98,48 @@ interface Figures {
   readonly requests: number;
   readonly throttled: number;
   readonly cpuMs: number;
+  /** Requests per second from the start until no new job was taken (the offered load's end). */
+  readonly loadedRequestsPerSecond?: number;
+  /** 429s by the limit that gave them. */
+  readonly throttledBy?: string;
 }
 
-async function harvestScenario(sandbox: SandboxLink, instances: number): Promise<Figures> {
+/** Instance `index` of `instances`: when it starts and stops taking jobs, in seconds from the start. */
+type Presence = (index: number, instances: number) => { from: number; until: number };
+const always: Presence = () => ({ from: 0, until: seconds });
+/** Instances come and go: one joins every eighth of the run; the last two leave at three quarters. */
+const comingAndGoing: Presence = (index, instances) => ({ from: (index * seconds) / 8, until: index >= instances - 2 ? (3 * seconds) / 4 : seconds });
+
+async function harvestScenario(sandbox: SandboxLink, instances: number, presence: Presence = always, label = `${instances} instance${instances > 1 ? "s" : ""}`): Promise<Figures> {
   const env = { ...sandbox.env, ARCHIVER_GRAPH_RATE_REQUESTS: String(Math.floor(ceiling / instances)), ARCHIVER_GRAPH_CEILING_REQUESTS: String(ceiling), ARCHIVER_GRAPH_RATE_WINDOW_SECONDS: String(windowInMs / 1000) };
   const config = loadArchiverConfig(env);
   const pipeline = loadPipelineConfig(env);
   const folder = await mkdtemp(join(tmpdir(), "bench-archive-"));
   const archive = folderArchiveStore(folder);
   const queue = new LocalQueue(10);
-  for (const window of windows(240)) queue.sendRaw(`w${window.startInMs}`, jobBody({ window, pass: 0 }));
+  for (const window of windows(960)) queue.sendRaw(`w${window.startInMs}`, jobBody({ window, pass: 0 }));
   const before = await sandbox.stats();
   const cpu = process.cpuUsage();
   const started = Date.now();
   const deadline = started + seconds * 1000;
+  const atDeadline = new Promise<{ graphRequests: number }>((resolve) => setTimeout(() => resolve(sandbox.stats()), seconds * 1000));
   let records = 0;
   const context = new functions.InvocationContext({ invocationId: "bench", functionName: "harvest", logHandler: () => undefined });
+  // The instances announce themselves in one folder, as deployed ones do in the state container.
+  const registryFolder = await mkdtemp(join(tmpdir(), "bench-instances-"));
   // Each instance: its own governor and clients, four messages at a time, as host.json allows.
   await Promise.all(
-    Array.from({ length: instances }, async () => {
+    Array.from({ length: instances }, async (_, index) => {
+      const { from, until } = presence(index, instances);
+      await new Promise((resolve) => setTimeout(resolve, from * 1000));
+      const leaveAt = started + until * 1000;
       const graph = createGraphRuntime(config, { ca: sandbox.env.CA });
+      const shared = sharing
+        ? shareBudget(graph.governor, folderInstanceRegistry(registryFolder), { instance: `instance-${index}`, ceiling, heartbeatInMs: windowInMs / 4, clock: systemClock })
+        : undefined;
+      const debug = process.env.BENCH_DEBUG
+        ? setInterval(() => console.log(`  ${((Date.now() - started) / 1000).toFixed(1)} s instance-${index}: allowance ${shared?.allowance?.toFixed(0)}, pace ${(graph.governor.ratePerSecond() * windowInMs / 1000).toFixed(0)}, sent ${graph.governor.requestsInLastWindow(Date.now())}, hungry ${graph.governor.isHungry(Date.now())}`), 1000)
+        : undefined;
       const handler = makeHarvestHandler(() => ({
         graph,
         archive,
@@ -118,7 +151,7 @@ async function harvestScenario(sandbox: SandboxLink, instances: number): Promise
         jobRetry: pipeline.jobRetry,
       }));
       const worker = async () => {
-        while (Date.now() < deadline) {
+        while (Date.now() < Math.min(deadline, leaveAt)) {
           const message = queue.ready.shift();
           if (!message) return;
           const result = await handler(message.body, { complete: async () => undefined, abandon: async () => undefined, deadLetter: async () => undefined }, context);
@@ -126,14 +159,20 @@ async function harvestScenario(sandbox: SandboxLink, instances: number): Promise
         }
       };
       await Promise.all(Array.from({ length: 4 }, worker));
+      clearInterval(debug);
+      await shared?.stop();
     }),
   );
+  await rm(registryFolder, { recursive: true, force: true });
   const elapsed = (Date.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
+  const loaded = await atDeadline;
   const after = await sandbox.stats();
   await rm(folder, { recursive: true, force: true });
   return {
-    label: `${instances} instance${instances > 1 ? "s" : ""}`,
+    label,
+    loadedRequestsPerSecond: (loaded.graphRequests - before.graphRequests) / seconds,
+    throttledBy: (["app", "list", "record"] as const).map((k) => `${k} ${after.throttledBy[k] - before.throttledBy[k]}`).join(", "),
     seconds: elapsed,
     records,
     requests: after.graphRequests - before.graphRequests,
@@ -151,7 +190,7 @@ async function naiveScenario(sandbox: SandboxLink): Promise<Figures> {
   const started = Date.now();
   const deadline = started + (seconds / 2) * 1000;
   let records = 0;
-  for (const window of windows(240).slice(120)) {
+  for (const window of windows(960).slice(480)) {
     if (Date.now() >= deadline) break;
     const ids: string[] = [];
     for await (const page of client.listWindow(window)) ids.push(...page.map((r) => r.id));
@@ -168,12 +207,13 @@ async function naiveScenario(sandbox: SandboxLink): Promise<Figures> {
 
 const sandbox = await startSandboxProcess();
 try {
-  console.log(`bench: real harvest handler, Graph sandbox in its own process; ${latencyMs} ms answers; ceiling ${ceiling} / ${windowInMs / 1000} s (${ceilingPerSecond} req/s, Graph's 1,500 / 20 s scaled); ${callsPerDay} calls a day; ${seconds} s a scenario`);
+  console.log(`bench: real harvest handler, Graph sandbox in its own process; budget ${sharing ? "shared through an instance registry" : "not shared (each instance alone)"}; ${latencyMs} ms answers; ceiling ${ceiling} / ${windowInMs / 1000} s (${ceilingPerSecond} req/s, Graph's 1,500 / 20 s scaled); ${callsPerDay} calls a day; ${seconds} s a scenario`);
   const results: Figures[] = [await naiveScenario(sandbox)];
   for (const n of instanceCounts) results.push(await harvestScenario(sandbox, n));
+  if (process.env.BENCH_COMING_AND_GOING !== "0") results.push(await harvestScenario(sandbox, 4, comingAndGoing, "4 come & go"));
   const naive = results[0] as Figures;
   const naiveRate = naive.records / naive.seconds;
-  console.log("\nscenario     | seconds | records | records/s | × naive | requests/s | share of ceiling | 429s (%)    | CPU ms/record");
+  console.log("\nscenario     | seconds | records | records/s | × naive | requests/s | share of ceiling | while loaded | 429s (%)    | CPU ms/record | 429s by limit");
   for (const r of results) {
     const rate = r.records / r.seconds;
     console.log(
@@ -185,8 +225,10 @@ try {
         (rate / naiveRate).toFixed(1).padStart(7),
         (r.requests / r.seconds).toFixed(1).padStart(10),
         `${((100 * r.requests) / r.seconds / ceilingPerSecond).toFixed(1)} %`.padStart(16),
+        (r.loadedRequestsPerSecond === undefined ? "" : `${((100 * r.loadedRequestsPerSecond) / ceilingPerSecond).toFixed(1)} %`).padStart(12),
         `${r.throttled} (${((100 * r.throttled) / Math.max(1, r.requests)).toFixed(2)} %)`.padStart(11),
         (r.cpuMs / Math.max(1, r.records)).toFixed(2).padStart(13),
+        r.throttledBy ?? "",
       ].join(" | "),
     );
   }

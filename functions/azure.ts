@@ -6,6 +6,7 @@
  * Service Bus client and sender per process, closed when the host stops the worker.
  */
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { app } from "@azure/functions";
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
@@ -16,6 +17,8 @@ import { systemClock } from "../shared/core/clock.js";
 import { ConfigError } from "../shared/core/errors.js";
 import type { ArchiverConfig } from "../shared/graph/graphConfig.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
+import { type BudgetSharing, shareBudget } from "../shared/graph/sharedBudget.js";
+import { blobInstanceRegistry } from "../shared/pipeline/instanceRegistry.js";
 import type { JobSender } from "../shared/pipeline/scheduler.js";
 import { serviceBusJobSender } from "../shared/pipeline/serviceBusSender.js";
 import { blobWatermarkStore } from "../shared/pipeline/watermarkStore.js";
@@ -76,14 +79,40 @@ function jobSender(pipeline: PipelineConfig): JobSender {
   return serviceBus.jobs;
 }
 
+let budget: BudgetSharing | undefined;
+
 app.hook.appTerminate(async () => {
   const open = serviceBus;
   serviceBus = undefined;
+  await budget?.stop();
   await open?.sender.close();
   await open?.client.close();
 });
 
 let graph: ReturnType<typeof createGraphRuntime> | undefined;
+
+/**
+ * The process's Graph runtime. Its governor shares the app's budget with the other instances: each
+ * announces its use in the state container (instances/) and paces at its allowance
+ * (shared/graph/sharedBudget.ts). If the registry cannot be reached, the governor paces alone.
+ */
+function graphRuntime(archiver: ArchiverConfig, pipeline: PipelineConfig): ReturnType<typeof createGraphRuntime> {
+  if (graph) return graph;
+  graph = createGraphRuntime(archiver);
+  let warned = false;
+  budget = shareBudget(graph.governor, blobInstanceRegistry(blobs(pipeline).getContainerClient(pipeline.stateContainer)), {
+    instance: `${hostname()}-${process.pid}`,
+    ceiling: archiver.graph.ceilingRequests,
+    heartbeatInMs: archiver.graph.rateLimitWindowInMs / 4,
+    clock: systemClock,
+    onError: (error) => {
+      if (warned) return;
+      warned = true;
+      console.warn(`budget sharing: the instance registry in ${pipeline.stateContainer}/instances/ failed (${String(error)}); pacing alone until it answers`);
+    },
+  });
+  return graph;
+}
 
 export function planDeps(): PlanDeps {
   const { pipeline } = configuration();
@@ -99,7 +128,7 @@ export function planDeps(): PlanDeps {
 export function harvestDeps(): HarvestHandlerDeps {
   const { archiver, pipeline } = configuration();
   return {
-    graph: (graph ??= createGraphRuntime(archiver)),
+    graph: graphRuntime(archiver, pipeline),
     archive: blobArchiveStore(blobs(pipeline).getContainerClient(pipeline.archiveContainer)),
     sender: jobSender(pipeline),
     clock: systemClock,

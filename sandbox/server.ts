@@ -55,6 +55,8 @@ export interface SandboxStats {
   slow: number;
   tokensIssued: number;
   emptyPages: number;
+  /** 429s by the limit that gave them: the app's ceiling, listing's, or one record's. */
+  throttledBy: { app: number; list: number; record: number };
 }
 
 export interface Sandbox {
@@ -95,7 +97,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const managedIdentity = options.managedIdentity?.endpoint ?? (ownIdentity ? await startManagedIdentityEndpoint() : undefined);
   const faults = options.faults ?? {};
   const faultRandom = seededRandom(hash32(`${options.seed ?? "contoso"}:faults`));
-  const stats: SandboxStats = { graphRequests: 0, throttled: 0, unavailable: 0, dropped: 0, slow: 0, tokensIssued: 0, emptyPages: 0 };
+  const throttle = options.throttle === false ? undefined : new Throttle({ ...graphThrottleLimits, ...(options.throttle ?? {}) });
+  const stats: SandboxStats = { graphRequests: 0, throttled: 0, unavailable: 0, dropped: 0, slow: 0, tokensIssued: 0, emptyPages: 0, throttledBy: throttle?.refusals ?? { app: 0, list: 0, record: 0 } };
   let origin = "";
   const startedAt = Date.now();
 
@@ -114,7 +117,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     origin: () => origin,
     tenant,
     clock,
-    throttle: options.throttle === false ? undefined : new Throttle({ ...graphThrottleLimits, ...(options.throttle ?? {}) }),
+    throttle,
     cursors: new Cursors(),
     random: faultRandom,
     emptyPageRate: options.emptyPageRate ?? 0.05,

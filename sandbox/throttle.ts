@@ -82,6 +82,8 @@ class SlidingWindow {
 export class Throttle {
   private readonly apps = new Map<string, SlidingWindow>();
   private readonly records = new Map<string, SlidingWindow>();
+  /** Refusals by the limit that refused: the app's ceiling, listing's, or one record's. */
+  readonly refusals = { app: 0, list: 0, record: 0 };
 
   constructor(
     private readonly limits: ThrottleLimits,
@@ -97,8 +99,12 @@ export class Throttle {
     const windows = [this.appWindow(appId)];
     if (scope?.kind === "record") windows.push(this.recordWindow(appId, scope.id, scope.firstPage));
     if (scope?.kind === "list") windows.push(...this.listWindows(appId, scope.firstPage));
-    const wait = Math.max(...windows.map((w) => w.waitInMs(now)));
-    if (wait > 0) return wait;
+    const waits = windows.map((w) => w.waitInMs(now));
+    const wait = Math.max(...waits);
+    if (wait > 0) {
+      this.refusals[(waits[0] as number) > 0 ? "app" : (scope?.kind ?? "app")] += 1;
+      return wait;
+    }
     for (const w of windows) w.count(now);
     if (this.records.size > 50_000) this.prune();
     return 0;

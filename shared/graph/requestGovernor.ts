@@ -13,12 +13,13 @@
  * burst allowance, so any sliding window of `windowInMs` sees at most pace + burst, kept a little
  * under the ceiling, which is how Graph counts.
  *
- * Graph's budget is per app and tenant, shared by every instance, and no instance knows how many
- * others are busy. So the pace is found the way TCP finds bandwidth: each instance starts at its
- * share (`requests`), adds a fortieth of the app's ceiling (`ceilingRequests`) for every window in
- * which requests waited on the pace and none was answered 429, and takes a quarter off (never
- * going below its share) when the app is throttled. One busy instance climbs to the whole ceiling; several settle around their shares
- * of it; Graph's own 429 is the ground truth.
+ * Graph's budget is per app and tenant, shared by every instance. Where instances announce
+ * themselves (sharedBudget.ts), each is paced at the allowance that sharing gives it
+ * (`setAllowance`). Where they cannot, the pace is found the way TCP finds bandwidth: each
+ * instance starts at its share (`requests`), adds a fortieth of the app's ceiling
+ * (`ceilingRequests`) for every window in which requests waited on the pace and none was answered
+ * 429, and takes a quarter off (never going below its share) when the app is throttled. Either
+ * way, Graph's own 429 is the ground truth.
  */
 import type { Clock } from "../core/clock.js";
 
@@ -144,6 +145,12 @@ export class RequestGovernor {
   private windowStartedAt = Number.NEGATIVE_INFINITY;
   private waitedThisWindow = false;
   private throttledThisWindow = false;
+  /** Paced by the shared budget's allowance rather than by climbing on its own. */
+  private coordinated = false;
+  /** When a request last waited on the pace. */
+  private lastWaitAt = Number.NEGATIVE_INFINITY;
+  /** When each request of the last window was let through, oldest first. */
+  private readonly sentAt: number[] = [];
 
   constructor(
     private readonly options: GovernorOptions,
@@ -168,11 +175,39 @@ export class RequestGovernor {
     if (listAt > now) await this.clock.sleep(listAt - now);
     const later = this.clock.now();
     this.adjust(later);
-    const waitInMs = this.app.reserve(later) - later;
-    if (waitInMs > 0) {
+    const sendAt = this.app.reserve(later);
+    this.sentAt.push(sendAt);
+    if (sendAt > later) {
       this.waitedThisWindow = true;
-      await this.clock.sleep(waitInMs);
+      this.lastWaitAt = later;
+      await this.clock.sleep(sendAt - later);
     }
+  }
+
+  /** Requests let through in the window before `now`: this instance's use of the app's budget. */
+  requestsInLastWindow(now: number): number {
+    while (this.sentAt.length > 0 && (this.sentAt[0] as number) <= now - this.options.windowInMs) this.sentAt.shift();
+    return this.sentAt.filter((t) => t <= now).length;
+  }
+
+  /**
+   * Whether requests waited on the pace within the last window: this instance would use more. A
+   * window, not an instant, so a pause between two jobs does not make it give its share away.
+   */
+  isHungry(now: number): boolean {
+    return now - this.lastWaitAt < this.options.windowInMs;
+  }
+
+  /**
+   * Paces this instance at its allowance from the shared budget, requests per window; climbing
+   * stops. Down at once, up by at most an eighth of the ceiling per call: another instance's
+   * announcement may be a heartbeat old, and the room it left may be taken again.
+   */
+  setAllowance(requests: number): void {
+    this.coordinated = true;
+    const target = Math.max(1, Math.min(this.ceiling, requests));
+    this.rate = target < this.rate ? target : Math.min(target, this.rate + this.ceiling / 8);
+    this.app.setRequests(this.rate);
   }
 
   /** Requests per second this instance paces itself at now. */
@@ -183,7 +218,7 @@ export class RequestGovernor {
   /** Once a window: climb a step if demand waited on the pace and Graph did not throttle. */
   private adjust(now: number): void {
     if (now - this.windowStartedAt < this.options.windowInMs) return;
-    if (this.waitedThisWindow && !this.throttledThisWindow && this.rate < this.ceiling) {
+    if (!this.coordinated && this.waitedThisWindow && !this.throttledThisWindow && this.rate < this.ceiling) {
       this.rate = Math.min(this.ceiling, this.rate + this.ceiling / 40);
       this.app.setRequests(this.rate);
     }
@@ -202,7 +237,8 @@ export class RequestGovernor {
     this.recent.push({ at: now, scope: key });
     while (this.recent.length > 0 && (this.recent[0] as { at: number }).at < now - this.appWideWithinInMs) this.recent.shift();
     if (new Set(this.recent.map((r) => r.scope)).size >= this.appWideScopes) {
-      // The app's budget is spent: this instance takes a quarter off its pace, once per pause.
+      // The app's budget is spent: this instance takes a quarter off its pace, once per pause (with
+      // a shared budget, until the next heartbeat sets its allowance again).
       if (!this.throttledThisWindow) {
         // Never below this instance's share: all instances at their shares fit the ceiling.
         this.rate = Math.max(this.options.requests, this.rate * 0.75);

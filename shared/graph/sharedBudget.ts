@@ -1,0 +1,107 @@
+/**
+ * Graph's budget shared by every instance of the app: each busy instance announces itself (its
+ * requests in the last window, and whether it is hungry: its requests waited on its pace) in a
+ * registry every instance reads, and paces itself at its allowance:
+ *
+ *   fair      = ceiling ÷ (busy instances)
+ *   allowance = max(fair, ceiling − what the others use)
+ *
+ * where a hungry instance counts as using at least its fair share (it would, given the room). This
+ * is max-min fairness: instances that need less leave the rest to those that need more, one busy
+ * instance gets the whole ceiling, and a newcomer gets its share at the next heartbeat instead of
+ * after the others' usage has decayed. Graph's own 429 stays the ground truth: the governor still
+ * pauses and slows on it (requestGovernor.ts).
+ */
+import type { Clock } from "../core/clock.js";
+import type { RequestGovernor } from "./requestGovernor.js";
+
+/** One instance's announcement. */
+export interface PeerUsage {
+  readonly instance: string;
+  /** Requests it sent in the last rate window. */
+  readonly requests: number;
+  /** Its requests waited on its pace within the last window: it would use more. */
+  readonly hungry: boolean;
+}
+
+/** This instance's allowance, requests per window, from the fresh announcements of all (itself included). */
+export function allowance(ceiling: number, self: string, peers: readonly PeerUsage[]): number {
+  const others = peers.filter((p) => p.instance !== self && (p.requests > 0 || p.hungry));
+  const fair = ceiling / (others.length + 1);
+  const othersUse = others.reduce((total, p) => total + (p.hungry ? Math.max(p.requests, fair) : p.requests), 0);
+  return Math.min(ceiling, Math.max(fair, ceiling - othersUse));
+}
+
+/** Where instances announce themselves: the state container in Azure, a folder locally. */
+export interface InstanceRegistry {
+  /** Writes this instance's announcement (replacing its last one). */
+  announce(usage: PeerUsage): Promise<void>;
+  /** The announcements written within `freshInMs` of the newest one (the store's clock, not ours). */
+  fresh(freshInMs: number): Promise<PeerUsage[]>;
+  /** Removes this instance's announcement (it stops). */
+  withdraw(instance: string): Promise<void>;
+}
+
+export interface BudgetSharing {
+  /** The last allowance computed, requests per window (the governor climbs to it); undefined before the first heartbeat. */
+  readonly allowance: number | undefined;
+  /** Announces and re-reads once now (tests and benches; the timer does it every heartbeat). */
+  beat(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface BudgetSharingOptions {
+  readonly instance: string;
+  readonly ceiling: number;
+  /** How often to announce and re-read; a quarter of the rate window is plenty. */
+  readonly heartbeatInMs: number;
+  readonly clock: Clock;
+  /** A registry that cannot be reached leaves the governor on its own pacing; told here. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Starts announcing this instance and pacing the governor at its allowance. An announcement older
+ * than three heartbeats is an instance gone (it stopped without withdrawing, or lost its host).
+ */
+export function shareBudget(governor: RequestGovernor, registry: InstanceRegistry, options: BudgetSharingOptions): BudgetSharing {
+  let current: number | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const once = async () => {
+    const now = options.clock.now();
+    const own: PeerUsage = { instance: options.instance, requests: governor.requestsInLastWindow(now), hungry: governor.isHungry(now) };
+    await registry.announce(own);
+    const peers = await registry.fresh(3 * options.heartbeatInMs);
+    const withSelf = peers.some((p) => p.instance === own.instance) ? peers : [...peers, own];
+    current = allowance(options.ceiling, options.instance, withSelf);
+    governor.setAllowance(current);
+  };
+  // One heartbeat at a time, so an older announcement never lands after a newer one.
+  const beat = async (): Promise<void> => {
+    while (running) await running;
+    running = once().finally(() => {
+      running = undefined;
+    });
+    await running;
+  };
+  const guarded = () => {
+    if (stopped || running) return;
+    beat().catch((error: unknown) => options.onError?.(error));
+  };
+  const timer = setInterval(guarded, options.heartbeatInMs);
+  timer.unref();
+  guarded();
+  return {
+    get allowance() {
+      return current;
+    },
+    beat,
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+      await registry.withdraw(options.instance).catch((error: unknown) => options.onError?.(error));
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { type Azurite, startAzurite } from "../../local/azurite.js";
+import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
+import { type InstanceRegistry, type PeerUsage, allowance, shareBudget } from "../../shared/graph/sharedBudget.js";
+import { blobInstanceRegistry, folderInstanceRegistry } from "../../shared/pipeline/instanceRegistry.js";
+import { FakeClock } from "../support/stubTransport.js";
+
+const peer = (instance: string, requests: number, hungry = false): PeerUsage => ({ instance, requests, hungry });
+
+describe("allowance (max-min fair share of the app's ceiling)", () => {
+  const rows: [string, PeerUsage[], number][] = [
+    ["alone: the whole ceiling", [peer("me", 1400, true)], 1500],
+    ["alone and idle: still the whole ceiling", [], 1500],
+    ["two hungry: half each", [peer("me", 700, true), peer("b", 700, true)], 750],
+    ["a hungry newcomer that has sent nothing yet: half at once", [peer("me", 1400, true), peer("b", 0, true)], 750],
+    ["four hungry: a quarter each", [peer("me", 300, true), peer("b", 350, true), peer("c", 350, true), peer("d", 350, true)], 375],
+    ["another that needs little leaves me the rest", [peer("me", 1000, true), peer("b", 300)], 1200],
+    ["others using more than theirs do not push me below my share", [peer("me", 0, true), peer("b", 1400), peer("c", 1400)], 500],
+    ["an idle announcement does not count", [peer("me", 700, true), peer("b", 0)], 1500],
+    ["my own announcement is never counted against me", [peer("me", 1500, true)], 1500],
+  ];
+  for (const [title, peers, expected] of rows) {
+    it(title, () => assert.equal(allowance(1500, "me", peers), expected));
+  }
+
+  it("fresh allowances of busy instances never add up to more than the ceiling when all are hungry", () => {
+    for (let n = 1; n <= 8; n += 1) {
+      const peers = Array.from({ length: n }, (_, i) => peer(`i${i}`, 100 * i, true));
+      const total = peers.reduce((sum, p) => sum + allowance(1500, p.instance, peers), 0);
+      assert.ok(total <= 1500 + 1e-9, `${n} instances: ${total}`);
+    }
+  });
+});
+
+describe("the governor under a shared budget", () => {
+  it("paces at the allowance it is given, up or down, and no longer climbs on its own", async () => {
+    const clock = new FakeClock(0);
+    const governor = new RequestGovernor({ requests: 375, ceilingRequests: 1500, windowInMs: 20_000 }, clock);
+    governor.setAllowance(750);
+    governor.setAllowance(750);
+    for (let i = 0; i < 3000; i += 1) await governor.acquire();
+    const perWindow = 3000 / (clock.now() / 20_000);
+    assert.ok(perWindow > 0.9 * 750 && perWindow <= 750, `${perWindow.toFixed(0)} per window at an allowance of 750`);
+    assert.ok(governor.requestsInLastWindow(clock.now()) <= 750);
+    assert.equal(governor.isHungry(clock.now()), true, "its requests waited on the pace");
+    assert.equal(governor.isHungry(clock.now() + 20_000), false, "a window on, nothing has waited since");
+    governor.setAllowance(1500);
+    assert.equal(governor.ratePerSecond() * 20, 750 + 1500 / 8, "up by an eighth of the ceiling at a time");
+    governor.setAllowance(375);
+    assert.equal(governor.ratePerSecond() * 20, 375, "down at once");
+  });
+});
+
+/** Two registries, the same contract. */
+function registryContract(name: string, open: () => Promise<{ registry: InstanceRegistry; close: () => Promise<void> }>) {
+  describe(`${name} instance registry`, () => {
+    it("keeps each instance's latest announcement, drops the withdrawn, and ages out the silent", async () => {
+      const { registry, close } = await open();
+      try {
+        await registry.announce(peer("a", 10, true));
+        await registry.announce(peer("b", 20));
+        await registry.announce(peer("a", 30, false));
+        const read = (await registry.fresh(60_000)).sort((x, y) => x.instance.localeCompare(y.instance));
+        assert.deepEqual(read, [peer("a", 30, false), peer("b", 20)]);
+        await registry.withdraw("b");
+        assert.deepEqual(await registry.fresh(60_000), [peer("a", 30, false)]);
+        // "c" announces well after "a": with a freshness shorter than the gap, only "c" is live.
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+        await registry.announce(peer("c", 5, true));
+        assert.deepEqual(await registry.fresh(500), [peer("c", 5, true)]);
+      } finally {
+        await close();
+      }
+    });
+  });
+}
+
+let azurite: Azurite;
+before(async () => {
+  azurite = await startAzurite();
+});
+after(async () => {
+  await azurite.stop();
+});
+
+registryContract("folder", async () => {
+  const folder = await mkdtemp(join(tmpdir(), "instances-"));
+  return { registry: folderInstanceRegistry(folder), close: () => rm(folder, { recursive: true, force: true }) };
+});
+
+registryContract("blob (Azurite)", async () => {
+  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(`state-${Date.now()}`);
+  await container.create();
+  return { registry: blobInstanceRegistry(container), close: async () => void (await container.delete()) };
+});
+
+describe("shareBudget", () => {
+  it("two governors announcing in one registry settle at half the ceiling each, and the one left takes it all", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "instances-"));
+    const clock = new FakeClock(0);
+    try {
+      const registry = folderInstanceRegistry(folder);
+      const options = (instance: string) => ({ instance, ceiling: 1500, heartbeatInMs: 3_600_000, clock });
+      const a = new RequestGovernor({ requests: 375, ceilingRequests: 1500, windowInMs: 20_000 }, clock);
+      const b = new RequestGovernor({ requests: 375, ceilingRequests: 1500, windowInMs: 20_000 }, clock);
+      const sharedA = shareBudget(a, registry, options("a"));
+      const sharedB = shareBudget(b, registry, options("b"));
+      // One fake clock: each sends in turn, so each waits on its own pace (both are hungry).
+      for (let i = 0; i < 50; i += 1) await a.acquire();
+      for (let i = 0; i < 50; i += 1) await b.acquire();
+      await sharedA.beat();
+      await sharedB.beat();
+      await sharedA.beat();
+      assert.equal(sharedA.allowance, 750);
+      assert.equal(sharedB.allowance, 750);
+      await sharedB.stop();
+      for (let i = 0; i < 50; i += 1) await a.acquire();
+      await sharedA.beat();
+      assert.equal(sharedA.allowance, 1500);
+      await sharedA.stop();
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});
