@@ -103,7 +103,7 @@ function graphRuntime(archiver: ArchiverConfig, pipeline: PipelineConfig): Retur
   budget = shareBudget(graph.governor, blobInstanceRegistry(blobs(pipeline).getContainerClient(pipeline.stateContainer)), {
     instance: `${hostname()}-${process.pid}`,
     ceiling: archiver.graph.ceilingRequests,
-    heartbeatInMs: archiver.graph.rateLimitWindowInMs / 4,
+    heartbeatInMs: archiver.graph.rateLimitWindowInMs / 8,
     clock: systemClock,
     onError: (error) => {
       if (warned) return;

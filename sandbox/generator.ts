@@ -18,6 +18,10 @@ export interface GeneratorOptions {
   readonly largeMeetingShare: number;
   /** Delay after a call ends before its first version is listable. */
   readonly availabilityDelayInMs: number;
+  /** Extra calls all starting in one hour (a big window, for memory benches). */
+  readonly burst?: { readonly hourStartInMs: number; readonly calls: number } | undefined;
+  /** One meeting of this many sessions starting at this instant (a big record). */
+  readonly giantMeeting?: { readonly startInMs: number; readonly sessions: number } | undefined;
 }
 
 export interface Person {
@@ -86,12 +90,16 @@ export class CallGenerator {
     return calls;
   }
 
-  /** Ids carry their day and index, so a record is found without a lookup table. */
+  /**
+   * Ids carry their day and index, so a record is found without a lookup table: the index's low 12
+   * bits after the version nibble 4, and, past 4,095 calls a day, its high bits after variant 9.
+   */
   findCall(id: string): SandboxCall | undefined {
-    const match = /^[0-9a-f]{8}-([0-9a-f]{4})-4([0-9a-f]{3})-/.exec(id);
+    const match = /^[0-9a-f]{8}-([0-9a-f]{4})-4([0-9a-f]{3})-([89])([0-9a-f]{3})-/.exec(id);
     if (!match) return undefined;
+    const high = match[3] === "9" ? parseInt(match[4] as string, 16) : 0;
     const calls = this.callsOfDay(parseInt(match[1] as string, 16));
-    const call = calls[parseInt(match[2] as string, 16)];
+    const call = calls[high * 4096 + parseInt(match[2] as string, 16)];
     return call?.id === id ? call : undefined;
   }
 
@@ -109,6 +117,16 @@ export class CallGenerator {
       while (hour < 23 && r >= (hourWeights[hour] ?? 0)) r -= hourWeights[hour++] ?? 0;
       const startInMs = dayStart + hour * hourInMs + Math.floor(random() * hourInMs);
       calls.push(this.generateCall(random, day, index, startInMs));
+    }
+    const { burst, giantMeeting } = this.options;
+    if (burst && burst.hourStartInMs >= dayStart && burst.hourStartInMs < dayStart + dayInMs) {
+      for (let i = 0; i < burst.calls && calls.length < 0xffffff; i += 1) {
+        calls.push(this.generateCall(random, day, calls.length, burst.hourStartInMs + Math.floor(random() * hourInMs)));
+      }
+    }
+    if (giantMeeting && giantMeeting.startInMs >= dayStart && giantMeeting.startInMs < dayStart + dayInMs) {
+      const call = this.generateCall(random, day, calls.length, giantMeeting.startInMs);
+      calls.push({ ...call, kind: "largeMeeting", sessionCount: giantMeeting.sessions, endInMs: call.startInMs + 3 * hourInMs, participants: this.people.slice(0, 300) });
     }
     return calls;
   }
@@ -136,7 +154,9 @@ export class CallGenerator {
       versions.push({ version: 2, availableAtInMs: secondAt });
       if (random() < 0.15) versions.push({ version: 3, availableAtInMs: secondAt + between(random, 60, 5 * 24 * 60) * minuteInMs });
     }
-    const id = `${hex(random, 8)}-${day.toString(16).padStart(4, "0")}-4${index.toString(16).padStart(3, "0")}-8${hex(random, 3)}-${hex(random, 12)}`;
+    const low = (index & 0xfff).toString(16).padStart(3, "0");
+    const variant = index < 4096 ? `8${hex(random, 3)}` : `9${(index >> 12).toString(16).padStart(3, "0")}`;
+    const id = `${hex(random, 8)}-${day.toString(16).padStart(4, "0")}-4${low}-${variant}-${hex(random, 12)}`;
     const organizer = kind === "pstn" ? { phone: `+1425555${String(between(random, 1000, 9999))}` } : (participants[0] as Person);
     return { id, startInMs, endInMs, kind, organizer, participants, sessionCount, versions };
   }

@@ -87,6 +87,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       callsPerDay: options.callsPerDay ?? 300,
       largeMeetingShare: options.largeMeetingShare ?? 0.02,
       availabilityDelayInMs: options.availabilityDelayInMs ?? 20 * minuteInMs,
+      burst: options.burst,
+      giantMeeting: options.giantMeeting,
     },
     clock,
   );

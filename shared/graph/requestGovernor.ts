@@ -200,13 +200,13 @@ export class RequestGovernor {
 
   /**
    * Paces this instance at its allowance from the shared budget, requests per window; climbing
-   * stops. Down at once, up by at most an eighth of the ceiling per call: another instance's
+   * stops. Down at once, up by at most a sixteenth of the ceiling per call: another instance's
    * announcement may be a heartbeat old, and the room it left may be taken again.
    */
   setAllowance(requests: number): void {
     this.coordinated = true;
     const target = Math.max(1, Math.min(this.ceiling, requests));
-    this.rate = target < this.rate ? target : Math.min(target, this.rate + this.ceiling / 8);
+    this.rate = target < this.rate ? target : Math.min(target, this.rate + this.ceiling / 16);
     this.app.setRequests(this.rate);
   }
 

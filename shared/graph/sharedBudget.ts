@@ -53,7 +53,7 @@ export interface BudgetSharing {
 export interface BudgetSharingOptions {
   readonly instance: string;
   readonly ceiling: number;
-  /** How often to announce and re-read; a quarter of the rate window is plenty. */
+  /** How often to announce and re-read: an eighth of the rate window (2.5 s for Graph's 20 s). */
   readonly heartbeatInMs: number;
   readonly clock: Clock;
   /** A registry that cannot be reached leaves the governor on its own pacing; told here. */
