@@ -211,6 +211,35 @@ resource planFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   }
 }
 
+// The curated layer is rebuilt from the raw archive at any time, so a failure costs no record:
+// severity 3, and every failure in a day counted once a day.
+resource curateFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-curate-failed'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    description: 'The curate function failed: final days are not written as Parquet (curated/v1/) until it succeeds. The raw archive is unaffected. Its exception says why.'
+    severity: 3
+    enabled: true
+    scopes: [appInsightsId]
+    evaluationFrequency: 'PT1H'
+    windowSize: 'P1D'
+    criteria: {
+      allOf: [
+        {
+          query: 'requests | where operation_Name == "curate" and success == false'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: map(actions, a => a.actionGroupId) }
+  }
+}
+
 resource planSilent 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: '${namePrefix}-plan-silent'
   location: location
@@ -239,4 +268,4 @@ resource planSilent 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
 }
 
 @description('Names of the alert rules.')
-output alertRuleNames string[] = [deadLettered.name, noHarvest.name, watermarkLag.name, missingWindow.name, planFailed.name, planSilent.name]
+output alertRuleNames string[] = [deadLettered.name, noHarvest.name, watermarkLag.name, missingWindow.name, planFailed.name, planSilent.name, curateFailed.name]
