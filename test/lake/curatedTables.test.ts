@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
 import { describe, it } from "node:test";
+import { gzipSync } from "node:zlib";
+import { dataBlobName } from "../../shared/archive/archiveLayout.js";
+import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
+import { hourInMs } from "../../shared/core/window.js";
 import { durationSeconds, instantMicros } from "../../shared/lake/curatedTables.js";
+import { curateDueDays, curatedFileName, curationCandidates } from "../../shared/pipeline/curateDay.js";
+import { dayMarkerName } from "../../shared/pipeline/dayMarker.js";
 import { graphInstant } from "../../sandbox/generator.js";
 
 describe("curated values", () => {
@@ -36,6 +46,35 @@ describe("curated values", () => {
       assert.match(graphInstant(ms, "a"), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$/);
       assert.match(graphInstant(ms, "a", 6), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
       assert.equal(Date.parse(graphInstant(ms, "a")), ms);
+    }
+  });
+});
+
+describe("which days a curate run writes", () => {
+  const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
+
+  it("looks back a number of whole days, oldest first, up to yesterday", () => {
+    assert.deepEqual(curationCandidates(Date.parse("2026-11-27T13:30:00Z"), 3), [day("2026-11-24"), day("2026-11-25"), day("2026-11-26")]);
+  });
+
+  it("writes at most maxDays final days a run, oldest first, and skips days that are not final", async () => {
+    const root = await mkdtemp(join(tmpdir(), "curate-days-"));
+    try {
+      const archive = folderArchiveStore(root);
+      const line = `${JSON.stringify({ id: "c1", version: 1, startDateTime: "2026-11-20T09:10:00.1234567Z", sessions: [], participants_v2: [], _archive: { pass: 0 } })}\n`;
+      for (const iso of ["2026-11-20", "2026-11-21", "2026-11-22"]) {
+        const start = day(iso);
+        await archive.createFromStream(dataBlobName({ window: { startInMs: start + 9 * hourInMs, endInMs: start + 10 * hourInMs }, pass: 0 }), Readable.from([gzipSync(line)]), "application/x-ndjson");
+        if (iso !== "2026-11-21") await archive.createText(dayMarkerName(start), "{}", "application/json");
+      }
+      const deps = { archive, nowInMs: () => Date.parse("2026-11-27T12:00:00Z") };
+      const first = await curateDueDays(deps, { lookbackDays: 10, maxDays: 1 });
+      assert.deepEqual(first.curated.map((c) => c.day), ["2026-11-20"]);
+      const second = await curateDueDays(deps, { lookbackDays: 10, maxDays: 5 });
+      assert.deepEqual(second.curated.map((c) => c.day), ["2026-11-22"], "11-21 has no day marker; 11-20 is done");
+      assert.ok(await archive.read(curatedFileName("calls", day("2026-11-22"))));
+    } finally {
+      await rm(root, { recursive: true, force: true });
     }
   });
 });
