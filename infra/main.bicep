@@ -496,7 +496,7 @@ output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 @description('Resource group of the deployment.')
 output AZURE_RESOURCE_GROUP string = resourceGroup().name
-@description('Function app running plan (timer) and harvest (Service Bus).')
+@description('Function app running plan and curate (timers) and harvest (Service Bus).')
 output FUNCTION_APP_NAME string = functionApp.outputs.name
 @description('Client id of the archiver\'s user-assigned identity.')
 output MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId
