@@ -177,6 +177,7 @@ export class RequestGovernor {
     this.adjust(later);
     const sendAt = this.app.reserve(later);
     this.sentAt.push(sendAt);
+    this.forgetSentBefore(later - this.options.windowInMs);
     if (sendAt > later) {
       this.waitedThisWindow = true;
       this.lastWaitAt = later;
@@ -186,8 +187,13 @@ export class RequestGovernor {
 
   /** Requests let through in the window before `now`: this instance's use of the app's budget. */
   requestsInLastWindow(now: number): number {
-    while (this.sentAt.length > 0 && (this.sentAt[0] as number) <= now - this.options.windowInMs) this.sentAt.shift();
+    this.forgetSentBefore(now - this.options.windowInMs);
     return this.sentAt.filter((t) => t <= now).length;
+  }
+
+  /** Kept on every request, so the record stays one window long whether or not anyone reads it. */
+  private forgetSentBefore(instant: number): void {
+    while (this.sentAt.length > 0 && (this.sentAt[0] as number) <= instant) this.sentAt.shift();
   }
 
   /**

@@ -72,9 +72,8 @@ export function shareBudget(governor: RequestGovernor, registry: InstanceRegistr
     const now = options.clock.now();
     const own: PeerUsage = { instance: options.instance, requests: governor.requestsInLastWindow(now), hungry: governor.isHungry(now) };
     await registry.announce(own);
-    const peers = await registry.fresh(3 * options.heartbeatInMs);
-    const withSelf = peers.some((p) => p.instance === own.instance) ? peers : [...peers, own];
-    current = allowance(options.ceiling, options.instance, withSelf);
+    // Its own announcement, read back or not, never counts against an instance.
+    current = allowance(options.ceiling, options.instance, await registry.fresh(3 * options.heartbeatInMs));
     governor.setAllowance(current);
   };
   // One heartbeat at a time, so an older announcement never lands after a newer one.
