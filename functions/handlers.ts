@@ -81,7 +81,7 @@ export const curateEvent = (summary: CurateRunSummary) => ({
   checked: summary.checked,
   curated: summary.curated.length,
   days: summary.curated.map((c) => c.day),
-  calls: summary.curated.reduce((n, c) => n + (c.status === "curated" ? c.calls : 0), 0),
+  calls: summary.curated.reduce((n, c) => n + c.calls, 0),
 });
 
 export function makeCurateHandler(deps: () => CurateDeps) {

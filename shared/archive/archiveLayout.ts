@@ -13,13 +13,16 @@ export const archiveRoot = "callrecords/v1";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
-export function partitionPrefix(instantInMs: number): string {
+/** `year=2026/month=11/day=27/`: the Hive folders of a UTC day, below any root (raw or curated). */
+export function dayPartition(instantInMs: number): string {
   const d = new Date(instantInMs);
-  return `${archiveRoot}/year=${d.getUTCFullYear()}/month=${pad(d.getUTCMonth() + 1)}/day=${pad(d.getUTCDate())}/hour=${pad(d.getUTCHours())}/`;
+  return `year=${d.getUTCFullYear()}/month=${pad(d.getUTCMonth() + 1)}/day=${pad(d.getUTCDate())}/`;
 }
 
+export const partitionPrefix = (instantInMs: number): string => `${archiveRoot}/${dayPartition(instantInMs)}hour=${pad(new Date(instantInMs).getUTCHours())}/`;
+
 /** `callrecords/v1/year=2026/month=11/day=27/`: a UTC day's partition. */
-export const dayPartitionPrefix = (instantInMs: number): string => partitionPrefix(instantInMs).replace(/hour=\d{2}\/$/, "");
+export const dayPartitionPrefix = (instantInMs: number): string => `${archiveRoot}/${dayPartition(instantInMs)}`;
 
 export const dataBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}${jobKey(job)}.jsonl.gz`;
 export const manifestBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}_${jobKey(job)}.manifest.json`;

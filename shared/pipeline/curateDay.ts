@@ -10,7 +10,7 @@ import { createReadStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { archiveBlobOf, dayPartitionPrefix } from "../archive/archiveLayout.js";
+import { archiveBlobOf, dayPartition, dayPartitionPrefix } from "../archive/archiveLayout.js";
 import type { ArchiveStore } from "../archive/archiveStore.js";
 import { dayInMs, floorTo, formatInstant, hourInMs } from "../core/window.js";
 import type { CuratedTableName } from "../lake/curatedTables.js";
@@ -23,8 +23,7 @@ const ymd = (dayStartInMs: number) => new Date(dayStartInMs).toISOString().slice
 
 /** `curated/v1/streams/year=2026/month=11/day=02/streams_20261102.parquet` */
 export function curatedFileName(table: CuratedTableName, dayStartInMs: number): string {
-  const [year, month, day] = ymd(dayStartInMs).split("-") as [string, string, string];
-  return `${curatedRoot}/${table}/year=${year}/month=${month}/day=${day}/${table}_${year}${month}${day}.parquet`;
+  return `${curatedRoot}/${table}/${dayPartition(dayStartInMs)}${table}_${ymd(dayStartInMs).replace(/-/g, "")}.parquet`;
 }
 
 /** `curated/v1/_days/2026-11-02.json`: written last, so its presence means every table is there. */
@@ -52,7 +51,17 @@ export async function curateDay(deps: CurateDeps, dayStartInMs: number): Promise
     const blob = archiveBlobOf(name);
     if (blob?.kind !== "data") continue;
     const hour = Math.floor((blob.job.window.startInMs - dayStartInMs) / hourInMs);
-    files.push({ name, hour, pass: blob.job.pass, read: async () => (await archive.read(name)) ?? Buffer.alloc(0) });
+    files.push({
+      name,
+      hour,
+      pass: blob.job.pass,
+      read: async () => {
+        // Blobs are never deleted; one gone between the listing and the read fails the day, loudly.
+        const data = await archive.read(name);
+        if (!data) throw new Error(`${name} was listed but cannot be read`);
+        return data;
+      },
+    });
   }
   files.sort((a, b) => a.name.localeCompare(b.name));
 
@@ -82,14 +91,16 @@ export function curationCandidates(nowInMs: number, lookbackDays: number): numbe
   return Array.from({ length: lookbackDays }, (_, i) => today - (lookbackDays - i) * dayInMs);
 }
 
+export type CuratedDay = Extract<CurateOutcome, { status: "curated" }>;
+
 export interface CurateRunSummary {
-  readonly curated: readonly CurateOutcome[];
+  readonly curated: readonly CuratedDay[];
   readonly checked: number;
 }
 
 /** Curates at most `maxDays` final, not yet curated days among the candidates, oldest first. */
 export async function curateDueDays(deps: CurateDeps, options: { lookbackDays: number; maxDays: number }): Promise<CurateRunSummary> {
-  const curated: CurateOutcome[] = [];
+  const curated: CuratedDay[] = [];
   let checked = 0;
   for (const day of curationCandidates(deps.nowInMs(), options.lookbackDays)) {
     if (curated.length >= options.maxDays) break;
