@@ -29,6 +29,7 @@ const object = (value: unknown): Json => (value !== null && typeof value === "ob
 const list = (value: unknown): Json[] => (Array.isArray(value) ? value.map(object) : []);
 const text = (value: unknown): string | null => (typeof value === "string" ? value : null);
 const double = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
+const int = (value: unknown): number | null => (typeof value === "number" && Number.isInteger(value) ? value : null);
 const bigint = (value: unknown): bigint | null => (typeof value === "number" && Number.isInteger(value) ? BigInt(value) : null);
 const flag = (value: unknown): boolean | null => (typeof value === "boolean" ? value : null);
 
@@ -155,7 +156,7 @@ export const curatedTables: readonly CuratedTable[] = [
         identityKind(object(organizer.identity)),
         list(line.sessions).length,
         list(line.participants_v2).length,
-        double(object(line._archive).pass),
+        int(object(line._archive).pass),
         hour,
       ];
     },

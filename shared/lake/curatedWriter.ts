@@ -83,10 +83,11 @@ class TableOutput {
     });
   }
 
-  async add(row: readonly CuratedValue[]): Promise<void> {
+  /** Buffers a row; answers whether a row group is full and should be flushed. */
+  add(row: readonly CuratedValue[]): boolean {
     row.forEach((value, i) => this.buffered[i]?.push(value));
     this.rows += 1;
-    if ((this.buffered[0]?.length ?? 0) >= this.rowGroupRows) await this.flush();
+    return (this.buffered[0]?.length ?? 0) >= this.rowGroupRows;
   }
 
   async flush(): Promise<void> {
@@ -124,7 +125,9 @@ export async function writeCuratedDay(files: readonly DayFile[], outDir: string,
       const key = `${file.hour}|${String(line.id)}`;
       if (latest.get(key) !== rank(Number(line.version), file.pass)) continue;
       latest.delete(key);
-      for (const output of outputs) for (const row of output.table.rowsOf(line, file.hour)) await output.add(row);
+      for (const output of outputs) {
+        for (const row of output.table.rowsOf(line, file.hour)) if (output.add(row)) await output.flush();
+      }
     }
   }
   for (const output of outputs) await output.finish();
