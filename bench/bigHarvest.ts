@@ -1,7 +1,7 @@
 /**
  * One harvest of one window, in a process of its own so its peak RSS is the harvest's: for
  * `npm run bench`'s big cases (a window of 100,000 records, a meeting of 5,000 sessions). The
- * sandbox's link comes as JSON in BENCH_LINK, the window as BENCH_WINDOW ({startInMs, endInMs});
+ * sandbox's settings (and its CA, as CA) come as JSON in BENCH_ENV, the window as BENCH_WINDOW ({startInMs, endInMs});
  * prints one JSON line: records, seconds, peak RSS, archived bytes, longest line.
  */
 import { mkdtemp, readdir, rm } from "node:fs/promises";
@@ -17,17 +17,10 @@ import { jobBody } from "../shared/core/job.js";
 import type { TimeWindow } from "../shared/core/window.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
 
-const link = JSON.parse(process.env.BENCH_LINK ?? "{}") as Record<string, string>;
+const { CA: ca, ...sandboxEnv } = JSON.parse(process.env.BENCH_ENV ?? "{}") as Record<string, string>;
 const window = JSON.parse(process.env.BENCH_WINDOW ?? "{}") as TimeWindow;
-const env = {
-  ARCHIVER_GRAPH_ENDPOINT: link.graphEndpoint ?? "",
-  ARCHIVER_AUTHORITY_HOST: link.authorityHost ?? "",
-  AZURE_TENANT_ID: link.tenantId ?? "",
-  AZURE_CLIENT_ID: link.clientId ?? "",
-  AZURE_CLIENT_SECRET: link.clientSecret ?? "",
-  // Memory, not pacing, is measured here: the sandbox runs without limits.
-  ARCHIVER_GRAPH_RATE_REQUESTS: "100000",
-};
+// Memory, not pacing, is measured here: the sandbox runs without limits.
+const env = { ...sandboxEnv, ARCHIVER_GRAPH_RATE_REQUESTS: "100000" };
 // What the process holds before the harvest (Node, tsx, the SDKs), to tell the harvest's own share.
 const baselineRssMB = Math.round(process.memoryUsage().rss / 1024 / 1024);
 const config = loadArchiverConfig(env);
@@ -36,7 +29,7 @@ const folder = await mkdtemp(join(tmpdir(), "bench-big-"));
 const started = Date.now();
 const queue = new LocalQueue(10);
 const handler = makeHarvestHandler(() => ({
-  graph: createGraphRuntime(config, { ca: link.ca }),
+  graph: createGraphRuntime(config, { ca }),
   archive: folderArchiveStore(folder),
   sender: queue,
   clock: systemClock,

@@ -55,7 +55,7 @@ const limitedSandbox = {
   faults: { latencyMs },
 };
 
-async function startSandboxProcess(options: object = limitedSandbox): Promise<SandboxLink & { link: Record<string, string> }> {
+async function startSandboxProcess(options: object = limitedSandbox): Promise<SandboxLink> {
   const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "sandboxProcess.ts")], { env: { ...process.env, BENCH_SANDBOX: JSON.stringify(options) }, stdio: ["ignore", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const queue: ((line: string) => void)[] = [];
@@ -66,7 +66,6 @@ async function startSandboxProcess(options: object = limitedSandbox): Promise<Sa
   await writeFile(caFile, link.ca);
   return {
     child,
-    link,
     env: {
       ARCHIVER_GRAPH_ENDPOINT: link.graphEndpoint,
       ARCHIVER_AUTHORITY_HOST: link.authorityHost,
@@ -270,7 +269,7 @@ if (process.env.BENCH_BIG !== "0") {
       const heapMB = Number(process.env.BENCH_BIG_HEAP_MB ?? 128);
       const flags = heapMB > 0 ? [`--max-old-space-size=${heapMB}`] : [];
       const { stdout } = await promisify(execFile)(process.execPath, [...flags, "--import", "tsx", join(import.meta.dirname, "bigHarvest.ts")], {
-        env: { ...process.env, BENCH_LINK: JSON.stringify(big.link), BENCH_WINDOW: JSON.stringify(c.window) },
+        env: { ...process.env, BENCH_ENV: JSON.stringify(big.env), BENCH_WINDOW: JSON.stringify(c.window) },
         maxBuffer: 1 << 24,
       });
       const r = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as { status: string; records: number; bytes: number; seconds: number; maxRssMB: number; baselineRssMB: number; heapUsedMB: number };
