@@ -28,14 +28,14 @@ import { systemClock } from "../shared/core/clock.js";
 import { jobBody } from "../shared/core/job.js";
 import { dayInMs, hourInMs } from "../shared/core/window.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
-import { newGraphCounters } from "../shared/graph/graphCounters.js";
 import { shareBudget } from "../shared/graph/sharedBudget.js";
 import { folderInstanceRegistry } from "../shared/pipeline/instanceRegistry.js";
+import { naiveLoop } from "./naiveLoop.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 40);
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 300);
 const callsPerDay = Number(process.env.BENCH_CALLS_PER_DAY ?? 8000);
-const instanceCounts = (process.env.BENCH_INSTANCES ?? "1,2,4").split(",").map(Number);
+const instanceCounts = (process.env.BENCH_INSTANCES ?? "1,2,4").split(",").filter(Boolean).map(Number);
 // BENCH_SHARING=0: each instance paces itself alone (climbing from its static share), as without a registry.
 const sharing = process.env.BENCH_SHARING !== "0";
 const windowInMs = 2000;
@@ -131,6 +131,9 @@ async function harvestScenario(sandbox: SandboxLink, instances: number, presence
   const context = new functions.InvocationContext({ invocationId: "bench", functionName: "harvest", logHandler: () => undefined });
   // The instances announce themselves in one folder, as deployed ones do in the state container.
   const registryFolder = await mkdtemp(join(tmpdir(), "bench-instances-"));
+  const throttleLog = process.env.BENCH_DEBUG
+    ? setInterval(() => void sandbox.stats().then((s) => console.log(`  ${((Date.now() - started) / 1000).toFixed(1)} s sandbox: ${s.graphRequests - before.graphRequests} requests, 429s ${JSON.stringify(s.throttledBy)}`)), 1000)
+    : undefined;
   // Each instance: its own governor and clients, four messages at a time, as host.json allows.
   await Promise.all(
     Array.from({ length: instances }, async (_, index) => {
@@ -142,7 +145,7 @@ async function harvestScenario(sandbox: SandboxLink, instances: number, presence
         ? shareBudget(graph.governor, folderInstanceRegistry(registryFolder), { instance: `instance-${index}`, ceiling, heartbeatInMs: windowInMs / 8, clock: systemClock })
         : undefined;
       const debug = process.env.BENCH_DEBUG
-        ? setInterval(() => console.log(`  ${((Date.now() - started) / 1000).toFixed(1)} s instance-${index}: allowance ${shared?.allowance?.toFixed(0)}, pace ${(graph.governor.ratePerSecond() * windowInMs / 1000).toFixed(0)}, sent ${graph.governor.requestsInLastWindow(Date.now())}, hungry ${graph.governor.isHungry(Date.now())}`), 1000)
+        ? setInterval(() => console.log(`  ${((Date.now() - started) / 1000).toFixed(1)} s instance-${index}: allowance ${shared?.allowance?.toFixed(0)}, pace ${(graph.governor.ratePerSecond() * windowInMs / 1000).toFixed(0)}, sent ${graph.governor.requestsInLastWindow(Date.now())}, hungry ${graph.governor.isHungry(Date.now())}, paused ${graph.governor.pausedForInMs()} ms`), 1000)
         : undefined;
       const handler = makeHarvestHandler(() => ({
         graph,
@@ -167,6 +170,7 @@ async function harvestScenario(sandbox: SandboxLink, instances: number, presence
       await shared?.stop();
     }),
   );
+  clearInterval(throttleLog);
   await rm(registryFolder, { recursive: true, force: true });
   const elapsed = (Date.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
@@ -185,10 +189,9 @@ async function harvestScenario(sandbox: SandboxLink, instances: number, presence
   };
 }
 
-/** The usual SDK loop: one window at a time, its pages, then each record, one request after another. */
+/** The usual SDK loop (naiveLoop.ts): one window at a time, its pages, then each record, one request after another. */
 async function naiveScenario(sandbox: SandboxLink): Promise<Figures> {
-  const config = loadArchiverConfig({ ...sandbox.env, ARCHIVER_GRAPH_RATE_REQUESTS: String(ceiling), ARCHIVER_GRAPH_RATE_WINDOW_SECONDS: String(windowInMs / 1000) });
-  const client = createGraphRuntime(config, { ca: sandbox.env.CA }).newClient(newGraphCounters());
+  const client = naiveLoop(loadArchiverConfig(sandbox.env), sandbox.env.CA);
   const before = await sandbox.stats();
   const cpu = process.cpuUsage();
   const started = Date.now();
@@ -196,9 +199,7 @@ async function naiveScenario(sandbox: SandboxLink): Promise<Figures> {
   let records = 0;
   for (const window of windows((240 * 60) / windowMinutes).slice((120 * 60) / windowMinutes)) {
     if (Date.now() >= deadline) break;
-    const ids: string[] = [];
-    for await (const page of client.listWindow(window)) ids.push(...page.map((r) => r.id));
-    for (const id of ids) {
+    for (const id of await client.listWindow(window)) {
       if (Date.now() >= deadline) break;
       await client.getRecord(id);
       records += 1;

@@ -125,7 +125,7 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
             cloud: d.cloud,
             timeBudgetInMs: d.timeBudgetInMs,
             // Enough records in flight to fill the pace at Graph's latency; the setting is the floor.
-            concurrency: d.graph.suggestedConcurrency(d.concurrency, 64),
+            concurrency: () => d.graph.suggestedConcurrency(d.concurrency, 64),
             enqueue: (jobs) => d.sender.send(jobs),
             ...(d.signal ? { signal: d.signal } : {}),
             ...(d.plan ? { plan: d.plan } : {}),

@@ -74,19 +74,29 @@ export class GraphClient {
     }
   }
 
-  /** One record with all sessions (and segments) and all participants, as one Graph-shaped document. */
+  /**
+   * One record with all sessions (and segments) and all participants, as one Graph-shaped
+   * document. The record and its participants are read side by side: neither needs the other.
+   */
   async getRecord(id: string, signal?: AbortSignal): Promise<FetchedRecord> {
     const url = `${this.base}/${encodeURIComponent(id)}?$expand=${encodeURIComponent("sessions($expand=segments)")}`;
-    const body = await this.getJson(url, true, {}, signal);
-    assertSummary(body, url);
-    const sessions = parsePage(body, url, "sessions", "sessions@odata.nextLink");
-    const allSessions = [...sessions.value, ...(await this.followPages(sessions.nextLink, signal))];
-    const document: CallRecordDocument = { ...withoutPagingAnnotations(body), sessions: allSessions };
-    if (!this.config.hasParticipantsList) return { document, participantsListed: false };
+    const readRecord = async () => {
+      const body = await this.getJson(url, true, {}, signal);
+      assertSummary(body, url);
+      const sessions = parsePage(body, url, "sessions", "sessions@odata.nextLink");
+      const allSessions = [...sessions.value, ...(await this.followPages(sessions.nextLink, signal))];
+      const document: CallRecordDocument = { ...withoutPagingAnnotations(body), sessions: allSessions };
+      return document;
+    };
+    if (!this.config.hasParticipantsList) return { document: await readRecord(), participantsListed: false };
 
     const participantsUrl = `${this.base}/${encodeURIComponent(id)}/participants_v2`;
-    const first = parsePage(await this.getJson(participantsUrl, true, {}, signal), participantsUrl);
-    document.participants_v2 = [...first.value, ...(await this.followPages(first.nextLink, signal))];
+    const readParticipants = async () => {
+      const first = parsePage(await this.getJson(participantsUrl, true, {}, signal), participantsUrl);
+      return [...first.value, ...(await this.followPages(first.nextLink, signal))];
+    };
+    const [document, participants] = await Promise.all([readRecord(), readParticipants()]);
+    document.participants_v2 = participants;
     return { document, participantsListed: true };
   }
 

@@ -77,12 +77,22 @@ class Pacer {
     this.burstToleranceInMs = (burst - 1) * this.baseIntervalInMs;
   }
 
-  /** Reserves the next slot; answers when it may be used. */
-  reserve(now: number): number {
-    const interval = this.baseIntervalInMs / this.currentFactor(now);
+  /** When the next request may go, at the pace in force now. */
+  nextSendAt(now: number): number {
     const tat = Math.max(this.nextAt, now, this.pausedUntil);
-    const sendAt = Math.max(now, this.pausedUntil, tat - this.burstToleranceInMs);
-    this.nextAt = tat + interval;
+    return Math.max(now, this.pausedUntil, tat - this.burstToleranceInMs);
+  }
+
+  /** Takes the slot for a request sent now (at or after `nextSendAt`). */
+  take(now: number): void {
+    const interval = this.baseIntervalInMs / this.currentFactor(now);
+    this.nextAt = Math.max(this.nextAt, now, this.pausedUntil) + interval;
+  }
+
+  /** Reserves the next slot ahead of time; answers when it may be used. */
+  reserve(now: number): number {
+    const sendAt = this.nextSendAt(now);
+    this.take(now);
     return sendAt;
   }
 
@@ -151,6 +161,9 @@ export class RequestGovernor {
   private lastWaitAt = Number.NEGATIVE_INFINITY;
   /** When each request of the last window was let through, oldest first. */
   private readonly sentAt: number[] = [];
+  /** Requests waiting for a slot, first come first served. */
+  private readonly waiting: (() => void)[] = [];
+  private releasing = false;
 
   constructor(
     private readonly options: GovernorOptions,
@@ -167,7 +180,12 @@ export class RequestGovernor {
     this.appWideWithinInMs = options.appWideWithinInMs ?? 1_000;
   }
 
-  /** Resolves when a request of this scope may be sent. Callers are served in call order. */
+  /**
+   * Resolves when a request of this scope may be sent. Callers are served in call order, and each
+   * slot is reckoned when it comes up, at the pace in force then: a pace lowered by the shared
+   * budget or a 429 holds back requests already waiting, and a pace raised frees them, instead of
+   * each keeping the send time it was given when it arrived.
+   */
   async acquire(scope: RequestScope = { kind: "record", id: "" }): Promise<void> {
     const now = this.clock.now();
     // A list request needs a list slot first, then an app slot at or after it.
@@ -175,14 +193,42 @@ export class RequestGovernor {
     if (listAt > now) await this.clock.sleep(listAt - now);
     const later = this.clock.now();
     this.adjust(later);
-    const sendAt = this.app.reserve(later);
-    this.sentAt.push(sendAt);
-    this.forgetSentBefore(later - this.options.windowInMs);
-    if (sendAt > later) {
-      this.waitedThisWindow = true;
-      this.lastWaitAt = later;
-      await this.clock.sleep(sendAt - later);
+    if (this.waiting.length === 0 && this.app.nextSendAt(later) <= later) {
+      this.send(later);
+      return;
     }
+    this.waitedThisWindow = true;
+    this.lastWaitAt = later;
+    await new Promise<void>((resolve) => {
+      this.waiting.push(resolve);
+      this.release();
+    });
+  }
+
+  /** Lets waiting requests through one slot at a time; one loop runs while any wait. */
+  private release(): void {
+    if (this.releasing) return;
+    this.releasing = true;
+    void (async () => {
+      while (this.waiting.length > 0) {
+        const now = this.clock.now();
+        const at = this.app.nextSendAt(now);
+        if (at > now) {
+          // Woken at most one slot late when the pace rises meanwhile: a slot is short.
+          await this.clock.sleep(at - now);
+          continue;
+        }
+        this.send(now);
+        this.waiting.shift()?.();
+      }
+      this.releasing = false;
+    })();
+  }
+
+  private send(now: number): void {
+    this.app.take(now);
+    this.sentAt.push(now);
+    this.forgetSentBefore(now - this.options.windowInMs);
   }
 
   /** Requests let through in the window before `now`: this instance's use of the app's budget. */

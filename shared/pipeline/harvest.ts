@@ -12,10 +12,11 @@ import { createGzip } from "node:zlib";
 import { archiveBlobOf, dataBlobName, dayPrefixesOf, manifestBlobName } from "../archive/archiveLayout.js";
 import type { ArchiveStore } from "../archive/archiveStore.js";
 import type { CallRecordSummary } from "../graph/callRecord.js";
+import { forEachLimited, readAhead } from "../core/asyncFlow.js";
 import type { Clock } from "../core/clock.js";
 import type { CloudName } from "../graph/clouds.js";
 import { WaitingForEarlierPass, isRecordExpiredError } from "../core/errors.js";
-import type { GraphClient } from "../graph/graphClient.js";
+import type { FetchedRecord, GraphClient } from "../graph/graphClient.js";
 import type { GraphCounters } from "../graph/graphCounters.js";
 import { type Job, jobBody, jobKey, parseJobMessage } from "../core/job.js";
 import {
@@ -39,7 +40,8 @@ export interface HarvestDeps {
   readonly clock: Clock;
   readonly cloud: CloudName;
   readonly timeBudgetInMs: number;
-  readonly concurrency: number;
+  /** Records in flight, read before each one starts: it follows the pace the governor allows. */
+  readonly concurrency: () => number;
   /** Sends follow-up jobs (the halves of a split window). */
   readonly enqueue: (jobs: readonly PlannedJob[]) => Promise<void>;
   /** Stops the harvest from outside (the host shutting down); nothing partial is committed. */
@@ -97,44 +99,52 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
   let upload: Upload | undefined;
 
   try {
-    for await (const page of deps.graph.listWindow(job.window, abort.signal)) {
-      const wanted: CallRecordSummary[] = [];
-      for (const record of page) {
-        if (seen.has(record.id)) continue;
-        seen.add(record.id);
-        if ((known.get(record.id) ?? -1) >= record.version) unchanged += 1;
-        else wanted.push(record);
-      }
-      const fetched = await mapLimited(wanted, deps.concurrency, async (record) => {
-        try {
-          return await deps.graph.getRecord(record.id, abort.signal);
-        } catch (error) {
-          if (isRecordExpiredError(error)) {
-            expired.push(record.id);
-            return undefined;
-          }
-          throw error;
+    // Listing runs a page ahead of the records, and records are fetched across page boundaries:
+    // the next page is on its way while this one's records are, and no page waits for its
+    // slowest record before the next starts.
+    const wanted = async function* (pages: AsyncIterable<CallRecordSummary[]>) {
+      for await (const page of pages) {
+        for (const record of page) {
+          if (seen.has(record.id)) continue;
+          seen.add(record.id);
+          if ((known.get(record.id) ?? -1) >= record.version) unchanged += 1;
+          else yield record;
         }
-      });
-      for (const item of fetched) {
-        if (!item) continue;
-        upload ??= startUpload(archive, dataName, (failure) => abort.abort(failure));
-        const line = {
-          ...item.document,
-          _archive: {
-            harvestedAt: formatInstant(clock.now()),
-            window: { start: formatInstant(job.window.startInMs), end: formatInstant(job.window.endInMs) },
-            pass: job.pass,
-            cloud: deps.cloud,
-            participantsListed: item.participantsListed,
-          },
-        };
-        await upload.write(`${JSON.stringify(line)}\n`);
-        written.push({ id: item.document.id, version: item.document.version });
+        if (clock.now() - startedAt > deps.timeBudgetInMs) throw new BudgetExceeded();
       }
-      if (clock.now() - startedAt > deps.timeBudgetInMs) throw new BudgetExceeded();
-      abort.signal.throwIfAborted();
-    }
+    };
+    const archiveRecord = async (record: CallRecordSummary) => {
+      let item: FetchedRecord;
+      try {
+        item = await deps.graph.getRecord(record.id, abort.signal);
+      } catch (error) {
+        if (!isRecordExpiredError(error)) throw error;
+        expired.push(record.id);
+        return;
+      }
+      upload ??= startUpload(archive, dataName, (failure) => abort.abort(failure));
+      const line = {
+        ...item.document,
+        _archive: {
+          harvestedAt: formatInstant(clock.now()),
+          window: { start: formatInstant(job.window.startInMs), end: formatInstant(job.window.endInMs) },
+          pass: job.pass,
+          cloud: deps.cloud,
+          participantsListed: item.participantsListed,
+        },
+      };
+      await upload.write(`${JSON.stringify(line)}\n`);
+      written.push({ id: item.document.id, version: item.document.version });
+    };
+    await forEachLimited(wanted(readAhead(deps.graph.listWindow(job.window, abort.signal))), deps.concurrency, async (record) => {
+      try {
+        await archiveRecord(record);
+      } catch (error) {
+        // Stops the listing and the other records at once: the job's failure is decided.
+        abort.abort(error);
+        throw error;
+      }
+    });
     abort.signal.throwIfAborted();
   } catch (error) {
     // The first failure is the job's cause: an upload refused mid-window surfaces in the Graph loop
@@ -383,17 +393,4 @@ function manifestBase(job: Job, startedAt: number, deps: HarvestDeps) {
     durationMs: finished - startedAt,
     cloud: deps.cloud,
   } as const;
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

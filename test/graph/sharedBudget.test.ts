@@ -53,6 +53,25 @@ describe("the governor under a shared budget", () => {
     governor.setAllowance(375);
     assert.equal(governor.ratePerSecond() * 20, 375, "down at once");
   });
+
+  it("re-times requests already waiting when the allowance changes, down or up", async () => {
+    const spacingAfter = async (from: number, to: number) => {
+      const clock = new FakeClock(0);
+      const governor = new RequestGovernor({ requests: from, ceilingRequests: 1600, windowInMs: 1000 }, clock);
+      const times: number[] = [];
+      // Fifty requests queue at one pace; the allowance changes before any of them is let through.
+      const waiting = Array.from({ length: 50 }, () => governor.acquire().then(() => times.push(clock.now())));
+      for (let i = 0; i < 16; i += 1) governor.setAllowance(to);
+      await Promise.all(waiting);
+      // The last ten: those released before the change (a burst at the first pace) are not in it.
+      return ((times.at(-1) as number) - (times[39] as number)) / 10;
+    };
+    const slowed = await spacingAfter(1600, 100);
+    // The new pace is 10.5 ms a request (a burst of two allowed), the old one 0.66 ms.
+    assert.ok(slowed >= 1000 / 100 / 2, `waiting requests kept the old pace after it was lowered (${slowed.toFixed(2)} ms apart)`);
+    const quickened = await spacingAfter(100, 1600);
+    assert.ok(quickened <= (2 * 1000) / 1600 / 0.95, `waiting requests kept the old pace after it was raised (${quickened.toFixed(2)} ms apart)`);
+  });
 });
 
 /** Two registries, the same contract. */

@@ -74,7 +74,7 @@ describe("the day's marker, written by the harvest of the day's last final pass"
       clock: systemClock,
       cloud: "Global",
       timeBudgetInMs: 600_000,
-      concurrency: 4,
+      concurrency: () => 4,
       enqueue: async () => undefined,
       plan,
     });

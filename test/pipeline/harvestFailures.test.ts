@@ -78,7 +78,7 @@ async function run(kind: StoreKind, scenario: Scenario): Promise<{ result: Promi
     clock: systemClock,
     cloud: "Global",
     timeBudgetInMs: scenario.timeBudgetInMs ?? 600_000,
-    concurrency: 4,
+    concurrency: () => 4,
     enqueue: async (jobs) => void enqueued.push(...jobs),
   });
   result.catch(() => undefined);

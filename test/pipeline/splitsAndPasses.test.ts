@@ -97,7 +97,7 @@ describe("splits without duplicates", () => {
         clock: systemClock,
         cloud: "Global",
         timeBudgetInMs: -1,
-        concurrency: 4,
+        concurrency: () => 4,
         enqueue: async () => Promise.reject(new Error("Service Bus unreachable")),
       }),
       /Service Bus unreachable/,
@@ -131,7 +131,7 @@ describe("splits without duplicates", () => {
       clock: systemClock,
       cloud: "Global",
       timeBudgetInMs: -1,
-      concurrency: 4,
+      concurrency: () => 4,
       enqueue: async (jobs) => void halves.push(...jobs.map((j) => j.job)),
     });
     assert.equal(racing.status, "split");
