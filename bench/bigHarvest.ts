@@ -8,9 +8,10 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import functions from "@azure/functions";
+import { BlobServiceClient } from "@azure/storage-blob";
 import { LocalQueue } from "../local/queue.js";
 import { makeHarvestHandler } from "../functions/handlers.js";
-import { folderArchiveStore } from "../shared/archive/archiveStore.js";
+import { blobArchiveStore, folderArchiveStore } from "../shared/archive/archiveStore.js";
 import { loadArchiverConfig, loadPipelineConfig } from "../shared/config/config.js";
 import { systemClock } from "../shared/core/clock.js";
 import { jobBody } from "../shared/core/job.js";
@@ -26,11 +27,26 @@ const baselineRssMB = Math.round(process.memoryUsage().rss / 1024 / 1024);
 const config = loadArchiverConfig(env);
 const pipeline = loadPipelineConfig(env);
 const folder = await mkdtemp(join(tmpdir(), "bench-big-"));
+// The archive: blob storage (Azurite) as in Azure, whose upload buffers blocks, when BENCH_BLOB is
+// a connection string; a folder otherwise.
+const blob = process.env.BENCH_BLOB;
+const container = blob ? BlobServiceClient.fromConnectionString(blob).getContainerClient(`big${Date.now()}`) : undefined;
+await container?.create();
+const archive = container ? blobArchiveStore(container) : folderArchiveStore(folder);
 const started = Date.now();
+// The most the heap and Buffers held at once, sampled: what the harvest keeps, apart from the
+// collector's slack.
+let peakHeapMB = 0;
+let peakExternalMB = 0;
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  peakHeapMB = Math.max(peakHeapMB, m.heapUsed / 1024 / 1024);
+  peakExternalMB = Math.max(peakExternalMB, m.external / 1024 / 1024);
+}, 50);
 const queue = new LocalQueue(10);
 const handler = makeHarvestHandler(() => ({
   graph: createGraphRuntime(config, { ca }),
-  archive: folderArchiveStore(folder),
+  archive,
   sender: queue,
   clock: systemClock,
   cloud: "Global",
@@ -41,7 +57,9 @@ const handler = makeHarvestHandler(() => ({
 const context = new functions.InvocationContext({ invocationId: "bench", functionName: "harvest", logHandler: () => undefined });
 const result = await handler(jobBody({ window, pass: 0 }), { complete: async () => undefined, abandon: async () => undefined, deadLetter: async () => undefined }, context);
 const outcome = result.status === "done" && "manifest" in result.outcome ? result.outcome : undefined;
-const files = await readdir(folder, { recursive: true });
+clearInterval(sampler);
+const files = container ? await archive.list("callrecords/") : await readdir(folder, { recursive: true });
+await container?.delete();
 await rm(folder, { recursive: true, force: true });
 process.stdout.write(
   `${JSON.stringify({
@@ -53,5 +71,7 @@ process.stdout.write(
     maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     baselineRssMB,
     heapUsedMB: Math.round(process.memoryUsage().heapUsed / 1024 / 1024),
+    peakHeapMB: Math.round(peakHeapMB),
+    peakExternalMB: Math.round(peakExternalMB),
   })}\n`,
 );

@@ -389,6 +389,16 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.deepEqual(plans.map((p) => p.sku?.name), ["Y1"]);
   });
 
+  it("gives the worker a heap of a quarter of the instance's memory, whatever memory the process is shown", async () => {
+    const heapOf = (resources: readonly PredictedResource[]) => {
+      const settings = (named(resources, "Microsoft.Web/sites")[0]?.properties?.siteConfig as { appSettings?: { name: string; value: string }[] } | undefined)?.appSettings ?? [];
+      return settings.find((s) => s.name === "NODE_OPTIONS")?.value;
+    };
+    const [flex, consumption] = await Promise.all([evaluate({}), evaluate({ location: "usgovvirginia", hostingPlan: "Consumption" })]);
+    assert.equal(heapOf(deployed(flex)), "--max-old-space-size=512", "a 2,048 MB Flex instance");
+    assert.equal(heapOf(deployed(consumption)), "--max-old-space-size=384", "a 1.5 GB Consumption instance");
+  });
+
   it("keeps the archive zone-redundant where the region has zones, geo-redundant where it has none, or as chosen", async () => {
     const [zones, noZones, chosen] = await Promise.all([evaluate({}), evaluate({ location: "westus" }), evaluate({ location: "westus", archiveStorageSku: "Standard_RAGZRS" })]);
     assert.equal(archiveAccount(deployed(zones))?.sku?.name, "Standard_ZRS");
