@@ -252,13 +252,16 @@ export class RequestGovernor {
 
   /**
    * Paces this instance at its allowance from the shared budget, requests per window; climbing
-   * stops. Down at once, up by at most a sixteenth of the ceiling per call: another instance's
-   * announcement may be a heartbeat old, and the room it left may be taken again.
+   * stops. Down at once; up at once as far as `atOnce` (its fair share, which every other instance
+   * makes room for within a heartbeat of seeing it, an overrun the pacing margin absorbs), beyond
+   * that by at most a sixteenth of the ceiling per call: room another instance left may be taken
+   * again, and its announcement may be a heartbeat old.
    */
-  setAllowance(requests: number): void {
+  setAllowance(requests: number, atOnce = 0): void {
     this.coordinated = true;
     const target = Math.max(1, Math.min(this.ceiling, requests));
-    this.rate = target < this.rate ? target : Math.min(target, this.rate + this.ceiling / 16);
+    const step = Math.max(this.rate + this.ceiling / 16, atOnce);
+    this.rate = target < this.rate ? target : Math.min(target, step);
     this.app.setRequests(this.rate);
   }
 

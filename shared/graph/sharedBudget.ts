@@ -24,10 +24,18 @@ export interface PeerUsage {
   readonly hungry: boolean;
 }
 
+/** The others that are busy: they sent requests in the last window, or want to. */
+const busyOthers = (self: string, peers: readonly PeerUsage[]) => peers.filter((p) => p.instance !== self && (p.requests > 0 || p.hungry));
+
+/** This instance's fair share, requests per window: the ceiling over the busy instances, itself included. */
+export function fairShare(ceiling: number, self: string, peers: readonly PeerUsage[]): number {
+  return ceiling / (busyOthers(self, peers).length + 1);
+}
+
 /** This instance's allowance, requests per window, from the fresh announcements of all (itself included). */
 export function allowance(ceiling: number, self: string, peers: readonly PeerUsage[]): number {
-  const others = peers.filter((p) => p.instance !== self && (p.requests > 0 || p.hungry));
-  const fair = ceiling / (others.length + 1);
+  const others = busyOthers(self, peers);
+  const fair = fairShare(ceiling, self, peers);
   const othersUse = others.reduce((total, p) => total + (p.hungry ? Math.max(p.requests, fair) : p.requests), 0);
   return Math.min(ceiling, Math.max(fair, ceiling - othersUse));
 }
@@ -73,8 +81,9 @@ export function shareBudget(governor: RequestGovernor, registry: InstanceRegistr
     const own: PeerUsage = { instance: options.instance, requests: governor.requestsInLastWindow(now), hungry: governor.isHungry(now) };
     await registry.announce(own);
     // Its own announcement, read back or not, never counts against an instance.
-    current = allowance(options.ceiling, options.instance, await registry.fresh(3 * options.heartbeatInMs));
-    governor.setAllowance(current);
+    const peers = await registry.fresh(3 * options.heartbeatInMs);
+    current = allowance(options.ceiling, options.instance, peers);
+    governor.setAllowance(current, fairShare(options.ceiling, options.instance, peers));
   };
   // One heartbeat at a time, so an older announcement never lands after a newer one.
   const beat = async (): Promise<void> => {

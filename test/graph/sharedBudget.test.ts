@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { type Azurite, startAzurite } from "../../local/azurite.js";
 import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
-import { type InstanceRegistry, type PeerUsage, allowance, shareBudget } from "../../shared/graph/sharedBudget.js";
+import { type InstanceRegistry, type PeerUsage, allowance, fairShare, shareBudget } from "../../shared/graph/sharedBudget.js";
 import { blobInstanceRegistry, folderInstanceRegistry } from "../../shared/pipeline/instanceRegistry.js";
 import { FakeClock } from "../support/stubTransport.js";
 
@@ -24,6 +24,9 @@ describe("allowance (max-min fair share of the app's ceiling)", () => {
     ["an idle announcement does not count", [peer("me", 700, true), peer("b", 0)], 1500],
     ["my own announcement is never counted against me", [peer("me", 1500, true)], 1500],
   ];
+  it("a fair share counts the busy others and myself, not the idle", () => {
+    assert.equal(fairShare(1500, "me", [peer("me", 0, true), peer("b", 300), peer("c", 0, true), peer("d", 0)]), 500);
+  });
   for (const [title, peers, expected] of rows) {
     it(title, () => assert.equal(allowance(1500, "me", peers), expected));
   }
@@ -52,6 +55,16 @@ describe("the governor under a shared budget", () => {
     assert.equal(governor.ratePerSecond() * 20, 750 + 1500 / 16, "up by a sixteenth of the ceiling at a time");
     governor.setAllowance(375);
     assert.equal(governor.ratePerSecond() * 20, 375, "down at once");
+  });
+
+  it("rises at once as far as its fair share, and above it a sixteenth of the ceiling at a time", () => {
+    const governor = new RequestGovernor({ requests: 100, ceilingRequests: 1500, windowInMs: 20_000 }, new FakeClock(0));
+    governor.setAllowance(1500, 750);
+    assert.equal(governor.ratePerSecond() * 20, 750, "not at its fair share at once");
+    governor.setAllowance(1500, 750);
+    assert.equal(governor.ratePerSecond() * 20, 750 + 1500 / 16);
+    governor.setAllowance(500, 750);
+    assert.equal(governor.ratePerSecond() * 20, 500, "an allowance below the fair share still holds");
   });
 
   it("re-times requests already waiting when the allowance changes, down or up", async () => {
