@@ -135,9 +135,15 @@ class LearnedPacer {
   }
 
   throttled(now: number, retryAfterInMs: number): void {
+    // 429s to list requests that were in flight together are one event: slowed once, not once
+    // each (that compounded to one list request a minute after a burst of job starts).
+    const sameEvent = now < this.pausedUntil;
     this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterInMs);
-    const recent = this.sent.filter((t) => t > now - this.windowInMs).length;
-    this.intervalInMs = Math.max(this.intervalInMs * 1.5, this.windowInMs / Math.max(1, Math.floor(recent * 0.75)));
+    if (!sameEvent) {
+      const recent = this.sent.filter((t) => t > now - this.windowInMs).length;
+      // Never slower than one list request a window: Graph's listing limit has been 15 or more.
+      this.intervalInMs = Math.min(this.windowInMs, Math.max(this.intervalInMs * 1.5, this.windowInMs / Math.max(1, Math.floor(recent * 0.75))));
+    }
     this.throttledAt = this.pausedUntil;
     this.nextAt = this.pausedUntil;
   }

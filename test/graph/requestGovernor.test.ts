@@ -126,6 +126,21 @@ describe("RequestGovernor", () => {
     assert.ok((eased.at(-1) as number) - (eased[0] as number) < 200, "listing never eased back");
   });
 
+  it("slows listing once for 429s to list requests that were in flight together, not once each", async () => {
+    const clock = new FakeClock(0);
+    const governor = new RequestGovernor({ requests: 10_000, windowInMs: 20_000, listWindowInMs: 20_000 }, clock);
+    for (let i = 0; i < 20; i += 1) await governor.acquire({ kind: "list" });
+    // Twenty sent in the window: the learned pace is one every 20 s / 15.
+    for (let i = 0; i < 5; i += 1) governor.throttled(1000, { kind: "list" });
+    const times: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      await governor.acquire({ kind: "list" });
+      times.push(clock.now());
+    }
+    const spacing = ((times.at(-1) as number) - (times[0] as number)) / 4;
+    assert.ok(spacing <= (20_000 / 15) * 1.01, `list requests ${spacing.toFixed(0)} ms apart: the five 429s compounded`);
+  });
+
   it("paces listing under a fixed ceiling, when one is set, in any sliding window", async () => {
     const clock = new FakeClock(0);
     const governor = new RequestGovernor({ requests: 1500, windowInMs: 20_000, listRequests: 40, listWindowInMs: 20_000 }, clock);
