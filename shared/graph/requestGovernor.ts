@@ -136,7 +136,7 @@ class LearnedPacer {
 
   throttled(now: number, retryAfterInMs: number): void {
     // 429s to list requests that were in flight together are one event: slowed once, not once
-    // each (that compounded to one list request a minute after a burst of job starts).
+    // each (compounded, five of them after a burst of job starts spaced listing five times wider).
     const sameEvent = now < this.pausedUntil;
     this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterInMs);
     if (!sameEvent) {
