@@ -85,36 +85,24 @@ const legValues = (leg: Json): CuratedValue[] => [
   ...endpointValues(leg.callee),
   ...failureValues(leg.failureInfo),
 ];
-const streamColumns: CuratedColumn[] = Object.entries(streamFields).map(([name, type]) => {
-  switch (type.kind) {
+/** A stream field's curated column and how its value is read, by the field's kind in the schema. */
+const streamColumn = (name: string, kind: string): { column: CuratedColumn; read: (value: unknown) => CuratedValue } => {
+  switch (kind) {
     case "duration":
-      return { name: `${name}Seconds`, type: "double" };
+      return { column: { name: `${name}Seconds`, type: "double" }, read: durationSeconds };
     case "bigint":
-      return { name, type: "bigint" };
+      return { column: { name, type: "bigint" }, read: bigint };
     case "double":
-      return { name, type: "double" };
+      return { column: { name, type: "double" }, read: double };
     case "boolean":
-      return { name, type: "boolean" };
+      return { column: { name, type: "boolean" }, read: flag };
     default:
-      return { name, type: "string" };
+      return { column: { name, type: "string" }, read: text };
   }
-});
-const streamValues = (stream: Json): CuratedValue[] =>
-  Object.entries(streamFields).map(([name, type]) => {
-    const value = stream[name];
-    switch (type.kind) {
-      case "duration":
-        return durationSeconds(value);
-      case "bigint":
-        return bigint(value);
-      case "double":
-        return double(value);
-      case "boolean":
-        return flag(value);
-      default:
-        return text(value);
-    }
-  });
+};
+const streamReaders = Object.entries(streamFields).map(([name, type]) => ({ name, ...streamColumn(name, type.kind) }));
+const streamColumns: CuratedColumn[] = streamReaders.map((r) => r.column);
+const streamValues = (stream: Json): CuratedValue[] => streamReaders.map((r) => r.read(stream[r.name]));
 
 export const curatedTables: readonly CuratedTable[] = [
   {

@@ -95,7 +95,7 @@ class TableOutput {
     if (count === 0) return;
     const columnData = this.table.columns.map((c, i) => ({ name: c.name, data: this.buffered[i] as CuratedValue[] }));
     this.buffered = this.table.columns.map(() => []);
-    await this.writer.write({ columnData: columnData as never, rowGroupSize: count });
+    await this.writer.write({ columnData, rowGroupSize: count });
   }
 
   async finish(): Promise<void> {
