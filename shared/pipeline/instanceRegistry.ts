@@ -11,6 +11,7 @@ import type { InstanceRegistry, PeerUsage } from "../graph/sharedBudget.js";
 const prefix = "instances/";
 const safe = (instance: string) => instance.replace(/[^\w.-]/g, "_");
 
+/** The announcements within `freshInMs` of the newest (none when there are none). */
 const freshOnes = (entries: { usage: PeerUsage; at: number }[], freshInMs: number): PeerUsage[] => {
   const newest = Math.max(...entries.map((e) => e.at));
   return entries.filter((e) => e.at >= newest - freshInMs).map((e) => e.usage);
@@ -32,7 +33,7 @@ export function blobInstanceRegistry(container: ContainerClient): InstanceRegist
         const m = blob.metadata ?? {};
         entries.push({ usage: { instance: m.instance ?? blob.name, requests: Number(m.requests ?? 0), hungry: m.hungry === "true" }, at: blob.properties.lastModified.getTime() });
       }
-      return entries.length === 0 ? [] : freshOnes(entries, freshInMs);
+      return freshOnes(entries, freshInMs);
     },
     async withdraw(instance) {
       await container.getBlockBlobClient(`${prefix}${safe(instance)}.json`).deleteIfExists();
@@ -59,7 +60,7 @@ export function folderInstanceRegistry(folder: string): InstanceRegistry {
           // Being rewritten or withdrawn this instant: it is read at the next heartbeat.
         }
       }
-      return entries.length === 0 ? [] : freshOnes(entries, freshInMs);
+      return freshOnes(entries, freshInMs);
     },
     async withdraw(instance) {
       await rm(join(folder, `${safe(instance)}.json`), { force: true });
