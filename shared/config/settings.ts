@@ -359,7 +359,7 @@ export const settings = {
   }),
   harvestConcurrency: define("ARCHIVER_HARVEST_CONCURRENCY", {
     defaultText: "8",
-    description: "Records whose details one harvest fetches at once.",
+    description: "The fewest records whose details one harvest fetches at once; above it, the number follows the pace (rate × Graph's observed latency, up to 64).",
     deployed: "optional",
     parse: integer(1, 64, 8),
   }),
