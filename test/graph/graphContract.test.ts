@@ -6,6 +6,7 @@ import { ForeignNextLinkError, GraphResponseError } from "../../shared/core/erro
 import { GraphClient } from "../../shared/graph/graphClient.js";
 import { newGraphCounters } from "../../shared/graph/graphCounters.js";
 import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
+import type { HttpTransport } from "../../shared/graph/httpTransport.js";
 import { FakeClock, tableTransport } from "../support/stubTransport.js";
 
 const graph = "https://graph.microsoft.com";
@@ -14,12 +15,12 @@ const fixture = (name: string): Record<string, unknown> =>
   // The docs' nextLinks contain `$metadata#`, a slip: a real nextLink is a plain absolute URL.
   JSON.parse(readFileSync(new URL(`../../../shared/fixtures/graph/${name}`, import.meta.url), "utf8").replaceAll("v1.0/$metadata#communications", "v1.0/communications"));
 
-function clientFor(routes: Record<string, unknown>, requested: string[] = [], env = {}) {
+function clientFor(routes: Record<string, unknown>, requested: string[] = [], env = {}, transport: HttpTransport = tableTransport(routes, requested)) {
   const config = loadArchiverConfig(env).graph;
   const clock = new FakeClock();
   return new GraphClient(config, {
     tokens: { getToken: async () => "token" },
-    transport: tableTransport(routes, requested),
+    transport,
     governor: new RequestGovernor({ requests: 1000, windowInMs: 1000 }, clock),
     clock,
     counters: newGraphCounters(),
@@ -62,6 +63,33 @@ describe("the Graph documentation examples", () => {
       [],
     );
     assert.deepEqual(document.organizer_v2, expanded.organizer_v2);
+  });
+});
+
+describe("reading a record", () => {
+  it("asks for the record and its participants side by side, not one after the other", async () => {
+    const id = "e523d2ed-2966-4b6b-925b-754a88034cc5";
+    const routes = {
+      [`${base}/${id}?$expand=${encodeURIComponent("sessions($expand=segments)")}`]: { ...fixture("get-callrecord-expanded.json"), "sessions@odata.nextLink": undefined },
+      [`${base}/${id}/participants_v2`]: { value: [] },
+    };
+    const requested: string[] = [];
+    const answers = tableTransport(routes);
+    const held: (() => void)[] = [];
+    // Every answer waits until the test lets it go: what was asked meanwhile was asked together.
+    const gated: HttpTransport = {
+      get: async (url, headers, timeoutInMs) => {
+        requested.push(url);
+        await new Promise<void>((resolve) => held.push(resolve));
+        return answers.get(url, headers, timeoutInMs);
+      },
+    };
+    const reading = clientFor(routes, [], {}, gated).getRecord(id);
+    for (let i = 0; i < 10 && requested.length < 2; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(requested.map((u) => u.includes("participants_v2")).sort(), [false, true], "the participants waited for the record");
+    for (const release of held) release();
+    const { document } = await reading;
+    assert.deepEqual(document.participants_v2, []);
   });
 });
 
