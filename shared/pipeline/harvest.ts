@@ -122,6 +122,9 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
         expired.push(record.id);
         return;
       }
+      // A record answered after the job failed is not written: the upload it would start now
+      // would come after the failed job's discard, and be left open.
+      abort.signal.throwIfAborted();
       upload ??= startUpload(archive, dataName, (failure) => abort.abort(failure));
       const line = {
         ...item.document,

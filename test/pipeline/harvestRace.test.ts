@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { type ArchiveStore, folderArchiveStore } from "../../shared/archive/archiveStore.js";
+import { loadArchiverConfig } from "../../shared/config/config.js";
+import { systemClock } from "../../shared/core/clock.js";
+import { GraphClient } from "../../shared/graph/graphClient.js";
+import { newGraphCounters } from "../../shared/graph/graphCounters.js";
+import type { HttpResponse, HttpTransport } from "../../shared/graph/httpTransport.js";
+import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
+import { harvest } from "../../shared/pipeline/harvest.js";
+
+const job = { window: { startInMs: Date.parse("2026-11-26T08:00:00Z"), endInMs: Date.parse("2026-11-26T09:00:00Z") }, pass: 0 };
+const summary = (id: string) => ({ id, version: 1, startDateTime: "2026-11-26T08:10:00Z", endDateTime: "2026-11-26T08:20:00Z", lastModifiedDateTime: "2026-11-26T08:30:00Z" });
+const ok = (body: unknown): HttpResponse => ({ status: 200, headers: {}, body: JSON.stringify(body) });
+
+describe("a record answered after its job failed", () => {
+  it("is not written: no upload starts after the failed job's discard", async () => {
+    const config = loadArchiverConfig({}).graph;
+    const base = `${config.graphEndpoint}/v1.0/communications/callRecords`;
+    let failed = false;
+    // One record is refused (403, the job's failure) at once; the other is answered a little later,
+    // by a transport that, like a response already on the wire, does not heed the abort.
+    const transport: HttpTransport = {
+      get: async (url) => {
+        if (!url.startsWith(`${base}/`)) return ok({ value: [summary("refused"), summary("late")] });
+        if (url.includes("/refused")) {
+          failed = true;
+          return { status: 403, headers: {}, body: JSON.stringify({ error: { code: "Forbidden", message: "no" } }) };
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return ok(url.includes("participants_v2") ? { value: [] } : { ...summary("late"), sessions: [] });
+      },
+    };
+    const counters = newGraphCounters();
+    const graph = new GraphClient(config, { tokens: { getToken: async () => "token" }, transport, governor: new RequestGovernor({ requests: 1000, windowInMs: 1000 }, systemClock), clock: systemClock, counters });
+    const folder = await mkdtemp(join(tmpdir(), "harvest-race-"));
+    const store = folderArchiveStore(folder);
+    const uploads: string[] = [];
+    const archive: ArchiveStore = { ...store, createFromStream: (name, content, type) => (uploads.push(name), store.createFromStream(name, content, type)) };
+    try {
+      await assert.rejects(
+        harvest(job, { graph, counters, archive, clock: systemClock, cloud: "Global", timeBudgetInMs: 60_000, concurrency: () => 4, enqueue: async () => undefined }),
+        /403|refused access/i,
+      );
+      assert.ok(failed);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      assert.deepEqual(uploads, [], "the late record started an upload after the job failed");
+      assert.deepEqual((await readdir(folder, { recursive: true })).filter((n) => n.endsWith(".gz") || n.includes("tmp")), []);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});
