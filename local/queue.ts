@@ -5,8 +5,14 @@
  * after the maximum deliveries, and scheduled messages held until their time. A drain also waits
  * for scheduled re-sends of failed jobs (the job retry policy's copies), as a run must not end
  * while a window is still being retried; re-read passes scheduled for later are left for later.
+ *
+ * Two things it does that Service Bus does not, because a local run must end: a re-read pass is
+ * held back while an earlier pass of an overlapping window is still to run (the harvest would only
+ * answer WaitingForEarlierPass and be retried minutes later), and once a pass is dead-lettered,
+ * the later passes of its window are dead-lettered too (in Azure they wait for a replay of it; a
+ * local run would otherwise wait for them until Graph's horizon).
  */
-import { jobBody, messageIdOf } from "../shared/core/job.js";
+import { type Job, jobBody, messageIdOf, parseJobMessage } from "../shared/core/job.js";
 import type { Settlement } from "../shared/pipeline/jobProcessor.js";
 import type { PlannedJob } from "../shared/pipeline/planning.js";
 import type { JobSender } from "../shared/pipeline/scheduler.js";
@@ -27,8 +33,31 @@ export interface DeadLetter {
   readonly description: string;
 }
 
+const parsedJobs = new WeakMap<QueuedMessage, Job | undefined>();
+
+/** The job a message carries, or undefined for a malformed body (it is never held back). */
+function jobOf(message: QueuedMessage): Job | undefined {
+  if (!parsedJobs.has(message)) {
+    let job: Job | undefined;
+    try {
+      job = parseJobMessage(message.body);
+    } catch {
+      job = undefined;
+    }
+    parsedJobs.set(message, job);
+  }
+  return parsedJobs.get(message);
+}
+
+/** True when `later` is a later pass over some of the same time as `earlier`. */
+const isLaterPassOf = (later: Job, earlier: Job): boolean =>
+  later.pass > earlier.pass && later.window.startInMs < earlier.window.endInMs && later.window.endInMs > earlier.window.startInMs;
+
 export class LocalQueue implements JobSender {
   private readonly seen = new Set<string>();
+  private readonly inFlight = new Set<QueuedMessage>();
+  /** Jobs dead-lettered in this run: their later passes cannot run. */
+  private readonly failed: Job[] = [];
   readonly ready: QueuedMessage[] = [];
   readonly scheduled: QueuedMessage[] = [];
   readonly deadLetters: DeadLetter[] = [];
@@ -54,6 +83,12 @@ export class LocalQueue implements JobSender {
     }
     this.seen.add(messageId);
     const message = { messageId, body, deliveryCount: 0, notBeforeInMs, isRetry };
+    const job = jobOf(message);
+    const earlier = job && this.failed.find((f) => isLaterPassOf(job, f));
+    if (earlier) {
+      this.deadLetter(message, "EarlierPassDeadLettered", `pass ${earlier.pass} of an overlapping window was dead-lettered in this run; this pass runs after it`);
+      return;
+    }
     if (notBeforeInMs !== undefined && notBeforeInMs > this.now()) this.scheduled.push(message);
     else this.ready.push(message);
   }
@@ -79,21 +114,20 @@ export class LocalQueue implements JobSender {
     concurrency: number,
   ): Promise<void> {
     this.releaseDue();
-    let inFlight = 0;
     const worker = async () => {
       for (;;) {
         this.releaseDue();
-        const message = this.ready.shift();
+        const message = this.takeNext();
         if (!message) {
           // An abandoned message may still come back from another worker, and a failed job's
           // scheduled re-send is still this run's work.
           const retryDue = Math.min(...this.scheduled.filter((m) => m.isRetry).map((m) => m.notBeforeInMs ?? 0));
-          if (inFlight === 0 && !Number.isFinite(retryDue)) return;
-          const waitInMs = inFlight > 0 ? 5 : Math.max(5, Math.min(1000, retryDue - this.now()));
+          if (this.inFlight.size === 0 && this.ready.length === 0 && !Number.isFinite(retryDue)) return;
+          const waitInMs = this.inFlight.size > 0 ? 5 : Math.max(5, Math.min(1000, retryDue - this.now()));
           await new Promise((resolve) => setTimeout(resolve, waitInMs));
           continue;
         }
-        inFlight += 1;
+        this.inFlight.add(message);
         message.deliveryCount += 1;
         let settled = false;
         const settle = (fn: () => void) => async () => {
@@ -103,8 +137,7 @@ export class LocalQueue implements JobSender {
         const settlement: Settlement = {
           complete: settle(() => undefined),
           abandon: settle(() => this.retry(message as QueuedMessage, "abandoned")),
-          deadLetter: (reason, description) =>
-            settle(() => this.deadLetters.push({ messageId: (message as QueuedMessage).messageId, body: (message as QueuedMessage).body, reason, description }))(),
+          deadLetter: (reason, description) => settle(() => this.deadLetter(message as QueuedMessage, reason, description))(),
         };
         try {
           await handle(message.body, settlement, message);
@@ -113,18 +146,44 @@ export class LocalQueue implements JobSender {
           const last = this.deadLetters.at(-1);
           if (last?.messageId === message.messageId) this.deadLetters[this.deadLetters.length - 1] = { ...last, description: String(error) };
         } finally {
-          inFlight -= 1;
+          this.inFlight.delete(message);
         }
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
   }
 
-  private retry(message: QueuedMessage, why: string): void {
-    if (message.deliveryCount >= this.maxDeliveries) {
-      this.deadLetters.push({ messageId: message.messageId, body: message.body, reason: "MaxDeliveryCountExceeded", description: why });
-    } else {
-      this.ready.push(message);
+  /**
+   * The first ready message that no earlier pass of an overlapping window is still ahead of (ready,
+   * in flight, or waiting for a retry). Passes scheduled for later do not hold anything back.
+   */
+  private takeNext(): QueuedMessage | undefined {
+    const ahead = [...this.inFlight, ...this.ready, ...this.scheduled.filter((m) => m.isRetry)].map(jobOf).filter((j) => j !== undefined);
+    const index = this.ready.findIndex((m) => {
+      const job = jobOf(m);
+      return job === undefined || !ahead.some((other) => isLaterPassOf(job, other));
+    });
+    return index < 0 ? undefined : this.ready.splice(index, 1)[0];
+  }
+
+  private deadLetter(message: QueuedMessage, reason: string, description: string): void {
+    this.deadLetters.push({ messageId: message.messageId, body: message.body, reason, description });
+    const job = jobOf(message);
+    if (!job) return;
+    this.failed.push(job);
+    for (const list of [this.ready, this.scheduled]) {
+      for (let i = list.length - 1; i >= 0; i -= 1) {
+        const later = jobOf(list[i] as QueuedMessage);
+        if (later && isLaterPassOf(later, job)) {
+          const [dropped] = list.splice(i, 1);
+          this.deadLetter(dropped as QueuedMessage, "EarlierPassDeadLettered", `pass ${job.pass} of an overlapping window (${message.messageId}) was dead-lettered in this run; this pass runs after it`);
+        }
+      }
     }
+  }
+
+  private retry(message: QueuedMessage, why: string): void {
+    if (message.deliveryCount >= this.maxDeliveries) this.deadLetter(message, "MaxDeliveryCountExceeded", why);
+    else this.ready.push(message);
   }
 }

@@ -22,9 +22,15 @@ export interface LocalRunOptions {
   readonly graph: GraphRuntime;
   readonly archive: ArchiveStore;
   readonly watermarks: WatermarkStore;
-  /** The harvesters' clock (timestamps, time budget). */
+  /**
+   * The run's clock: harvests (timestamps, time budget), the job retry policy's re-send times and
+   * the queue that releases them all read it, so a re-send always falls due.
+   */
   readonly clock: Clock;
-  /** The planner's clock: windows end at most at its now − settle delay. */
+  /**
+   * The planner's clock: windows end at most at its now − settle delay. Only the planner reads it
+   * (a span frozen at `--to` reads as "now" to it); never the queue, whose due times come from `clock`.
+   */
   readonly planClock: Clock;
   readonly queue?: LocalQueue;
   readonly concurrency?: number;
@@ -52,7 +58,7 @@ const quietContext = (name: string) =>
   new functions.InvocationContext({ invocationId: name, functionName: name, logHandler: () => undefined });
 
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummary> {
-  const queue = options.queue ?? new LocalQueue(5, () => options.planClock.now());
+  const queue = options.queue ?? new LocalQueue(5, () => options.clock.now());
   const graph = newGraphCounters();
   const summary: LocalRunSummary = {
     windows: 0, jobs: 0, harvested: 0, alreadyDone: 0, repaired: 0, splits: 0, records: 0, expired: 0, bytes: 0,
@@ -89,7 +95,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     const result = await harvest(body, settlement, quietContext("harvest"));
     if (result.status === "retrying") {
       summary.retries += 1;
-      const inSeconds = Math.max(0, Math.round((result.notBeforeInMs - Date.now()) / 1000));
+      const inSeconds = Math.max(0, Math.round((result.notBeforeInMs - options.clock.now()) / 1000));
       options.onProgress?.(`${message.messageId}  failed (${result.reason}: ${result.description}); attempt ${result.attempt} in ${inSeconds} s`);
       return;
     }
