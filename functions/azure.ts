@@ -81,7 +81,15 @@ function jobSender(pipeline: PipelineConfig): JobSender {
 
 let budget: BudgetSharing | undefined;
 
+/**
+ * Aborted when the host stops this worker (scale-in, a deployment, a restart): every harvest in
+ * flight stops its Graph requests at once and commits nothing partial; its message is re-sent or
+ * redelivered, instead of running on until the host kills the process mid-upload.
+ */
+const shutdown = new AbortController();
+
 app.hook.appTerminate(async () => {
+  shutdown.abort(new Error("the Functions host is stopping this worker"));
   const open = serviceBus;
   serviceBus = undefined;
   await budget?.stop();
@@ -137,6 +145,7 @@ export function harvestDeps(): HarvestHandlerDeps {
     concurrency: pipeline.harvestConcurrency,
     jobRetry: pipeline.jobRetry,
     plan: pipeline.plan,
+    signal: shutdown.signal,
   };
 }
 

@@ -8,6 +8,7 @@ import type { IncomingMessage } from "node:http";
 import type { JsonObject } from "../shared/graph/callRecord.js";
 import { type Cursor, type Cursors, cursorExpiry } from "./cursors.js";
 import { participantsOf, sessionsOf, summaryDocument } from "./generator.js";
+import { loopingSessionsToken } from "./faults.js";
 import { HttpError, throttled } from "./httpError.js";
 import { FilterError, matchesStart, parseCallFilter } from "./odataFilter.js";
 import { hash32 } from "./random.js";
@@ -30,6 +31,10 @@ export interface CallRecordsRouteOptions {
   readonly onEmptyPage: () => void;
   /** Serve list nextLinks on another origin (a fault). */
   readonly foreignNextLink: boolean;
+  /** Every list page's nextLink names that same page (a fault). */
+  readonly loopingList: boolean;
+  /** True for a record whose sessions loop (a fault). */
+  readonly recordLoops: (id: string) => boolean;
 }
 
 /** Answers one authenticated GET under /v1.0/communications/callRecords for the app `appId`. */
@@ -68,6 +73,7 @@ export function createCallRecordsRoutes(options: CallRecordsRouteOptions): (url:
       return { "@odata.context": `${origin}/v1.0/$metadata#communications/callRecords`, value: [], "@odata.nextLink": nextUrl(cursors.issue({ ...cursor, expiresAt: cursorExpiry() })) };
     }
     const { value, next } = cursors.page(cursor, cursor.pageSize, nextUrl);
+    if (options.loopingList) return { "@odata.context": `${origin}/v1.0/$metadata#communications/callRecords`, value, "@odata.nextLink": `${origin}${url.pathname}${url.search}` };
     return { "@odata.context": `${origin}/v1.0/$metadata#communications/callRecords`, value, ...(next ? { "@odata.nextLink": next } : {}) };
   };
 
@@ -106,6 +112,10 @@ export function createCallRecordsRoutes(options: CallRecordsRouteOptions): (url:
     const record = tenant.find(id);
     if (!record) throw new HttpError(404, "NotFound", `Call record '${id}' was not found.`);
     const expand = url.searchParams.get("$expand");
+    const loopUrl = `${origin}/v1.0/communications/callRecords/${id}/sessions?$expand=segments&$skiptoken=${loopingSessionsToken}`;
+    if (sub === "sessions" && skiptoken === loopingSessionsToken && options.recordLoops(id)) {
+      return { "@odata.context": `${origin}/v1.0/$metadata#communications/callRecords('${id}')/sessions`, value: [], "@odata.nextLink": loopUrl };
+    }
     if (sub === "sessions") {
       if (expand !== null && expand !== "segments") throw new HttpError(400, "BadRequest", `Unsupported $expand '${expand}'.`);
       const { value, next } = recordCollection("sessions", record, skiptoken, expand === "segments");
@@ -122,6 +132,7 @@ export function createCallRecordsRoutes(options: CallRecordsRouteOptions): (url:
         const { value, next } = recordCollection("sessions", record, null, part !== "sessions");
         document.sessions = value;
         if (next) document["sessions@odata.nextLink"] = next;
+        if (options.recordLoops(id)) document["sessions@odata.nextLink"] = loopUrl;
       } else if (part === "participants_v2") {
         const { value, next } = recordCollection("participants", record, null, false);
         document.participants_v2 = value;

@@ -26,7 +26,27 @@ export interface FaultOptions {
   readonly storms?: { readonly everyInMs: number; readonly lengthInMs: number };
   /** Every Graph answer takes this long, as Graph's do over a real network (about 300 ms). */
   readonly latencyMs?: number;
+  /**
+   * Share of call records whose sessions never end: their first page points to a sessions page
+   * whose nextLink names itself. Drawn per record (by its id), so every read of the record loops.
+   */
+  readonly loopingRecordRate?: number;
+  /** Every list page's nextLink names that same page: a listing that never ends. */
+  readonly loopingList?: boolean;
+  /**
+   * Share of Graph answers sent one byte at a time, `dripIntervalInMs` apart (default 200 ms): a
+   * connection that is never silent for long, and never done.
+   */
+  readonly dripRate?: number;
+  readonly dripIntervalInMs?: number;
 }
+
+/** The sessions page a looping record's first page points to; its nextLink is itself. */
+export const loopingSessionsToken = "loop";
+
+/** True when this record's sessions are to loop (a fixed draw per record id). */
+export const recordLoops = (faults: FaultOptions, id: string, hash: (text: string) => number): boolean =>
+  (faults.loopingRecordRate ?? 0) > 0 && hash(`loop:${id}`) / 2 ** 32 < (faults.loopingRecordRate ?? 0);
 
 export interface FaultCounts {
   graphRequests: number;

@@ -14,10 +14,10 @@ import { createCallRecordsRoutes } from "./callRecordsRoutes.js";
 import { type SandboxCertificate, generateSandboxCertificate } from "./certificate.js";
 import { Cursors } from "./cursors.js";
 import { createEntra } from "./entra.js";
-import { type FaultOptions, injectFault } from "./faults.js";
+import { type FaultOptions, injectFault, recordLoops } from "./faults.js";
 import { type GeneratorOptions, sandboxTenantId } from "./generator.js";
 import { HttpError, errorBody } from "./httpError.js";
-import { sendJson } from "./json.js";
+import { dripJson, sendJson } from "./json.js";
 import { type ManagedIdentityEndpoint, startManagedIdentityEndpoint } from "./managedIdentity.js";
 import { hash32, seededRandom } from "./random.js";
 import { type DataClock, SandboxTenant } from "./tenant.js";
@@ -53,6 +53,8 @@ export interface SandboxStats {
   unavailable: number;
   dropped: number;
   slow: number;
+  /** Answers dripped a byte at a time (the `dripRate` fault). */
+  stalled: number;
   tokensIssued: number;
   emptyPages: number;
   /** 429s by the limit that gave them: the app's ceiling, listing's, or one record's. */
@@ -100,7 +102,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = options.faults ?? {};
   const faultRandom = seededRandom(hash32(`${options.seed ?? "contoso"}:faults`));
   const throttle = options.throttle === false ? undefined : new Throttle({ ...graphThrottleLimits, ...(options.throttle ?? {}) });
-  const stats: SandboxStats = { graphRequests: 0, throttled: 0, unavailable: 0, dropped: 0, slow: 0, tokensIssued: 0, emptyPages: 0, throttledBy: throttle?.refusals ?? { app: 0, list: 0, record: 0 } };
+  const stats: SandboxStats = { graphRequests: 0, throttled: 0, unavailable: 0, dropped: 0, slow: 0, stalled: 0, tokensIssued: 0, emptyPages: 0, throttledBy: throttle?.refusals ?? { app: 0, list: 0, record: 0 } };
   let origin = "";
   const startedAt = Date.now();
 
@@ -125,6 +127,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     emptyPageRate: options.emptyPageRate ?? 0.05,
     onEmptyPage: () => (stats.emptyPages += 1),
     foreignNextLink: faults.foreignNextLink ?? false,
+    loopingList: faults.loopingList ?? false,
+    recordLoops: (id) => recordLoops(faults, id, hash32),
   });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -142,7 +146,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         throw new HttpError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
       }
       if ((await injectFault(req, faults, faultRandom, stats, startedAt)) === "dropped") return;
-      return sendJson(res, 200, callRecords(url, req, appId));
+      const answer = callRecords(url, req, appId);
+      // Drawn only when stalls are asked for, so other seeded faults fall as they always did.
+      if (faults.dripRate && faultRandom() < faults.dripRate) {
+        stats.stalled += 1;
+        return dripJson(res, 200, answer, faults.dripIntervalInMs ?? 200);
+      }
+      return sendJson(res, 200, answer);
     } catch (error) {
       if (error instanceof HttpError) {
         if (error.status === 429) stats.throttled += 1;

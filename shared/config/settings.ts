@@ -177,9 +177,15 @@ export const settings = {
   }),
   requestTimeoutInMs: define("ARCHIVER_GRAPH_TIMEOUT_MS", {
     defaultText: "30000",
-    description: "Timeout of one Graph request, in milliseconds.",
+    description: "Deadline of one Graph request, headers and body, in milliseconds (an answer still arriving then is cut off and retried).",
     deployed: "optional",
     parse: integer(100, 300_000, 30_000),
+  }),
+  maxBodyMegabytes: define("ARCHIVER_GRAPH_MAX_BODY_MB", {
+    defaultText: "64",
+    description: "Largest Graph answer read, in MiB; a longer one fails the job (dead-lettered GraphAnswerTooLarge). A page of 60 sessions of a 5,000-session meeting is under 1 MiB.",
+    deployed: "optional",
+    parse: integer(1, 400, 64),
   }),
   retryBaseDelayInMs: define("ARCHIVER_GRAPH_RETRY_BASE_MS", {
     defaultText: "500",

@@ -2,6 +2,7 @@
  * One error class per failure kind, each with `name` set and a type guard, so callers branch on
  * kind rather than on message text.
  */
+import { type TimeWindow, formatInstant } from "./window.js";
 
 /** A setting is missing or invalid. Start-up stops with every bad setting named. */
 export class ConfigError extends Error {
@@ -45,6 +46,81 @@ export class GraphResponseError extends Error {
   }
 }
 
+/** What a chain of nextLinks pages through: a window's listing, or one record's sessions or participants. */
+export type PagedList = "list" | "sessions" | "participants";
+
+/**
+ * A chain of nextLinks that would never end: a link already followed came back, or the chain went
+ * past the pages any real answer needs. Permanent: reading the same chain again loops again, and a
+ * loop is never mistaken for a window too big to read in time (no split).
+ */
+export class GraphPagingError extends Error {
+  override readonly name = "GraphPagingError";
+  constructor(
+    readonly list: PagedList,
+    /** The window (`2026-11-27T09:00:00Z–…`) or the call record id whose list it is. */
+    readonly subject: string,
+    readonly problem: "repeatedLink" | "tooManyPages",
+    readonly pages: number,
+  ) {
+    const what = list === "list" ? `The listing of window ${subject}` : `The ${list} of call record ${subject}`;
+    super(
+      problem === "repeatedLink"
+        ? `${what} is a paging loop: after ${pages} pages Graph's nextLink named a page already read`
+        : `${what} went past ${pages} pages, more than any real answer needs (the bound is documented in the README): taken for a paging loop`,
+    );
+  }
+
+  /** The same failure, naming the window a record's list was read for. */
+  inWindow(window: string): GraphPagingError {
+    if (this.list === "list") return this;
+    const error = new GraphPagingError(this.list, this.subject, this.problem, this.pages);
+    error.message = `${error.message} (window ${window})`;
+    return error;
+  }
+}
+
+/** Graph answered with a body larger than any legitimate page (ARCHIVER_GRAPH_MAX_BODY_MB). Permanent. */
+export class GraphAnswerTooLargeError extends Error {
+  override readonly name = "GraphAnswerTooLargeError";
+  constructor(
+    readonly limitInBytes: number,
+    readonly url: string,
+  ) {
+    super(`Graph's answer went past ${Math.round(limitInBytes / 1048576)} MiB (ARCHIVER_GRAPH_MAX_BODY_MB), far more than any page of call records holds`);
+  }
+}
+
+/**
+ * A committed blob of the archive cannot be read as what it should be. Names the blob and the line,
+ * never the content (call records are personal data). Permanent: the blob is write-once.
+ */
+export class ArchiveDataError extends Error {
+  override readonly name = "ArchiveDataError";
+  constructor(
+    readonly blob: string,
+    problem: string,
+  ) {
+    super(`${blob}: ${problem}`);
+  }
+}
+
+/**
+ * A window that could not be harvested within the time budget even after halving it to its
+ * smallest half. Permanent: a person chooses (a longer budget, then a replay of the dead letter).
+ */
+export class WindowTooBigError extends Error {
+  override readonly name = "WindowTooBigError";
+  constructor(
+    readonly window: TimeWindow,
+    timeBudgetInMs: number,
+  ) {
+    super(
+      `Window ${formatInstant(window.startInMs)}–${formatInstant(window.endInMs)} (${(window.endInMs - window.startInMs) / 1000} s, the smallest half a split makes) could not be harvested within ARCHIVER_TIME_BUDGET_SECONDS (${timeBudgetInMs / 1000} s); raise it, then replay this job`,
+    );
+  }
+}
+
 /** A nextLink pointed away from the configured Graph endpoint: the bearer token stays home. */
 export class ForeignNextLinkError extends Error {
   override readonly name = "ForeignNextLinkError";
@@ -85,4 +161,8 @@ export const isGraphResponseError = (e: unknown): e is GraphResponseError =>
   e instanceof GraphResponseError;
 export const isForeignNextLinkError = (e: unknown): e is ForeignNextLinkError =>
   e instanceof ForeignNextLinkError;
+export const isGraphPagingError = (e: unknown): e is GraphPagingError => e instanceof GraphPagingError;
+export const isGraphAnswerTooLargeError = (e: unknown): e is GraphAnswerTooLargeError => e instanceof GraphAnswerTooLargeError;
+export const isArchiveDataError = (e: unknown): e is ArchiveDataError => e instanceof ArchiveDataError;
+export const isWindowTooBigError = (e: unknown): e is WindowTooBigError => e instanceof WindowTooBigError;
 export const isInvalidJobError = (e: unknown): e is InvalidJobError => e instanceof InvalidJobError;

@@ -16,8 +16,11 @@ import {
 import type { ArchiverConfig } from "./graphConfig.js";
 
 export interface TokenSource {
-  /** A bearer token for Graph; `fresh` bypasses any cache. */
-  getToken(fresh: boolean): Promise<string>;
+  /**
+   * A bearer token for Graph. `rejected`: the token Graph just answered 401 to; a token other than
+   * that one is returned, fetched afresh unless another request already has.
+   */
+  getToken(rejected?: string): Promise<string>;
 }
 
 export interface CredentialOptions {
@@ -77,23 +80,36 @@ function useAgent(agent: Agent): PipelinePolicy {
 }
 
 /**
- * Caches a token until five minutes before it expires. `getToken(true)` builds a new credential so
- * MSAL's own cache cannot return the rejected token again.
+ * Caches a token until five minutes before it expires, and fetches one at a time: every request
+ * that needs a token while one is being fetched waits for that one (single flight), so a burst of
+ * 401s, or of requests at expiry, asks Entra once, not once each. A refresh after a 401 builds a
+ * new credential so MSAL's own cache cannot hand back the token Graph just rejected; it happens
+ * only if the rejected token is still the one cached (otherwise another request already refreshed).
  */
 export function createTokenSource(makeCredential: () => TokenCredential, scope: string): TokenSource {
   let credential = makeCredential();
   let cached: { token: string; expiresOnTimestamp: number } | undefined;
+  let fetching: Promise<string> | undefined;
+  const fetchOnce = (): Promise<string> =>
+    (fetching ??= (async () => {
+      try {
+        const token = await credential.getToken(scope);
+        if (!token) throw new Error(`No token was returned for ${scope}`);
+        cached = token;
+        return token.token;
+      } finally {
+        fetching = undefined;
+      }
+    })());
   return {
-    async getToken(fresh) {
-      if (fresh) {
+    async getToken(rejected) {
+      if (rejected !== undefined && cached?.token === rejected && fetching === undefined) {
         credential = makeCredential();
         cached = undefined;
       }
-      if (cached && cached.expiresOnTimestamp - Date.now() > 5 * 60_000) return cached.token;
-      const token = await credential.getToken(scope);
-      if (!token) throw new Error(`No token was returned for ${scope}`);
-      cached = token;
-      return token.token;
+      if (fetching) return fetching;
+      if (cached && cached.token !== rejected && cached.expiresOnTimestamp - Date.now() > 5 * 60_000) return cached.token;
+      return fetchOnce();
     },
   };
 }

@@ -14,9 +14,9 @@ import {
 import type { Clock } from "../core/clock.js";
 import type { GraphConfig } from "./graphConfig.js";
 import type { TokenSource } from "./credentials.js";
-import { ForeignNextLinkError, GraphRequestError, RecordExpiredError } from "../core/errors.js";
+import { ForeignNextLinkError, GraphAnswerTooLargeError, GraphPagingError, GraphRequestError, type PagedList, RecordExpiredError } from "../core/errors.js";
 import type { GraphCounters } from "./graphCounters.js";
-import { type HttpResponse, type HttpTransport, isTransportError } from "./httpTransport.js";
+import { type HttpResponse, type HttpTransport, bodyTooLargeCode, isTransportError } from "./httpTransport.js";
 import type { RequestGovernor, RequestScope } from "./requestGovernor.js";
 import { type GraphOutcome, decideRetry } from "./retryPolicy.js";
 import { type TimeWindow, formatInstant } from "../core/window.js";
@@ -31,6 +31,36 @@ export interface GraphClientDeps {
   /** Told how long each answer took, to size concurrency by latency. */
   readonly observeLatency?: (ms: number) => void;
 }
+
+/**
+ * The most pages one chain of nextLinks may take before it is called a loop: far above what any
+ * real answer needs. A window's listing: 10,000 pages (600,000 records at Graph's 60 a page, six
+ * times the busiest hour the benchmark runs); a record's sessions: 1,000 pages (60,000 sessions,
+ * twelve times a 5,000-session meeting); its participants: 1,000 pages (130,000 participants).
+ */
+export const maxPagesOf: Readonly<Record<PagedList, number>> = { list: 10_000, sessions: 1_000, participants: 1_000 };
+
+/**
+ * Remembers the links one chain followed: a link that comes back, or a chain past its bound,
+ * fails at once instead of paging forever.
+ */
+class PageChain {
+  private readonly followed = new Set<string>();
+  constructor(
+    private readonly list: PagedList,
+    private readonly subject: string,
+  ) {}
+
+  /** Records `url` as the next page to read; throws GraphPagingError if it cannot be. */
+  visit(url: string): void {
+    if (this.followed.has(url)) throw new GraphPagingError(this.list, this.subject, "repeatedLink", this.followed.size);
+    if (this.followed.size >= maxPagesOf[this.list]) throw new GraphPagingError(this.list, this.subject, "tooManyPages", maxPagesOf[this.list]);
+    this.followed.add(url);
+  }
+}
+
+/** At most this much of Graph's own error message is kept: it is free text, and may quote a request. */
+const graphMessageLimit = 200;
 
 export interface FetchedRecord {
   readonly document: CallRecordDocument;
@@ -63,7 +93,9 @@ export class GraphClient {
   async *listWindow(window: TimeWindow, signal?: AbortSignal): AsyncGenerator<CallRecordSummary[]> {
     let url: string | undefined = this.windowUrl(window);
     const prefer = { Prefer: `odata.maxpagesize=${this.config.pageSize}` };
+    const chain = new PageChain("list", `${formatInstant(window.startInMs)}–${formatInstant(window.endInMs)}`);
     while (url !== undefined) {
+      chain.visit(url);
       const body = await this.getJson(url, false, prefer, signal);
       const page = parsePage(body, url);
       for (const record of page.value) assertSummary(record, url);
@@ -84,7 +116,7 @@ export class GraphClient {
       const body = await this.getJson(url, true, {}, signal);
       assertSummary(body, url);
       const sessions = parsePage(body, url, "sessions", "sessions@odata.nextLink");
-      const allSessions = [...sessions.value, ...(await this.followPages(sessions.nextLink, signal))];
+      const allSessions = [...sessions.value, ...(await this.followPages(new PageChain("sessions", id), url, sessions.nextLink, signal))];
       const document: CallRecordDocument = { ...withoutPagingAnnotations(body), sessions: allSessions };
       return document;
     };
@@ -93,17 +125,20 @@ export class GraphClient {
     const participantsUrl = `${this.base}/${encodeURIComponent(id)}/participants_v2`;
     const readParticipants = async () => {
       const first = parsePage(await this.getJson(participantsUrl, true, {}, signal), participantsUrl);
-      return [...first.value, ...(await this.followPages(first.nextLink, signal))];
+      return [...first.value, ...(await this.followPages(new PageChain("participants", id), participantsUrl, first.nextLink, signal))];
     };
     const [document, participants] = await Promise.all([readRecord(), readParticipants()]);
     document.participants_v2 = participants;
     return { document, participantsListed: true };
   }
 
-  private async followPages(nextLink: string | undefined, signal: AbortSignal | undefined): Promise<JsonObject[]> {
+  /** The rest of a chain whose first page, `firstUrl`, has been read. */
+  private async followPages(chain: PageChain, firstUrl: string, nextLink: string | undefined, signal: AbortSignal | undefined): Promise<JsonObject[]> {
     const items: JsonObject[] = [];
+    chain.visit(firstUrl);
     let url = nextLink;
     while (url !== undefined) {
+      chain.visit(url);
       const page = parsePage(await this.getJson(url, true, {}, signal), url);
       items.push(...page.value);
       url = page.nextLink;
@@ -117,13 +152,13 @@ export class GraphClient {
     const { counters, governor, clock, tokens, transport } = this.deps;
     const scope: RequestScope = isRecordRequest ? { kind: "record", id: recordIdOf(url) } : { kind: "list" };
     let tokenRefreshed = false;
-    let freshToken = false;
+    let rejectedToken: string | undefined;
     for (let attempt = 1; ; attempt += 1) {
       signal?.throwIfAborted();
       await governor.acquire(scope);
       signal?.throwIfAborted();
-      const token = await tokens.getToken(freshToken);
-      freshToken = false;
+      const token = await tokens.getToken(rejectedToken);
+      rejectedToken = undefined;
       counters.requests += 1;
       const { outcome, response } = await this.send(
         transport,
@@ -147,7 +182,7 @@ export class GraphClient {
         case "refreshTokenAndRetry":
           counters.retries.unauthorized += 1;
           tokenRefreshed = true;
-          freshToken = true;
+          rejectedToken = token;
           continue;
         case "retry":
           counters.retries[decision.cause] += 1;
@@ -180,6 +215,8 @@ export class GraphClient {
       return { outcome, response };
     } catch (error) {
       if (!isTransportError(error)) throw error;
+      // The same request would bring the same body back: not a passing fault.
+      if (error.code === bodyTooLargeCode) throw new GraphAnswerTooLargeError(this.config.maxBodyBytes, url);
       const outcome: GraphOutcome =
         error.code === "TIMEOUT" ? { kind: "timeout" } : { kind: "networkError", code: error.code };
       return { outcome, response: undefined };
@@ -205,7 +242,7 @@ export class GraphClient {
   ): GraphRequestError {
     const graphError = response ? readGraphError(response.body) : undefined;
     const status = response?.status;
-    const detail = graphError ? ` ${graphError.code}: ${graphError.message}` : "";
+    const detail = graphError ? ` ${graphError.code}: ${truncate(graphError.message, graphMessageLimit)}` : "";
     const what = outcome.kind === "response" ? `HTTP ${outcome.status}` : outcome.kind === "timeout" ? "timeout" : outcome.code;
     const message =
       reason === "forbidden"
@@ -219,12 +256,14 @@ export class GraphClient {
   }
 }
 
+const truncate = (text: string, limit: number) => (text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length - limit} more characters)`);
+
 function readGraphError(body: string): { code: string; message: string } | undefined {
   try {
     const parsed: unknown = JSON.parse(body);
     const error = (parsed as { error?: { code?: unknown; message?: unknown } }).error;
     if (error && typeof error.code === "string") {
-      return { code: error.code, message: typeof error.message === "string" ? error.message : "" };
+      return { code: truncate(error.code, 100), message: typeof error.message === "string" ? error.message : "" };
     }
   } catch {
     // not a Graph error body; the status alone will have to do

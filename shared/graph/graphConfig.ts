@@ -14,7 +14,10 @@ export interface GraphConfig {
   readonly hasParticipantsList: boolean;
   readonly pageSize: number;
   readonly maxAttempts: number;
+  /** Deadline of one request, headers and body. */
   readonly requestTimeoutInMs: number;
+  /** The largest answer read; a longer one fails the request (GraphAnswerTooLargeError). */
+  readonly maxBodyBytes: number;
   readonly retryBaseDelayInMs: number;
   readonly maxRetryDelayInMs: number;
   /** This process's starting pace (its share of the app's budget) and the most it may climb to. */

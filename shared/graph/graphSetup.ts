@@ -30,7 +30,7 @@ export interface GraphRuntime {
 
 export function createGraphRuntime(config: ArchiverConfig, options: GraphSetupOptions = {}): GraphRuntime {
   const clock = options.clock ?? systemClock;
-  const transport = createNodeTransport({ ca: options.ca });
+  const transport = createNodeTransport({ ca: options.ca, maxBodyBytes: config.graph.maxBodyBytes });
   const scope = `${config.graph.graphEndpoint}/.default`;
   const tokens = createTokenSource(() => createCredential(config, { agent: transport.agent }), scope);
   const governor = new RequestGovernor(

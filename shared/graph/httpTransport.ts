@@ -12,11 +12,15 @@ export interface HttpResponse {
 }
 
 export interface HttpTransport {
-  /** `signal` aborts the request; the promise then rejects with the signal's reason, not a TransportError. */
+  /**
+   * `timeoutInMs` bounds the whole exchange, from sending to the body's last byte (not just a
+   * silence): an answer dripping in past it fails with code TIMEOUT. `signal` aborts the request;
+   * the promise then rejects with the signal's reason, not a TransportError.
+   */
   get(url: string, headers: Readonly<Record<string, string>>, timeoutInMs: number, signal?: AbortSignal): Promise<HttpResponse>;
 }
 
-/** The request never got an HTTP answer: connection refused or reset, DNS, or timeout. */
+/** The request never got a whole HTTP answer: connection refused or reset, DNS, deadline, or a body past the cap. */
 export class TransportError extends Error {
   override readonly name = "TransportError";
   constructor(
@@ -28,10 +32,18 @@ export class TransportError extends Error {
 }
 export const isTransportError = (e: unknown): e is TransportError => e instanceof TransportError;
 
+/** The code of a TransportError for a body past `maxBodyBytes`. */
+export const bodyTooLargeCode = "EBODYTOOLARGE";
+
 export interface NodeTransportOptions {
   /** Extra trusted CA certificates (PEM), for a sandbox or private endpoint. */
   readonly ca?: string | undefined;
   readonly maxSockets?: number;
+  /**
+   * The largest body read, in bytes; a longer one fails the request (code EBODYTOOLARGE) as soon
+   * as it is passed, before it fills memory. Default 64 MiB.
+   */
+  readonly maxBodyBytes?: number;
 }
 
 export function createNodeTransport(options: NodeTransportOptions = {}): HttpTransport & { agent: https.Agent } {
@@ -40,27 +52,42 @@ export function createNodeTransport(options: NodeTransportOptions = {}): HttpTra
     maxSockets: options.maxSockets ?? 64,
     ...(options.ca === undefined ? {} : { ca: options.ca }),
   });
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const get = (url: string, headers: Readonly<Record<string, string>>, timeoutInMs: number, signal?: AbortSignal) =>
     new Promise<HttpResponse>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       const target = new URL(url);
       const module = target.protocol === "http:" ? http : https;
+      // Our own reasons to end a request (deadline, cap) settle it first, so the connection's
+      // aborted and reset events that follow cannot report it as a mere network error.
+      const stop = (error: TransportError) => {
+        reject(error);
+        req.destroy(error);
+      };
       const req = module.request(
         target,
         { method: "GET", headers, ...(target.protocol === "https:" ? { agent } : {}) },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("end", () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: flattenHeaders(res.headers),
-              body: Buffer.concat(chunks).toString("utf8"),
-            }),
-          );
-          res.on("error", (e: NodeJS.ErrnoException) =>
-            reject(new TransportError(e.message, e.code ?? "ECONNRESET")),
-          );
+          let received = 0;
+          res.on("data", (chunk: Buffer) => {
+            received += chunk.length;
+            if (received > maxBodyBytes) {
+              stop(new TransportError(`the answer went past ${maxBodyBytes} bytes`, bodyTooLargeCode));
+              return;
+            }
+            chunks.push(chunk);
+          });
+          res.on("end", () => {
+            // Decoding can throw (a body past V8's longest string, were the cap raised that far):
+            // it is this request's error, never an exception in an event listener.
+            try {
+              resolve({ status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks).toString("utf8") });
+            } catch (error) {
+              reject(new TransportError(`the answer could not be decoded (${(error as NodeJS.ErrnoException).code ?? "error"})`, "EBODYDECODE"));
+            }
+          });
+          res.on("error", (e: NodeJS.ErrnoException) => reject(asTransportError(e)));
           res.on("aborted", () => reject(new TransportError("response aborted", "ECONNRESET")));
           // A response cut off without an error event still closes: never leave the caller waiting.
           res.on("close", () => {
@@ -68,24 +95,30 @@ export function createNodeTransport(options: NodeTransportOptions = {}): HttpTra
           });
         },
       );
-      req.setTimeout(timeoutInMs, () => {
-        req.destroy(new TransportError(`no answer within ${timeoutInMs} ms`, "TIMEOUT"));
-      });
+      // One deadline for the whole exchange: an idle timeout alone lets a byte every few seconds
+      // hold a request open forever.
+      const deadline = setTimeout(() => stop(new TransportError(`no complete answer within ${timeoutInMs} ms`, "TIMEOUT")), timeoutInMs);
       // Settle at once: a request destroyed while its body streams in may emit nothing further.
       const onAbort = () => {
         reject(signal?.reason);
         req.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
-      req.on("close", () => signal?.removeEventListener("abort", onAbort));
+      req.on("close", () => {
+        clearTimeout(deadline);
+        signal?.removeEventListener("abort", onAbort);
+      });
       req.on("error", (e: NodeJS.ErrnoException) => {
         if (signal?.aborted) return reject(signal.reason);
-        reject(e instanceof TransportError ? e : new TransportError(e.message, e.code ?? "ECONNRESET"));
+        reject(asTransportError(e));
       });
       req.end();
     });
   return { get, agent };
 }
+
+/** A destroyed request reports the error it was destroyed with (deadline, cap) on the response too. */
+const asTransportError = (e: NodeJS.ErrnoException): TransportError => (e instanceof TransportError ? e : new TransportError(e.message, e.code ?? "ECONNRESET"));
 
 function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};

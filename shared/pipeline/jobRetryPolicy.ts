@@ -3,7 +3,8 @@
  * job-level twin of the Graph request retry policy). The processor acts on the decision.
  *
  * - Permanent failures (a malformed job, a configuration error, Graph answering 400 or 403, a
- *   nextLink to a foreign origin) are dead-lettered at once, with the real error as description:
+ *   nextLink to a foreign origin, a paging loop, an answer past the size cap, an unreadable blob of
+ *   the archive) are dead-lettered at once, with the real error as description:
  *   retrying cannot fix them, and a dead letter alerts a person.
  * - Anything else is transient: the job is sent again as a scheduled copy with a fresh messageId
  *   (its attempt in the id and the body) after an exponential delay, and the original completed,
@@ -11,7 +12,16 @@
  * - Retrying stops only when the next attempt would come too close to the 30 days after the
  *   window's start, when Graph forgets its first records; the final dead letter carries the error.
  */
-import { isConfigError, isForeignNextLinkError, isGraphRequestError, isInvalidJobError } from "../core/errors.js";
+import {
+  isArchiveDataError,
+  isConfigError,
+  isForeignNextLinkError,
+  isGraphAnswerTooLargeError,
+  isGraphPagingError,
+  isGraphRequestError,
+  isInvalidJobError,
+  isWindowTooBigError,
+} from "../core/errors.js";
 import type { Job } from "../core/job.js";
 import { horizonMarginInMs, windowHorizon } from "./planning.js";
 
@@ -38,14 +48,32 @@ export interface JobFailure {
   readonly description: string;
 }
 
+/** A description is kept to this many characters: it goes into dead letters, logs and alerts. */
+export const descriptionLimit = 1_000;
+
+/**
+ * The text a failure is described by. A SyntaxError's message quotes the text around the fault,
+ * which may be call content (a name, an address): only its kind is kept. Anything else is capped.
+ */
+export function describeFailure(error: unknown): string {
+  if (error instanceof SyntaxError) return "a JSON document could not be parsed (its text is not quoted: it may be call content)";
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length <= descriptionLimit ? text : `${text.slice(0, descriptionLimit)}… (${text.length - descriptionLimit} more characters)`;
+}
+
 /** Names the failure and whether retrying can fix it. */
 export function classifyJobFailure(error: unknown): JobFailure {
-  const description = error instanceof Error ? error.message : String(error);
+  const description = describeFailure(error);
   const permanent = (reason: string): JobFailure => ({ permanent: true, reason, description });
   const transient = (reason: string): JobFailure => ({ permanent: false, reason, description });
   if (isInvalidJobError(error)) return permanent("InvalidJob");
   if (isConfigError(error)) return permanent("ConfigurationError");
   if (isForeignNextLinkError(error)) return permanent("ForeignNextLink");
+  // Reading the same chain, answer or blob again gives the same result: a person must look.
+  if (isGraphPagingError(error)) return permanent("GraphPagingLoop");
+  if (isGraphAnswerTooLargeError(error)) return permanent("GraphAnswerTooLarge");
+  if (isArchiveDataError(error)) return permanent("ArchiveDataUnreadable");
+  if (isWindowTooBigError(error)) return permanent("WindowTooBig");
   if (isGraphRequestError(error)) {
     if (error.status === 400) return permanent("GraphBadRequest");
     if (error.status === 403) return permanent("GraphForbidden");

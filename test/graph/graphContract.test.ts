@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { loadArchiverConfig } from "../../shared/config/config.js";
-import { ForeignNextLinkError, GraphResponseError } from "../../shared/core/errors.js";
-import { GraphClient } from "../../shared/graph/graphClient.js";
+import { ForeignNextLinkError, GraphPagingError, GraphResponseError } from "../../shared/core/errors.js";
+import { GraphClient, maxPagesOf } from "../../shared/graph/graphClient.js";
+import { classifyJobFailure } from "../../shared/pipeline/jobRetryPolicy.js";
 import { newGraphCounters } from "../../shared/graph/graphCounters.js";
 import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
 import type { HttpTransport } from "../../shared/graph/httpTransport.js";
@@ -134,3 +135,60 @@ describe("bad answers from Graph", () => {
     }, /no integer version/);
   });
 });
+
+describe("paging loops end (Graph's documented pages, their nextLinks bent into loops)", () => {
+  const id = "e523d2ed-2966-4b6b-925b-754a88034cc5";
+  const recordUrl = `${base}/${id}?$expand=${encodeURIComponent("sessions($expand=segments)")}`;
+  const participantsUrl = `${base}/${id}/participants_v2`;
+
+  it("a sessions nextLink that names itself fails at once, naming the record and the kind of list", async () => {
+    const expanded = fixture("get-callrecord-expanded.json");
+    const next = expanded["sessions@odata.nextLink"] as string;
+    const requested: string[] = [];
+    const client = clientFor({ [recordUrl]: expanded, [next]: { value: [], "@odata.nextLink": next }, [participantsUrl]: { value: [] } }, requested);
+    await assert.rejects(client.getRecord(id), (error: unknown) => {
+      assert.ok(error instanceof GraphPagingError);
+      assert.equal(error.list, "sessions");
+      assert.equal(error.problem, "repeatedLink");
+      assert.match(error.message, new RegExp(`^The sessions of call record ${id} is a paging loop: after 2 pages`));
+      return true;
+    });
+    assert.equal(requested.filter((u) => u === next).length, 1, "the repeated link was read again");
+  });
+
+  it("a listing whose nextLink cycles back to an earlier page fails, naming the window", async () => {
+    const second = `${base}?$skiptoken=second`;
+    const client = clientFor({ [windowUrl]: { ...fixture("list-all.json"), "@odata.nextLink": second }, [second]: { value: [], "@odata.nextLink": windowUrl } });
+    await assert.rejects(drainList(client), /^GraphPagingError: The listing of window 2023-09-25T00:00:00Z–2023-09-26T00:00:00Z is a paging loop: after 2 pages/);
+  });
+
+  it("a participants list of ever new links stops at its documented bound", async () => {
+    const participants = fixture("get-callrecord-participants.json");
+    const routes: Record<string, unknown> = { [recordUrl]: { ...fixture("get-callrecord-expanded.json"), "sessions@odata.nextLink": undefined }, [participantsUrl]: { value: participants.participants_v2, "@odata.nextLink": `${participantsUrl}?$skiptoken=1` } };
+    for (let page = 1; page <= maxPagesOf.participants + 5; page += 1) routes[`${participantsUrl}?$skiptoken=${page}`] = { value: [], "@odata.nextLink": `${participantsUrl}?$skiptoken=${page + 1}` };
+    const requested: string[] = [];
+    await assert.rejects(clientFor(routes, requested).getRecord(id), (error: unknown) => error instanceof GraphPagingError && error.problem === "tooManyPages" && error.list === "participants");
+    assert.equal(requested.filter((u) => u.startsWith(participantsUrl)).length, maxPagesOf.participants);
+  });
+
+  it("a loop is permanent for the job: dead-lettered as GraphPagingLoop, never taken for a window too big to read", () => {
+    const failure = classifyJobFailure(new GraphPagingError("list", "2023-09-25T00:00:00Z–2023-09-26T00:00:00Z", "repeatedLink", 2));
+    assert.deepEqual([failure.permanent, failure.reason], [true, "GraphPagingLoop"]);
+  });
+});
+
+describe("Graph's error text is kept short", () => {
+  it("a 400 keeps Graph's code and at most 200 characters of its message", async () => {
+    const long = `${"x".repeat(5_000)}`;
+    const transport: HttpTransport = { get: async () => ({ status: 400, headers: {}, body: JSON.stringify({ error: { code: "BadRequest", message: long } }) }) };
+    await assert.rejects(drainList(clientFor({}, [], {}, transport)), (error: unknown) => {
+      assert.ok(error instanceof Error);
+      assert.match(error.message, /BadRequest: x{200}… \(4800 more characters\)$/);
+      return true;
+    });
+  });
+});
+
+async function drainList(client: GraphClient) {
+  for await (const _ of client.listWindow(window)) void _;
+}

@@ -17,12 +17,13 @@ import type { PlannedJob } from "../../shared/pipeline/planning.js";
 import { type SandboxOptions, startSandbox } from "../../sandbox/server.js";
 import { ManualClock } from "../../sandbox/tenant.js";
 import { sandboxEnv } from "../support/graph.js";
-import { fullDiskStore, startStorageProxy } from "../support/storageFaults.js";
+import { type Refusal, fullDiskStore, startStorageProxy } from "../support/storageFaults.js";
 
 // A harvest that fails after its upload has started must fail as a job: the process lives, nothing
 // partial becomes visible, and the error names the cause. Each case runs on both archive stores.
 const now = Date.parse("2026-11-27T12:00:00Z");
-const job: Job = { window: { startInMs: Date.parse("2026-11-26T08:00:00Z"), endInMs: Date.parse("2026-11-26T14:00:00Z") }, pass: 0 };
+// A six-hour window, aligned to its length as every window is.
+const job: Job = { window: { startInMs: Date.parse("2026-11-26T06:00:00Z"), endInMs: Date.parse("2026-11-26T12:00:00Z") }, pass: 0 };
 
 const escaped: unknown[] = [];
 const onEscape = (error: unknown) => escaped.push(error);
@@ -44,7 +45,7 @@ interface Scenario {
   readonly env?: Record<string, string>;
   readonly timeBudgetInMs?: number;
   /** Wraps the store (folder) or refuses requests through a proxy (blob). */
-  readonly storage?: { folder?: (store: ArchiveStore) => ArchiveStore; blobRefuse?: (method: string, url: URL) => boolean };
+  readonly storage?: { folder?: (store: ArchiveStore) => ArchiveStore; blobRefuse?: (method: string, url: URL) => boolean; blobRefusal?: Refusal };
 }
 
 let containers = 0;
@@ -63,7 +64,7 @@ async function run(kind: StoreKind, scenario: Scenario): Promise<{ result: Promi
     await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name).create();
     let connectionString = azurite.connectionString;
     if (scenario.storage?.blobRefuse) {
-      const proxy = await startStorageProxy(azurite.blobEndpoint, scenario.storage.blobRefuse);
+      const proxy = await startStorageProxy(azurite.blobEndpoint, scenario.storage.blobRefuse, scenario.storage.blobRefusal);
       cleanups.push(() => proxy.close());
       connectionString = proxy.connectionString(azurite.connectionString);
     }
@@ -117,6 +118,24 @@ const cases: { name: string; scenario: Scenario; error: RegExp; kinds: readonly 
     kinds: ["blob"],
   },
   {
+    name: "a listing whose nextLink names its own page (a paging loop)",
+    scenario: { sandbox: { faults: { loopingList: true } } },
+    error: /^GraphPagingError: The listing of window 2026-11-26T06:00:00Z–2026-11-26T12:00:00Z is a paging loop: after 1 pages/,
+    kinds: ["folder", "blob"],
+  },
+  {
+    name: "a record whose sessions nextLink names itself (a paging loop)",
+    scenario: { sandbox: { faults: { loopingRecordRate: 0.2 } } },
+    error: /^GraphPagingError: The sessions of call record \S+ is a paging loop: after 2 pages .*\(window 2026-11-26T06:00:00Z–2026-11-26T12:00:00Z\)$/,
+    kinds: ["folder", "blob"],
+  },
+  {
+    name: "answers that drip in a byte at a time past the request deadline",
+    scenario: { sandbox: { faults: { dripRate: 1, dripIntervalInMs: 50 } }, env: { ARCHIVER_GRAPH_TIMEOUT_MS: "300", ARCHIVER_GRAPH_RETRY_BASE_MS: "5" } },
+    error: /Graph request failed after 3 attempts \(last: timeout\)/,
+    kinds: ["folder"],
+  },
+  {
     name: "a full disk (ENOSPC)",
     scenario: { sandbox: {}, storage: { folder: (store) => fullDiskStore(store, 2_000) } },
     error: /ENOSPC/,
@@ -132,6 +151,20 @@ for (const kind of ["folder", "blob"] as const) {
         try {
           await assert.rejects(result, c.error);
           assert.deepEqual(await names(), []);
+        } finally {
+          await cleanup();
+        }
+      });
+    }
+
+    if (kind === "blob") {
+      it("a manifest write refused with a 409 other than BlobAlreadyExists: fails the job, never taken for 'written by another'", async () => {
+        const lease: Refusal = { status: 409, code: "LeaseIdMissing", message: "There is currently a lease on the blob and no lease ID was specified in the request." };
+        const refuseManifests = (method: string, url: URL) => method === "PUT" && url.pathname.endsWith(".manifest.json");
+        const { result, names, cleanup } = await run(kind, { sandbox: {}, storage: { blobRefuse: refuseManifests, blobRefusal: lease } });
+        try {
+          await assert.rejects(result, /There is currently a lease on the blob/);
+          assert.deepEqual((await names()).filter((n) => n.endsWith(".manifest.json")), []);
         } finally {
           await cleanup();
         }

@@ -17,8 +17,16 @@ export interface StorageProxy {
   close(): Promise<void>;
 }
 
-/** Refuses every request for which `refuse(method, url)` holds; forwards the rest to Azurite. */
-export async function startStorageProxy(azuriteBlobEndpoint: string, refuse: (method: string, url: URL) => boolean): Promise<StorageProxy> {
+/** How Blob Storage refuses a request: by default a missing role. */
+export interface Refusal {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+}
+const missingRole: Refusal = { status: 403, code: "AuthorizationPermissionMismatch", message: "This request is not authorized to perform this operation using this permission." };
+
+/** Refuses every request for which `refuse(method, url)` holds, as `refusal`; forwards the rest to Azurite. */
+export async function startStorageProxy(azuriteBlobEndpoint: string, refuse: (method: string, url: URL) => boolean, refusal: Refusal = missingRole): Promise<StorageProxy> {
   const target = new URL(azuriteBlobEndpoint);
   const refused: string[] = [];
   const server = http.createServer((req, res) => {
@@ -26,8 +34,8 @@ export async function startStorageProxy(azuriteBlobEndpoint: string, refuse: (me
     if (refuse(req.method ?? "GET", url)) {
       refused.push(`${req.method} ${url.pathname}${url.search}`);
       req.resume();
-      const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>This request is not authorized to perform this operation using this permission.</Message></Error>`;
-      res.writeHead(403, { "content-type": "application/xml", "x-ms-error-code": "AuthorizationPermissionMismatch" });
+      const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${refusal.code}</Code><Message>${refusal.message}</Message></Error>`;
+      res.writeHead(refusal.status, { "content-type": "application/xml", "x-ms-error-code": refusal.code });
       res.end(body);
       return;
     }
