@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { link, mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { link, mkdir, open, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -17,6 +17,8 @@ export interface ArchiveStore {
   /** Human-readable location, for summaries. */
   readonly location: string;
   read(name: string): Promise<Buffer | undefined>;
+  /** The blob as a stream, for blobs of any size (data blobs); undefined if there is none. */
+  readStream(name: string): Promise<Readable | undefined>;
   /** Names under a prefix (one level of partition is enough for the harvester). */
   list(prefix: string): Promise<string[]>;
   /**
@@ -30,9 +32,14 @@ export interface ArchiveStore {
   listWithMetadata(prefix: string): Promise<{ name: string; metadata: Record<string, string> }[]>;
 }
 
-const isConflict = (error: unknown): boolean => {
-  const e = error as { statusCode?: number; code?: string };
-  return e.statusCode === 409 || e.statusCode === 412 || e.code === "BlobAlreadyExists" || e.code === "ConditionNotMet";
+/**
+ * "The name is taken": what `If-None-Match: *` answers on Put Blob and Put Block List when the blob
+ * exists (409 BlobAlreadyExists, from Azure and Azurite alike). Any other 409 (a lease, a container
+ * being deleted, an immutability policy) is a failure, never "written by another delivery".
+ */
+export const isBlobAlreadyExists = (error: unknown): boolean => {
+  const e = error as { statusCode?: number; code?: string } | undefined;
+  return e?.statusCode === 409 && e.code === "BlobAlreadyExists";
 };
 
 /** `If-None-Match: *`: a second writer of the same name gets 409 instead of overwriting. */
@@ -47,7 +54,7 @@ async function createOnce(upload: () => Promise<unknown>): Promise<CreateResult>
     await upload();
     return "created";
   } catch (error) {
-    if (isConflict(error)) return "exists";
+    if (isBlobAlreadyExists(error)) return "exists";
     throw error;
   }
 }
@@ -64,6 +71,15 @@ export function blobArchiveStore(container: ContainerClient, options: BlobArchiv
     async read(name) {
       try {
         return await container.getBlockBlobClient(name).downloadToBuffer();
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        throw error;
+      }
+    },
+    async readStream(name) {
+      try {
+        const download = await container.getBlockBlobClient(name).download();
+        return download.readableStreamBody as Readable | undefined;
       } catch (error) {
         if ((error as { statusCode?: number }).statusCode === 404) return undefined;
         throw error;
@@ -115,6 +131,15 @@ export function folderArchiveStore(root: string): ArchiveStore {
     async read(name) {
       try {
         return await readFile(path(name));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw error;
+      }
+    },
+    async readStream(name) {
+      try {
+        const handle = await open(path(name), "r");
+        return handle.createReadStream();
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
         throw error;

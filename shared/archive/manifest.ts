@@ -2,11 +2,12 @@
  * A manifest says what one (window, pass) harvest archived. Every job ends with one, even for an
  * empty window, so "checked, nothing there" differs from "never checked".
  */
-import { createHash } from "node:crypto";
-import { gunzipSync } from "node:zlib";
+import type { Readable } from "node:stream";
+import { ArchiveDataError } from "../core/errors.js";
 import type { CloudName } from "../graph/clouds.js";
 import type { GraphCounters } from "../graph/graphCounters.js";
 import type { jobBody } from "../core/job.js";
+import { HashTap, dataLinesOf } from "./dataLines.js";
 
 export const manifestSchemaVersion = 1;
 
@@ -57,20 +58,34 @@ export const graphFigures = (c: GraphCounters): Manifest["graph"] => ({
   throttledSeconds: Math.round(c.throttledInMs) / 1000,
 });
 
-export function parseManifest(text: string): Manifest {
-  const parsed = JSON.parse(text) as Manifest;
-  if (parsed.schemaVersion !== manifestSchemaVersion || !Array.isArray(parsed.records)) {
-    throw new Error(`Unreadable manifest (schemaVersion ${String(parsed.schemaVersion)})`);
+/** `name` says which blob, should the text not be a manifest (its text is never quoted). */
+export function parseManifest(text: string, name: string): Manifest {
+  let parsed: Manifest;
+  try {
+    parsed = JSON.parse(text) as Manifest;
+  } catch {
+    throw new ArchiveDataError(name, "is not valid JSON");
+  }
+  if (parsed === null || typeof parsed !== "object" || parsed.schemaVersion !== manifestSchemaVersion || !Array.isArray(parsed.records)) {
+    throw new ArchiveDataError(name, `is not a manifest of schema version ${manifestSchemaVersion}`);
   }
   return parsed;
 }
 
-/** What a committed data blob holds: its (id, version) lines, size and hash. */
-export function describeDataBlob(gz: Buffer): { records: ArchivedVersion[]; bytes: number; sha256: string } {
-  const lines = gunzipSync(gz).toString("utf8").split("\n").filter((l) => l !== "");
-  const records = lines.map((line) => {
-    const { id, version } = JSON.parse(line) as ArchivedVersion;
-    return { id, version };
-  });
-  return { records, bytes: gz.length, sha256: createHash("sha256").update(gz).digest("hex") };
+/**
+ * What a committed data blob holds: its (id, version) lines, size and hash, read as a stream, line
+ * by line, so a blob of any size is described in constant memory (bar the pairs themselves).
+ */
+export async function describeDataBlob(name: string, gzipped: Readable): Promise<{ records: ArchivedVersion[]; bytes: number; sha256: string }> {
+  const tap = new HashTap();
+  gzipped.on("error", (error) => tap.destroy(error));
+  const records: ArchivedVersion[] = [];
+  let line = 0;
+  for await (const record of dataLinesOf(name, gzipped.pipe(tap))) {
+    line += 1;
+    const { id, version } = record;
+    if (typeof id !== "string" || typeof version !== "number") throw new ArchiveDataError(name, `record ${line} has no string id and numeric version`);
+    records.push({ id, version });
+  }
+  return { records, bytes: tap.bytes, sha256: tap.sha256() };
 }

@@ -3,7 +3,7 @@
  * once (Service Bus duplicate detection on messageId) and writing it twice writes once (blob names).
  */
 import { InvalidJobError } from "./errors.js";
-import { type TimeWindow, compactInstant, formatInstant } from "./window.js";
+import { type TimeWindow, compactInstant, dayInMs, formatInstant } from "./window.js";
 
 export const jobSchemaVersion = 1;
 
@@ -48,7 +48,21 @@ export const jobBody = (job: Job, attempt = 0): JobMessageBody => ({
 export const messageIdOf = (job: Job, attempt = 0, resendTag?: string): string =>
   `${jobKey(job)}${attempt > 0 ? `_a${attempt}` : ""}${resendTag ? `_${resendTag}` : ""}`;
 
-const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+/** Whole seconds only: an instant with a fraction would share its blob names with the whole-second window. */
+const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+/**
+ * What is wrong with a window's shape, if anything. Every window the planner makes has a length
+ * that divides a day and starts on a multiple of it, and a split halves that exactly (planning.ts),
+ * so a job's window must too: anything else is not this archiver's (a hand-made or corrupted
+ * message), and could name blobs that overlap real windows, or span years of day partitions.
+ */
+export function windowShapeProblem(window: TimeWindow): string | undefined {
+  const length = window.endInMs - window.startInMs;
+  if (dayInMs % length !== 0) return `the window from windowStart to windowEnd lasts ${length / 1000} s, which does not divide a day (a window length such as 60 minutes, or a split half of one)`;
+  if (window.startInMs % length !== 0) return `windowStart ${formatInstant(window.startInMs)} is not aligned to the window's length (${length / 1000} s)`;
+  return undefined;
+}
 
 /** Validates a message body; throws InvalidJobError naming what is wrong. */
 export const parseJobMessage = (body: unknown): Job => parseJobDelivery(body).job;
@@ -73,7 +87,7 @@ export function parseJobDelivery(body: unknown): JobDelivery {
   }
   for (const [name, v] of [["windowStart", windowStart], ["windowEnd", windowEnd]] as const) {
     if (typeof v !== "string" || !isoInstant.test(v) || Number.isNaN(Date.parse(v))) {
-      throw new InvalidJobError(`${name} must be an ISO 8601 UTC instant like 2026-11-27T09:00:00Z, got ${JSON.stringify(v)}`);
+      throw new InvalidJobError(`${name} must be an ISO 8601 UTC instant in whole seconds like 2026-11-27T09:00:00Z, got ${JSON.stringify(v)}`);
     }
   }
   if (typeof pass !== "number" || !Number.isInteger(pass) || pass < 0 || pass > 99) {
@@ -84,5 +98,7 @@ export function parseJobDelivery(body: unknown): JobDelivery {
   }
   const window = { startInMs: Date.parse(windowStart as string), endInMs: Date.parse(windowEnd as string) };
   if (window.endInMs <= window.startInMs) throw new InvalidJobError("windowEnd must be after windowStart");
+  const problem = windowShapeProblem(window);
+  if (problem) throw new InvalidJobError(problem);
   return { job: { window, pass }, attempt: attempt ?? 0 };
 }

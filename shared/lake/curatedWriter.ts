@@ -6,10 +6,9 @@
  * `hyparquet-writer` (pure JavaScript) writes the files and `@bokuweb/zstd-wasm` compresses them:
  * chosen by measurement, README "The curated layer".
  */
-import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
-import { createGunzip } from "node:zlib";
 import { join } from "node:path";
+import { dataLinesOf } from "../archive/dataLines.js";
 import { init as initZstd, compress as zstd } from "@bokuweb/zstd-wasm";
 import { ParquetWriter, fileWriter } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet-writer";
@@ -54,14 +53,9 @@ const schemaElement = (column: CuratedColumn): SchemaElement => {
   }
 };
 
+/** A day file's records; a bad line is named by file and number, never quoted (it is call content). */
 async function* linesOf(file: DayFile): AsyncGenerator<Record<string, unknown>> {
-  const input = Readable.from([await file.read()]).pipe(createGunzip());
-  for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
-    if (!line) continue;
-    const parsed: unknown = JSON.parse(line);
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error(`${file.name}: a line is not a JSON object`);
-    yield parsed as Record<string, unknown>;
-  }
+  yield* dataLinesOf(file.name, Readable.from([await file.read()]));
 }
 
 /** A table being written: column buffers flushed as one row group at a time. */

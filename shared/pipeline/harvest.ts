@@ -5,17 +5,17 @@
  * Crash-safe by construction: the data blob appears whole or not at all; the manifest is written
  * last; a re-delivered job finds its manifest (done) or its data blob (manifest repaired from it).
  */
-import { createHash } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import { PassThrough, Transform, pipeline } from "node:stream";
+import { PassThrough, type Readable, pipeline } from "node:stream";
 import { createGzip } from "node:zlib";
 import { archiveBlobOf, dataBlobName, dayPrefixesOf, manifestBlobName } from "../archive/archiveLayout.js";
 import type { ArchiveStore } from "../archive/archiveStore.js";
+import { HashTap } from "../archive/dataLines.js";
 import type { CallRecordSummary } from "../graph/callRecord.js";
 import { forEachLimited, readAhead } from "../core/asyncFlow.js";
 import type { Clock } from "../core/clock.js";
 import type { CloudName } from "../graph/clouds.js";
-import { WaitingForEarlierPass, isRecordExpiredError } from "../core/errors.js";
+import { InvalidJobError, WaitingForEarlierPass, WindowTooBigError, isGraphPagingError, isRecordExpiredError } from "../core/errors.js";
 import type { FetchedRecord, GraphClient } from "../graph/graphClient.js";
 import type { GraphCounters } from "../graph/graphCounters.js";
 import { type Job, jobBody, jobKey, parseJobMessage } from "../core/job.js";
@@ -29,8 +29,8 @@ import {
   parseManifest,
 } from "../archive/manifest.js";
 import { finalPass, markDayIfFinal } from "./dayMarker.js";
-import { type PlanSettings, type PlannedJob, splitWindow } from "./planning.js";
-import { dayInMs, floorTo, formatInstant, minuteInMs } from "../core/window.js";
+import { type PlanSettings, type PlannedJob, isSplittable, splitWindow, windowReadableProblem } from "./planning.js";
+import { dayInMs, floorTo, formatInstant } from "../core/window.js";
 
 export interface HarvestDeps {
   readonly graph: GraphClient;
@@ -61,23 +61,24 @@ class BudgetExceeded extends Error {
 }
 
 const jsonLines = "application/x-ndjson";
-const minimumSplitInMs = minuteInMs;
 
 export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutcome> {
   const { archive, clock } = deps;
+  const unreadable = windowReadableProblem(job.window, clock.now());
+  if (unreadable) throw new InvalidJobError(unreadable);
   const manifestName = manifestBlobName(job);
   const dataName = dataBlobName(job);
   const done = await archive.read(manifestName);
   if (done) {
     // A split whose halves may have been lost with a crash: sending them again is free
     // (duplicate detection), and their own manifests make them no-ops once archived.
-    const manifest = parseManifest(done.toString("utf8"));
+    const manifest = parseManifest(done.toString("utf8"), manifestName);
     if (manifest.status === "split") await enqueueHalves(manifest, deps);
     return { status: "alreadyDone" };
   }
 
   const startedAt = clock.now();
-  const existing = await archive.read(dataName);
+  const existing = await archive.readStream(dataName);
   if (existing) return repair(job, existing, startedAt, deps);
 
   const neighbours = await listNeighbours(job, archive);
@@ -89,6 +90,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
   const expired: string[] = [];
   let unchanged = 0;
   const seen = new Set<string>();
+  const windowName = `${formatInstant(job.window.startInMs)}–${formatInstant(job.window.endInMs)}`;
   // Stops Graph requests still in flight once the job has failed (the upload refused, a record
   // fetch failed): the job's error is decided, the rest is wasted budget.
   const abort = new AbortController();
@@ -118,6 +120,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
       try {
         item = await deps.graph.getRecord(record.id, abort.signal);
       } catch (error) {
+        if (isGraphPagingError(error)) throw error.inWindow(windowName);
         if (!isRecordExpiredError(error)) throw error;
         expired.push(record.id);
         return;
@@ -168,7 +171,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
     const done = await upload.finish();
     if (done.result === "exists") {
       // Another delivery of this job committed first: its blob is the truth.
-      const theirs = await archive.read(dataName);
+      const theirs = await archive.readStream(dataName);
       if (!theirs) throw new Error(`${dataName} was reported as existing but cannot be read`);
       return repair(job, theirs, startedAt, deps);
     }
@@ -186,7 +189,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
     bytes,
     sha256,
   };
-  await archive.createText(manifestName, `${JSON.stringify(manifest, null, 2)}\n`, "application/json", manifestMetadata(manifest));
+  if ((await writeManifest(manifest, deps)) === "exists") return { status: "alreadyDone" };
   if (deps.plan && job.pass === finalPass(job.window, deps.plan)) await markDayIfFinal(archive, floorTo(job.window.startInMs, dayInMs), deps.plan, clock.now());
   return { status: "harvested", manifest };
 }
@@ -210,15 +213,7 @@ interface Upload {
  */
 function startUpload(archive: ArchiveStore, name: string, onFailure: (error: Error) => void): Upload {
   const input = new PassThrough({ highWaterMark: 1 << 20 });
-  const hash = createHash("sha256");
-  let bytes = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      callback(null, chunk);
-    },
-  });
+  const tap = new HashTap();
   let failure: Error | undefined;
   const fail = (error: unknown) => {
     failure ??= error instanceof Error ? error : new Error(String(error));
@@ -228,7 +223,7 @@ function startUpload(archive: ArchiveStore, name: string, onFailure: (error: Err
   const output = pipeline(input, createGzip(), tap, (error) => {
     if (error) fail(error);
   });
-  const done = archive.createFromStream(name, output, jsonLines).then((result) => ({ result, bytes, sha256: hash.digest("hex") }));
+  const done = archive.createFromStream(name, output, jsonLines).then((result) => ({ result, bytes: tap.bytes, sha256: tap.sha256() }));
   done.catch(fail);
   return {
     get failure() {
@@ -286,7 +281,7 @@ async function listNeighbours(job: Job, archive: ArchiveStore): Promise<Neighbou
       const blob = archiveBlobOf(name);
       if (!blob || !overlaps(blob.job)) continue;
       let read: Promise<Manifest | undefined> | undefined;
-      const manifest = () => (read ??= archive.read(name).then((text) => text && parseManifest(text.toString("utf8"))));
+      const manifest = () => (read ??= archive.read(name).then((text) => text && parseManifest(text.toString("utf8"), name)));
       neighbours.push({ name, ...blob, manifest });
     }
   }
@@ -321,15 +316,16 @@ async function archivedVersions(job: Job, neighbours: readonly Neighbour[], arch
     if (n.kind === "manifest" && n.job.pass < job.pass) {
       add((await n.manifest())?.records ?? []);
     } else if (n.kind === "data" && n.job.pass === job.pass && contains(n.job)) {
-      const blob = await archive.read(n.name);
-      if (blob) add(describeDataBlob(blob).records);
+      const blob = await archive.readStream(n.name);
+      if (blob) add((await describeDataBlob(n.name, blob)).records);
     }
   }
   return known;
 }
 
-async function repair(job: Job, blob: Buffer, startedAt: number, deps: HarvestDeps): Promise<HarvestOutcome> {
-  const { records, bytes, sha256 } = describeDataBlob(blob);
+/** A committed data blob without its manifest (a crash in between, or another delivery's blob): the manifest is rebuilt from it. */
+async function repair(job: Job, blob: Readable, startedAt: number, deps: HarvestDeps): Promise<HarvestOutcome> {
+  const { records, bytes, sha256 } = await describeDataBlob(dataBlobName(job), blob);
   const manifest: Manifest = {
     ...manifestBase(job, startedAt, deps),
     status: "complete",
@@ -342,7 +338,7 @@ async function repair(job: Job, blob: Buffer, startedAt: number, deps: HarvestDe
     sha256,
     repairedFromBlob: true,
   };
-  await deps.archive.createText(manifestBlobName(job), `${JSON.stringify(manifest, null, 2)}\n`, "application/json", manifestMetadata(manifest));
+  if ((await writeManifest(manifest, deps)) === "exists") return { status: "alreadyDone" };
   return { status: "repaired", manifest };
 }
 
@@ -351,11 +347,7 @@ async function repair(job: Job, blob: Buffer, startedAt: number, deps: HarvestDe
  * delivery sends the halves again, never a whole window archived alongside its halves.
  */
 async function split(job: Job, startedAt: number, deps: HarvestDeps): Promise<HarvestOutcome> {
-  const { startInMs, endInMs } = job.window;
-  const half = (endInMs - startInMs) / 2;
-  if (half < minimumSplitInMs) {
-    throw new Error(`Window ${formatInstant(startInMs)}–${formatInstant(endInMs)} cannot be harvested within the time budget even when split to a minute`);
-  }
+  if (!isSplittable(job.window)) throw new WindowTooBigError(job.window, deps.timeBudgetInMs);
   const halves: Job[] = splitWindow(job.window).map((window) => ({ window, pass: job.pass }));
   const manifest: Manifest = {
     ...manifestBase(job, startedAt, deps),
@@ -370,9 +362,11 @@ async function split(job: Job, startedAt: number, deps: HarvestDeps): Promise<Ha
     splitInto: halves.map((h) => jobBody(h)),
   };
   const name = manifestBlobName(job);
-  if ((await deps.archive.createText(name, `${JSON.stringify(manifest, null, 2)}\n`, "application/json", manifestMetadata(manifest))) === "exists") {
+  if ((await writeManifest(manifest, deps)) === "exists") {
     // Another delivery finished first: its manifest decides (and a split one sends its halves).
-    const theirs = parseManifest(((await deps.archive.read(name)) ?? Buffer.from("{}")).toString("utf8"));
+    const text = await deps.archive.read(name);
+    if (!text) throw new Error(`${name} was reported as existing but cannot be read`);
+    const theirs = parseManifest(text.toString("utf8"), name);
     if (theirs.status === "split") await enqueueHalves(theirs, deps);
     return { status: "alreadyDone" };
   }
@@ -384,6 +378,13 @@ async function enqueueHalves(manifest: Manifest, deps: HarvestDeps): Promise<voi
   const halves = (manifest.splitInto ?? []).map((body) => parseJobMessage(body));
   if (halves.length > 0) await deps.enqueue(halves.map((h) => ({ job: h, notBeforeInMs: undefined })));
 }
+
+/**
+ * Writes a job's manifest, create-only. "exists": another delivery of the same job wrote it first
+ * (the store answers that only for a name already taken); any other refusal is thrown.
+ */
+const writeManifest = (manifest: Manifest, deps: HarvestDeps) =>
+  deps.archive.createText(manifestBlobName(parseJobMessage(manifest.job)), `${JSON.stringify(manifest, null, 2)}\n`, "application/json", manifestMetadata(manifest));
 
 function manifestBase(job: Job, startedAt: number, deps: HarvestDeps) {
   const finished = deps.clock.now();

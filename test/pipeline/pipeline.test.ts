@@ -181,12 +181,12 @@ describe("delivery faults", () => {
     queue.sendRaw("a", jobBody(job));
     await deliver(container, queue);
     const name = manifestBlobName(job);
-    const original = parseManifest((await container.getBlockBlobClient(name).downloadToBuffer()).toString());
+    const original = parseManifest((await container.getBlockBlobClient(name).downloadToBuffer()).toString(), name);
     // Simulate the crash point: the manifest was never written.
     await container.getBlockBlobClient(name).delete();
     queue.sendRaw("b", jobBody(job));
     assert.deepEqual(await deliver(container, queue), ["repaired"]);
-    const repaired = parseManifest((await container.getBlockBlobClient(name).downloadToBuffer()).toString());
+    const repaired = parseManifest((await container.getBlockBlobClient(name).downloadToBuffer()).toString(), name);
     assert.deepEqual(repaired.records, original.records);
     assert.equal(repaired.sha256, original.sha256);
   });
@@ -239,7 +239,7 @@ describe("delivery faults", () => {
       outcomes.push(result.status === "done" ? result.outcome.status : result.status);
     }, 1);
     assert.deepEqual(outcomes, ["split", "harvested", "harvested"]);
-    const manifest = parseManifest((await container.getBlockBlobClient(manifestBlobName(job)).downloadToBuffer()).toString());
+    const manifest = parseManifest((await container.getBlockBlobClient(manifestBlobName(job)).downloadToBuffer()).toString(), manifestBlobName(job));
     assert.deepEqual(manifest.splitInto?.map((h) => [h.windowStart, h.windowEnd]), [
       ["2026-11-26T14:00:00Z", "2026-11-26T14:30:00Z"],
       ["2026-11-26T14:30:00Z", "2026-11-26T15:00:00Z"],

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { hourlyPlan } from "../support/planSettings.js";
 import fc from "fast-check";
-import { firstWatermark, jobsForWindow, planTick, type PlanSettings, type Watermark } from "../../shared/pipeline/planning.js";
+import { firstWatermark, isSplittable, jobsForWindow, planTick, splitWindow, windowReadableProblem, type PlanSettings, type Watermark } from "../../shared/pipeline/planning.js";
 import { InvalidJobError } from "../../shared/core/errors.js";
-import { jobKey, parseJobMessage } from "../../shared/core/job.js";
+import { jobKey, parseJobMessage, windowShapeProblem } from "../../shared/core/job.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
 
 const settings: PlanSettings = hourlyPlan(5);
@@ -90,10 +90,46 @@ describe("job messages", () => {
     ["a local time", { schemaVersion: 1, windowStart: "2026-11-27T09:00:00", windowEnd: "2026-11-27T10:00:00Z", pass: 0 }, /windowStart must be an ISO 8601 UTC instant/],
     ["a reversed window", { schemaVersion: 1, windowStart: "2026-11-27T10:00:00Z", windowEnd: "2026-11-27T09:00:00Z", pass: 0 }, /windowEnd must be after windowStart/],
     ["a negative pass", { schemaVersion: 1, windowStart: "2026-11-27T09:00:00Z", windowEnd: "2026-11-27T10:00:00Z", pass: -1 }, /pass must be a whole number/],
+    // It would get the 09:00–10:00 window's blob names, and the real job would find itself "already done".
+    ["an instant with milliseconds", { schemaVersion: 1, windowStart: "2026-11-27T09:00:00.900Z", windowEnd: "2026-11-27T10:00:00Z", pass: 0 }, /windowStart must be an ISO 8601 UTC instant in whole seconds/],
+    ["a window of ten thousand years", { schemaVersion: 1, windowStart: "0000-01-01T00:00:00Z", windowEnd: "9999-12-31T00:00:00Z", pass: 0 }, /does not divide a day/],
+    ["a 17-minute window", { schemaVersion: 1, windowStart: "2026-11-27T09:00:00Z", windowEnd: "2026-11-27T09:17:00Z", pass: 0 }, /lasts 1020 s, which does not divide a day/],
+    ["an hour that starts at a quarter past", { schemaVersion: 1, windowStart: "2026-11-27T09:15:00Z", windowEnd: "2026-11-27T10:15:00Z", pass: 0 }, /windowStart 2026-11-27T09:15:00Z is not aligned to the window's length \(3600 s\)/],
   ];
+  const good: [string, string, string][] = [
+    ["a day", "2026-11-27T00:00:00Z", "2026-11-28T00:00:00Z"],
+    ["an hour's smallest split half (225 s)", "2026-11-27T09:03:45Z", "2026-11-27T09:07:30Z"],
+    ["a 15-minute window", "2026-11-27T09:45:00Z", "2026-11-27T10:00:00Z"],
+  ];
+  for (const [name, windowStart, windowEnd] of good) {
+    it(`accept ${name}`, () => {
+      assert.equal(parseJobMessage({ schemaVersion: 1, windowStart, windowEnd, pass: 0 }).window.endInMs, Date.parse(windowEnd));
+    });
+  }
   for (const [name, body, message] of bad) {
     it(`are rejected, naming the problem, for ${name}`, () => {
       assert.throws(() => parseJobMessage(body), (e: unknown) => e instanceof InvalidJobError && message.test(e.message));
     });
   }
+});
+
+describe("splitting a window that one harvest cannot finish", () => {
+  it("halves an hour exactly four times, down to 225 s, each half a window the job parser accepts", () => {
+    let window = { startInMs: Date.parse("2026-11-27T09:00:00Z"), endInMs: Date.parse("2026-11-27T10:00:00Z") };
+    const lengths: number[] = [];
+    while (isSplittable(window)) {
+      const [first, second] = splitWindow(window);
+      for (const half of [first, second]) assert.equal(windowShapeProblem(half), undefined);
+      window = second;
+      lengths.push((window.endInMs - window.startInMs) / 1000);
+    }
+    assert.deepEqual(lengths, [1800, 900, 450, 225]);
+  });
+
+  it("refuses a job whose window Graph no longer holds, or that has not begun", () => {
+    const now = Date.parse("2026-11-30T12:00:00Z");
+    assert.match(windowReadableProblem({ startInMs: now - 31 * 86_400_000, endInMs: now - 31 * 86_400_000 + 3_600_000 }, now) ?? "", /past Graph's 30-day horizon/);
+    assert.match(windowReadableProblem({ startInMs: now, endInMs: now + 3_600_000 }, now) ?? "", /is in the future/);
+    assert.equal(windowReadableProblem({ startInMs: now - 3 * 3_600_000, endInMs: now - 2 * 3_600_000 }, now), undefined);
+  });
 });

@@ -102,7 +102,7 @@ describe("splits without duplicates", () => {
       }),
       /Service Bus unreachable/,
     );
-    const split = parseManifest((await parts.container.getBlockBlobClient(manifestBlobName(job)).downloadToBuffer()).toString());
+    const split = parseManifest((await parts.container.getBlockBlobClient(manifestBlobName(job)).downloadToBuffer()).toString(), manifestBlobName(job));
     assert.equal(split.status, "split");
 
     const queue = new LocalQueue();

@@ -76,7 +76,8 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
   process.on("uncaughtException", onEscape);
   process.on("unhandledRejection", onEscape);
 
-  const now = Date.parse("2026-11-27T12:00:00Z");
+  // Relative to the real clock: the harvests read it, and refuse windows Graph no longer holds.
+  const now = Math.floor(Date.now() / hourInMs) * hourInMs;
   const to = now - 2 * hourInMs;
   const from = to - options.days * dayInMs;
   const dataClock = new ManualClock(now);
@@ -249,7 +250,7 @@ async function readArchive(container: ContainerClient): Promise<{ lines: string[
     const content = await container.getBlockBlobClient(blob.name).downloadToBuffer();
     const key = blob.name.replace(/\/_?([^/]+)\.(manifest\.json|jsonl\.gz)$/, "/$1");
     if (kind?.kind === "manifest") {
-      const manifest = parseManifest(content.toString("utf8"));
+      const manifest = parseManifest(content.toString("utf8"), blob.name);
       if (manifest.status === "complete") manifests.set(key, manifest.recordCount);
     } else if (kind?.kind === "data") {
       try {
