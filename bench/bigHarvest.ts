@@ -1,8 +1,10 @@
 /**
- * One harvest of one window, in a process of its own so its peak RSS is the harvest's: for
- * `npm run bench`'s big cases (a window of 100,000 records, a meeting of 5,000 sessions). The
- * sandbox's settings (and its CA, as CA) come as JSON in BENCH_ENV, the window as BENCH_WINDOW ({startInMs, endInMs});
- * prints one JSON line: records, seconds, peak RSS, archived bytes, longest line.
+ * Harvests of big windows in a process of their own, so its peak RSS is theirs: for `npm run
+ * bench`'s big cases (a window of 100,000 records, a meeting of 5,000 sessions, and four windows
+ * of 100,000 records at once, as a worker running four harvests does). The sandbox's settings (and
+ * its CA, as CA) come as JSON in BENCH_ENV, the windows as BENCH_WINDOWS ([{startInMs, endInMs}]),
+ * all harvested at once through one Graph runtime, as one worker's are; prints one JSON line:
+ * records, seconds, peak RSS, archived bytes.
  */
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19,7 +21,7 @@ import type { TimeWindow } from "../shared/core/window.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
 
 const { CA: ca, ...sandboxEnv } = JSON.parse(process.env.BENCH_ENV ?? "{}") as Record<string, string>;
-const window = JSON.parse(process.env.BENCH_WINDOW ?? "{}") as TimeWindow;
+const windows = JSON.parse(process.env.BENCH_WINDOWS ?? "[]") as TimeWindow[];
 // Memory, not pacing, is measured here: the sandbox runs without limits.
 const env = { ...sandboxEnv, ARCHIVER_GRAPH_RATE_REQUESTS: "100000" };
 // What the process holds before the harvest (Node, tsx, the SDKs), to tell the harvest's own share.
@@ -44,8 +46,10 @@ const sampler = setInterval(() => {
   peakExternalMB = Math.max(peakExternalMB, m.external / 1024 / 1024);
 }, 50);
 const queue = new LocalQueue(10);
+// One runtime for the process, as in Azure: the harvests running share its records in flight.
+const graph = createGraphRuntime(config, { ca });
 const handler = makeHarvestHandler(() => ({
-  graph: createGraphRuntime(config, { ca }),
+  graph,
   archive,
   sender: queue,
   clock: systemClock,
@@ -55,17 +59,19 @@ const handler = makeHarvestHandler(() => ({
   jobRetry: pipeline.jobRetry,
 }));
 const context = new functions.InvocationContext({ invocationId: "bench", functionName: "harvest", logHandler: () => undefined });
-const result = await handler(jobBody({ window, pass: 0 }), { complete: async () => undefined, abandon: async () => undefined, deadLetter: async () => undefined }, context);
-const outcome = result.status === "done" && "manifest" in result.outcome ? result.outcome : undefined;
+const results = await Promise.all(
+  windows.map((window) => handler(jobBody({ window, pass: 0 }), { complete: async () => undefined, abandon: async () => undefined, deadLetter: async () => undefined }, context)),
+);
+const manifests = results.flatMap((r) => (r.status === "done" && "manifest" in r.outcome ? [r.outcome.manifest] : []));
 clearInterval(sampler);
 const files = container ? await archive.list("callrecords/") : await readdir(folder, { recursive: true });
 await container?.delete();
 await rm(folder, { recursive: true, force: true });
 process.stdout.write(
   `${JSON.stringify({
-    status: result.status === "done" ? result.outcome.status : result.status,
-    records: outcome?.manifest.recordCount ?? 0,
-    bytes: outcome?.manifest.bytes ?? 0,
+    status: [...new Set(results.map((r) => (r.status === "done" ? r.outcome.status : r.status)))].join("/"),
+    records: manifests.reduce((n, m) => n + m.recordCount, 0),
+    bytes: manifests.reduce((n, m) => n + m.bytes, 0),
     files: files.filter((f) => f.endsWith(".jsonl.gz")).length,
     seconds: (Date.now() - started) / 1000,
     maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),

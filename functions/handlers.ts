@@ -116,6 +116,7 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
       async (job) => {
         const d = deps();
         const counters = newGraphCounters();
+        const endHarvest = d.graph.beginHarvest();
         try {
           return await harvest(job, {
             graph: d.graph.newClient(counters),
@@ -124,13 +125,15 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
             clock: d.clock,
             cloud: d.cloud,
             timeBudgetInMs: d.timeBudgetInMs,
-            // Enough records in flight to fill the pace at Graph's latency; the setting is the floor.
+            // Enough records in flight to fill the pace at Graph's latency, shared with the other
+            // harvests of this process; the setting is the floor.
             concurrency: () => d.graph.suggestedConcurrency(d.concurrency, 64),
             enqueue: (jobs) => d.sender.send(jobs),
             ...(d.signal ? { signal: d.signal } : {}),
             ...(d.plan ? { plan: d.plan } : {}),
           });
         } finally {
+          endHarvest();
           d.onCounters?.(counters);
         }
       },

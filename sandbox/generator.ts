@@ -18,8 +18,8 @@ export interface GeneratorOptions {
   readonly largeMeetingShare: number;
   /** Delay after a call ends before its first version is listable. */
   readonly availabilityDelayInMs: number;
-  /** Extra calls all starting in one hour (a big window, for memory benches). */
-  readonly burst?: { readonly hourStartInMs: number; readonly calls: number } | undefined;
+  /** Extra calls, `calls` starting in each of `hours` consecutive hours (default 1): big windows, for memory benches. */
+  readonly burst?: { readonly hourStartInMs: number; readonly calls: number; readonly hours?: number } | undefined;
   /** One meeting of this many sessions starting at this instant (a big record). */
   readonly giantMeeting?: { readonly startInMs: number; readonly sessions: number } | undefined;
 }
@@ -119,9 +119,11 @@ export class CallGenerator {
       calls.push(this.generateCall(random, day, index, startInMs));
     }
     const { burst, giantMeeting } = this.options;
-    if (burst && burst.hourStartInMs >= dayStart && burst.hourStartInMs < dayStart + dayInMs) {
+    for (let h = 0; burst && h < (burst.hours ?? 1); h += 1) {
+      const hourStartInMs = burst.hourStartInMs + h * hourInMs;
+      if (hourStartInMs < dayStart || hourStartInMs >= dayStart + dayInMs) continue;
       for (let i = 0; i < burst.calls && calls.length < 0xffffff; i += 1) {
-        calls.push(this.generateCall(random, day, calls.length, burst.hourStartInMs + Math.floor(random() * hourInMs)));
+        calls.push(this.generateCall(random, day, calls.length, hourStartInMs + Math.floor(random() * hourInMs)));
       }
     }
     if (giantMeeting && giantMeeting.startInMs >= dayStart && giantMeeting.startInMs < dayStart + dayInMs) {

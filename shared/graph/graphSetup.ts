@@ -20,10 +20,15 @@ export interface GraphRuntime {
   readonly config: ArchiverConfig;
   readonly governor: RequestGovernor;
   /**
-   * Requests to keep in flight to use the pace the governor allows at the latency Graph shows:
-   * rate × latency (Little's law), with a fifth more for jitter, within [min, max].
+   * Records one harvest should keep in flight. The process's number is what uses the pace the
+   * governor allows at the latency Graph shows: rate × latency (Little's law), with a fifth more for
+   * jitter, at most `max`. It is shared among the harvests running in this process (a worker runs
+   * several at once: host.json's maxConcurrentCalls), so memory and requests in flight stay those of
+   * one harvest however many run; each gets at least `min`.
    */
   suggestedConcurrency(min: number, max: number): number;
+  /** Counts a harvest as running in this process until the function it returns is called. */
+  beginHarvest(): () => void;
   /** A client whose counters are this harvest's own; all share the process's governor and tokens. */
   newClient(counters?: GraphCounters): GraphClient;
 }
@@ -48,10 +53,22 @@ export function createGraphRuntime(config: ArchiverConfig, options: GraphSetupOp
   const observeLatency = (ms: number) => {
     latencyInMs += (ms - latencyInMs) / 50;
   };
+  let harvests = 0;
   return {
     config,
     governor,
-    suggestedConcurrency: (min, max) => Math.max(min, Math.min(max, Math.ceil(governor.ratePerSecond() * (latencyInMs / 1000) * 1.2))),
+    suggestedConcurrency: (min, max) => {
+      const process = Math.min(max, Math.ceil(governor.ratePerSecond() * (latencyInMs / 1000) * 1.2));
+      return Math.max(min, Math.floor(process / Math.max(1, harvests)));
+    },
+    beginHarvest: () => {
+      harvests += 1;
+      let ended = false;
+      return () => {
+        if (!ended) harvests -= 1;
+        ended = true;
+      };
+    },
     newClient: (counters = newGraphCounters()) =>
       new GraphClient(config.graph, { tokens, transport, governor, clock, counters, observeLatency }),
   };

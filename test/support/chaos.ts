@@ -1,7 +1,7 @@
 /**
  * The archiver under chaos, seeded: the real plan and harvest handlers over an in-process queue,
- * the Graph sandbox with 429 storms (with and without Retry-After), 503s, dropped connections and
- * an outage, Azurite behind a proxy that refuses some block uploads, harvesters killed mid-window,
+ * the Graph sandbox with 429 storms (with and without Retry-After), 503s, dropped connections, an
+ * outage, answers that stall (a byte at a time) and records whose sessions loop, Azurite behind a proxy that refuses some block uploads, harvesters killed mid-window,
  * duplicate and concurrent deliveries, and a planner that crashes between sending and saving. Then
  * the archive is checked against the sandbox's ground truth. Used by test/pipeline/chaos.test.ts
  * (short) and `npm run test:chaos` (10 seeds, a table).
@@ -17,12 +17,13 @@ import { blobArchiveStore } from "../../shared/archive/archiveStore.js";
 import { parseManifest } from "../../shared/archive/manifest.js";
 import { loadArchiverConfig, loadPipelineConfig } from "../../shared/config/config.js";
 import { systemClock } from "../../shared/core/clock.js";
-import { jobBody } from "../../shared/core/job.js";
+import { jobBody, parseJobMessage } from "../../shared/core/job.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
 import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
 import type { JobSender } from "../../shared/pipeline/scheduler.js";
 import { type WatermarkStore, memoryWatermarkStore } from "../../shared/pipeline/watermarkStore.js";
 import { startSandbox } from "../../sandbox/server.js";
+import { recordLoops } from "../../sandbox/faults.js";
 import { seededRandom, hash32 } from "../../sandbox/random.js";
 import { ManualClock } from "../../sandbox/tenant.js";
 import { sandboxEnv } from "./graph.js";
@@ -39,6 +40,10 @@ export interface ChaosOptions {
   readonly duplicateRate: number;
   readonly storageRefusalRate: number;
   readonly plannerCrashRate: number;
+  /** Share of call records whose sessions nextLink loops: their windows must be dead-lettered, named. */
+  readonly loopingRecordRate: number;
+  /** Share of Graph answers that drip in a byte at a time, past the request deadline. */
+  readonly stallRate: number;
 }
 
 export interface ChaosResult {
@@ -51,6 +56,14 @@ export interface ChaosResult {
   /** Data blobs without a manifest, or whose lines do not match their manifest. */
   readonly partial: number;
   readonly deadLetters: number;
+  /** Truth records in windows dead-lettered for a paging loop: the only ones allowed missing. */
+  readonly lostToLoops: number;
+  /** Windows with a looping record, and those dead-lettered as GraphPagingLoop. */
+  readonly loopWindows: number;
+  readonly loopWindowsDeadLettered: number;
+  /** Dead letters other than a loop (or the later pass of one): each a failure. */
+  readonly unexplainedDeadLetters: number;
+  readonly stalled: number;
   readonly retries: number;
   readonly kills: number;
   readonly duplicateDeliveries: number;
@@ -89,7 +102,7 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
     largeMeetingShare: 0.02,
     // Graph's limits, scaled from 20 s to 1 s windows, as the archiver's settings below are.
     throttle: { appRequests: 150, appWindowInMs: 1000, listRequests: 40, listWindowInMs: 1000 },
-    faults: { unavailableRate: 0.03, dropRate: 0.01, storms: { everyInMs: 5000, lengthInMs: 400 }, outage },
+    faults: { unavailableRate: 0.03, dropRate: 0.01, storms: { everyInMs: 5000, lengthInMs: 400 }, outage, loopingRecordRate: options.loopingRecordRate, dripRate: options.stallRate, dripIntervalInMs: 100 },
   });
   const refuse = (method: string, url: URL) => method === "PUT" && url.searchParams.get("comp") === "block" && random() < options.storageRefusalRate;
   const proxy = await startStorageProxy(azurite.blobEndpoint, refuse);
@@ -102,7 +115,8 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
       ARCHIVER_GRAPH_RATE_WINDOW_SECONDS: "1",
       ARCHIVER_GRAPH_MAX_ATTEMPTS: "6",
       ARCHIVER_GRAPH_RETRY_MAX_MS: "2000",
-      ARCHIVER_GRAPH_TIMEOUT_MS: "5000",
+      // A dripped answer never completes: the deadline cuts it off and the request is retried.
+      ARCHIVER_GRAPH_TIMEOUT_MS: "2000",
       // The job retry policy at 1/300 of its time scale: 1 minute → 200 ms, 1 hour → 12 s.
       ARCHIVER_JOB_RETRY_BASE_MS: "200",
       ARCHIVER_JOB_RETRY_MAX_MS: "12000",
@@ -208,16 +222,30 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
     await Promise.all(zombies);
 
     if (watchdog) clearInterval(watchdog);
-    const truth = new Set([...sandbox.tenant.groundTruth(from, to, now), ...sandbox.tenant.groundTruth(from, to)].map((t) => `${t.id}@${t.version}`));
+    const truthRecords = [...sandbox.tenant.groundTruth(from, to, now), ...sandbox.tenant.groundTruth(from, to)];
+    const truth = new Set(truthRecords.map((t) => `${t.id}@${t.version}`));
     const { lines, partial } = await readArchive(BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name));
     const counts = new Map<string, number>();
     for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+    // A looping record fails its window for good: the window is dead-lettered, named, and only its
+    // records may be missing. Which records loop is the sandbox's fixed draw per record.
+    const hourOf = (t: { document: { startDateTime?: unknown } }) => Math.floor(Date.parse(String(t.document.startDateTime)) / hourInMs) * hourInMs;
+    const loopHours = new Set(truthRecords.filter((t) => recordLoops({ loopingRecordRate: options.loopingRecordRate }, t.id, hash32)).map(hourOf));
+    const deadLetterHour = (body: unknown) => parseJobMessage(body).window.startInMs;
+    const loopDeadLetters = queue.deadLetters.filter((d) => d.reason === "GraphPagingLoop" && loopHours.has(deadLetterHour(d.body)));
+    const laterPasses = queue.deadLetters.filter((d) => d.reason === "EarlierPassDeadLettered" && loopHours.has(deadLetterHour(d.body)));
+    const lost = new Set(truthRecords.filter((t) => loopHours.has(hourOf(t))).map((t) => `${t.id}@${t.version}`));
     return {
       seed: options.seed,
       windows,
       truth: truth.size,
       archived: counts.size,
       missing: [...truth].filter((t) => !counts.has(t)).length,
+      lostToLoops: [...lost].filter((t) => !counts.has(t)).length,
+      loopWindows: loopHours.size,
+      loopWindowsDeadLettered: new Set(loopDeadLetters.map((d) => deadLetterHour(d.body))).size,
+      unexplainedDeadLetters: queue.deadLetters.length - loopDeadLetters.length - laterPasses.length,
+      stalled: sandbox.stats.stalled,
       duplicated: [...counts.values()].filter((n) => n > 1).length,
       partial,
       deadLetters: queue.deadLetters.length,
