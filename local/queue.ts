@@ -6,11 +6,12 @@
  * for scheduled re-sends of failed jobs (the job retry policy's copies), as a run must not end
  * while a window is still being retried; re-read passes scheduled for later are left for later.
  *
- * Two things it does that Service Bus does not, because a local run must end: a re-read pass is
- * held back while an earlier pass of an overlapping window is still to run (the harvest would only
- * answer WaitingForEarlierPass and be retried minutes later), and once a pass is dead-lettered,
- * the later passes of its window are dead-lettered too (in Azure they wait for a replay of it; a
- * local run would otherwise wait for them until Graph's horizon).
+ * With `orderPasses` (a local run's queue, not Service Bus's behaviour), two things it does that
+ * Service Bus does not, because a local run must end: a re-read pass is held back while an earlier
+ * pass of an overlapping window is still to run (the harvest would only answer
+ * WaitingForEarlierPass and be retried minutes later), and once a pass is dead-lettered, the later
+ * passes of its window are dead-lettered too (in Azure they wait for a replay of it; a local run
+ * would otherwise wait for them until Graph's horizon).
  */
 import { type Job, jobBody, messageIdOf, parseJobMessage } from "../shared/core/job.js";
 import type { Settlement } from "../shared/pipeline/jobProcessor.js";
@@ -66,6 +67,7 @@ export class LocalQueue implements JobSender {
   constructor(
     private readonly maxDeliveries = 5,
     private readonly now: () => number = Date.now,
+    private readonly options: { readonly orderPasses?: boolean } = {},
   ) {}
 
   async send(jobs: readonly PlannedJob[]): Promise<void> {
@@ -83,7 +85,7 @@ export class LocalQueue implements JobSender {
     }
     this.seen.add(messageId);
     const message = { messageId, body, deliveryCount: 0, notBeforeInMs, isRetry };
-    const job = jobOf(message);
+    const job = this.options.orderPasses ? jobOf(message) : undefined;
     const earlier = job && this.failed.find((f) => isLaterPassOf(job, f));
     if (earlier) {
       this.deadLetter(message, "EarlierPassDeadLettered", `pass ${earlier.pass} of an overlapping window was dead-lettered in this run; this pass runs after it`);
@@ -158,6 +160,7 @@ export class LocalQueue implements JobSender {
    * in flight, or waiting for a retry). Passes scheduled for later do not hold anything back.
    */
   private takeNext(): QueuedMessage | undefined {
+    if (!this.options.orderPasses) return this.ready.shift();
     const ahead = [...this.inFlight, ...this.ready, ...this.scheduled.filter((m) => m.isRetry)].map(jobOf).filter((j) => j !== undefined);
     const index = this.ready.findIndex((m) => {
       const job = jobOf(m);
@@ -168,7 +171,7 @@ export class LocalQueue implements JobSender {
 
   private deadLetter(message: QueuedMessage, reason: string, description: string): void {
     this.deadLetters.push({ messageId: message.messageId, body: message.body, reason, description });
-    const job = jobOf(message);
+    const job = this.options.orderPasses ? jobOf(message) : undefined;
     if (!job) return;
     this.failed.push(job);
     for (const list of [this.ready, this.scheduled]) {

@@ -58,7 +58,7 @@ const quietContext = (name: string) =>
   new functions.InvocationContext({ invocationId: name, functionName: name, logHandler: () => undefined });
 
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummary> {
-  const queue = options.queue ?? new LocalQueue(5, () => options.clock.now());
+  const queue = options.queue ?? new LocalQueue(5, () => options.clock.now(), { orderPasses: true });
   const graph = newGraphCounters();
   const summary: LocalRunSummary = {
     windows: 0, jobs: 0, harvested: 0, alreadyDone: 0, repaired: 0, splits: 0, records: 0, expired: 0, bytes: 0,

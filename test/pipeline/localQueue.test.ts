@@ -10,7 +10,7 @@ const key = (j: Job) => `${j.window.startInMs}:${j.window.endInMs}:p${j.pass}`;
 
 describe("the local queue runs a window's passes in order, and ends", () => {
   it("holds a re-read pass back while an earlier pass of an overlapping window is in flight", async () => {
-    const queue = new LocalQueue();
+    const queue = new LocalQueue(5, Date.now, { orderPasses: true });
     await queue.send([job(0, 0, 2), job(0, 1), job(1, 1), job(5, 1)].map((j) => ({ job: j, notBeforeInMs: undefined })));
     const running = new Set<string>();
     const overlaps: string[] = [];
@@ -26,7 +26,7 @@ describe("the local queue runs a window's passes in order, and ends", () => {
   });
 
   it("dead-letters the later passes of a dead-lettered pass, including ones sent afterwards, so the run ends", async () => {
-    const queue = new LocalQueue();
+    const queue = new LocalQueue(5, Date.now, { orderPasses: true });
     await queue.send([job(0, 0), job(0, 1), job(1, 0)].map((j) => ({ job: j, notBeforeInMs: undefined })));
     await queue.drain(async (body, settlement) => {
       const j = parseJobMessage(body);

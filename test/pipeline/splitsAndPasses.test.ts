@@ -127,7 +127,11 @@ describe("splits without duplicates", () => {
     const racing = await harvest(job, {
       graph: parts.graph.newClient(counters),
       counters,
-      archive: { ...parts.archive, read: async (name) => (name.endsWith(".jsonl.gz") ? undefined : parts.archive.read(name)) },
+      archive: {
+        ...parts.archive,
+        read: async (name) => (name.endsWith(".jsonl.gz") ? undefined : parts.archive.read(name)),
+        readStream: async (name) => (name.endsWith(".jsonl.gz") ? undefined : parts.archive.readStream(name)),
+      },
       clock: systemClock,
       cloud: "Global",
       timeBudgetInMs: -1,
