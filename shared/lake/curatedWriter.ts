@@ -98,8 +98,16 @@ class TableOutput {
   }
 }
 
+/**
+ * zstd's WebAssembly module, initialised once per process. A second `init()` after `compress()`
+ * has run leaves later `compress()` calls answering all-zero frames, and a warm Functions worker
+ * curates many days in one process: every day after the first would be corrupt.
+ */
+let zstdReady: Promise<void> | undefined;
+const zstdOnce = (): Promise<void> => (zstdReady ??= initZstd());
+
 export async function writeCuratedDay(files: readonly DayFile[], outDir: string, options: { rowGroupRows?: number } = {}): Promise<CuratedDayResult> {
-  await initZstd();
+  await zstdOnce();
   // Pass 1: the latest (version, pass) of each call in its hour.
   const latest = new Map<string, number>();
   const rank = (version: number, pass: number) => version * 1000 + pass;

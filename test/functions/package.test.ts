@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, readdir, stat } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -80,14 +81,19 @@ describe("the deployment package (npm run build)", () => {
       assert.ok(kept.some((path) => path.startsWith("node_modules/@azure/functions/")), `kept ${kept.length} files`);
     });
 
-    it("registers every function; its harvest trigger completes a message, and its curate timer writes a final day's Parquet", async () => {
+    it("registers every function; its harvest trigger completes a message, and its curate timer, run twice in one warm worker, writes three final days that DuckDB reads whole", async () => {
       await withHarvestHost(async ({ settings, settlement, window, archive }) => {
-        // A final day in the archive for the curate function: one data file and the day marker.
-        const day = floorTo(Date.now(), dayInMs) - 25 * dayInMs;
+        // Three final days in the archive for the curate function: one data file and the day
+        // marker each. A warm worker curates ARCHIVER_CURATE_MAX_DAYS (2) in its first run and the
+        // third in its second: every day after a process's first must be as readable as the first.
+        const days = [27, 26, 25].map((back) => floorTo(Date.now(), dayInMs) - back * dayInMs);
         const record = await readFile(join(root, "..", "shared", "fixtures", "graph", "get-callrecord-expanded.json"), "utf8");
-        const data = gzipSync(`${JSON.stringify({ ...(JSON.parse(record) as object), _archive: { pass: 0 } })}\n`);
-        await archive.getBlockBlobClient(dataBlobName({ window: { startInMs: day + 9 * hourInMs, endInMs: day + 10 * hourInMs }, pass: 0 })).upload(data, data.length);
-        await archive.getBlockBlobClient(dayMarkerName(day)).upload("{}", 2);
+        for (const day of days) {
+          const data = gzipSync(`${JSON.stringify({ ...(JSON.parse(record) as object), _archive: { pass: 0 } })}\n`);
+          await archive.getBlockBlobClient(dataBlobName({ window: { startInMs: day + 9 * hourInMs, endInMs: day + 10 * hourInMs }, pass: 0 })).upload(data, data.length);
+          await archive.getBlockBlobClient(dayMarkerName(day)).upload("{}", 2);
+        }
+        const timer = { json: JSON.stringify({ Schedule: { AdjustForDST: true }, ScheduleStatus: null, IsPastDue: false }) };
 
         // The package's own folder has no node_modules above it: what it lacks, it lacks.
         const trigger = sdkBindingTrigger({ body: jobBody({ window, pass: 0 }) });
@@ -97,18 +103,36 @@ describe("the deployment package (npm run build)", () => {
           args: settlement.workerArgs,
           invocations: [
             { functionName: "harvest", trigger: trigger.data },
-            // What the host sends a timer function.
-            { functionName: "curate", trigger: { json: JSON.stringify({ Schedule: { AdjustForDST: true }, ScheduleStatus: null, IsPastDue: false }) } },
+            // What the host sends a timer function, twice, to the same worker.
+            { functionName: "curate", trigger: timer },
+            { functionName: "curate", trigger: timer },
           ],
         });
         assert.deepEqual(report.registered.map((r) => r.name).sort(), ["curate", "harvest", "plan"]);
         assert.equal(report.outcomes[0]?.status, "Success", report.outcomes[0]?.error);
         assert.deepEqual(settlement.calls.filter((c) => c.request.locktoken === trigger.lockToken).map((c) => c.method), ["complete"]);
-        assert.equal(report.outcomes[1]?.status, "Success", report.outcomes[1]?.error);
+        for (const outcome of report.outcomes.slice(1)) assert.equal(outcome.status, "Success", outcome.error);
         const curated: string[] = [];
         for await (const blob of archive.listBlobsFlat({ prefix: "curated/v1/" })) curated.push(blob.name);
-        assert.deepEqual(curated.filter((n) => n.endsWith(".parquet")).length, 5, curated.join(", "));
-        assert.ok(curated.includes(curatedMarkerName(day)), curated.join(", "));
+        for (const day of days) assert.ok(curated.includes(curatedMarkerName(day)), curated.join(", "));
+        const tables = curated.filter((n) => n.endsWith(".parquet"));
+        assert.equal(tables.length, 5 * days.length, curated.join(", "));
+        // Read back by DuckDB, not by our own reader: a table whose zstd frames are zeros fails here.
+        const local = await mkdtemp(join(tmpdir(), "curated-read-"));
+        const db = await DuckDBInstance.create(":memory:");
+        const sql = await db.connect();
+        try {
+          for (const [i, name] of tables.entries()) {
+            const file = join(local, `${i}.parquet`);
+            await archive.getBlockBlobClient(name).downloadToFile(file);
+            // Every column of every row group is decompressed: a corrupt frame cannot hide.
+            const read = (await sql.runAndReadAll(`SELECT count(*) AS n, count(COLUMNS(*)) FROM read_parquet('${file}')`)).getRowObjectsJson() as { n: string }[];
+            if (name.startsWith("curated/v1/calls/")) assert.equal(Number(read[0]?.n), 1, `${name}: one documented call a day`);
+          }
+        } finally {
+          sql.closeSync();
+          await rm(local, { recursive: true, force: true });
+        }
       });
     });
   });
