@@ -29,10 +29,12 @@ const streamColumns = Object.entries(streamFields).map(([name, type]) =>
   type.kind === "duration" ? `st.[${name}], ${synapseDurationSeconds(`st.[${name}]`)} AS [${name}Seconds]` : `st.[${name}]`,
 );
 
+// IDENTITY is a reserved word in T-SQL: the column is always written [identity] (ScriptDom, in
+// test/lake/synapseSql.test.ts, fails on it unbracketed).
 const identityExpression = (field: "kind" | "displayName" | "tenantId") =>
   field === "kind"
-    ? `CASE ${identityKinds.map((k) => `WHEN JSON_QUERY(p.identity, '$.${k}') IS NOT NULL THEN '${k}'`).join(" ")} END`
-    : `COALESCE(${identityKinds.map((k) => `JSON_VALUE(p.identity, '$.${k}.${field}')`).join(", ")})`;
+    ? `CASE ${identityKinds.map((k) => `WHEN JSON_QUERY(p.[identity], '$.${k}') IS NOT NULL THEN '${k}'`).join(" ")} END`
+    : `COALESCE(${identityKinds.map((k) => `JSON_VALUE(p.[identity], '$.${k}.${field}')`).join(", ")})`;
 
 export function synapseViewsSql(): string {
   const recordWith = synapseWith(callRecordFields, ["[archivePass] BIGINT '$._archive.pass'"]);
@@ -112,7 +114,7 @@ SELECT ${callKey}, p.id AS participantId,
   ${identityExpression("kind")} AS kind,
   ${identityExpression("displayName")} AS displayName,
   ${identityExpression("tenantId")} AS tenantId,
-  JSON_VALUE(p.identity, '$.user.userPrincipalName') AS userPrincipalName
+  JSON_VALUE(p.[identity], '$.user.userPrincipalName') AS userPrincipalName
 FROM dbo.callrecords_latest c
 CROSS APPLY OPENJSON(c.participants_v2) WITH (
     [id] NVARCHAR(4000) '$.id',
