@@ -8,6 +8,7 @@
  */
 import { type TimeWindow, ceilTo, dayInMs, floorTo, formatInstant } from "../shared/core/window.js";
 import { graphRetentionInMs } from "../shared/pipeline/planning.js";
+import { type CloudName, clouds } from "../shared/graph/clouds.js";
 
 export interface StartArguments {
   readonly from?: string | undefined;
@@ -32,6 +33,8 @@ export class UsageError extends Error {
 
 export interface StartContext {
   readonly nowInMs: number;
+  /** ARCHIVER_CLOUD: whose blob endpoints `--out` may name. */
+  readonly cloud?: CloudName;
   readonly windowInMs: number;
   readonly settleInMs: number;
   readonly safetyMarginInMs: number;
@@ -56,28 +59,53 @@ export function windowMinutesOf(raw: string | undefined): number | undefined {
   return minutes;
 }
 
-export function archiveTargetOf(raw: string | undefined): ArchiveTarget {
+export function archiveTargetOf(raw: string | undefined, cloud: CloudName = "Global"): ArchiveTarget {
   if (raw === undefined) return { kind: "azurite" };
-  if (/^https:\/\//i.test(raw)) {
-    const url = new URL(raw);
-    if (url.pathname.split("/").filter(Boolean).length !== 1) {
-      throw new UsageError(`--out ${redactUrl(raw)} must name one blob container: https://ACCOUNT.blob.core.windows.net/CONTAINER`);
-    }
-    return { kind: "container", url: raw };
-  }
+  if (/^https:\/\//i.test(raw)) return { kind: "container", url: containerUrlOf("--out", raw, cloud) };
   if (/^[a-z][a-z0-9+.-]*:/i.test(raw) && !/^[a-z]:[\\/]/i.test(raw)) {
-    throw new UsageError(`--out ${redactUrl(raw)} is neither a folder nor an https:// blob container URL (https://ACCOUNT.blob.core.windows.net/CONTAINER)`);
+    throw new UsageError(`--out ${redactUrl(raw)} is neither a folder nor an https:// blob container URL (https://ACCOUNT${clouds[cloud].blobHostSuffix}/CONTAINER)`);
   }
   return { kind: "folder", path: raw };
 }
 
-/** A URL with its query string (a SAS signature, say) replaced: safe to print. */
-export const redactUrl = (text: string): string => text.replace(/(https?:\/\/[^\s?#]+)\?(?!\[query redacted\])[^\s#"',;)]*/gi, "$1?[query redacted]");
+const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * A blob container URL that may be given your Azure login: https, a host of the configured cloud's
+ * blob endpoints (or loopback, for an emulator), one container. `DefaultAzureCredential`'s storage
+ * token is good for every account you can reach, so it is never sent to any other host.
+ */
+export function containerUrlOf(flag: string, raw: string, cloud: CloudName): string {
+  const suffix = clouds[cloud].blobHostSuffix;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`${flag} ${redactUrl(raw)} is not a URL; give https://ACCOUNT${suffix}/CONTAINER`);
+  }
+  const host = url.hostname.toLowerCase();
+  if (url.protocol !== "https:" || !(host.endsWith(suffix) || loopbackHosts.has(host))) {
+    throw new UsageError(
+      `${flag} ${redactUrl(raw)} is not a blob endpoint of the ${cloud} cloud (https://ACCOUNT${suffix}/CONTAINER, set by ARCHIVER_CLOUD): your Azure Storage token is sent to no other host`,
+    );
+  }
+  if (url.pathname.split("/").filter(Boolean).length !== 1) {
+    throw new UsageError(`${flag} ${redactUrl(raw)} must name one blob container: https://ACCOUNT${suffix}/CONTAINER`);
+  }
+  return raw;
+}
+
+/**
+ * Text with every URL's query (a SAS signature, say) replaced: safe to print. The query is dropped
+ * whole, up to the next blank or quote, whatever it holds (`;`, `,` and `)` included: a SAS may
+ * carry them, as in `rscd=attachment;filename=x&sig=…`).
+ */
+export const redactUrl = (text: string): string => text.replace(/(https?:\/\/[^\s?#"<>]+)\?(?!\[query redacted\])[^\s"<>]*/gi, "$1?[query redacted]");
 
 export function planStart(args: StartArguments, context: StartContext): StartPlan {
   const windowMinutes = windowMinutesOf(args.window);
   const windowInMs = windowMinutes === undefined ? context.windowInMs : windowMinutes * 60_000;
-  const target = archiveTargetOf(args.out);
+  const target = archiveTargetOf(args.out, context.cloud);
   const warnings: string[] = [];
   const lastSettled = floorTo(context.nowInMs - context.settleInMs, windowInMs);
   const firstReadable = ceilTo(context.nowInMs - graphRetentionInMs + context.safetyMarginInMs, windowInMs);

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type ArchiveStore, folderArchiveStore } from "../shared/archive/archiveStore.js";
 import { systemClock } from "../shared/core/clock.js";
-import { loadArchiverConfig, loadPipelineConfig } from "../shared/config/config.js";
+import { loadArchiverConfig, loadPipelineConfig, readSettings } from "../shared/config/config.js";
 import { isConfigError } from "../shared/core/errors.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
 import { totalRetries } from "../shared/graph/graphCounters.js";
@@ -83,6 +83,7 @@ try {
   if (realTenant) loadArchiverConfig(env);
   const plan = planStart(args, {
     nowInMs: Date.now(),
+    cloud: readSettings(env, ["cloud"]).cloud,
     windowInMs: settings.plan.windowInMs,
     settleInMs: settings.plan.settleInMs,
     safetyMarginInMs: settings.plan.safetyMarginInMs,

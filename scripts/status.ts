@@ -18,7 +18,7 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { ServiceBusClient } from "@azure/service-bus";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { type ArchiveStore, blobArchiveStore, folderArchiveStore } from "../shared/archive/archiveStore.js";
-import { loadPipelineConfig } from "../shared/config/config.js";
+import { loadPipelineConfig, readSettings } from "../shared/config/config.js";
 import { isConfigError } from "../shared/core/errors.js";
 import { dayInMs } from "../shared/core/window.js";
 import { retentionStart } from "../shared/pipeline/coverage.js";
@@ -28,7 +28,7 @@ import { blobWatermarkStore } from "../shared/pipeline/watermarkStore.js";
 import type { Azurite } from "../local/azurite.js";
 import { statusHtml } from "../local/statusHtml.js";
 import { containerArchive, localAzuriteArchive } from "../local/localArchive.js";
-import { UsageError, redactUrl } from "../local/startOptions.js";
+import { UsageError, containerUrlOf, redactUrl } from "../local/startOptions.js";
 
 const usage = "usage: npm run status -- [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER] [--json] [--html FILE] [--risk-days N]";
 let azurite: Azurite | undefined;
@@ -44,9 +44,7 @@ async function main(): Promise<number> {
   const riskDays = Number(args["risk-days"]);
   if (!Number.isFinite(riskDays) || riskDays < 0 || riskDays > 30) throw new UsageError(`--risk-days expects days from 0 to 30, got "${args["risk-days"]}"`);
   if (args.out !== undefined && args.archive !== undefined) throw new UsageError("give --out or --archive, not both");
-  if (args.archive !== undefined && !/^https:\/\/[^/]+\/[^/?]+\/?(\?.*)?$/i.test(args.archive)) {
-    throw new UsageError(`--archive ${redactUrl(args.archive)} must be a blob container URL: https://ACCOUNT.blob.core.windows.net/CONTAINER`);
-  }
+  if (args.archive !== undefined) containerUrlOf("--archive", args.archive, readSettings(process.env, ["cloud"]).cloud);
   const pipeline = loadPipelineConfig(process.env);
   const now = Date.now();
 

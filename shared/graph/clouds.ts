@@ -10,6 +10,8 @@ export interface Cloud {
   readonly tokenExchangeAudience: string;
   /** `participants_v2` as a list is served by the global cloud only. */
   readonly hasParticipantsList: boolean;
+  /** What every blob endpoint's host ends with in this cloud: a storage token is sent nowhere else. */
+  readonly blobHostSuffix: string;
 }
 
 export const clouds: Readonly<Record<CloudName, Cloud>> = {
@@ -19,6 +21,7 @@ export const clouds: Readonly<Record<CloudName, Cloud>> = {
     authorityHost: "https://login.microsoftonline.com",
     tokenExchangeAudience: "api://AzureADTokenExchange",
     hasParticipantsList: true,
+    blobHostSuffix: ".blob.core.windows.net",
   },
   USGov: {
     name: "USGov",
@@ -26,6 +29,7 @@ export const clouds: Readonly<Record<CloudName, Cloud>> = {
     authorityHost: "https://login.microsoftonline.us",
     tokenExchangeAudience: "api://AzureADTokenExchangeUSGov",
     hasParticipantsList: false,
+    blobHostSuffix: ".blob.core.usgovcloudapi.net",
   },
   USGovDoD: {
     name: "USGovDoD",
@@ -33,6 +37,7 @@ export const clouds: Readonly<Record<CloudName, Cloud>> = {
     authorityHost: "https://login.microsoftonline.us",
     tokenExchangeAudience: "api://AzureADTokenExchangeUSGov",
     hasParticipantsList: false,
+    blobHostSuffix: ".blob.core.usgovcloudapi.net",
   },
   China: {
     name: "China",
@@ -40,6 +45,7 @@ export const clouds: Readonly<Record<CloudName, Cloud>> = {
     authorityHost: "https://login.chinacloudapi.cn",
     tokenExchangeAudience: "api://AzureADTokenExchangeChina",
     hasParticipantsList: false,
+    blobHostSuffix: ".blob.core.chinacloudapi.cn",
   },
 };
 

@@ -44,6 +44,8 @@ describe("npm start refuses what it cannot do, by name (exit status 2)", () => {
     ["--out below a file", () => ["--out", join(aFile, "archive")], {}, /^error: cannot write to --out \S+a-file\/archive: part of that path is a file/],
     ["--out with an http:// URL", () => ["--out", "http://example.com/archive"], {}, /^error: --out http:\/\/example\.com\/archive is neither a folder nor an https:\/\/ blob container URL/],
     ["--out with a SAS URL naming a blob, not a container", () => ["--out", `https://acct.blob.core.windows.net/archive/x?sv=2024&${secret}`], {}, /^error: --out https:\/\/acct\.blob\.core\.windows\.net\/archive\/x\?\[query redacted\] must name one blob container/],
+    ["--out to a host that is not a blob endpoint", () => ["--out", `https://archive.attacker.example/c?${secret}`], {}, /^error: --out https:\/\/archive\.attacker\.example\/c\?\[query redacted\] is not a blob endpoint of the Global cloud \(https:\/\/ACCOUNT\.blob\.core\.windows\.net\/CONTAINER, set by ARCHIVER_CLOUD\): your Azure Storage token is sent to no other host/],
+    ["--out to another cloud's blob endpoint", () => ["--out", "https://acct.blob.core.windows.net/c"], { ARCHIVER_CLOUD: "USGov" }, /^error: --out https:\/\/acct\.blob\.core\.windows\.net\/c is not a blob endpoint of the USGov cloud \(https:\/\/ACCOUNT\.blob\.core\.usgovcloudapi\.net\/CONTAINER/],
     ["--window 7", () => ["--window", "7", "--out", scratch], {}, /^error: --window expects minutes that divide a day \(1440\), such as 15, 30, 60 or 120; got "7"/],
     ["--to 10:45 (not an instant)", () => ["--to", "10:45", "--out", scratch], {}, /^error: --to expects an ISO 8601 instant such as 2026-11-25T00:00:00Z, got "10:45"/],
     ["ARCHIVER_GRAPH_APP_CLIENT_ID without a real tenant's credential", () => ["--out", scratch], { ARCHIVER_GRAPH_APP_CLIENT_ID: "00000000-0000-0000-0000-000000000001" }, /^error: ARCHIVER_GRAPH_APP_CLIENT_ID is set, but that identity .* exists only in Azure\./],
@@ -63,8 +65,14 @@ describe("npm start refuses what it cannot do, by name (exit status 2)", () => {
     });
   }
 
-  it("redacts the query string of any URL it prints", () => {
-    assert.equal(redactUrl("into https://a.blob.core.windows.net/c?sv=1&sig=abc, then"), "into https://a.blob.core.windows.net/c?[query redacted], then");
+  it("redacts the whole query string of any URL it prints, whatever it holds", () => {
+    assert.equal(redactUrl("into https://a.blob.core.windows.net/c?sv=1&sig=abc then"), "into https://a.blob.core.windows.net/c?[query redacted] then");
+    // A SAS may carry ; , ) ' in its response headers: they do not end the query.
+    for (const sas of ["sv=1&rscd=attachment;filename=x&sig=SECRET", "sv=1&rscd=a,b&sig=SECRET", "rscd=(x)&sig=SECRET", "rscd='x'&sig=SECRET"]) {
+      const printed = redactUrl(`error: https://a.blob.core.windows.net/c?${sas}, then`);
+      assert.ok(!printed.includes("SECRET"), printed);
+      assert.match(printed, /^error: https:\/\/a\.blob\.core\.windows\.net\/c\?\[query redacted\]/);
+    }
   });
 });
 

@@ -18,9 +18,9 @@ const root = resolve(import.meta.dirname, "..", "..");
 const hour = Math.floor(Date.now() / hourInMs) * hourInMs;
 const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((path) => existsSync(path));
 
-async function status(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function status(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/status.ts", ...args], { cwd: root, env: { PATH: process.env.PATH ?? "" } });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/status.ts", ...args], { cwd: root, env: { PATH: process.env.PATH ?? "", ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -48,6 +48,14 @@ describe("npm run status", () => {
     assert.equal(report.missing.filter((m) => m.pass === 0).length, 1);
     assert.equal(report.missing.find((m) => m.pass === 0)?.windowStart, new Date(hour - 8 * hourInMs).toISOString().replace(".000", ""));
     assert.equal(report.totals.records, [14, 13, 12, 11, 10, 9, 7, 6, 5, 4, 3].reduce((a, b) => a + b, 0));
+  });
+
+  it("sends your Azure login's storage token to no host but the cloud's blob endpoints: --archive elsewhere exits 2, by name", async () => {
+    for (const [url, cloud] of [["https://archive.attacker.example/c", "Global"], ["https://acct.blob.core.windows.net/c", "China"]] as const) {
+      const run = await status(["--archive", url], { ARCHIVER_CLOUD: cloud });
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, new RegExp(`^error: --archive \\S+ is not a blob endpoint of the ${cloud} cloud .*your Azure Storage token is sent to no other host`));
+    }
   });
 
   it("refuses --out and --archive together, with exit status 2", async () => {
