@@ -58,7 +58,7 @@ param environmentName string
 @metadata({ azd: { type: 'location' } })
 param location string
 
-@description('Optional. Object id of the deploying user or pipeline (azd sets AZURE_PRINCIPAL_ID); gets read access to the archive, state and dead letters. Empty: none.')
+@description('Optional. Object id of the deploying user or pipeline (azd sets AZURE_PRINCIPAL_ID); gets read access to the state container and the dead letters, and to upload the package. No standing access to the archive, which holds personal data: name readers with archiveReaderPrincipalId. Empty: none.')
 param principalId string = ''
 
 @description('Optional. Kind of principalId.')
@@ -144,10 +144,20 @@ param archiveCoolAfterDays int = 30
 @minValue(0)
 param archiveColdAfterDays int = 180
 
-@description('Optional. Time-based immutability (WORM) on the archive container, in days; 0 (default): none. The archiver only creates new blobs, so it works under WORM.')
+@description('Optional. Time-based immutability (WORM) on the archive container: days each blob can be neither overwritten nor deleted after it is written; 0: none. Default 60: Graph\'s 30 days, the last re-read pass (20 days after a window), and 10 days to notice and replay, so every blob stays immutable as long as the archiver still writes beside it. Created unlocked; locking it is a deliberate step (README "The archive protects itself"). The archiver only creates new blobs, so it works under WORM.')
 @minValue(0)
 @maxValue(146000)
-param archiveImmutabilityDays int = 0
+param archiveImmutabilityDays int = 60
+
+@description('Optional. Days after which raw and curated call records are deleted by a lifecycle rule (personal data has an end); 0 (default): kept until deleted by hand. Must not be shorter than archiveImmutabilityDays.')
+@minValue(0)
+@maxValue(146000)
+param archiveRetentionDays int = 0
+
+@description('Optional. Days the audit log (who read, wrote or deleted archive blobs) is kept in Log Analytics; at least a year, for an archive kept for years.')
+@minValue(365)
+@maxValue(4383)
+param auditRetentionDays int = 365
 
 @description('Optional. E-mail address for the alerts; empty: alerts show in the portal only.')
 param alertEmail string = ''
@@ -203,7 +213,30 @@ var runtimeStorageName = names.?runtimeStorage ?? 'stfn${resourceToken}'
 var serviceBusName = names.?serviceBus ?? 'sb-${resourceToken}'
 var deploymentContainerName = 'deployment-package'
 
+// The archiver's own role on the archive container: read, list and create blobs, and nothing that
+// deletes, moves or renames them (no blobs/delete, move/action, deleteBlobVersion/action,
+// permanentDelete/action, and no wildcard). Blob RBAC cannot tell creating a block blob from
+// overwriting one, so write stays in; the container's WORM policy refuses the overwrite.
+var archiveWriterDataActions = [
+  'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'
+  'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write'
+  'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/add/action'
+]
+
+resource archiveWriterRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, 'callrecords-archive-writer')
+  properties: {
+    // Role names are unique in a tenant: one per deployment.
+    roleName: 'Call records archive writer (${resourceToken})'
+    description: 'Read, list and create blobs in the call-record archive; never delete, move or rename them.'
+    type: 'CustomRole'
+    permissions: [{ actions: [], notActions: [], dataActions: archiveWriterDataActions, notDataActions: [] }]
+    assignableScopes: [resourceGroup().id]
+  }
+}
+
 var roleIds = {
+  archiveWriter: archiveWriterRole.name
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
@@ -219,14 +252,14 @@ var roleAssignments roleAssignmentType[] = [
   {
     principal: 'archiver'
     target: 'archiveContainer'
-    roleDefinitionId: roleIds.storageBlobDataContributor
-    reason: 'Write archive blobs and manifests; read manifests of earlier passes.'
+    roleDefinitionId: roleIds.archiveWriter
+    reason: 'Create archive blobs and manifests; read and list earlier passes. No delete, move or rename.'
   }
   {
     principal: 'archiver'
     target: 'stateContainer'
     roleDefinitionId: roleIds.storageBlobDataContributor
-    reason: 'Read and conditionally replace the scheduler watermark.'
+    reason: 'Read and conditionally replace the scheduler watermark; announce and retire instances of the shared Graph budget.'
   }
   {
     principal: 'archiver'
@@ -248,12 +281,6 @@ var roleAssignments roleAssignmentType[] = [
     target: 'appInsights'
     roleDefinitionId: roleIds.monitoringMetricsPublisher
     reason: 'Send telemetry with Entra ID (local auth is off).'
-  }
-  {
-    principal: 'deployer'
-    target: 'archiveContainer'
-    roleDefinitionId: roleIds.storageBlobDataReader
-    reason: 'Check the archive after deploying.'
   }
   {
     principal: 'deployer'
@@ -322,6 +349,14 @@ module archiveStorage 'modules/storageAccount.bicep' = {
       coldAfterDays: archiveColdAfterDays == 0 || archiveCoolAfterDays == 0 || archiveColdAfterDays > archiveCoolAfterDays
         ? archiveColdAfterDays
         : fail('archiveColdAfterDays (${archiveColdAfterDays}) must be later than archiveCoolAfterDays (${archiveCoolAfterDays}): archive blobs move to Cold after Cool.')
+    }
+    retention: {
+      container: archiveContainerName
+      prefixes: ['callrecords/', 'curated/']
+      // Never before WORM ends: Azure would refuse the deletes, and an erasure promise would break.
+      deleteAfterDays: archiveRetentionDays == 0 || archiveRetentionDays >= archiveImmutabilityDays
+        ? archiveRetentionDays
+        : fail('archiveRetentionDays (${archiveRetentionDays}) must not be shorter than archiveImmutabilityDays (${archiveImmutabilityDays}): blobs under WORM cannot be deleted before it ends.')
     }
     roleAssignments: roleAssignments
     principals: principals
@@ -394,6 +429,7 @@ module monitoring 'modules/monitoring.bicep' = {
     appInsightsName: names.?appInsights ?? 'appi-${resourceToken}'
     location: location
     tags: tags
+    auditRetentionDays: auditLogs ? auditRetentionDays : 30
     roleAssignments: roleAssignments
     principals: principals
   }
@@ -477,6 +513,8 @@ module alerts 'modules/alerts.bicep' = {
     noHarvestHours: noHarvestAlertHours
     missingWindowHours: missingWindowAlertHours
     watermarkLagHours: watermarkLagAlertHours
+    auditWorkspaceId: auditLogs ? monitoring.outputs.workspaceId : ''
+    archiveContainerName: archiveContainerName
   }
 }
 

@@ -38,6 +38,12 @@ param missingWindowHours int = 24
 @maxValue(240)
 param watermarkLagHours int = 24
 
+@description('Optional. Log Analytics workspace holding the storage audit log; empty: no delete alert.')
+param auditWorkspaceId string = ''
+
+@description('Optional. The archive container, whose deletes are alerted.')
+param archiveContainerName string = 'archive'
+
 resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = if (!empty(alertEmail)) {
   name: '${namePrefix}-ag'
   location: 'global'
@@ -269,3 +275,34 @@ resource planSilent 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
 
 @description('Names of the alert rules.')
 output alertRuleNames string[] = [deadLettered.name, noHarvest.name, watermarkLag.name, missingWindow.name, planFailed.name, planSilent.name, curateFailed.name]
+
+// The archive is the only copy once Graph forgets: any delete in it, or a rename (which on a
+// hierarchical-namespace account moves whole directories), by any identity, is worth a look. Deletes
+// by the lifecycle rule of archiveRetentionDays are the storage service's own and carry no
+// requester identity (shared keys are off, so every other caller is an Entra identity).
+resource archiveDeleted 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = if (!empty(auditWorkspaceId)) {
+  name: '${namePrefix}-archive-deleted'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    description: 'A blob or directory in the archive container was deleted or renamed. StorageBlobLogs names who (RequesterObjectId, RequesterUpn), from where (CallerIpAddress) and what (ObjectKey).'
+    severity: 1
+    enabled: true
+    scopes: [auditWorkspaceId]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: 'StorageBlobLogs | where (OperationName startswith "Delete" or OperationName has "Rename") and ObjectKey has "/${archiveContainerName}/" and isnotempty(RequesterObjectId)'
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: map(actions, a => a.actionGroupId) }
+  }
+}

@@ -19,6 +19,11 @@ param tags object = {}
 @maxValue(730)
 param retentionDays int = 30
 
+@description('Optional. Days the storage audit log (StorageBlobLogs: who read, wrote or deleted which blob) is kept; 30 keeps the workspace\'s default.')
+@minValue(30)
+@maxValue(4383)
+param auditRetentionDays int = 30
+
 @description('Required. The deployment\'s roles; this module creates those that target Application Insights.')
 param roleAssignments roleAssignmentType[]
 
@@ -33,6 +38,18 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
     sku: { name: 'PerGB2018' }
     retentionInDays: retentionDays
     features: { disableLocalAuth: true }
+  }
+}
+
+// The archive is kept for years: who read or deleted it is kept at least a year, in this table only
+// (the rest of the workspace keeps its 30 days).
+resource blobAuditTable 'Microsoft.OperationalInsights/workspaces/tables@2022-10-01' = if (auditRetentionDays > retentionDays) {
+  parent: workspace
+  name: 'StorageBlobLogs'
+  properties: {
+    // Interactive queries reach back at most two years; the rest stays as long-term retention.
+    retentionInDays: min(auditRetentionDays, 730)
+    totalRetentionInDays: auditRetentionDays
   }
 }
 

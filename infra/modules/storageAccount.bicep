@@ -37,6 +37,16 @@ param tiering {
   coldAfterDays: int
 } = { container: '', coolAfterDays: 0, coldAfterDays: 0 }
 
+@description('Optional. Retention end: blobs under these prefixes of the container are deleted this many days after they are written (personal data has an end); 0 days or an empty container: none.')
+param retention {
+  @description('Required. Container whose blobs expire; empty for none.')
+  container: string
+  @description('Required. Prefixes inside the container (raw and curated layers).')
+  prefixes: string[]
+  @description('Required. Days after writing before deletion; 0 for never.')
+  deleteAfterDays: int
+} = { container: '', prefixes: [], deleteAfterDays: 0 }
+
 @description('Optional. Log Analytics workspace for an audit trail of every blob read, write and delete; empty: none.')
 param auditWorkspaceId string = ''
 
@@ -110,23 +120,39 @@ var tierActions = union(
   tiering.coldAfterDays > 0 ? { tierToCold: { daysAfterModificationGreaterThan: tiering.coldAfterDays } } : {}
 )
 
-resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2024-01-01' = if (!empty(tiering.container) && !empty(tierActions)) {
+var tierRules = !empty(tiering.container) && !empty(tierActions)
+  ? [
+      {
+        name: 'tier-${tiering.container}'
+        enabled: true
+        type: 'Lifecycle'
+        definition: {
+          filters: { blobTypes: ['blockBlob'], prefixMatch: ['${tiering.container}/'] }
+          actions: { baseBlob: tierActions }
+        }
+      }
+    ]
+  : []
+
+var retentionRules = !empty(retention.container) && retention.deleteAfterDays > 0
+  ? [
+      {
+        name: 'expire-${retention.container}'
+        enabled: true
+        type: 'Lifecycle'
+        definition: {
+          filters: { blobTypes: ['blockBlob'], prefixMatch: map(retention.prefixes, p => '${retention.container}/${p}') }
+          actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: retention.deleteAfterDays } } }
+        }
+      }
+    ]
+  : []
+
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2024-01-01' = if (!empty(concat(tierRules, retentionRules))) {
   parent: account
   name: 'default'
   properties: {
-    policy: {
-      rules: [
-        {
-          name: 'tier-${tiering.container}'
-          enabled: true
-          type: 'Lifecycle'
-          definition: {
-            filters: { blobTypes: ['blockBlob'], prefixMatch: ['${tiering.container}/'] }
-            actions: { baseBlob: tierActions }
-          }
-        }
-      ]
-    }
+    policy: { rules: concat(tierRules, retentionRules) }
   }
   dependsOn: [containerResources]
 }

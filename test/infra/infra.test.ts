@@ -150,15 +150,14 @@ describe("infrastructure (Bicep)", { skip }, () => {
       (r) => `${r.principal} ${roleName(r.roleDefinitionId)} on ${r.target}`,
     );
     assert.deepEqual(roles.sort(), [
+      "archiver archiveWriter on archiveContainer",
       "archiver monitoringMetricsPublisher on appInsights",
       "archiver serviceBusDataOwner on jobsQueue",
-      "archiver storageBlobDataContributor on archiveContainer",
       "archiver storageBlobDataContributor on stateContainer",
       "archiver storageBlobDataOwner on runtimeAccount",
       "deployer serviceBusDataReceiver on jobsQueue",
       "deployer serviceBusDataSender on jobsQueue",
       "deployer storageBlobDataContributor on deploymentContainer",
-      "deployer storageBlobDataReader on archiveContainer",
       "deployer storageBlobDataReader on stateContainer",
       "reader storageBlobDataReader on archiveContainer",
     ]);
@@ -240,8 +239,8 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.match(settings, /'WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID', parameters\('identityId'\)/, "the package is read with the identity, not a SAS");
   });
 
-  it("the archive container's immutability follows archiveImmutabilityDays, off by default", () => {
-    assert.equal(main.parameters.archiveImmutabilityDays?.defaultValue, 0);
+  it("the archive container's immutability follows archiveImmutabilityDays, on by default for 60 days", () => {
+    assert.equal(main.parameters.archiveImmutabilityDays?.defaultValue, 60);
     const containers = moduleOf("archiveStorage").properties.parameters.containers?.value as { target: string; immutabilityDays?: string }[];
     assert.equal(containers.find((c) => c.target === "archiveContainer")?.immutabilityDays, "[parameters('archiveImmutabilityDays')]");
     assert.equal(containers.find((c) => c.target === "stateContainer")?.immutabilityDays, undefined, "the watermark is replaced, so never WORM");
@@ -313,6 +312,54 @@ describe("infrastructure (Bicep)", { skip }, () => {
       const parameter = moduleOf(module).properties.parameters.auditWorkspaceId;
       assert.match(JSON.stringify(parameter), /parameters\('auditLogs'\), createObject\('value', reference\('monitoring'\)\.outputs\.workspaceId\.value\), createObject\('value', ''\)/, module);
     }
+  });
+
+  it("no role of the archiver's identity on the archive carries a delete, a move or a wildcard data action", async () => {
+    const resources = deployed(await evaluate({ principalId: "11111111-1111-1111-1111-111111111111" }));
+    // Built-in roles' data actions, from Azure's documented definitions: a built-in role on the
+    // archive must be one of these, so the test knows what it grants.
+    const builtIn: Record<string, string[]> = {
+      "ba92f5b4-2d11-453d-a403-e96b0029c9fe": ["blobs/delete", "blobs/read", "blobs/move/action", "blobs/add/action", "blobs/write"].map((a) => `Microsoft.Storage/storageAccounts/blobServices/containers/${a}`),
+      "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*"],
+      "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"],
+    };
+    const custom = new Map(named(resources, "Microsoft.Authorization/roleDefinitions").map((d) => [d.name, d]));
+    const dataActionsOf = (roleDefinitionId: string): string[] => {
+      const id = roleDefinitionId.split("/").at(-1) ?? "";
+      const definition = custom.get(id);
+      if (definition) return ((definition.properties?.permissions as { dataActions: string[] }[]) ?? []).flatMap((p) => p.dataActions);
+      assert.ok(builtIn[id], `role ${id} on the archive is neither defined here nor a known built-in role`);
+      return builtIn[id];
+    };
+    // The archiver's assignments are named from its identity's principal id, known only at deploy time.
+    const onArchive = named(resources, "Microsoft.Authorization/roleAssignments").filter((r) => /containers\/archive'/.test(JSON.stringify(r)) || /containers\/archive\//.test(JSON.stringify(r)));
+    const archiver = onArchive.filter((r) => JSON.stringify(r).includes("userAssignedIdentities/id-"));
+    assert.equal(archiver.length, 1, JSON.stringify(onArchive.map((r) => r.name)));
+    const actions = archiver.flatMap((r) => dataActionsOf(String(r.properties?.roleDefinitionId)));
+    assert.deepEqual(actions.filter((a) => /\*|delete|move|rename|permanentDelete|deleteBlobVersion|immutableStorage|modifyPermissions|manageOwnership/i.test(a)), []);
+    assert.ok(actions.some((a) => a.endsWith("blobs/read")) && actions.some((a) => a.endsWith("blobs/write")), actions.join());
+    // The deployer has no standing access to the archive (personal data): readers are named.
+    assert.deepEqual(onArchive.filter((r) => r.properties?.principalId === "11111111-1111-1111-1111-111111111111"), []);
+    // The state container keeps its replace and delete: the watermark and the budget's announcements.
+    const state = named(resources, "Microsoft.Authorization/roleAssignments").filter((r) => /containers\/state/.test(JSON.stringify(r)) && JSON.stringify(r).includes("userAssignedIdentities/id-"));
+    assert.deepEqual(state.map((r) => String(r.properties?.roleDefinitionId).split("/").at(-1)), ["ba92f5b4-2d11-453d-a403-e96b0029c9fe"]);
+  });
+
+  it("personal data has an end: archiveRetentionDays deletes raw and curated blobs by a lifecycle rule, never before WORM ends", async () => {
+    const policyOf = (resources: readonly PredictedResource[]) => JSON.stringify(named(resources, "Microsoft.Storage/storageAccounts/managementPolicies").find((p) => p.name.startsWith("starc"))?.properties);
+    assert.doesNotMatch(policyOf(deployed(await evaluate({}))), /"delete"/, "kept until deleted by hand, by default");
+    const kept = policyOf(deployed(await evaluate({ archiveRetentionDays: 400 })));
+    assert.match(kept, /"prefixMatch":\["archive\/callrecords\/","archive\/curated\/"\],?.*"delete":\{"daysAfterModificationGreaterThan":400\}/);
+    assert.match(refusal(await evaluate({ archiveRetentionDays: 30 })), /archiveRetentionDays \(30\) must not be shorter than archiveImmutabilityDays \(60\)/);
+  });
+
+  it("deletes in the archive are alerted from the audit log, which is kept a year", async () => {
+    const resources = deployed(await evaluate({}));
+    const alert = named(resources, "Microsoft.Insights/scheduledQueryRules").find((r) => r.name.endsWith("-archive-deleted"));
+    assert.match(JSON.stringify(alert?.properties), /StorageBlobLogs \| where \(OperationName startswith \\"Delete\\" or OperationName has \\"Rename\\"\) and ObjectKey has \\"\/archive\/\\"/);
+    assert.equal((alert?.properties?.severity as number | undefined), 1);
+    const table = named(resources, "Microsoft.OperationalInsights/workspaces/tables").find((t) => t.name.endsWith("/StorageBlobLogs"));
+    assert.deepEqual(table?.properties, { retentionInDays: 365, totalRetentionInDays: 365 });
   });
 
   it("locks the archive account against deletion by default, and only the archive account", () => {

@@ -26,12 +26,16 @@ export interface Refusal {
 const missingRole: Refusal = { status: 403, code: "AuthorizationPermissionMismatch", message: "This request is not authorized to perform this operation using this permission." };
 
 /** Refuses every request for which `refuse(method, url)` holds, as `refusal`; forwards the rest to Azurite. */
-export async function startStorageProxy(azuriteBlobEndpoint: string, refuse: (method: string, url: URL) => boolean, refusal: Refusal = missingRole): Promise<StorageProxy> {
+export async function startStorageProxy(
+  azuriteBlobEndpoint: string,
+  refuse: (method: string, url: URL, headers: http.IncomingHttpHeaders) => boolean,
+  refusal: Refusal = missingRole,
+): Promise<StorageProxy> {
   const target = new URL(azuriteBlobEndpoint);
   const refused: string[] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", `http://${req.headers.host}`);
-    if (refuse(req.method ?? "GET", url)) {
+    if (refuse(req.method ?? "GET", url, req.headers)) {
       refused.push(`${req.method} ${url.pathname}${url.search}`);
       req.resume();
       const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${refusal.code}</Code><Message>${refusal.message}</Message></Error>`;
