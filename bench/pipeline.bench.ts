@@ -246,7 +246,7 @@ try {
 // Big windows, each harvested in a process of its own (bench/bigHarvest.ts) so its peak RSS is its
 // own: one hour holding 100,000 records, and one meeting of 5,000 sessions. The sandbox answers
 // without limits and with BENCH_BIG_LATENCY_MS (5): memory is measured, not pacing. The process
-// runs with the deployed worker's heap, BENCH_BIG_HEAP_MB (512: NODE_OPTIONS on a 2,048 MB Flex
+// runs with the deployed worker's heap, BENCH_BIG_HEAP_MB (512: languageWorkers__node__arguments on a 2,048 MB Flex
 // instance, infra/modules/functionApp.bicep; 0 for this machine's default, which V8 sizes from its
 // memory, 4 GB on 24 GiB, and then collects lazily, so peak RSS shows the collector's slack more
 // than what the harvest holds).

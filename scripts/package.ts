@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { npmInvocation } from "./npmInvocation.js";
 
 const root = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({ options: { out: { type: "string", default: "dist" } } });
@@ -26,7 +27,9 @@ const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as
 delete manifest.scripts;
 writeFileSync(join(out, "package.json"), `${JSON.stringify({ ...manifest, main: "functions/index.js" }, null, 2)}\n`);
 copyFileSync(join(root, "package-lock.json"), join(out, "package-lock.json"));
-run("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], out);
+// npm as Node running npm's CLI (npmInvocation.ts): `npm.cmd` cannot be started by execFile on Windows.
+const npm = npmInvocation(["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], process.env, process.platform, process.execPath);
+run(npm.command, [...npm.args], out);
 
 // Source maps and type declarations of dependencies are over half the package and never run;
 // dropping them shortens the upload and the cold start's unpacking. Our own maps stay.

@@ -72,7 +72,12 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 var workerHeapMB = (isFlex ? instanceMemoryMB : 1536) / 4
 
 var hostSettings = {
-  NODE_OPTIONS: '--max-old-space-size=${workerHeapMB}'
+  // As the worker's own arguments, not NODE_OPTIONS: the host keeps the Node worker it started in
+  // placeholder mode and only sends it the app's environment, which a running V8 ignores for its
+  // heap. When languageWorkers:node:arguments is set, the host does not reuse the placeholder worker
+  // and starts a new one with these arguments (azure-functions-host,
+  // WebHostRpcWorkerChannelManager.UsePlaceholderChannel): one worker restart on a cold start.
+  languageWorkers__node__arguments: '--max-old-space-size=${workerHeapMB}'
   // Host storage (timer schedule status, leases) by identity: no AzureWebJobsStorage connection string.
   AzureWebJobsStorage__blobServiceUri: runtimeBlobEndpoint
   AzureWebJobsStorage__credential: 'managedidentity'
@@ -117,7 +122,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
+      // FTPS is deprecated on Flex Consumption (not a setting it takes); on Consumption, off.
+      ftpsState: isFlex ? null : 'Disabled'
       http20Enabled: true
       linuxFxVersion: isFlex ? null : 'Node|22'
       appSettings: [for s in items(appSettings): { name: s.key, value: s.value }]

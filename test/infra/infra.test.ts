@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { before, describe, it } from "node:test";
@@ -253,6 +254,11 @@ describe("infrastructure (Bicep)", { skip }, () => {
     const graph = moduleOf("graphGrant");
     assert.equal(graph.condition, "[parameters('grantGraphInBicep')]");
     assert.equal(main.parameters.grantGraphInBicep?.defaultValue, "[equals(environment().name, 'AzureCloud')]");
+    // Under azd, an unset variable with no `=default` leaves the parameter to the template's own
+    // default (azure-dev #2896: "Has Default | ${ENV_VAR} | Not Defined | use bicep default value"),
+    // so a national-cloud environment gets false without setting anything.
+    const parameters = JSON.parse(readFileSync(join(projectRoot, "infra", "main.parameters.json"), "utf8")) as { parameters: Record<string, { value: string }> };
+    assert.equal(parameters.parameters.grantGraphInBicep?.value, "${GRANT_GRAPH_IN_BICEP}");
     const template = graph.properties.template;
     const resources = Object.values(template.resources);
     const graphPrincipal = resources.find((r) => r.type === "Microsoft.Graph/servicePrincipals@v1.0" && (r as { existing?: boolean }).existing);
@@ -436,14 +442,23 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.deepEqual(plans.map((p) => p.sku?.name), ["Y1"]);
   });
 
-  it("gives the worker a heap of a quarter of the instance's memory, whatever memory the process is shown", async () => {
-    const heapOf = (resources: readonly PredictedResource[]) => {
-      const settings = (named(resources, "Microsoft.Web/sites")[0]?.properties?.siteConfig as { appSettings?: { name: string; value: string }[] } | undefined)?.appSettings ?? [];
-      return settings.find((s) => s.name === "NODE_OPTIONS")?.value;
-    };
+  it("gives the worker a heap of a quarter of the instance's memory as the worker's own arguments, which the host honours after specialization", async () => {
+    const settingsOf = (resources: readonly PredictedResource[]) =>
+      (named(resources, "Microsoft.Web/sites")[0]?.properties?.siteConfig as { appSettings?: { name: string; value: string }[] } | undefined)?.appSettings ?? [];
+    const heapOf = (resources: readonly PredictedResource[]) => settingsOf(resources).find((s) => s.name === "languageWorkers__node__arguments")?.value;
+    // NODE_OPTIONS would reach only a worker started after specialization, which the host does not
+    // start for a Node app on a read-only file system unless the worker has arguments.
+    assert.equal(settingsOf(deployed(await evaluate({}))).find((s) => s.name === "NODE_OPTIONS"), undefined);
     const [flex, consumption] = await Promise.all([evaluate({}), evaluate({ location: "usgovvirginia", hostingPlan: "Consumption" })]);
     assert.equal(heapOf(deployed(flex)), "--max-old-space-size=512", "a 2,048 MB Flex instance");
     assert.equal(heapOf(deployed(consumption)), "--max-old-space-size=384", "a 1.5 GB Consumption instance");
+  });
+
+  it("sets FTPS only on the plan that has it: off on Consumption, absent on Flex (deprecated there)", async () => {
+    const ftpsOf = async (parameters: Record<string, string>) =>
+      (named(deployed(await evaluate(parameters)), "Microsoft.Web/sites")[0]?.properties?.siteConfig as { ftpsState?: string } | undefined)?.ftpsState;
+    assert.equal((await ftpsOf({})) ?? "not set", "not set");
+    assert.equal(await ftpsOf({ location: "usgovvirginia", hostingPlan: "Consumption" }), "Disabled");
   });
 
   it("keeps the archive zone-redundant where the region has zones, geo-redundant where it has none, or as chosen", async () => {
