@@ -79,12 +79,16 @@ param auditLogs bool = true
 @description('Optional. Flex Consumption (default); Consumption where Flex is not offered in the region or cloud.')
 param hostingPlan 'FlexConsumption' | 'Consumption' = 'FlexConsumption'
 
-// Each instance paces itself at 1,500 / this, so more instances split Graph's budget rather than
-// read faster. (Flex's floor for this setting was once 40; it is 1 now.)
-@description('Optional. Most instances of the app. Graph allows 1,500 requests per 20 s per app and tenant; each instance gets its share.')
+// Each instance starts at 1,500 / this and the shared budget (state/instances/) moves it to its fair
+// share, so more instances split Graph's budget rather than read faster. 40 is the lowest maximum
+// the Flex Consumption documentation states ("The lowest maximum scale is currently 40"); lower
+// values were a regional preview that ARM may refuse elsewhere. What bounds the instances actually
+// busy is the queue: the planner sends at most ARCHIVER_MAX_WINDOWS_PER_TICK windows a tick, and the
+// target-based scaler wants one instance per maxConcurrentCalls (host.json: 4) messages.
+@description('Optional. Most instances of the app: 40 (the lowest maximum every Flex region accepts, per the Flex Consumption documentation), up to 1,000. Graph allows 1,500 requests per 20 s per app and tenant; the instances share it.')
 @minValue(1)
-@maxValue(100)
-param maximumInstanceCount int = 4
+@maxValue(1000)
+param maximumInstanceCount int = 40
 
 @description('Optional. Who holds CallRecords.Read.All: the managed identity (default), or an app registration trusting it through a federated credential (lets other tenants consent).')
 param graphIdentity 'managedIdentity' | 'appRegistration' = 'managedIdentity'
