@@ -20,16 +20,33 @@ import { serviceBusJobSender } from "../shared/pipeline/serviceBusSender.js";
 
 const usage = "usage: npm run replay -- [--dry-run] [--max N]";
 
+const help = `${usage}
+
+Sends every dead-lettered harvest job again, with a fresh messageId, and removes its dead letter; a
+dead letter that is not a valid job is left in place and listed. Run it once the cause in the
+dead letters' reason is fixed. Exit 0 when all were sent, 1 if any could not be, 2 a usage or
+configuration error.
+
+  --dry-run    list what would be sent, send nothing
+  --max N      at most N dead letters (default 1000)
+  -h, --help   this text
+
+Reads ARCHIVER_SERVICEBUS__fullyQualifiedNamespace and ARCHIVER_QUEUE_NAME (default harvest-jobs),
+with your Azure login (Azure Service Bus Data Receiver and Sender on the queue).
+
+Example:
+  ARCHIVER_SERVICEBUS__fullyQualifiedNamespace=sb-xyz.servicebus.windows.net npm run replay -- --dry-run`;
+
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { "dry-run": { type: "boolean", default: false }, max: { type: "string", default: "1000" }, help: { type: "boolean" } } }).values;
+    args = parseArgs({ options: { "dry-run": { type: "boolean", default: false }, max: { type: "string", default: "1000" }, help: { type: "boolean", short: "h" } } }).values;
   } catch (error) {
     console.error(`error: ${(error as Error).message}\n${usage}`);
     return 2;
   }
   if (args.help) {
-    console.log(usage);
+    console.log(help);
     return 0;
   }
   const max = Number(args.max);

@@ -6,6 +6,23 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { startSandbox } from "../sandbox/server.js";
 
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(`usage: npm run sandbox
+
+Starts the Graph sandbox tenant on its own (Graph's call records API and an Entra token endpoint
+over HTTPS), for curl, other tools, or the archiver pointed at it by settings; prints its URLs,
+credentials and the CA file to trust. Ctrl+C stops it.
+
+  SANDBOX_PORT            port (default 8443)
+  SANDBOX_CALLS_PER_DAY   calls the tenant makes a day (default 300)
+
+Example, once it runs (the token request is the client-credentials flow):
+  curl --cacert .local/sandbox/ca.pem -d grant_type=client_credentials -d client_id=CLIENT_ID \\
+    -d client_secret=SECRET -d scope=https://127.0.0.1:8443/.default \\
+    https://127.0.0.1:8443/TENANT_ID/oauth2/v2.0/token`);
+  process.exit(0);
+}
+
 const port = Number(process.env.SANDBOX_PORT ?? 8443);
 const callsPerDay = Number(process.env.SANDBOX_CALLS_PER_DAY ?? 300);
 const sandbox = await startSandbox({ port, callsPerDay });

@@ -24,6 +24,26 @@ import { type Sandbox, startSandbox } from "../sandbox/server.js";
 
 const usage = "usage: npm start -- [--from ISO] [--to ISO] [--window MINUTES] [--out FOLDER|https://ACCOUNT.blob.core.windows.net/CONTAINER]";
 
+const help = `${usage}
+
+Archives a span of call records on this machine: the real plan and harvest handlers over an
+in-process queue. Exit 0 when every window was archived, 1 if any job was dead-lettered, 2 for a
+usage or configuration error.
+
+  --from ISO        first instant (default: two days before --to, or Graph's oldest)
+  --to ISO          end of the span (default: the last settled instant, now − ARCHIVER_SETTLE_MINUTES)
+  --window MINUTES  window length, dividing a day (default: ARCHIVER_WINDOW_MINUTES, 60)
+  --out TARGET      a folder (created if missing) or https://ACCOUNT.blob.core.windows.net/CONTAINER
+                    (your Azure login, or a SAS); default: the embedded Azurite in .local/azurite
+  -h, --help        this text
+
+Graph: the built-in sandbox tenant, unless AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET
+(or AZURE_CLIENT_CERTIFICATE_PATH) name a real one; ARCHIVER_GRAPH_ENDPOINT, ARCHIVER_AUTHORITY_HOST
+and ARCHIVER_CLOUD pick the cloud. Every ARCHIVER_* setting of the README's table applies.
+
+Example:
+  npm start -- --from 2026-11-25T00:00:00Z --to 2026-11-26T00:00:00Z --out ./archive-out`;
+
 function fail(message: string): never {
   console.error(redactUrl(`error: ${message}\n${usage}`));
   process.exit(2);
@@ -31,13 +51,13 @@ function fail(message: string): never {
 
 const { values: args } = (() => {
   try {
-    return parseArgs({ options: { from: { type: "string" }, to: { type: "string" }, window: { type: "string" }, out: { type: "string" }, help: { type: "boolean" } } });
+    return parseArgs({ options: { from: { type: "string" }, to: { type: "string" }, window: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } } });
   } catch (error) {
     return fail((error as Error).message);
   }
 })();
 if (args.help) {
-  console.log(usage);
+  console.log(help);
   process.exit(0);
 }
 

@@ -11,12 +11,13 @@
  * Exit status: 0 nothing at risk, 1 a window is overdue, 3 a window is within --risk-days of
  * Graph's horizon, 2 bad usage or configuration.
  */
-import { writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DefaultAzureCredential } from "@azure/identity";
 import { ServiceBusClient } from "@azure/service-bus";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { archiveRoot } from "../shared/archive/archiveLayout.js";
 import { type ArchiveStore, blobArchiveStore, folderArchiveStore } from "../shared/archive/archiveStore.js";
 import { loadPipelineConfig, readSettings } from "../shared/config/config.js";
 import { isConfigError } from "../shared/core/errors.js";
@@ -31,14 +32,54 @@ import { containerArchive, localAzuriteArchive } from "../local/localArchive.js"
 import { UsageError, containerUrlOf, redactUrl } from "../local/startOptions.js";
 
 const usage = "usage: npm run status -- [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER] [--json] [--html FILE] [--risk-days N]";
+
+const help = `${usage}
+
+The archive's health: per day, windows and re-read passes archived of those due, records, bytes,
+and what is missing; how long the oldest incomplete window has before Graph forgets it.
+Exit 0 nothing at risk, 1 a window is overdue, 3 a window is within --risk-days of Graph's horizon,
+2 a usage or configuration error (a source that does not exist or is not an archive, say).
+
+  --out FOLDER      an archive written by npm start -- --out FOLDER
+  --archive URL     https://ACCOUNT.blob.core.windows.net/CONTAINER (your Azure login, or a SAS)
+  --json            the report as JSON
+  --html FILE       the report as one self-contained page
+  --risk-days N     days before Graph's horizon that count as at risk (default 7)
+  -h, --help        this text
+
+Default source: the account of ARCHIVER_STORAGE or ARCHIVER_STORAGE__blobServiceUri (with the
+watermark from ARCHIVER_STATE_CONTAINER), else npm start's Azurite. With
+ARCHIVER_SERVICEBUS__fullyQualifiedNamespace it also counts the dead letters.
+
+Example:
+  npm run status -- --out ./archive-out --html status.html`;
 let azurite: Azurite | undefined;
 
+/**
+ * A folder that is an archive: it exists and holds `callrecords/`. Anything else is a usage error
+ * (exit 2), never an empty archive reported as an outage.
+ */
+function archiveFolder(path: string): string {
+  const folder = resolve(path);
+  if (!existsSync(folder)) throw new UsageError(`--out ${path} does not exist; give the folder npm start -- --out wrote`);
+  if (!statSync(folder).isDirectory()) throw new UsageError(`--out ${path} is a file, not an archive folder`);
+  if (!existsSync(join(folder, archiveRoot))) throw new UsageError(`--out ${path} is not an archive: it has no ${archiveRoot}/ folder (npm start -- --out FOLDER writes one)`);
+  return folder;
+}
+
 async function main(): Promise<number> {
-  const { values: args } = parseArgs({
-    options: { out: { type: "string" }, archive: { type: "string" }, json: { type: "boolean" }, html: { type: "string" }, "risk-days": { type: "string", default: "7" }, help: { type: "boolean" } },
-  });
+  const { values: args } = (() => {
+    try {
+      return parseArgs({
+        options: { out: { type: "string" }, archive: { type: "string" }, json: { type: "boolean" }, html: { type: "string" }, "risk-days": { type: "string", default: "7" }, help: { type: "boolean", short: "h" } },
+      });
+    } catch (error) {
+      // Node's own wording ("Option '--html <value>' argument missing"), as a usage error.
+      throw new UsageError((error as Error).message);
+    }
+  })();
   if (args.help) {
-    console.log(usage);
+    console.log(help);
     return 0;
   }
   const riskDays = Number(args["risk-days"]);
@@ -51,7 +92,7 @@ async function main(): Promise<number> {
   let archive: ArchiveStore;
   let state: ContainerClient | undefined;
   if (args.out !== undefined) {
-    archive = folderArchiveStore(resolve(args.out));
+    archive = folderArchiveStore(archiveFolder(args.out));
   } else if (args.archive !== undefined) {
     archive = containerArchive(args.archive);
   } else if (pipeline.storageConnectionString || pipeline.blobServiceUri) {
@@ -112,7 +153,7 @@ try {
   process.exitCode = await main();
 } catch (error) {
   if (error instanceof UsageError) {
-    console.error(redactUrl(`error: ${error.message}\n${usage}`));
+    console.error(redactUrl(`error: ${error.message}\n${usage}\n(npm run status -- --help for more)`));
     process.exitCode = 2;
   } else if (isConfigError(error) || (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
     console.error(redactUrl((error as Error).message));
