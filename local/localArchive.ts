@@ -2,7 +2,7 @@
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { DefaultAzureCredential } from "@azure/identity";
-import { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
+import { AnonymousCredential, BlobServiceClient, ContainerClient, type StoragePipelineOptions } from "@azure/storage-blob";
 import { type ArchiveStore, blobArchiveStore } from "../shared/archive/archiveStore.js";
 import { type Azurite, startAzurite } from "./azurite.js";
 
@@ -16,6 +16,30 @@ export async function localAzuriteArchive(containerName: string): Promise<{ azur
   return { azurite, archive: blobArchiveStore(container) };
 }
 
+const containerClientOf = (url: string, options: StoragePipelineOptions = {}): ContainerClient =>
+  new ContainerClient(url, /[?&]sig=/.test(url) ? new AnonymousCredential() : new DefaultAzureCredential(), options);
+
 /** A container URL: a SAS carries its own authorization; a bare URL uses your Azure login. */
-export const containerArchive = (url: string): ArchiveStore =>
-  blobArchiveStore(/[?&]sig=/.test(url) ? new ContainerClient(url) : new ContainerClient(url, new DefaultAzureCredential()));
+export const containerArchive = (url: string): ArchiveStore => blobArchiveStore(containerClientOf(url));
+
+/**
+ * Proves, before the first Graph request, that the container can be reached and read with the
+ * credential at hand: one list request of one blob. Answers the sentence that says why not, or
+ * undefined. (A write probe would leave a blob behind in a write-once archive.)
+ */
+export async function containerProblem(url: string): Promise<string | undefined> {
+  try {
+    // One try: the question is whether it answers now, not after the SDK's minutes of retries.
+    await containerClientOf(url, { retryOptions: { maxTries: 1 } }).listBlobsFlat({ prefix: "callrecords/" }).byPage({ maxPageSize: 1 }).next();
+    return undefined;
+  } catch (error) {
+    const e = error as { name?: string; statusCode?: number; code?: string; message?: string };
+    const first = String(e.message ?? error).split("\n")[0];
+    if (e.name === "CredentialUnavailableError" || e.name === "AggregateAuthenticationError") {
+      return `no Azure login can reach it (${e.name}): sign in with az login (or azd auth login), or give a SAS URL`;
+    }
+    if (e.statusCode === 403) return `your login may not read it (403 ${e.code ?? ""}): it needs Storage Blob Data Contributor on the container, or give a SAS URL with read, list and create`;
+    if (e.statusCode === 404) return `it does not exist (404 ${e.code ?? ""}): create the container first`;
+    return `it cannot be reached: ${first}`;
+  }
+}

@@ -18,7 +18,7 @@ import { memoryWatermarkStore } from "../shared/pipeline/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
 import type { Azurite } from "../local/azurite.js";
 import { runLocal } from "../local/run.js";
-import { containerArchive, localAzuriteArchive } from "../local/localArchive.js";
+import { containerArchive, containerProblem, localAzuriteArchive } from "../local/localArchive.js";
 import { UsageError, planStart, redactUrl, windowMinutesOf } from "../local/startOptions.js";
 import { type Sandbox, startSandbox } from "../sandbox/server.js";
 
@@ -110,6 +110,12 @@ try {
   });
   for (const warning of plan.warnings) complain(`warning: ${warning}`);
   const folder = plan.target.kind === "folder" ? writableFolder(plan.target.path) : undefined;
+  // A missing login or role is configuration: refused before the first Graph request, not met by
+  // every job as a failure to retry.
+  if (plan.target.kind === "container") {
+    const problem = await containerProblem(plan.target.url);
+    if (problem) throw new UsageError(`cannot use --out ${plan.target.url} (${problem})`);
+  }
   if (!realTenant) {
     sandbox = await startSandbox({ callsPerDay: Number(process.env.SANDBOX_CALLS_PER_DAY ?? 300) });
     Object.assign(env, {
