@@ -40,7 +40,26 @@ const identity = struct({ id: string, displayName: string, tenantId: string });
 const userIdentity = struct({ id: string, displayName: string, tenantId: string, userPrincipalName: string });
 
 /** Graph's communicationsIdentitySet: one of these is set, by who the party is. */
-export const identityKinds = ["user", "guest", "phone", "acsUser", "spoolUser", "application", "applicationInstance", "device", "encrypted", "onPremises"] as const;
+/**
+ * Every kind of identity Graph documents in an identity set (`communicationsIdentitySet` and the
+ * callRecords identity types), in the order a participant's kind is picked when several are set.
+ */
+export const identityKinds = [
+  "user",
+  "guest",
+  "phone",
+  "acsUser",
+  "spoolUser",
+  "azureCommunicationServicesUser",
+  "application",
+  "applicationInstance",
+  "acsApplicationInstance",
+  "spoolApplicationInstance",
+  "assertedIdentity",
+  "device",
+  "encrypted",
+  "onPremises",
+] as const;
 const identitySet = struct(Object.fromEntries(identityKinds.map((kind) => [kind, kind === "user" ? userIdentity : identity])));
 
 const endpoint = struct({

@@ -53,6 +53,18 @@ export function durationSeconds(value: unknown): number | null {
 
 const identityKind = (identity: Json): string | null => identityKinds.find((kind) => identity[kind] !== null && identity[kind] !== undefined) ?? null;
 
+/**
+ * A field of an identity set: the first kind, in `identityKinds` order, that has it. The same rule
+ * as the views' COALESCE over the kinds, so a user with no name beside a named phone reads alike.
+ */
+const identityField = (identity: Json, field: string): string | null => {
+  for (const kind of identityKinds) {
+    const value = text(object(identity[kind])[field]);
+    if (value !== null) return value;
+  }
+  return null;
+};
+
 const endpointColumns = (side: "caller" | "callee"): CuratedColumn[] => [
   { name: `${side}Platform`, type: "string" },
   { name: `${side}ProductFamily`, type: "string" },
@@ -186,9 +198,7 @@ export const curatedTables: readonly CuratedTable[] = [
     *rowsOf(line, hour) {
       for (const p of list(line.participants_v2)) {
         const identity = object(p.identity);
-        const kind = identityKind(identity);
-        const who = kind ? object(identity[kind]) : {};
-        yield [text(line.id), text(p.id), kind, text(who.displayName), text(who.tenantId), text(object(identity.user).userPrincipalName), hour];
+        yield [text(line.id), text(p.id), identityKind(identity), identityField(identity, "displayName"), identityField(identity, "tenantId"), text(object(identity.user).userPrincipalName), hour];
       }
     },
   },
