@@ -42,6 +42,22 @@ export function instantMicros(value: unknown): bigint | null {
   return BigInt(ms) * 1000n + BigInt(sub.padEnd(3, "0"));
 }
 
+/** Graph's instant text in 100-nanosecond ticks since the epoch, all 7 fractional digits kept. */
+export function instantTicks(value: unknown): bigint | null {
+  if (typeof value !== "string") return null;
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) return null;
+  const sub = /\.\d{3}(\d{0,4})\d*Z$/.exec(value)?.[1] ?? "";
+  return BigInt(ms) * 10_000n + BigInt(sub.padEnd(4, "0"));
+}
+
+/** Seconds between two of Graph's instants, to its 100 ns (not the timestamp columns' microseconds). */
+const secondsBetween = (start: unknown, end: unknown): number | null => {
+  const a = instantTicks(start);
+  const b = instantTicks(end);
+  return a !== null && b !== null ? Number(b - a) / 1e7 : null;
+};
+
 /** ISO-8601 duration (PT0.045S, PT1M2.5S, P1DT2H) to seconds, or null. */
 export function durationSeconds(value: unknown): number | null {
   if (typeof value !== "string") return null;
@@ -150,7 +166,7 @@ export const curatedTables: readonly CuratedTable[] = [
         start,
         end,
         instantMicros(line.lastModifiedDateTime),
-        start !== null && end !== null ? Number(end - start) / 1e6 : null,
+        secondsBetween(line.startDateTime, line.endDateTime),
         text(line.joinWebUrl),
         text(organizer.id),
         identityKind(object(organizer.identity)),

@@ -80,3 +80,11 @@ describe("every documented identity kind, through the views and the curated tabl
     assert.deepEqual(got, expected);
   });
 });
+
+describe("Graph's documented record in the curated calls table", () => {
+  it("keeps the call's duration to Graph's 100 ns: 18:52:21.2169889 to 18:52:46.7640013 is 25.5470124 s", async () => {
+    const file = join(root, curatedFileName("calls", day));
+    const [call] = await rows(`SELECT callId, durationSeconds FROM read_parquet('${file}')`);
+    assert.deepEqual(call, { callId: "e523d2ed-2966-4b6b-925b-754a88034cc5", durationSeconds: 25.5470124 });
+  });
+});
