@@ -33,15 +33,6 @@ const int = (value: unknown): number | null => (typeof value === "number" && Num
 const bigint = (value: unknown): bigint | null => (typeof value === "number" && Number.isInteger(value) ? BigInt(value) : null);
 const flag = (value: unknown): boolean | null => (typeof value === "boolean" ? value : null);
 
-/** Graph's instant text to microseconds since the epoch (the 7th digit dropped), or null. */
-export function instantMicros(value: unknown): bigint | null {
-  if (typeof value !== "string") return null;
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) return null;
-  const sub = /\.\d{3}(\d{0,3})\d*Z$/.exec(value)?.[1] ?? "";
-  return BigInt(ms) * 1000n + BigInt(sub.padEnd(3, "0"));
-}
-
 /** Graph's instant text in 100-nanosecond ticks since the epoch, all 7 fractional digits kept. */
 export function instantTicks(value: unknown): bigint | null {
   if (typeof value !== "string") return null;
@@ -49,6 +40,14 @@ export function instantTicks(value: unknown): bigint | null {
   if (!Number.isFinite(ms)) return null;
   const sub = /\.\d{3}(\d{0,4})\d*Z$/.exec(value)?.[1] ?? "";
   return BigInt(ms) * 10_000n + BigInt(sub.padEnd(4, "0"));
+}
+
+/** Graph's instant text to microseconds since the epoch (the 7th digit dropped, toward the past), or null. */
+export function instantMicros(value: unknown): bigint | null {
+  const ticks = instantTicks(value);
+  if (ticks === null) return null;
+  // BigInt division truncates toward zero; an instant before 1970 still drops toward the past.
+  return ticks >= 0n ? ticks / 10n : -((-ticks + 9n) / 10n);
 }
 
 /** Seconds between two of Graph's instants, to its 100 ns (not the timestamp columns' microseconds). */
