@@ -11,7 +11,7 @@ before(async () => {
 after(() => azurite.stop());
 
 describe("chaos, one seed over one sandbox day", () => {
-  it("archives every (id, version) exactly once, with nothing partial and no error escaping a job; only windows with a looping record are dead-lettered, each named", async () => {
+  it("archives every (id, version) exactly once, with nothing partial and no error escaping a job; only windows with a looping record are dead-lettered, each named", { timeout: 300_000 }, async () => {
     const result = await runChaos(azurite, {
       seed: 1,
       days: 1,

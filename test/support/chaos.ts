@@ -125,7 +125,10 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
     const pipeline = loadPipelineConfig(env);
     const graph = createGraphRuntime(archiverConfig, { ca: sandbox.ca });
     const archive = blobArchiveStore(container, { blockSizeInBytes: 16 * 1024 });
-    const queue = new LocalQueue(10, () => Date.now());
+    // Passes in order, as npm start runs them: a window dead-lettered for a loop takes its re-read
+    // with it (EarlierPassDeadLettered). Service Bus would keep re-sending that re-read until a
+    // replay of pass 0 or Graph's horizon, and this run must end.
+    const queue = new LocalQueue(10, () => Date.now(), { orderPasses: true });
     let retries = 0;
     let kills = 0;
     let duplicateDeliveries = 0;
