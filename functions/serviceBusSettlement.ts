@@ -8,6 +8,13 @@
  * (0.4.0 does) shows up there.
  */
 import type { ServiceBusReceivedMessage } from "@azure/service-bus";
+
+/**
+ * The extension version this wrapper speaks to, pinned exactly in package.json: later versions wrap
+ * the dead-letter reason themselves, return Buffer bodies and ship an ESM build with a second
+ * registry. A test fails when the installed version differs, so an upgrade comes with this file.
+ */
+export const settlementWrittenFor = "0.2.0-preview";
 import type { Settlement } from "../shared/pipeline/jobProcessor.js";
 
 /** The trigger value of an SDK-binding Service Bus trigger (`sdkBinding: true`). */

@@ -107,3 +107,15 @@ describe("the harvest trigger, invoked as the worker invokes it", () => {
     });
   });
 });
+
+describe("the Service Bus SDK binding extension", () => {
+  it("is the version the settlement wrapper was written for, pinned exactly: an upgrade must bring the wrapper with it", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const root = resolve(import.meta.dirname, "..", "..");
+    const installed = JSON.parse(await readFile(resolve(root, "node_modules", "@azure", "functions-extensions-servicebus", "package.json"), "utf8")) as { version: string };
+    const declared = (JSON.parse(await readFile(resolve(root, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies["@azure/functions-extensions-servicebus"];
+    const { settlementWrittenFor } = await import("../../functions/serviceBusSettlement.js");
+    assert.equal(declared, settlementWrittenFor, "package.json must pin the exact version (no ^ or ~): 0.3+ wraps the dead-letter reason itself");
+    assert.equal(installed.version, settlementWrittenFor, "the installed extension is not the one functions/serviceBusSettlement.ts was written for");
+  });
+});
