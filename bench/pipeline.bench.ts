@@ -143,7 +143,7 @@ async function harvestScenario(sandbox: SandboxLink, instances: number, presence
       const leaveAt = started + until * 1000;
       const graph = createGraphRuntime(config, { ca: sandbox.env.CA });
       const shared = sharing
-        ? shareBudget(graph.governor, folderInstanceRegistry(registryFolder), { instance: `instance-${index}`, ceiling, heartbeatInMs: windowInMs / 8, clock: systemClock })
+        ? shareBudget(graph.governor, folderInstanceRegistry(registryFolder), { instance: `instance-${index}`, ceiling, heartbeatInMs: windowInMs / 8, clock: systemClock, idleAllowance: config.graph.rateLimitRequests })
         : undefined;
       const debug = process.env.BENCH_DEBUG
         ? setInterval(() => console.log(`  ${((Date.now() - started) / 1000).toFixed(1)} s instance-${index}: allowance ${shared?.allowance?.toFixed(0)}, pace ${(graph.governor.ratePerSecond() * windowInMs / 1000).toFixed(0)}, sent ${graph.governor.requestsInLastWindow(Date.now())}, hungry ${graph.governor.isHungry(Date.now())}, paused ${graph.governor.pausedForInMs()} ms`), 1000)

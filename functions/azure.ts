@@ -10,7 +10,7 @@ import { hostname } from "node:os";
 import { app } from "@azure/functions";
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
 import { ServiceBusClient, type ServiceBusSender } from "@azure/service-bus";
-import { BlobServiceClient } from "@azure/storage-blob";
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { blobArchiveStore } from "../shared/archive/archiveStore.js";
 import { type PipelineConfig, loadArchiverConfig, loadPipelineConfig, parseFunctionTimeoutInMs } from "../shared/config/config.js";
 import { systemClock } from "../shared/core/clock.js";
@@ -100,23 +100,37 @@ app.hook.appTerminate(async () => {
 let graph: ReturnType<typeof createGraphRuntime> | undefined;
 
 /**
+ * Where instances announce their Graph use: the runtime account's budget container in Azure (the
+ * archive account's audit log records every request, and a busy instance writes and lists every
+ * 2.5 s), else the state container of the archive account.
+ */
+function budgetContainer(pipeline: PipelineConfig): { client: ContainerClient; name: string } {
+  const registry = pipeline.budgetRegistry;
+  if (registry) return { client: new BlobServiceClient(registry.blobServiceUri, credential(pipeline)).getContainerClient(registry.container), name: registry.container };
+  return { client: blobs(pipeline).getContainerClient(pipeline.stateContainer), name: pipeline.stateContainer };
+}
+
+/**
  * The process's Graph runtime. Its governor shares the app's budget with the other instances: each
- * announces its use in the state container (instances/) and paces at its allowance
- * (shared/graph/sharedBudget.ts). If the registry cannot be reached, the governor paces alone.
+ * busy one announces its use (instances/) and paces at its allowance (shared/graph/sharedBudget.ts).
+ * If the registry cannot be reached, the governor paces alone.
  */
 function graphRuntime(archiver: ArchiverConfig, pipeline: PipelineConfig): ReturnType<typeof createGraphRuntime> {
   if (graph) return graph;
   graph = createGraphRuntime(archiver);
   let warned = false;
-  budget = shareBudget(graph.governor, blobInstanceRegistry(blobs(pipeline).getContainerClient(pipeline.stateContainer)), {
+  const registry = budgetContainer(pipeline);
+  budget = shareBudget(graph.governor, blobInstanceRegistry(registry.client), {
     instance: `${hostname()}-${process.pid}`,
     ceiling: archiver.graph.ceilingRequests,
+    // The template's static share (1,500 ÷ the most instances): what an idle instance wakes at.
+    idleAllowance: archiver.graph.rateLimitRequests,
     heartbeatInMs: archiver.graph.rateLimitWindowInMs / 8,
     clock: systemClock,
     onError: (error) => {
       if (warned) return;
       warned = true;
-      console.warn(`budget sharing: the instance registry in ${pipeline.stateContainer}/instances/ failed (${String(error)}); pacing alone until it answers`);
+      console.warn(`budget sharing: the instance registry in ${registry.name}/instances/ failed (${String(error)}); pacing alone until it answers`);
     },
   });
   return graph;

@@ -216,6 +216,9 @@ var archiveStorageName = names.?archiveStorage ?? 'starc${resourceToken}'
 var runtimeStorageName = names.?runtimeStorage ?? 'stfn${resourceToken}'
 var serviceBusName = names.?serviceBus ?? 'sb-${resourceToken}'
 var deploymentContainerName = 'deployment-package'
+// Busy instances announce their Graph use here every 2.5 s: in the runtime account, whose requests
+// the archive's audit log does not record (a diagnostic setting cannot leave one container out).
+var budgetContainerName = 'budget'
 
 // The archiver's own role on the archive container: read, list and create blobs, and nothing that
 // deletes, moves or renames them (no blobs/delete, move/action, deleteBlobVersion/action,
@@ -379,7 +382,7 @@ module runtimeStorage 'modules/storageAccount.bicep' = {
     hierarchicalNamespace: false
     publicNetworkAccess: !vnetEnabled
     softDeleteDays: 7
-    containers: [{ name: deploymentContainerName, target: 'deploymentContainer' }]
+    containers: [{ name: deploymentContainerName, target: 'deploymentContainer' }, { name: budgetContainerName, target: 'budgetContainer' }]
     accountTarget: 'runtimeAccount'
     roleAssignments: roleAssignments
     principals: principals
@@ -469,6 +472,8 @@ var archiverSettings = {
   ARCHIVER_STORAGE__blobServiceUri: archiveStorage.outputs.blobEndpoint
   ARCHIVER_ARCHIVE_CONTAINER: archiveContainerName
   ARCHIVER_STATE_CONTAINER: stateContainerName
+  ARCHIVER_BUDGET_STORAGE__blobServiceUri: runtimeStorage.outputs.blobEndpoint
+  ARCHIVER_BUDGET_CONTAINER: budgetContainerName
   // Graph's limit is per app and tenant: each instance starts at its share and climbs towards the
   // whole while Graph does not throttle the app (shared/graph/requestGovernor.ts).
   ARCHIVER_GRAPH_RATE_REQUESTS: string(1500 / maximumInstanceCount)

@@ -10,6 +10,7 @@ type roleTarget =
   | 'archiveContainer'
   | 'stateContainer'
   | 'deploymentContainer'
+  | 'budgetContainer'
   | 'runtimeAccount'
   | 'jobsQueue'
   | 'appInsights'

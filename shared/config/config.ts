@@ -146,6 +146,8 @@ export interface PipelineConfig {
   readonly storageConnectionString: string | undefined;
   readonly archiveContainer: string;
   readonly stateContainer: string;
+  /** Where instances announce their Graph use: another account's container, or undefined for the state container. */
+  readonly budgetRegistry: { readonly blobServiceUri: string; readonly container: string } | undefined;
   readonly timeBudgetInMs: number;
   readonly harvestConcurrency: number;
   readonly jobRetry: JobRetryOptions;
@@ -167,6 +169,8 @@ const pipelineKeys = [
   "storageConnectionString",
   "archiveContainer",
   "stateContainer",
+  "budgetBlobServiceUri",
+  "budgetContainer",
   "timeBudgetSeconds",
   "harvestConcurrency",
   "jobRetryBaseMs",
@@ -228,6 +232,7 @@ export function loadPipelineConfig(env: Env, host: { functionTimeoutInMs?: numbe
     storageConnectionString: s.storageConnectionString,
     archiveContainer: s.archiveContainer,
     stateContainer: s.stateContainer,
+    budgetRegistry: s.budgetBlobServiceUri === undefined ? undefined : { blobServiceUri: s.budgetBlobServiceUri, container: s.budgetContainer },
     timeBudgetInMs: s.timeBudgetSeconds * 1000,
     harvestConcurrency: s.harvestConcurrency,
     jobRetry: { ...defaultJobRetryOptions, baseDelayInMs: s.jobRetryBaseMs, maxDelayInMs: Math.max(s.jobRetryBaseMs, s.jobRetryMaxMs) },

@@ -297,6 +297,29 @@ export const settings = {
       return raw.replace(/\/+$/, "");
     },
   }),
+  budgetBlobServiceUri: define("ARCHIVER_BUDGET_STORAGE__blobServiceUri", {
+    defaultText: undefined,
+    description:
+      "Blob endpoint of the account where busy instances announce their Graph use (the shared budget): the Functions runtime account, so these frequent writes stay out of the archive's audit log. Unset: the state container of the archive account.",
+    deployed: "required",
+    parse: (raw) => {
+      if (raw === undefined) return undefined;
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        return problem(`expected an https URL such as https://stfn123.blob.core.windows.net, got "${raw}"`);
+      }
+      if (url.protocol !== "https:") return problem(`expected an https URL (identity-based access needs TLS), got "${raw}"`);
+      return raw.replace(/\/+$/, "");
+    },
+  }),
+  budgetContainer: define("ARCHIVER_BUDGET_CONTAINER", {
+    defaultText: "budget",
+    description: "Container, in ARCHIVER_BUDGET_STORAGE__blobServiceUri's account, of the instances' announcements.",
+    deployed: "optional",
+    parse: textWithDefault("budget", /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "a container name"),
+  }),
   storageConnectionString: define("ARCHIVER_STORAGE", {
     defaultText: undefined,
     description: "Storage connection string, for Azurite only (local runs); Azure uses `ARCHIVER_STORAGE__blobServiceUri`.",

@@ -66,19 +66,42 @@ export interface BudgetSharingOptions {
   readonly clock: Clock;
   /** A registry that cannot be reached leaves the governor on its own pacing; told here. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * The pace an idle instance falls back to, requests per window (its static share: the ceiling
+   * over the most instances). Idle, it no longer reads what the others use, so it must not wake at
+   * an allowance that was fair when it was alone. Default: the ceiling over 4.
+   */
+  readonly idleAllowance?: number;
 }
 
 /**
  * Starts announcing this instance and pacing the governor at its allowance. An announcement older
  * than three heartbeats is an instance gone (it stopped without withdrawing, or lost its host).
+ *
+ * Announcing costs storage operations (a write and a listing a heartbeat), so only a busy instance
+ * announces: one with requests in the last window or waiting on its pace. An instance that falls
+ * idle withdraws once (the others take its room at their next heartbeat), paces at its idle share,
+ * and then touches no storage until it is busy again, when the next heartbeat announces it. The
+ * heartbeat itself, and so the budget's reaction time while busy, is unchanged.
  */
 export function shareBudget(governor: RequestGovernor, registry: InstanceRegistry, options: BudgetSharingOptions): BudgetSharing {
   let current: number | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
+  let idle = false;
+  const idleAllowance = options.idleAllowance ?? options.ceiling / 4;
   const once = async () => {
     const now = options.clock.now();
     const own: PeerUsage = { instance: options.instance, requests: governor.requestsInLastWindow(now), hungry: governor.isHungry(now) };
+    if (own.requests === 0 && !own.hungry) {
+      if (idle) return;
+      await registry.withdraw(options.instance);
+      idle = true;
+      current = idleAllowance;
+      governor.setAllowance(idleAllowance);
+      return;
+    }
+    idle = false;
     await registry.announce(own);
     // Its own announcement, read back or not, never counts against an instance.
     const peers = await registry.fresh(3 * options.heartbeatInMs);

@@ -158,4 +158,28 @@ describe("shareBudget", () => {
       await rm(folder, { recursive: true, force: true });
     }
   });
+
+  it("an idle instance withdraws once and then touches no storage until it is busy again, waking at its idle share", async () => {
+    const clock = new FakeClock(0);
+    const calls: string[] = [];
+    const registry: InstanceRegistry = {
+      announce: async (usage) => void calls.push(`announce ${usage.instance} ${usage.requests}`),
+      fresh: async () => (calls.push("fresh"), []),
+      withdraw: async (instance) => void calls.push(`withdraw ${instance}`),
+    };
+    const governor = new RequestGovernor({ requests: 375, ceilingRequests: 1500, windowInMs: 20_000 }, clock);
+    const shared = shareBudget(governor, registry, { instance: "a", ceiling: 1500, heartbeatInMs: 3_600_000, clock, idleAllowance: 375 });
+    for (let i = 0; i < 10; i += 1) await governor.acquire();
+    await shared.beat();
+    assert.equal(shared.allowance, 1500, "alone and busy: the whole ceiling");
+    clock.current += 60_000;
+    calls.length = 0;
+    for (let i = 0; i < 5; i += 1) await shared.beat();
+    assert.deepEqual(calls, ["withdraw a"], "idle heartbeats wrote or listed");
+    assert.equal(shared.allowance, 375, "an idle instance keeps an allowance it can no longer check");
+    await governor.acquire();
+    await shared.beat();
+    assert.deepEqual(calls.slice(1), ["announce a 1", "fresh"]);
+    await shared.stop();
+  });
 });

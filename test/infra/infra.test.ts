@@ -195,6 +195,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
       archiveContainer: "Microsoft.Storage/storageAccounts/blobServices/containers",
       stateContainer: "Microsoft.Storage/storageAccounts/blobServices/containers",
       deploymentContainer: "Microsoft.Storage/storageAccounts/blobServices/containers",
+      budgetContainer: "Microsoft.Storage/storageAccounts/blobServices/containers",
       runtimeAccount: "Microsoft.Storage/storageAccounts",
       jobsQueue: "Microsoft.ServiceBus/namespaces/queues",
       appInsights: "Microsoft.Insights/components",
