@@ -59,6 +59,26 @@ describe("lake/ (DuckDB views over the raw archive)", () => {
     }
   });
 
+  it("the README's DuckDB block, run as written, counts calls and streams per hour as the sandbox holds them", async () => {
+    const readme = await readFile(join(projectRoot, "README.md"), "utf8");
+    const block = /DuckDB 1\.1 or later[\s\S]*?```sql\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(block, "the README's DuckDB block was not found");
+    // Its statements, one per line; `.read` is the CLI's, and the views are already read here.
+    const statements = block.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("--") && !line.startsWith(".read"));
+    assert.match(statements[0] ?? "", /^SET VARIABLE archive = /);
+    const [calls, streams] = await Promise.all(statements.slice(1).map((q) => rows(q)));
+    const hourOf = (doc: Doc) => new Date(String(doc.startDateTime)).getUTCHours();
+    const expectedCalls = new Map<number, number>();
+    const expectedStreams = new Map<number, number>();
+    for (const doc of docs()) {
+      expectedCalls.set(hourOf(doc), (expectedCalls.get(hourOf(doc)) ?? 0) + 1);
+      expectedStreams.set(hourOf(doc), (expectedStreams.get(hourOf(doc)) ?? 0) + streamsOf(doc).length);
+    }
+    assert.deepEqual(new Map(calls?.map((r) => [Number(r.hour), Number(r.calls)])), expectedCalls);
+    assert.deepEqual(new Map(streams?.map((r) => [Number(r.hour), Number(r.streams)])), expectedStreams);
+    assert.ok(calls?.every((r) => r.year === 2026 && r.month === 11 && r.day === 2), JSON.stringify(calls?.[0]));
+  });
+
   it("callrecords_raw has every archived line, versions included; callrecords_latest each call once, at its latest version", async () => {
     assert.ok(lake.archivedLines > lake.truth.length, "pass 1 archived no new version: the overcount trap is not exercised");
     const [raw] = await rows("SELECT count(*)::INTEGER AS n FROM callrecords_raw");
