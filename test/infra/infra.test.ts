@@ -68,7 +68,19 @@ describe("infrastructure (Bicep)", { skip }, () => {
   });
 
   // Evaluated by `bicep snapshot`, as Resource Manager evaluates the template before deploying.
-  const evaluate = (parameters: Record<string, string | number | boolean>) => snapshot(cli(), infra, { location: "swedencentral", ...parameters });
+  // Each evaluation runs the Bicep CLI for seconds; the same parameters give the same snapshot, so
+  // tests that ask for the same ones share it.
+  const snapshots = new Map<string, Promise<Snapshot>>();
+  const evaluate = (parameters: Record<string, string | number | boolean>): Promise<Snapshot> => {
+    const all = { location: "swedencentral", ...parameters };
+    const key = JSON.stringify(Object.entries(all).sort(([a], [b]) => a.localeCompare(b)));
+    let result = snapshots.get(key);
+    if (!result) {
+      result = snapshot(cli(), infra, all);
+      snapshots.set(key, result);
+    }
+    return result;
+  };
   const deployed = (result: Snapshot): readonly PredictedResource[] => {
     assert.ok("resources" in result, `refused: ${"refused" in result ? result.refused : ""}`);
     return result.resources;
