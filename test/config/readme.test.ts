@@ -16,3 +16,13 @@ describe("the README's configuration table", () => {
     });
   }
 });
+
+describe("the README's links within itself", () => {
+  it("every #anchor names a heading (GitHub's rule: lower case, punctuation dropped, spaces to hyphens)", () => {
+    const anchorOf = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-");
+    const headings = new Set(readme.split("\n").filter((line) => /^#{1,6} /.test(line)).map((line) => anchorOf(line.replace(/^#+ /, ""))));
+    const anchors = [...readme.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1] as string);
+    assert.ok(anchors.length >= 10, `${anchors.length} anchors`);
+    assert.deepEqual(anchors.filter((a) => !headings.has(a)), []);
+  });
+});
