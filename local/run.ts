@@ -51,7 +51,9 @@ export interface LocalRunSummary {
   deadLetters: { messageId: string; reason: string; description: string }[];
   /** Jobs that failed and were sent again after a delay. */
   retries: number;
+  /** Re-read passes not yet due when the run ended, and when the first of them falls due. */
   scheduledLater: number;
+  nextPassDueInMs: number | undefined;
 }
 
 const quietContext = (name: string) =>
@@ -62,7 +64,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   const graph = newGraphCounters();
   const summary: LocalRunSummary = {
     windows: 0, jobs: 0, harvested: 0, alreadyDone: 0, repaired: 0, splits: 0, records: 0, expired: 0, bytes: 0,
-    graph, deadLetters: [], retries: 0, scheduledLater: 0,
+    graph, deadLetters: [], retries: 0, scheduledLater: 0, nextPassDueInMs: undefined,
   };
   const plan = makePlanHandler(() => ({
     watermarks: options.watermarks,
@@ -116,5 +118,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   }, options.concurrency ?? 4);
   summary.deadLetters = queue.deadLetters.map(({ messageId, reason, description }) => ({ messageId, reason, description }));
   summary.scheduledLater = queue.scheduled.length;
+  const dues = queue.scheduled.map((m) => m.notBeforeInMs).filter((t): t is number => t !== undefined);
+  summary.nextPassDueInMs = dues.length > 0 ? Math.min(...dues) : undefined;
   return summary;
 }

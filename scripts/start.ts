@@ -156,7 +156,7 @@ try {
   const g = summary.graph;
   say(`
 Summary
-  windows           ${summary.windows}; passes: ${summary.harvested} harvested, ${summary.alreadyDone} already archived, ${summary.repaired} repaired, ${summary.splits} split, ${summary.retries} retried after a failure; ${summary.scheduledLater} re-read passes fall after this run
+  windows           ${summary.windows}; passes: ${summary.harvested} harvested, ${summary.alreadyDone} already archived, ${summary.repaired} repaired, ${summary.splits} split, ${summary.retries} retried after a failure; ${summary.scheduledLater ? `${summary.scheduledLater} re-read passes are not due yet (the first at ${formatInstant(summary.nextPassDueInMs ?? 0)}: run again after it to archive later versions)` : "every re-read pass due has run"}
   records archived  ${summary.records} (${(summary.bytes / 1024).toFixed(0)} KiB gzip)${summary.expired ? `, ${summary.expired} expired before fetch` : ""}
   Graph             ${g.requests} requests, ${g.pages} list pages, ${totalRetries(g)} retries (${Object.entries(g.retries).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ") || "none"}), ${(g.throttledInMs / 1000).toFixed(1)} s throttled
   wall time         ${((Date.now() - started) / 1000).toFixed(1)} s

@@ -94,6 +94,8 @@ describe("npm start through a Graph outage longer than a request's retries, on t
     const manifests = (await readdir(join(out, "callrecords"), { recursive: true })).filter((f) => f.endsWith(".manifest.json"));
     const ofPass = (pass: number) => manifests.filter((m) => m.endsWith(`_p${pass}.manifest.json`)).length;
     assert.deepEqual([0, 1, 2, 3, 4].map(ofPass), [3, 3, 3, 3, 0], "each due pass runs for every window, and no pass runs early");
+    // What it could not run yet is said, with when: the 7-day pass of the span's first window.
+    assert.match(run.stdout, new RegExp(`\\d+ re-read passes are not due yet \\(the first at ${formatInstant(from + hourInMs + 7 * dayInMs)}: run again after it`));
     const latest = new Map<string, number>();
     for (const { key } of lines) {
       const [id, version] = key.split("@") as [string, string];
