@@ -57,6 +57,11 @@ const isLaterPassOf = (later: Job, earlier: Job): boolean =>
 export class LocalQueue implements JobSender {
   private readonly seen = new Set<string>();
   private readonly inFlight = new Set<QueuedMessage>();
+
+  /** Messages being handled now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
   /** Jobs dead-lettered in this run: their later passes cannot run. */
   private readonly failed: Job[] = [];
   readonly ready: QueuedMessage[] = [];

@@ -8,6 +8,7 @@ import type { Timer } from "@azure/functions";
 import functions from "@azure/functions";
 import { type ArchiveStore } from "../shared/archive/archiveStore.js";
 import type { Clock } from "../shared/core/clock.js";
+import { formatInstant } from "../shared/core/window.js";
 import type { PipelineConfig } from "../shared/config/config.js";
 import type { ArchiverConfig } from "../shared/graph/graphConfig.js";
 import type { GraphRuntime } from "../shared/graph/graphSetup.js";
@@ -35,6 +36,8 @@ export interface LocalRunOptions {
   readonly queue?: LocalQueue;
   readonly concurrency?: number;
   readonly onProgress?: (line: string) => void;
+  /** How long the run may go without a progress line before it says what it waits on. Default 5 s. */
+  readonly quietInMs?: number;
 }
 
 export interface LocalRunSummary {
@@ -54,6 +57,8 @@ export interface LocalRunSummary {
   /** Re-read passes not yet due when the run ended, and when the first of them falls due. */
   scheduledLater: number;
   nextPassDueInMs: number | undefined;
+  /** Wall time of the harvests, from the first delivery to the last. */
+  harvestSeconds: number;
 }
 
 const quietContext = (name: string) =>
@@ -64,7 +69,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   const graph = newGraphCounters();
   const summary: LocalRunSummary = {
     windows: 0, jobs: 0, harvested: 0, alreadyDone: 0, repaired: 0, splits: 0, records: 0, expired: 0, bytes: 0,
-    graph, deadLetters: [], retries: 0, scheduledLater: 0, nextPassDueInMs: undefined,
+    graph, deadLetters: [], retries: 0, scheduledLater: 0, nextPassDueInMs: undefined, harvestSeconds: 0,
   };
   const plan = makePlanHandler(() => ({
     watermarks: options.watermarks,
@@ -93,12 +98,34 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   }
   const total = queue.ready.length;
   let done = 0;
+  // A run never goes quiet without saying what it waits on: after `quietInMs` without a line, one
+  // line with the harvests running, Graph's pause (if any) and pace, and the next retry due.
+  let lastLineAt = options.clock.now();
+  const say = (line: string) => {
+    lastLineAt = options.clock.now();
+    options.onProgress?.(line);
+  };
+  const quietInMs = options.quietInMs ?? 5000;
+  const waiting = setInterval(() => {
+    const now = options.clock.now();
+    if (now - lastLineAt < quietInMs) return;
+    const retries = queue.scheduled.filter((m) => m.isRetry).map((m) => m.notBeforeInMs ?? now);
+    const paused = options.graph.governor.pausedForInMs();
+    const parts = [
+      `${queue.inFlightCount} harvest${queue.inFlightCount === 1 ? "" : "s"} running`,
+      paused > 0 ? `Graph answered 429: all requests paused until ${formatInstant(Math.ceil((now + paused) / 1000) * 1000)}` : `Graph paced at ${options.graph.governor.ratePerSecond().toFixed(1)} requests/s`,
+      ...(retries.length > 0 ? [`${retries.length} failed job${retries.length === 1 ? "" : "s"} re-sent, the next due at ${formatInstant(Math.ceil(Math.min(...retries) / 1000) * 1000)}`] : []),
+    ];
+    say(`… waiting: ${parts.join("; ")}`);
+  }, Math.min(quietInMs, 1000));
+  waiting.unref();
+  const started = options.clock.now();
   await queue.drain(async (body, settlement, message) => {
     const result = await harvest(body, settlement, quietContext("harvest"));
     if (result.status === "retrying") {
       summary.retries += 1;
       const inSeconds = Math.max(0, Math.round((result.notBeforeInMs - options.clock.now()) / 1000));
-      options.onProgress?.(`${message.messageId}  failed (${result.reason}: ${result.description}); attempt ${result.attempt} in ${inSeconds} s`);
+      say(`${message.messageId}  failed (${result.reason}: ${result.description}); attempt ${result.attempt} in ${inSeconds} s`);
       return;
     }
     if (result.status !== "done") return;
@@ -114,8 +141,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
       summary.bytes += outcome.manifest.bytes;
     }
     const figures = "manifest" in outcome ? `${outcome.manifest.recordCount} records` : "already archived";
-    options.onProgress?.(`[${done}/${Math.max(total, done)}] ${message.messageId}  ${outcome.status}, ${figures}`);
+    say(`[${done}/${Math.max(total, done)}] ${message.messageId}  ${outcome.status}, ${figures}`);
   }, options.concurrency ?? 4);
+  clearInterval(waiting);
+  summary.harvestSeconds = (options.clock.now() - started) / 1000;
   summary.deadLetters = queue.deadLetters.map(({ messageId, reason, description }) => ({ messageId, reason, description }));
   summary.scheduledLater = queue.scheduled.length;
   const dues = queue.scheduled.map((m) => m.notBeforeInMs).filter((t): t is number => t !== undefined);

@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { runLocal } from "../../local/run.js";
+import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
+import { loadArchiverConfig, loadPipelineConfig } from "../../shared/config/config.js";
+import { systemClock } from "../../shared/core/clock.js";
+import { hourInMs } from "../../shared/core/window.js";
+import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
+import { memoryWatermarkStore } from "../../shared/pipeline/watermarkStore.js";
+import { startSandbox } from "../../sandbox/server.js";
+import { sandboxEnv } from "../support/graph.js";
+
+// A local run that waits says on what: a Graph outage fails the jobs, their re-sends are due in a
+// few seconds, and nothing else happens meanwhile.
+describe("npm start's progress while it waits", () => {
+  it("a quiet spell prints what the run waits on: harvests running, Graph's pace, the next re-send due", async () => {
+    const hour = Math.floor(Date.now() / hourInMs) * hourInMs;
+    const sandbox = await startSandbox({ seed: "progress", callsPerDay: 60, throttle: false, faults: { outage: { fromInMs: 0, toInMs: Date.now() + 2_500 } } });
+    const folder = await mkdtemp(join(tmpdir(), "progress-"));
+    try {
+      const env = sandboxEnv(sandbox, { ARCHIVER_GRAPH_MAX_ATTEMPTS: "1", ARCHIVER_JOB_RETRY_BASE_MS: "3000", ARCHIVER_JOB_RETRY_MAX_MS: "3000" });
+      const archiverConfig = loadArchiverConfig(env);
+      const lines: string[] = [];
+      const summary = await runLocal({
+        archiverConfig,
+        pipeline: loadPipelineConfig(env),
+        graph: createGraphRuntime(archiverConfig, { ca: sandbox.ca }),
+        archive: folderArchiveStore(folder),
+        watermarks: memoryWatermarkStore({ nextWindowStartInMs: hour - 4 * hourInMs }),
+        clock: systemClock,
+        planClock: { now: () => hour - 2 * hourInMs + hourInMs, sleep: systemClock.sleep },
+        onProgress: (line) => lines.push(line),
+        quietInMs: 800,
+      });
+      assert.equal(summary.deadLetters.length, 0);
+      assert.ok(summary.retries > 0, "no job was re-sent");
+      const waiting = lines.filter((l) => l.startsWith("… waiting: "));
+      assert.ok(waiting.length > 0, lines.join("\n"));
+      assert.match(waiting[0] ?? "", /^… waiting: \d+ harvests? running; Graph paced at [\d.]+ requests\/s; \d+ failed jobs? re-sent, the next due at \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+      assert.ok(summary.harvestSeconds > 1);
+    } finally {
+      await sandbox.close();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});
