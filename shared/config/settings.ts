@@ -25,6 +25,21 @@ const problem = (message: string): never => {
   throw new SettingProblem(message);
 };
 
+/** An optional https blob endpoint, without a trailing slash; `account` names one in the example. */
+const blobEndpoint =
+  (account: string) =>
+  (raw: string | undefined): string | undefined => {
+    if (raw === undefined) return undefined;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return problem(`expected an https URL such as https://${account}.blob.core.windows.net, got "${raw}"`);
+    }
+    if (url.protocol !== "https:") return problem(`expected an https URL (identity-based access needs TLS), got "${raw}"`);
+    return raw.replace(/\/+$/, "");
+  };
+
 export class SettingProblem extends Error {
   override readonly name = "SettingProblem";
 }
@@ -285,34 +300,14 @@ export const settings = {
     defaultText: undefined,
     description: "Blob endpoint of the archive account, e.g. https://<account>.blob.core.windows.net (identity-based).",
     deployed: "required",
-    parse: (raw) => {
-      if (raw === undefined) return undefined;
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        return problem(`expected an https URL such as https://starchive.blob.core.windows.net, got "${raw}"`);
-      }
-      if (url.protocol !== "https:") return problem(`expected an https URL (identity-based access needs TLS), got "${raw}"`);
-      return raw.replace(/\/+$/, "");
-    },
+    parse: blobEndpoint("starchive"),
   }),
   budgetBlobServiceUri: define("ARCHIVER_BUDGET_STORAGE__blobServiceUri", {
     defaultText: undefined,
     description:
       "Blob endpoint of the account where busy instances announce their Graph use (the shared budget): the Functions runtime account, so these frequent writes stay out of the archive's audit log. Unset: the state container of the archive account.",
     deployed: "required",
-    parse: (raw) => {
-      if (raw === undefined) return undefined;
-      let url: URL;
-      try {
-        url = new URL(raw);
-      } catch {
-        return problem(`expected an https URL such as https://stfn123.blob.core.windows.net, got "${raw}"`);
-      }
-      if (url.protocol !== "https:") return problem(`expected an https URL (identity-based access needs TLS), got "${raw}"`);
-      return raw.replace(/\/+$/, "");
-    },
+    parse: blobEndpoint("stfn123"),
   }),
   budgetContainer: define("ARCHIVER_BUDGET_CONTAINER", {
     defaultText: "budget",
