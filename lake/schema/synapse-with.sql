@@ -12,5 +12,6 @@ WITH (
     [organizer_v2] NVARCHAR(MAX) '$.organizer_v2' AS JSON,
     [sessions] NVARCHAR(MAX) '$.sessions' AS JSON,
     [participants_v2] NVARCHAR(MAX) '$.participants_v2' AS JSON,
+    [participants] NVARCHAR(MAX) '$.participants' AS JSON,
     [_archive] NVARCHAR(MAX) '$._archive' AS JSON
   )

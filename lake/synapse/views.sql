@@ -44,6 +44,7 @@ CROSS APPLY OPENJSON(f.doc) WITH (
     [organizer_v2] NVARCHAR(MAX) '$.organizer_v2' AS JSON,
     [sessions] NVARCHAR(MAX) '$.sessions' AS JSON,
     [participants_v2] NVARCHAR(MAX) '$.participants_v2' AS JSON,
+    [participants] NVARCHAR(MAX) '$.participants' AS JSON,
     [_archive] NVARCHAR(MAX) '$._archive' AS JSON,
     [archivePass] BIGINT '$._archive.pass'
   ) AS j;
@@ -158,16 +159,25 @@ CROSS APPLY OPENJSON(m.streams) WITH (
   ) AS st;
 GO
 
--- One row per participant: users, guests, phone numbers, … (kind says which).
+-- One row per participant: users, guests, phone numbers, … (kind says which). Records archived
+-- before 2026-06-30 have no participants_v2 but a participants list of identity sets; source says which.
 CREATE OR ALTER VIEW dbo.callrecord_participants AS
 SELECT c.[year], c.[month], c.[day], c.[hour], c.id AS callId, c.version AS callVersion, p.id AS participantId,
   CASE WHEN JSON_QUERY(p.[identity], '$.user') IS NOT NULL THEN 'user' WHEN JSON_QUERY(p.[identity], '$.guest') IS NOT NULL THEN 'guest' WHEN JSON_QUERY(p.[identity], '$.phone') IS NOT NULL THEN 'phone' WHEN JSON_QUERY(p.[identity], '$.acsUser') IS NOT NULL THEN 'acsUser' WHEN JSON_QUERY(p.[identity], '$.spoolUser') IS NOT NULL THEN 'spoolUser' WHEN JSON_QUERY(p.[identity], '$.azureCommunicationServicesUser') IS NOT NULL THEN 'azureCommunicationServicesUser' WHEN JSON_QUERY(p.[identity], '$.application') IS NOT NULL THEN 'application' WHEN JSON_QUERY(p.[identity], '$.applicationInstance') IS NOT NULL THEN 'applicationInstance' WHEN JSON_QUERY(p.[identity], '$.acsApplicationInstance') IS NOT NULL THEN 'acsApplicationInstance' WHEN JSON_QUERY(p.[identity], '$.spoolApplicationInstance') IS NOT NULL THEN 'spoolApplicationInstance' WHEN JSON_QUERY(p.[identity], '$.assertedIdentity') IS NOT NULL THEN 'assertedIdentity' WHEN JSON_QUERY(p.[identity], '$.device') IS NOT NULL THEN 'device' WHEN JSON_QUERY(p.[identity], '$.encrypted') IS NOT NULL THEN 'encrypted' WHEN JSON_QUERY(p.[identity], '$.onPremises') IS NOT NULL THEN 'onPremises' END AS kind,
   COALESCE(JSON_VALUE(p.[identity], '$.user.displayName'), JSON_VALUE(p.[identity], '$.guest.displayName'), JSON_VALUE(p.[identity], '$.phone.displayName'), JSON_VALUE(p.[identity], '$.acsUser.displayName'), JSON_VALUE(p.[identity], '$.spoolUser.displayName'), JSON_VALUE(p.[identity], '$.azureCommunicationServicesUser.displayName'), JSON_VALUE(p.[identity], '$.application.displayName'), JSON_VALUE(p.[identity], '$.applicationInstance.displayName'), JSON_VALUE(p.[identity], '$.acsApplicationInstance.displayName'), JSON_VALUE(p.[identity], '$.spoolApplicationInstance.displayName'), JSON_VALUE(p.[identity], '$.assertedIdentity.displayName'), JSON_VALUE(p.[identity], '$.device.displayName'), JSON_VALUE(p.[identity], '$.encrypted.displayName'), JSON_VALUE(p.[identity], '$.onPremises.displayName')) AS displayName,
   COALESCE(JSON_VALUE(p.[identity], '$.user.tenantId'), JSON_VALUE(p.[identity], '$.guest.tenantId'), JSON_VALUE(p.[identity], '$.phone.tenantId'), JSON_VALUE(p.[identity], '$.acsUser.tenantId'), JSON_VALUE(p.[identity], '$.spoolUser.tenantId'), JSON_VALUE(p.[identity], '$.azureCommunicationServicesUser.tenantId'), JSON_VALUE(p.[identity], '$.application.tenantId'), JSON_VALUE(p.[identity], '$.applicationInstance.tenantId'), JSON_VALUE(p.[identity], '$.acsApplicationInstance.tenantId'), JSON_VALUE(p.[identity], '$.spoolApplicationInstance.tenantId'), JSON_VALUE(p.[identity], '$.assertedIdentity.tenantId'), JSON_VALUE(p.[identity], '$.device.tenantId'), JSON_VALUE(p.[identity], '$.encrypted.tenantId'), JSON_VALUE(p.[identity], '$.onPremises.tenantId')) AS tenantId,
-  JSON_VALUE(p.[identity], '$.user.userPrincipalName') AS userPrincipalName
+  JSON_VALUE(p.[identity], '$.user.userPrincipalName') AS userPrincipalName,
+  p.source
 FROM dbo.callrecords_latest c
-CROSS APPLY OPENJSON(c.participants_v2) WITH (
+CROSS APPLY OPENJSON(COALESCE(c.participants_v2, c.participants)) WITH (
     [id] NVARCHAR(4000) '$.id',
-    [identity] NVARCHAR(MAX) '$.identity' AS JSON
-  ) AS p;
+    [identity] NVARCHAR(MAX) '$.identity' AS JSON,
+    [identitySet] NVARCHAR(MAX) '$' AS JSON
+  ) AS e
+CROSS APPLY (
+  SELECT
+    CASE WHEN c.participants_v2 IS NOT NULL THEN e.[id] ELSE COALESCE(JSON_VALUE(e.identitySet, '$.user.id'), JSON_VALUE(e.identitySet, '$.guest.id'), JSON_VALUE(e.identitySet, '$.phone.id'), JSON_VALUE(e.identitySet, '$.acsUser.id'), JSON_VALUE(e.identitySet, '$.spoolUser.id'), JSON_VALUE(e.identitySet, '$.azureCommunicationServicesUser.id'), JSON_VALUE(e.identitySet, '$.application.id'), JSON_VALUE(e.identitySet, '$.applicationInstance.id'), JSON_VALUE(e.identitySet, '$.acsApplicationInstance.id'), JSON_VALUE(e.identitySet, '$.spoolApplicationInstance.id'), JSON_VALUE(e.identitySet, '$.assertedIdentity.id'), JSON_VALUE(e.identitySet, '$.device.id'), JSON_VALUE(e.identitySet, '$.encrypted.id'), JSON_VALUE(e.identitySet, '$.onPremises.id')) END AS id,
+    CASE WHEN c.participants_v2 IS NOT NULL THEN e.[identity] ELSE e.identitySet END AS [identity],
+    CASE WHEN c.participants_v2 IS NOT NULL THEN 'participants_v2' ELSE 'participants' END AS source
+) AS p;
 GO

@@ -66,6 +66,8 @@ const endpoint = struct({
   name: string,
   userAgent: struct({ headerValue: string, platform: string, productFamily: string }),
   associatedIdentity: userIdentity,
+  // What Graph sent before 2026-06-30, when associatedIdentity replaced it: older archives hold it.
+  identity: identitySet,
   feedback: struct({ rating: string, text: string }),
 });
 
@@ -155,6 +157,8 @@ export const callRecordFields: readonly Field[] = (
     organizer_v2: struct({ id: string, identity: identitySet }),
     sessions: list(session),
     participants_v2: list(struct({ id: string, identity: identitySet })),
+    // Before 2026-06-30: identity sets without an id of their own (older archives hold these).
+    participants: list(identitySet),
     _archive: archiveInfo,
   }) as { fields: readonly Field[] }
 ).fields;

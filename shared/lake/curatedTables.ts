@@ -87,7 +87,8 @@ const endpointColumns = (side: "caller" | "callee"): CuratedColumn[] => [
 ];
 const endpointValues = (endpoint: unknown): CuratedValue[] => {
   const e = object(endpoint);
-  return [text(object(e.userAgent).platform), text(object(e.userAgent).productFamily), text(object(e.associatedIdentity).id)];
+  // associatedIdentity since 2026-06-30; before, the endpoint's identity set (older archives).
+  return [text(object(e.userAgent).platform), text(object(e.userAgent).productFamily), text(object(e.associatedIdentity).id) ?? identityField(object(e.identity), "id")];
 };
 const failureValues = (failure: unknown): CuratedValue[] => [text(object(failure).stage), text(object(failure).reason)];
 
@@ -211,7 +212,11 @@ export const curatedTables: readonly CuratedTable[] = [
     name: "participants",
     columns: [...columns({ callId: "string", participantId: "string", kind: "string", displayName: "string", tenantId: "string", userPrincipalName: "string" }), hourColumn],
     *rowsOf(line, hour) {
-      for (const p of list(line.participants_v2)) {
+      // Records archived before 2026-06-30: a participants list of identity sets, without ids.
+      const participants = Array.isArray(line.participants_v2)
+        ? list(line.participants_v2)
+        : list(line.participants).map((set) => ({ id: identityField(object(set), "id"), identity: set }));
+      for (const p of participants) {
         const identity = object(p.identity);
         yield [text(line.id), text(p.id), identityKind(identity), identityField(identity, "displayName"), identityField(identity, "tenantId"), text(object(identity.user).userPrincipalName), hour];
       }

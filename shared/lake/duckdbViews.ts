@@ -76,13 +76,20 @@ SELECT ${partitions}, callId, callVersion, sessionId, segmentId, m.label AS medi
   ${durationColumns.join(",\n  ")}
 FROM (SELECT *, unnest(m.streams) AS st FROM (SELECT *, unnest(media) AS m FROM callrecord_segments));
 
--- One row per participant: users, guests, phone numbers, … (kind says which).
+-- One row per participant: users, guests, phone numbers, … (kind says which). Records archived
+-- before 2026-06-30 have no participants_v2 but a participants list of identity sets; source says which.
 CREATE OR REPLACE VIEW callrecord_participants AS
 SELECT ${callKey}, p.id AS participantId,
   ${identityCase("p.identity", "kind")} AS kind,
   ${identityCase("p.identity", "displayName")} AS displayName,
   ${identityCase("p.identity", "tenantId")} AS tenantId,
-  p.identity.user.userPrincipalName AS userPrincipalName
-FROM (SELECT *, unnest(participants_v2) AS p FROM callrecords_latest) c;
+  p.identity.user.userPrincipalName AS userPrincipalName,
+  source
+FROM (
+  SELECT *,
+    unnest(coalesce(participants_v2, list_transform(participants, x -> {'id': ${identityCase("x", "id")}, 'identity': x}))) AS p,
+    CASE WHEN participants_v2 IS NOT NULL THEN 'participants_v2' ELSE 'participants' END AS source
+  FROM callrecords_latest
+) c;
 `;
 }

@@ -108,18 +108,27 @@ CROSS APPLY OPENJSON(sg.media) ${synapseWith(fieldsAt(callRecordFields, "session
 CROSS APPLY OPENJSON(m.streams) ${synapseWith(fieldsAt(callRecordFields, "sessions.segments.media.streams"))} AS st;
 GO
 
--- One row per participant: users, guests, phone numbers, … (kind says which).
+-- One row per participant: users, guests, phone numbers, … (kind says which). Records archived
+-- before 2026-06-30 have no participants_v2 but a participants list of identity sets; source says which.
 CREATE OR ALTER VIEW dbo.callrecord_participants AS
 SELECT ${callKey}, p.id AS participantId,
   ${identityExpression("kind")} AS kind,
   ${identityExpression("displayName")} AS displayName,
   ${identityExpression("tenantId")} AS tenantId,
-  JSON_VALUE(p.[identity], '$.user.userPrincipalName') AS userPrincipalName
+  JSON_VALUE(p.[identity], '$.user.userPrincipalName') AS userPrincipalName,
+  p.source
 FROM dbo.callrecords_latest c
-CROSS APPLY OPENJSON(c.participants_v2) WITH (
+CROSS APPLY OPENJSON(COALESCE(c.participants_v2, c.participants)) WITH (
     [id] NVARCHAR(4000) '$.id',
-    [identity] NVARCHAR(MAX) '$.identity' AS JSON
-  ) AS p;
+    [identity] NVARCHAR(MAX) '$.identity' AS JSON,
+    [identitySet] NVARCHAR(MAX) '$' AS JSON
+  ) AS e
+CROSS APPLY (
+  SELECT
+    CASE WHEN c.participants_v2 IS NOT NULL THEN e.[id] ELSE COALESCE(${identityKinds.map((k) => `JSON_VALUE(e.identitySet, '$.${k}.id')`).join(", ")}) END AS id,
+    CASE WHEN c.participants_v2 IS NOT NULL THEN e.[identity] ELSE e.identitySet END AS [identity],
+    CASE WHEN c.participants_v2 IS NOT NULL THEN 'participants_v2' ELSE 'participants' END AS source
+) AS p;
 GO
 `;
 }
