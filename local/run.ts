@@ -14,6 +14,8 @@ import type { ArchiverConfig } from "../shared/graph/graphConfig.js";
 import type { GraphRuntime } from "../shared/graph/graphSetup.js";
 import { type GraphCounters, addGraphCounters, newGraphCounters } from "../shared/graph/graphCounters.js";
 import type { WatermarkStore } from "../shared/pipeline/watermarkStore.js";
+import { passDueAt } from "../shared/pipeline/planning.js";
+import type { JobSender } from "../shared/pipeline/scheduler.js";
 import { makeHarvestHandler, makePlanHandler } from "../functions/handlers.js";
 import { LocalQueue } from "./queue.js";
 
@@ -71,9 +73,17 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     windows: 0, jobs: 0, harvested: 0, alreadyDone: 0, repaired: 0, splits: 0, records: 0, expired: 0, bytes: 0,
     graph, deadLetters: [], retries: 0, scheduledLater: 0, nextPassDueInMs: undefined, harvestSeconds: 0,
   };
+  // The planner staggers re-reads already due one settle delay per pass after pass 0 (in Azure, a
+  // catch-up's re-reads would otherwise only meet WaitingForEarlierPass). The local queue runs
+  // passes in order itself, so here each pass is due when Graph's offsets say: a span that ended
+  // hours or days ago gets every re-read already due now, and `npm run status` agrees after it.
+  // (Only on its own queue, which orders passes; a queue handed in keeps Service Bus's order.)
+  const planned: JobSender = options.queue
+    ? queue
+    : { send: (jobs) => queue.send(jobs.map((j) => (j.job.pass > 0 ? { ...j, notBeforeInMs: passDueAt(j.job.window, j.job.pass, options.pipeline.plan) } : j))) };
   const plan = makePlanHandler(() => ({
     watermarks: options.watermarks,
-    sender: queue,
+    sender: planned,
     clock: options.planClock,
     plan: options.pipeline.plan,
   }));
