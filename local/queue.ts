@@ -57,11 +57,6 @@ const isLaterPassOf = (later: Job, earlier: Job): boolean =>
 export class LocalQueue implements JobSender {
   private readonly seen = new Set<string>();
   private readonly inFlight = new Set<QueuedMessage>();
-
-  /** Messages being handled now. */
-  get inFlightCount(): number {
-    return this.inFlight.size;
-  }
   /** Jobs dead-lettered in this run: their later passes cannot run. */
   private readonly failed: Job[] = [];
   readonly ready: QueuedMessage[] = [];
@@ -74,6 +69,11 @@ export class LocalQueue implements JobSender {
     private readonly now: () => number = Date.now,
     private readonly options: { readonly orderPasses?: boolean } = {},
   ) {}
+
+  /** Messages being handled now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
 
   async send(jobs: readonly PlannedJob[]): Promise<void> {
     for (const planned of jobs) {
