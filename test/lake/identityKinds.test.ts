@@ -1,33 +1,18 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { gzipSync } from "node:zlib";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { dataBlobName } from "../../shared/archive/archiveLayout.js";
-import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
-import { dayInMs, hourInMs } from "../../shared/core/window.js";
-import { curateDay, curatedFileName } from "../../shared/pipeline/curateDay.js";
-import { dayMarkerName } from "../../shared/pipeline/dayMarker.js";
-import { projectRoot } from "../support/bicep.js";
+import { type DocumentedLake, documentedFixture, documentedLake } from "../support/documentedLake.js";
 
 // Graph's documented records (../shared/fixtures/graph/, not the sandbox's) through the DuckDB
 // views and the curated participants table: every identity kind Graph documents is read, and the
 // two agree on a participant whose kinds disagree. Expected values are typed from the documents.
-const fixture = async (name: string) => JSON.parse(await readFile(join(projectRoot, "..", "shared", "fixtures", "graph", name), "utf8")) as Record<string, unknown>;
 const none = { acsUser: null, spoolUser: null, phone: null, guest: null, encrypted: null, onPremises: null, acsApplicationInstance: null, spoolApplicationInstance: null, applicationInstance: null, application: null, device: null, user: null };
 const only = (kind: string, who: Record<string, unknown>) => ({ ...none, [kind]: { id: `${kind}-id`, tenantId: "dc368399-474c-4d40-900c-6265431fd81f", ...who } });
 
-let root = "";
-let db: DuckDBInstance;
-let sql: DuckDBConnection;
-const rows = async (query: string) => (await sql.runAndReadAll(query)).getRowObjectsJson() as Record<string, unknown>[];
-const day = Date.parse("2020-02-25T00:00:00Z");
+let lake: DocumentedLake;
 
 before(async () => {
-  const record = await fixture("get-callrecord-expanded.json");
-  const beta = await fixture("list-participants_v2-beta.json");
+  const record = await documentedFixture("get-callrecord-expanded.json");
+  const beta = await documentedFixture("list-participants_v2-beta.json");
   const participants = [
     // The beta page's first two participants, as documented: users.
     ...(beta.value as Record<string, unknown>[]).slice(0, 2),
@@ -38,25 +23,10 @@ before(async () => {
     // A user with no name beside a named phone: the kind is the user, the name the phone's.
     { id: "p-two-kinds", identity: { ...none, user: { id: "u-2", displayName: null, tenantId: null }, phone: { id: "+15550100", displayName: "+1 555 0100" } } },
   ];
-  const line = { ...record, "sessions@odata.nextLink": undefined, participants_v2: participants, _archive: { pass: 0 } };
-  root = await mkdtemp(join(tmpdir(), "identity-kinds-"));
-  const archive = folderArchiveStore(root);
-  const job = { window: { startInMs: day + 18 * hourInMs, endInMs: day + 19 * hourInMs }, pass: 0 };
-  const gz = gzipSync(`${JSON.stringify(line)}\n`);
-  await archive.createFromStream(dataBlobName(job), (await import("node:stream")).Readable.from([gz]), "application/x-ndjson");
-  await archive.createText(dayMarkerName(day), "{}", "application/json");
-  assert.equal((await curateDay({ archive, nowInMs: () => day + 30 * dayInMs }, day)).status, "curated");
-  db = await DuckDBInstance.create(":memory:");
-  sql = await db.connect();
-  await sql.run(`SET VARIABLE archive = '${root}'`);
-  await sql.run(await readFile(join(projectRoot, "lake", "duckdb", "views.sql"), "utf8"));
+  lake = await documentedLake({ ...record, participants_v2: participants });
 });
 
-after(async () => {
-  sql?.closeSync();
-  db?.closeSync();
-  await rm(root, { recursive: true, force: true });
-});
+after(() => lake?.close());
 
 const expected = [
   { participantId: "00005994-851d-4988-bbc3-413bbf089e13", kind: "user", displayName: "Anette Thomsen" },
@@ -70,21 +40,19 @@ const expected = [
 
 describe("every documented identity kind, through the views and the curated table alike", () => {
   it("callrecord_participants (DuckDB view) names each participant's kind and name", async () => {
-    const got = await rows("SELECT participantId, kind, displayName FROM callrecord_participants ORDER BY participantId");
+    const got = await lake.rows("SELECT participantId, kind, displayName FROM callrecord_participants ORDER BY participantId");
     assert.deepEqual(got, expected);
   });
 
   it("the curated participants table says the same", async () => {
-    const file = join(root, curatedFileName("participants", day));
-    const got = await rows(`SELECT participantId, kind, displayName FROM read_parquet('${file}') ORDER BY participantId`);
+    const got = await lake.rows(`SELECT participantId, kind, displayName FROM read_parquet('${lake.curated("participants")}') ORDER BY participantId`);
     assert.deepEqual(got, expected);
   });
 });
 
 describe("Graph's documented record in the curated calls table", () => {
   it("keeps the call's duration to Graph's 100 ns: 18:52:21.2169889 to 18:52:46.7640013 is 25.5470124 s", async () => {
-    const file = join(root, curatedFileName("calls", day));
-    const [call] = await rows(`SELECT callId, durationSeconds FROM read_parquet('${file}')`);
+    const [call] = await lake.rows(`SELECT callId, durationSeconds FROM read_parquet('${lake.curated("calls")}')`);
     assert.deepEqual(call, { callId: "e523d2ed-2966-4b6b-925b-754a88034cc5", durationSeconds: 25.5470124 });
   });
 });
