@@ -2,7 +2,7 @@
  * One error class per failure kind, each with `name` set and a type guard, so callers branch on
  * kind rather than on message text.
  */
-import { type TimeWindow, formatInstant } from "./window.js";
+import { type TimeWindow, formatWindow } from "./window.js";
 
 /** A setting is missing or invalid. Start-up stops with every bad setting named. */
 export class ConfigError extends Error {
@@ -116,7 +116,7 @@ export class WindowTooBigError extends Error {
     timeBudgetInMs: number,
   ) {
     super(
-      `Window ${formatInstant(window.startInMs)}–${formatInstant(window.endInMs)} (${(window.endInMs - window.startInMs) / 1000} s, the smallest half a split makes) could not be harvested within ARCHIVER_TIME_BUDGET_SECONDS (${timeBudgetInMs / 1000} s); raise it, then replay this job`,
+      `Window ${formatWindow(window)} (${(window.endInMs - window.startInMs) / 1000} s, the smallest half a split makes) could not be harvested within ARCHIVER_TIME_BUDGET_SECONDS (${timeBudgetInMs / 1000} s); raise it, then replay this job`,
     );
   }
 }

@@ -15,6 +15,9 @@ export function formatInstant(ms: number): string {
   return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
 }
 
+/** `2026-11-27T09:00:00Z–2026-11-27T10:00:00Z`: a window as errors and logs name it. */
+export const formatWindow = (window: TimeWindow): string => `${formatInstant(window.startInMs)}–${formatInstant(window.endInMs)}`;
+
 /** Compact, sortable, filename-safe: 20261127T0900Z (seconds only when not zero). */
 export function compactInstant(ms: number): string {
   const d = new Date(Math.floor(ms / 1000) * 1000).toISOString(); // 2026-11-27T09:00:00.000Z

@@ -19,7 +19,7 @@ import type { GraphCounters } from "./graphCounters.js";
 import { type HttpResponse, type HttpTransport, bodyTooLargeCode, isTransportError } from "./httpTransport.js";
 import type { RequestGovernor, RequestScope } from "./requestGovernor.js";
 import { type GraphOutcome, decideRetry } from "./retryPolicy.js";
-import { type TimeWindow, formatInstant } from "../core/window.js";
+import { type TimeWindow, formatInstant, formatWindow } from "../core/window.js";
 
 export interface GraphClientDeps {
   readonly tokens: TokenSource;
@@ -93,7 +93,7 @@ export class GraphClient {
   async *listWindow(window: TimeWindow, signal?: AbortSignal): AsyncGenerator<CallRecordSummary[]> {
     let url: string | undefined = this.windowUrl(window);
     const prefer = { Prefer: `odata.maxpagesize=${this.config.pageSize}` };
-    const chain = new PageChain("list", `${formatInstant(window.startInMs)}–${formatInstant(window.endInMs)}`);
+    const chain = new PageChain("list", formatWindow(window));
     while (url !== undefined) {
       chain.visit(url);
       const body = await this.getJson(url, false, prefer, signal);

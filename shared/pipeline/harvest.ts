@@ -30,7 +30,7 @@ import {
 } from "../archive/manifest.js";
 import { finalPass, markDayIfFinal } from "./dayMarker.js";
 import { type PlanSettings, type PlannedJob, isSplittable, splitWindow, windowReadableProblem } from "./planning.js";
-import { dayInMs, floorTo, formatInstant } from "../core/window.js";
+import { dayInMs, floorTo, formatInstant, formatWindow } from "../core/window.js";
 
 export interface HarvestDeps {
   readonly graph: GraphClient;
@@ -90,7 +90,6 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
   const expired: string[] = [];
   let unchanged = 0;
   const seen = new Set<string>();
-  const windowName = `${formatInstant(job.window.startInMs)}–${formatInstant(job.window.endInMs)}`;
   // Stops Graph requests still in flight once the job has failed (the upload refused, a record
   // fetch failed): the job's error is decided, the rest is wasted budget.
   const abort = new AbortController();
@@ -120,7 +119,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
       try {
         item = await deps.graph.getRecord(record.id, abort.signal);
       } catch (error) {
-        if (isGraphPagingError(error)) throw error.inWindow(windowName);
+        if (isGraphPagingError(error)) throw error.inWindow(formatWindow(job.window));
         if (!isRecordExpiredError(error)) throw error;
         expired.push(record.id);
         return;
@@ -189,7 +188,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
     bytes,
     sha256,
   };
-  if ((await writeManifest(manifest, deps)) === "exists") return { status: "alreadyDone" };
+  if ((await writeManifest(job, manifest, deps)) === "exists") return { status: "alreadyDone" };
   if (deps.plan && job.pass === finalPass(job.window, deps.plan)) await markDayIfFinal(archive, floorTo(job.window.startInMs, dayInMs), deps.plan, clock.now());
   return { status: "harvested", manifest };
 }
@@ -338,7 +337,7 @@ async function repair(job: Job, blob: Readable, startedAt: number, deps: Harvest
     sha256,
     repairedFromBlob: true,
   };
-  if ((await writeManifest(manifest, deps)) === "exists") return { status: "alreadyDone" };
+  if ((await writeManifest(job, manifest, deps)) === "exists") return { status: "alreadyDone" };
   return { status: "repaired", manifest };
 }
 
@@ -362,7 +361,7 @@ async function split(job: Job, startedAt: number, deps: HarvestDeps): Promise<Ha
     splitInto: halves.map((h) => jobBody(h)),
   };
   const name = manifestBlobName(job);
-  if ((await writeManifest(manifest, deps)) === "exists") {
+  if ((await writeManifest(job, manifest, deps)) === "exists") {
     // Another delivery finished first: its manifest decides (and a split one sends its halves).
     const text = await deps.archive.read(name);
     if (!text) throw new Error(`${name} was reported as existing but cannot be read`);
@@ -383,8 +382,8 @@ async function enqueueHalves(manifest: Manifest, deps: HarvestDeps): Promise<voi
  * Writes a job's manifest, create-only. "exists": another delivery of the same job wrote it first
  * (the store answers that only for a name already taken); any other refusal is thrown.
  */
-const writeManifest = (manifest: Manifest, deps: HarvestDeps) =>
-  deps.archive.createText(manifestBlobName(parseJobMessage(manifest.job)), `${JSON.stringify(manifest, null, 2)}\n`, "application/json", manifestMetadata(manifest));
+const writeManifest = (job: Job, manifest: Manifest, deps: HarvestDeps) =>
+  deps.archive.createText(manifestBlobName(job), `${JSON.stringify(manifest, null, 2)}\n`, "application/json", manifestMetadata(manifest));
 
 function manifestBase(job: Job, startedAt: number, deps: HarvestDeps) {
   const finished = deps.clock.now();
