@@ -10,6 +10,7 @@ WITH (
     [endDateTime] DATETIME2(7) '$.endDateTime',
     [joinWebUrl] NVARCHAR(4000) '$.joinWebUrl',
     [organizer_v2] NVARCHAR(MAX) '$.organizer_v2' AS JSON,
+    [organizer] NVARCHAR(MAX) '$.organizer' AS JSON,
     [sessions] NVARCHAR(MAX) '$.sessions' AS JSON,
     [participants_v2] NVARCHAR(MAX) '$.participants_v2' AS JSON,
     [participants] NVARCHAR(MAX) '$.participants' AS JSON,

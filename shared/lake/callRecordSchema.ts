@@ -63,8 +63,14 @@ export const identityKinds = [
 const identitySet = struct(Object.fromEntries(identityKinds.map((kind) => [kind, kind === "user" ? userIdentity : identity])));
 
 const endpoint = struct({
+  // #microsoft.graph.callRecords.participantEndpoint or …serviceEndpoint: who or what the leg ends at.
+  "@odata.type": string,
   name: string,
-  userAgent: struct({ headerValue: string, platform: string, productFamily: string }),
+  cpuName: string,
+  cpuCoresCount: bigint,
+  cpuProcessorSpeedInMhz: bigint,
+  // role is set on a service endpoint's serviceUserAgent (a conferencing server, a voicemail, …).
+  userAgent: struct({ headerValue: string, applicationVersion: string, platform: string, productFamily: string, role: string }),
   associatedIdentity: userIdentity,
   // What Graph sent before 2026-06-30, when associatedIdentity replaced it: older archives hold it.
   identity: identitySet,
@@ -87,19 +93,37 @@ const network = struct({
   receivedQualityEventRatio: double,
 });
 
+/** Graph's mediaStream, every documented field (audio, video and screen sharing). */
 export const streamFields = {
   streamId: string,
   streamDirection: string,
+  startDateTime: timestamp,
+  endDateTime: timestamp,
+  audioCodec: string,
+  videoCodec: string,
   averageAudioDegradation: double,
   averageJitter: duration,
   maxJitter: duration,
   averagePacketLossRate: double,
   maxPacketLossRate: double,
+  postForwardErrorCorrectionPacketLossRate: double,
+  averageRatioOfConcealedSamples: double,
+  maxRatioOfConcealedSamples: double,
   averageRoundTripTime: duration,
   maxRoundTripTime: duration,
+  packetUtilization: bigint,
   averageBandwidthEstimate: bigint,
   averageAudioNetworkJitter: duration,
+  maxAudioNetworkJitter: duration,
   averageVideoFrameRate: double,
+  averageReceivedFrameRate: double,
+  averageVideoFrameLossPercentage: double,
+  averageVideoPacketLossRate: double,
+  lowFrameRateRatio: double,
+  lowVideoProcessingCapabilityRatio: double,
+  averageFreezeDuration: duration,
+  rmsFreezeDuration: duration,
+  isAudioForwardErrorCorrectionUsed: boolean,
   wasMediaBypassed: boolean,
 } as const;
 
@@ -155,6 +179,8 @@ export const callRecordFields: readonly Field[] = (
     endDateTime: timestamp,
     joinWebUrl: string,
     organizer_v2: struct({ id: string, identity: identitySet }),
+    // Before 2026-06-30: the organizer as an identity set (older archives hold it).
+    organizer: identitySet,
     sessions: list(session),
     participants_v2: list(struct({ id: string, identity: identitySet })),
     // Before 2026-06-30: identity sets without an id of their own (older archives hold these).

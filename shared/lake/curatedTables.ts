@@ -6,7 +6,9 @@
  * seconds. A test compares every table with lake/duckdb/views.sql over the same day, so the two
  * flattenings cannot drift apart.
  */
-import { identityKinds, streamFields } from "./callRecordSchema.js";
+import { identityKinds } from "./callRecordSchema.js";
+import { asBoolean, asDouble, asDurationSeconds, asInstantTicks, asInteger, asText } from "./coercion.js";
+import { type FlatColumn, type FlatRule, legColumns, streamColumns } from "./flatColumns.js";
 
 export type CuratedTableName = "calls" | "sessions" | "segments" | "streams" | "participants";
 export type CuratedType = "string" | "int" | "bigint" | "double" | "boolean" | "timestamp";
@@ -27,20 +29,13 @@ export interface CuratedTable {
 type Json = Readonly<Record<string, unknown>>;
 const object = (value: unknown): Json => (value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : {});
 const list = (value: unknown): Json[] => (Array.isArray(value) ? value.map(object) : []);
-const text = (value: unknown): string | null => (typeof value === "string" ? value : null);
-const double = (value: unknown): number | null => (typeof value === "number" && Number.isFinite(value) ? value : null);
-const int = (value: unknown): number | null => (typeof value === "number" && Number.isInteger(value) ? value : null);
-const bigint = (value: unknown): bigint | null => (typeof value === "number" && Number.isInteger(value) ? BigInt(value) : null);
-const flag = (value: unknown): boolean | null => (typeof value === "boolean" ? value : null);
+const int = (value: unknown): number | null => {
+  const n = asInteger(value);
+  return n !== null && n >= -(2n ** 31n) && n < 2n ** 31n ? Number(n) : null;
+};
 
-/** Graph's instant text in 100-nanosecond ticks since the epoch, all 7 fractional digits kept. */
-export function instantTicks(value: unknown): bigint | null {
-  if (typeof value !== "string") return null;
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) return null;
-  const sub = /\.\d{3}(\d{0,4})\d*Z$/.exec(value)?.[1] ?? "";
-  return BigInt(ms) * 10_000n + BigInt(sub.padEnd(4, "0"));
-}
+/** Graph's instant text in 100-nanosecond ticks since the epoch (coercion.ts has the rule). */
+export const instantTicks = asInstantTicks;
 
 /** Graph's instant text to microseconds since the epoch (the 7th digit dropped, toward the past), or null. */
 export function instantMicros(value: unknown): bigint | null {
@@ -58,13 +53,7 @@ const secondsBetween = (start: unknown, end: unknown): number | null => {
 };
 
 /** ISO-8601 duration (PT0.045S, PT1M2.5S, P1DT2H) to seconds, or null. */
-export function durationSeconds(value: unknown): number | null {
-  if (typeof value !== "string") return null;
-  const parts = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(value);
-  if (!parts) return null;
-  const [days, hours, minutes, seconds] = parts.slice(1).map((p) => Number(p ?? 0)) as [number, number, number, number];
-  return days * 86_400 + hours * 3600 + minutes * 60 + seconds;
-}
+export const durationSeconds = asDurationSeconds;
 
 const identityKind = (identity: Json): string | null => identityKinds.find((kind) => identity[kind] !== null && identity[kind] !== undefined) ?? null;
 
@@ -74,63 +63,78 @@ const identityKind = (identity: Json): string | null => identityKinds.find((kind
  */
 const identityField = (identity: Json, field: string): string | null => {
   for (const kind of identityKinds) {
-    const value = text(object(identity[kind])[field]);
+    const value = asText(object(identity[kind])[field]);
     if (value !== null) return value;
   }
   return null;
 };
 
-const endpointColumns = (side: "caller" | "callee"): CuratedColumn[] => [
-  { name: `${side}Platform`, type: "string" },
-  { name: `${side}ProductFamily`, type: "string" },
-  { name: `${side}UserId`, type: "string" },
-];
-const endpointValues = (endpoint: unknown): CuratedValue[] => {
-  const e = object(endpoint);
-  // associatedIdentity since 2026-06-30; before, the endpoint's identity set (older archives).
-  return [text(object(e.userAgent).platform), text(object(e.userAgent).productFamily), text(object(e.associatedIdentity).id) ?? identityField(object(e.identity), "id")];
+/** The column type each coercion rule gives (a duration's seconds are a double). */
+const curatedTypeOf: Readonly<Record<FlatRule, CuratedType>> = {
+  text: "string",
+  integer: "bigint",
+  double: "double",
+  boolean: "boolean",
+  timestamp: "timestamp",
+  seconds: "double",
 };
-const failureValues = (failure: unknown): CuratedValue[] => [text(object(failure).stage), text(object(failure).reason)];
+const readers: Readonly<Record<FlatRule, (value: unknown) => CuratedValue>> = {
+  text: asText,
+  integer: asInteger,
+  double: asDouble,
+  boolean: asBoolean,
+  timestamp: instantMicros,
+  seconds: asDurationSeconds,
+};
+
+const at = (level: Json, path: readonly string[]): unknown => path.reduce<unknown>((value, key) => object(value)[key], level);
+const flat = (spec: readonly FlatColumn[]) => ({
+  columns: spec.map((c): CuratedColumn => ({ name: c.name, type: curatedTypeOf[c.rule] })),
+  values: (level: Json): CuratedValue[] => spec.map((c) => readers[c.rule](at(level, c.path))),
+});
+
+/** The user at an endpoint: associatedIdentity since 2026-06-30; before, the endpoint's identity set. */
+const endpointUser = (endpoint: unknown): { id: string | null; identity: Json; kind: string | null } => {
+  const e = object(endpoint);
+  const associated = object(e.associatedIdentity);
+  if (asText(associated.id) !== null) return { id: asText(associated.id), identity: { user: associated }, kind: "user" };
+  const set = object(e.identity);
+  return { id: identityField(set, "id"), identity: set, kind: identityKind(set) };
+};
 
 /** Columns from a name → type list, in order. */
 const columns = (spec: Readonly<Record<string, CuratedType>>): CuratedColumn[] => Object.entries(spec).map(([name, type]) => ({ name, type }));
 
 const hourColumn: CuratedColumn = { name: "hour", type: "int" };
 
-/** What sessions and segments both have: a span, two endpoints, and how it failed. */
-const legColumns: CuratedColumn[] = [
-  { name: "startDateTime", type: "timestamp" },
-  { name: "endDateTime", type: "timestamp" },
-  ...endpointColumns("caller"),
-  ...endpointColumns("callee"),
-  { name: "failureStage", type: "string" },
-  { name: "failureReason", type: "string" },
-];
-const legValues = (leg: Json): CuratedValue[] => [
-  instantMicros(leg.startDateTime),
-  instantMicros(leg.endDateTime),
-  ...endpointValues(leg.caller),
-  ...endpointValues(leg.callee),
-  ...failureValues(leg.failureInfo),
-];
-/** A stream field's curated column and how its value is read, by the field's kind in the schema. */
-const streamColumn = (name: string, kind: string): { column: CuratedColumn; read: (value: unknown) => CuratedValue } => {
-  switch (kind) {
-    case "duration":
-      return { column: { name: `${name}Seconds`, type: "double" }, read: durationSeconds };
-    case "bigint":
-      return { column: { name, type: "bigint" }, read: bigint };
-    case "double":
-      return { column: { name, type: "double" }, read: double };
-    case "boolean":
-      return { column: { name, type: "boolean" }, read: flag };
-    default:
-      return { column: { name, type: "string" }, read: text };
+const leg = flat(legColumns);
+const legUsers: CuratedColumn[] = columns({ callerUserId: "string", calleeUserId: "string" });
+const legValues = (l: Json): CuratedValue[] => [...leg.values(l), endpointUser(l.caller).id, endpointUser(l.callee).id];
+const stream = flat(streamColumns);
+
+export type ParticipantSource = "participants_v2" | "participants" | "sessions";
+
+/**
+ * Who took part: Graph's participants_v2 list (before 2026-06-30, its participants list of identity
+ * sets), then anyone a session names as caller or callee whom the list lacks. Graph documents that
+ * participants_v2 can be incomplete; its callRecords FAQ rebuilds the list from the sessions.
+ */
+export function participantsOf(line: Json): { id: string | null; identity: Json; source: ParticipantSource }[] {
+  const listed = Array.isArray(line.participants_v2)
+    ? list(line.participants_v2).map((p) => ({ id: asText(p.id), identity: object(p.identity), source: "participants_v2" as const }))
+    : list(line.participants).map((set) => ({ id: identityField(set, "id"), identity: set, source: "participants" as const }));
+  const seen = new Set(listed.map((p) => p.id).filter((id) => id !== null));
+  const fromSessions = [];
+  for (const s of list(line.sessions)) {
+    for (const endpoint of [s.caller, s.callee]) {
+      const user = endpointUser(endpoint);
+      if (user.id === null || seen.has(user.id)) continue;
+      seen.add(user.id);
+      fromSessions.push({ id: user.id, identity: user.identity, source: "sessions" as const });
+    }
   }
-};
-const streamReaders = Object.entries(streamFields).map(([name, type]) => ({ name, ...streamColumn(name, type.kind) }));
-const streamColumns: CuratedColumn[] = streamReaders.map((r) => r.column);
-const streamValues = (stream: Json): CuratedValue[] => streamReaders.map((r) => r.read(stream[r.name]));
+  return [...listed, ...fromSessions];
+}
 
 export const curatedTables: readonly CuratedTable[] = [
   {
@@ -155,23 +159,24 @@ export const curatedTables: readonly CuratedTable[] = [
       hourColumn,
     ],
     *rowsOf(line, hour) {
-      const organizer = object(line.organizer_v2);
-      const start = instantMicros(line.startDateTime);
-      const end = instantMicros(line.endDateTime);
+      // organizer_v2 since 2026-06-30; before, an organizer identity set (older archives).
+      const organizer = line.organizer_v2 ? object(object(line.organizer_v2).identity) : object(line.organizer);
+      const organizerId = line.organizer_v2 ? asText(object(line.organizer_v2).id) : identityField(organizer, "id");
       yield [
-        text(line.id),
-        bigint(line.version),
-        text(line.type),
+        asText(line.id),
+        asInteger(line.version),
+        asText(line.type),
         Array.isArray(line.modalities) ? line.modalities.join(",") : null,
-        start,
-        end,
+        instantMicros(line.startDateTime),
+        instantMicros(line.endDateTime),
         instantMicros(line.lastModifiedDateTime),
         secondsBetween(line.startDateTime, line.endDateTime),
-        text(line.joinWebUrl),
-        text(organizer.id),
-        identityKind(object(organizer.identity)),
+        asText(line.joinWebUrl),
+        organizerId,
+        identityKind(organizer),
         list(line.sessions).length,
-        list(line.participants_v2).length,
+        // As Graph listed them; the participants table adds those only the sessions name.
+        list(Array.isArray(line.participants_v2) ? line.participants_v2 : line.participants).length,
         int(object(line._archive).pass),
         hour,
       ];
@@ -179,30 +184,26 @@ export const curatedTables: readonly CuratedTable[] = [
   },
   {
     name: "sessions",
-    columns: [...columns({ callId: "string", sessionId: "string", isTest: "boolean" }), ...legColumns, hourColumn],
+    columns: [...columns({ callId: "string", sessionId: "string", isTest: "boolean" }), ...leg.columns, ...legUsers, hourColumn],
     *rowsOf(line, hour) {
-      for (const s of list(line.sessions)) yield [text(line.id), text(s.id), flag(s.isTest), ...legValues(s), hour];
+      for (const s of list(line.sessions)) yield [asText(line.id), asText(s.id), asBoolean(s.isTest), ...legValues(s), hour];
     },
   },
   {
     name: "segments",
-    columns: [...columns({ callId: "string", sessionId: "string", segmentId: "string" }), ...legColumns, hourColumn],
+    columns: [...columns({ callId: "string", sessionId: "string", segmentId: "string" }), ...leg.columns, ...legUsers, hourColumn],
     *rowsOf(line, hour) {
-      for (const s of list(line.sessions)) for (const g of list(s.segments)) yield [text(line.id), text(s.id), text(g.id), ...legValues(g), hour];
+      for (const s of list(line.sessions)) for (const g of list(s.segments)) yield [asText(line.id), asText(s.id), asText(g.id), ...legValues(g), hour];
     },
   },
   {
     name: "streams",
-    columns: [
-      ...columns({ callId: "string", sessionId: "string", segmentId: "string", mediaLabel: "string" }),
-      ...streamColumns,
-      hourColumn,
-    ],
+    columns: [...columns({ callId: "string", sessionId: "string", segmentId: "string", mediaLabel: "string" }), ...stream.columns, hourColumn],
     *rowsOf(line, hour) {
       for (const s of list(line.sessions)) {
         for (const g of list(s.segments)) {
           for (const m of list(g.media)) {
-            for (const st of list(m.streams)) yield [text(line.id), text(s.id), text(g.id), text(m.label), ...streamValues(st), hour];
+            for (const st of list(m.streams)) yield [asText(line.id), asText(s.id), asText(g.id), asText(m.label), ...stream.values(st), hour];
           }
         }
       }
@@ -210,15 +211,14 @@ export const curatedTables: readonly CuratedTable[] = [
   },
   {
     name: "participants",
-    columns: [...columns({ callId: "string", participantId: "string", kind: "string", displayName: "string", tenantId: "string", userPrincipalName: "string" }), hourColumn],
+    columns: [
+      ...columns({ callId: "string", participantId: "string", kind: "string", displayName: "string", tenantId: "string", userPrincipalName: "string", source: "string" }),
+      hourColumn,
+    ],
     *rowsOf(line, hour) {
-      // Records archived before 2026-06-30: a participants list of identity sets, without ids.
-      const participants = Array.isArray(line.participants_v2)
-        ? list(line.participants_v2)
-        : list(line.participants).map((set) => ({ id: identityField(object(set), "id"), identity: set }));
-      for (const p of participants) {
-        const identity = object(p.identity);
-        yield [text(line.id), text(p.id), identityKind(identity), identityField(identity, "displayName"), identityField(identity, "tenantId"), text(object(identity.user).userPrincipalName), hour];
+      for (const p of participantsOf(line)) {
+        const i = p.identity;
+        yield [asText(line.id), p.id, identityKind(i), identityField(i, "displayName"), identityField(i, "tenantId"), asText(object(i.user).userPrincipalName), p.source, hour];
       }
     },
   },

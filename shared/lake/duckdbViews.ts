@@ -10,6 +10,7 @@
  */
 import { callRecordFields, identityKinds, partitionColumns, rawDataGlob, streamFields } from "./callRecordSchema.js";
 import { duckdbHiveTypes, duckdbStructure } from "./engineSchemas.js";
+import { type FlatColumn, legColumns } from "./flatColumns.js";
 
 const partitions = partitionColumns.join(", ");
 const callKey = `${partitionColumns.map((c) => `c.${c}`).join(", ")}, c.id AS callId, c.version AS callVersion`;
@@ -22,6 +23,32 @@ const identityCase = (column: string, field: "kind" | "id" | "displayName" | "te
   field === "kind"
     ? `CASE ${identityKinds.map((k) => `WHEN ${column}.${k} IS NOT NULL THEN '${k}'`).join(" ")} END`
     : `coalesce(${identityKinds.map((k) => `${column}.${k}.${field}`).join(", ")})`;
+
+const quote = (name: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`);
+
+/**
+ * A flat column (flatColumns.ts) read from a struct: json_transform has already typed the value by
+ * the coercion rule, so only a duration needs its seconds computed.
+ */
+const flatColumn = (alias: string, column: FlatColumn): string => {
+  const path = [alias, ...column.path.map(quote)].join(".");
+  return `${column.rule === "seconds" ? `iso_duration_seconds(${path})` : path} AS ${column.name}`;
+};
+
+/** The user at an endpoint: associatedIdentity since 2026-06-30, the identity set's before. */
+const endpointUserId = (endpoint: string) => `coalesce(${endpoint}.associatedIdentity.id, ${identityCase(`${endpoint}.identity`, "id")})`;
+
+/** A leg's flat columns, as the curated sessions and segments tables have them (span columns aside). */
+const legSelect = (alias: string) =>
+  [
+    ...legColumns.filter((c) => c.path.length > 1).map((c) => flatColumn(alias, c)),
+    `${endpointUserId(`${alias}.caller`)} AS callerUserId`,
+    `${endpointUserId(`${alias}.callee`)} AS calleeUserId`,
+  ].join(",\n  ");
+
+/** An endpoint's identity as an identity set: associatedIdentity is a user's. */
+const endpointIdentitySet = (endpoint: string) =>
+  `CASE WHEN ${endpoint}.associatedIdentity.id IS NOT NULL THEN {${identityKinds.map((k) => `'${k}': ${k === "user" ? `${endpoint}.associatedIdentity` : "NULL"}`).join(", ")}} ELSE ${endpoint}.identity END`;
 
 /** Every statement, in order; the archive root comes from `SET VARIABLE archive = '…'`. */
 export function duckdbViewsSql(): string {
@@ -36,7 +63,7 @@ export function duckdbViewsSql(): string {
 
 -- ISO-8601 duration (PT0.045S, PT1M2.5S, P1DT2H) to seconds; NULL for NULL or anything else.
 CREATE OR REPLACE MACRO iso_duration_seconds(d) AS (
-  CASE WHEN regexp_full_match(d, '^P(?:(\\d+(?:\\.\\d+)?)D)?(?:T(?:(\\d+(?:\\.\\d+)?)H)?(?:(\\d+(?:\\.\\d+)?)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?$')
+  CASE WHEN regexp_full_match(d, '^P(?:(\\d+(?:\\.\\d+)?)D)?(?:T(?:(\\d+(?:\\.\\d+)?)H)?(?:(\\d+(?:\\.\\d+)?)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?$') AND d <> 'P' AND NOT ends_with(d, 'T')
   THEN coalesce(TRY_CAST(regexp_extract(d, '(\\d+(?:\\.\\d+)?)D', 1) AS DOUBLE), 0) * 86400
      + coalesce(TRY_CAST(regexp_extract(d, 'T.*?(\\d+(?:\\.\\d+)?)H', 1) AS DOUBLE), 0) * 3600
      + coalesce(TRY_CAST(regexp_extract(d, 'T.*?(\\d+(?:\\.\\d+)?)M', 1) AS DOUBLE), 0) * 60
@@ -60,15 +87,19 @@ CREATE OR REPLACE VIEW callrecords_latest AS
 SELECT * FROM callrecords_raw
 QUALIFY row_number() OVER (PARTITION BY ${partitions}, id ORDER BY version DESC, _archive.pass DESC) = 1;
 
+-- Sessions and segments: the whole caller and callee structs, and their fields flattened as the
+-- curated tables have them (callerEndpointType tells a participant from a service endpoint).
 CREATE OR REPLACE VIEW callrecord_sessions AS
 SELECT ${callKey}, s.id AS sessionId, s.modalities, s.startDateTime, s.endDateTime, s.isTest,
-  s.caller, s.callee, s.failureInfo, s.segments
+  s.caller, s.callee, s.failureInfo, s.segments,
+  ${legSelect("s")}
 FROM (SELECT *, unnest(sessions) AS s FROM callrecords_latest) c;
 
 CREATE OR REPLACE VIEW callrecord_segments AS
 SELECT ${partitions}, callId, callVersion, sessionId, g.id AS segmentId, g.startDateTime, g.endDateTime,
-  g.caller, g.callee, g.failureInfo, g.media
-FROM (SELECT *, unnest(segments) AS g FROM callrecord_sessions);
+  g.caller, g.callee, g.failureInfo, g.media,
+  ${legSelect("g")}
+FROM (SELECT ${partitions}, callId, callVersion, sessionId, unnest(segments) AS g FROM callrecord_sessions);
 
 -- One row per media stream, durations also as seconds (averageJitterSeconds, …).
 CREATE OR REPLACE VIEW callrecord_streams AS
@@ -76,20 +107,31 @@ SELECT ${partitions}, callId, callVersion, sessionId, segmentId, m.label AS medi
   ${durationColumns.join(",\n  ")}
 FROM (SELECT *, unnest(m.streams) AS st FROM (SELECT *, unnest(media) AS m FROM callrecord_segments));
 
--- One row per participant: users, guests, phone numbers, … (kind says which). Records archived
--- before 2026-06-30 have no participants_v2 but a participants list of identity sets; source says which.
+-- One row per participant: users, guests, phone numbers, … (kind says which). source says where the
+-- row comes from: participants_v2; participants (records archived before 2026-06-30); or sessions,
+-- for a caller or callee the list lacks (Graph documents participants_v2 as possibly incomplete).
 CREATE OR REPLACE VIEW callrecord_participants AS
-SELECT ${callKey}, p.id AS participantId,
+SELECT ${partitions}, callId, callVersion, p.id AS participantId,
   ${identityCase("p.identity", "kind")} AS kind,
   ${identityCase("p.identity", "displayName")} AS displayName,
   ${identityCase("p.identity", "tenantId")} AS tenantId,
   p.identity.user.userPrincipalName AS userPrincipalName,
-  source
+  p.source
 FROM (
-  SELECT *,
-    unnest(coalesce(participants_v2, list_transform(participants, x -> {'id': ${identityCase("x", "id")}, 'identity': x}))) AS p,
-    CASE WHEN participants_v2 IS NOT NULL THEN 'participants_v2' ELSE 'participants' END AS source
-  FROM callrecords_latest
-) c;
+  SELECT ${partitions}, callId, callVersion, unnest(listed || list_filter(
+      -- Each session's caller, then callee, in order; an id already listed, or seen earlier, is skipped.
+      list_transform(endpoints, e -> {'id': ${endpointUserId("e")}, 'identity': ${endpointIdentitySet("e")}, 'source': 'sessions'}),
+      (x, i) -> x.id IS NOT NULL AND NOT list_contains(list_transform(listed, l -> l.id), x.id)
+        AND NOT list_contains(list_transform(list_slice(endpoints, 1, i - 1), e -> ${endpointUserId("e")}), x.id))) AS p
+  FROM (
+    SELECT ${partitions}, id AS callId, version AS callVersion,
+      coalesce(
+        list_transform(participants_v2, x -> {'id': x.id, 'identity': x.identity, 'source': 'participants_v2'}),
+        list_transform(participants, x -> {'id': ${identityCase("x", "id")}, 'identity': x, 'source': 'participants'}),
+        []) AS listed,
+      flatten(list_transform(coalesce(sessions, []), s -> [s.caller, s.callee])) AS endpoints
+    FROM callrecords_latest
+  )
+);
 `;
 }

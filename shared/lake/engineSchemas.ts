@@ -114,14 +114,19 @@ export function synapseType(type: FieldType): string {
   }
 }
 
+/** A JSON path for OPENJSON and JSON_VALUE; a key such as `@odata.type` is quoted. */
+export const synapseJsonPath = (keys: readonly string[]): string =>
+  `$${keys.map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `."${k}"`)).join("")}`;
+
 /**
  * The `WITH (…)` clause of `OPENJSON(doc) WITH (…)` for one level: scalars typed, nested structs
  * and lists kept as JSON (`AS JSON`) for the next OPENJSON. `extra` adds columns read by path.
  */
-export function synapseWith(fields: readonly Field[], extra: readonly string[] = [], indent = "    "): string {
+export function synapseWith(fields: readonly Field[], extra: readonly string[] = [], indent = "    ", options: { scalarsAsText?: boolean } = {}): string {
   const lines = fields.map((f) => {
     const nested = f.type.kind === "struct" || f.type.kind === "list";
-    return `${indent}[${f.name}] ${synapseType(f.type)} '$.${f.name}'${nested ? " AS JSON" : ""}`;
+    const type = options.scalarsAsText && !nested ? "NVARCHAR(4000)" : synapseType(f.type);
+    return `${indent}[${f.name}] ${type} '${synapseJsonPath([f.name])}'${nested ? " AS JSON" : ""}`;
   });
   return `WITH (\n${[...lines, ...extra.map((e) => `${indent}${e}`)].join(",\n")}\n${indent.slice(2)})`;
 }

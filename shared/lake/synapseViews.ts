@@ -1,43 +1,91 @@
 /**
  * The Synapse serverless SQL objects over the raw archive (lake/synapse/views.sql is this text):
  * an external data source read with the workspace's managed identity, and the same views as the
- * DuckDB file, typed by OPENJSON WITH clauses derived from the one schema.
+ * DuckDB file. OPENJSON reads every scalar as text and the coercion rule (coercion.ts) types it
+ * here with TRY_CAST: a typed WITH column fails the whole query on one odd value (a fractional
+ * bandwidth estimate in a BIGINT), where DuckDB and the curated writer give a value or NULL.
  */
-import { callRecordFields, identityKinds, rawDataGlob, streamFields } from "./callRecordSchema.js";
-import { fieldsAt, synapseWith } from "./engineSchemas.js";
+import { type Field, callRecordFields, identityKinds, rawDataGlob } from "./callRecordSchema.js";
+import { fieldsAt, synapseJsonPath, synapseWith } from "./engineSchemas.js";
+import { type FlatColumn, type FlatRule, legColumns, ruleOf, streamColumns } from "./flatColumns.js";
 
 const partitions = "[year], [month], [day], [hour]";
 const callKey = "c.[year], c.[month], c.[day], c.[hour], c.id AS callId, c.version AS callVersion";
 
-/**
- * Seconds of an ISO-8601 duration of the forms Graph sends for jitter and round trips (PT0.016S,
- * PT1M2.5S, PT1H2M3S); NULL for anything else. T-SQL has no regular expressions, hence the cases.
- */
-export function synapseDurationSeconds(column: string): string {
-  const x = column;
-  const after = (mark: string) => `CHARINDEX('${mark}', ${x})`;
-  const seconds = `TRY_CAST(SUBSTRING(${x}, ${after("M")} + 1, LEN(${x}) - ${after("M")} - 1) AS FLOAT)`;
-  return `CASE
-      WHEN ${x} LIKE 'PT%S' AND ${x} NOT LIKE '%[HMD]%' THEN TRY_CAST(SUBSTRING(${x}, 3, LEN(${x}) - 3) AS FLOAT)
-      WHEN ${x} LIKE 'PT%M%S' AND ${x} NOT LIKE '%[HD]%' THEN 60 * TRY_CAST(SUBSTRING(${x}, 3, ${after("M")} - 3) AS FLOAT) + ${seconds}
-      WHEN ${x} LIKE 'PT%H%M%S' AND ${x} NOT LIKE '%D%' THEN 3600 * TRY_CAST(SUBSTRING(${x}, 3, ${after("H")} - 3) AS FLOAT)
-        + 60 * TRY_CAST(SUBSTRING(${x}, ${after("H")} + 1, ${after("M")} - ${after("H")} - 1) AS FLOAT) + ${seconds}
-    END`;
+/** Nearest integer, ties to even (coercion.ts roundHalfEven), of a FLOAT expression. */
+const roundHalfEven = (f: string) => `CASE WHEN ${f} - FLOOR(${f}) = 0.5 THEN 2 * ROUND(${f} / 2, 0) ELSE ROUND(${f}, 0) END`;
+
+/** A text expression typed by one coercion rule, as the curated writer types it. */
+export function synapseCoerce(rule: Exclude<FlatRule, "seconds">, x: string): string {
+  const f = `TRY_CAST(${x} AS FLOAT)`;
+  switch (rule) {
+    case "text":
+      return x;
+    case "double":
+      return f;
+    case "integer":
+      return `COALESCE(TRY_CAST(${x} AS BIGINT), CASE WHEN ABS(${f}) < 9.2E18 THEN CAST(${roundHalfEven(f)} AS BIGINT) END)`;
+    case "boolean":
+      return `CASE WHEN LOWER(LTRIM(RTRIM(${x}))) = 'true' THEN CAST(1 AS BIT) WHEN LOWER(LTRIM(RTRIM(${x}))) = 'false' THEN CAST(0 AS BIT)
+      WHEN ${f} IS NOT NULL THEN CAST(CASE WHEN ${f} = 0 THEN 0 ELSE 1 END AS BIT) END`;
+    case "timestamp":
+      // To UTC at 100 ns; years a nanosecond timestamp cannot hold (.NET's 0001-01-01 "not set") are NULL.
+      return `CASE WHEN LEFT(${x}, 4) BETWEEN '1678' AND '2261' AND ${x} LIKE '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T%'
+      THEN CAST(SWITCHOFFSET(TRY_CAST(${x} AS DATETIMEOFFSET(7)), '+00:00') AS DATETIME2(7)) END`;
+  }
 }
 
-const streamColumns = Object.entries(streamFields).map(([name, type]) =>
-  type.kind === "duration" ? `st.[${name}], ${synapseDurationSeconds(`st.[${name}]`)} AS [${name}Seconds]` : `st.[${name}]`,
+/** A schema field of one level, typed from the WITH clause's text column. */
+const typedField = (alias: string, field: Field): string => {
+  const rule = ruleOf(field.type);
+  const nested = field.type.kind === "struct" || field.type.kind === "list";
+  // A duration stays ISO-8601 text, as in DuckDB; its seconds are a column of their own.
+  return nested || rule === "seconds" ? `${alias}.[${field.name}]` : `${synapseCoerce(rule, `${alias}.[${field.name}]`)} AS [${field.name}]`;
+};
+
+const fieldNamed = (fields: readonly Field[], name: string): Field => {
+  const field = fields.find((f) => f.name === name);
+  if (!field) throw new Error(`callRecordSchema has no field ${name}`);
+  return field;
+};
+
+/** A flat column read from a JSON column by path (an endpoint inside a session's caller). */
+const jsonFlatColumn = (json: string, column: FlatColumn): string => {
+  const value = `JSON_VALUE(${json}, '${synapseJsonPath(column.path.slice(1))}')`;
+  return `${column.rule === "seconds" ? "NULL" : synapseCoerce(column.rule, value)} AS [${column.name}]`;
+};
+
+const identityKindCase = (json: string) => `CASE ${identityKinds.map((k) => `WHEN JSON_QUERY(${json}, '$.${k}') IS NOT NULL THEN '${k}'`).join(" ")} END`;
+const identityValue = (json: string, field: string) => `COALESCE(${identityKinds.map((k) => `JSON_VALUE(${json}, '$.${k}.${field}')`).join(", ")})`;
+
+/** The user at an endpoint (JSON text): associatedIdentity since 2026-06-30, the identity set's before. */
+const endpointUserId = (endpoint: string) => `COALESCE(JSON_VALUE(${endpoint}, '$.associatedIdentity.id'), ${identityValue(`JSON_QUERY(${endpoint}, '$.identity')`, "id")})`;
+
+/** A leg's flat columns, as the curated sessions and segments tables have them (span columns aside). */
+const legSelect = (alias: string) =>
+  [
+    ...legColumns.filter((c) => c.path.length > 1).map((c) => jsonFlatColumn(`${alias}.[${c.path[0] ?? ""}]`, c)),
+    `${endpointUserId(`${alias}.caller`)} AS callerUserId`,
+    `${endpointUserId(`${alias}.callee`)} AS calleeUserId`,
+  ].join(",\n  ");
+
+const streamFieldsAt = fieldsAt(callRecordFields, "sessions.segments.media.streams");
+const streamSelect = streamColumns.map((c, i) =>
+  c.rule === "seconds"
+    ? `st.[${c.path[0] ?? ""}], d${i}.seconds AS [${c.name}]`
+    : typedField("st", fieldNamed(streamFieldsAt, c.path[0] ?? "")),
 );
+const streamDurations = streamColumns.flatMap((c, i) => (c.rule === "seconds" ? [`OUTER APPLY dbo.iso_duration_seconds(st.[${c.path[0] ?? ""}]) AS d${i}`] : []));
 
 // IDENTITY is a reserved word in T-SQL: the column is always written [identity] (ScriptDom, in
 // test/lake/synapseSql.test.ts, fails on it unbracketed).
-const identityExpression = (field: "kind" | "displayName" | "tenantId") =>
-  field === "kind"
-    ? `CASE ${identityKinds.map((k) => `WHEN JSON_QUERY(p.[identity], '$.${k}') IS NOT NULL THEN '${k}'`).join(" ")} END`
-    : `COALESCE(${identityKinds.map((k) => `JSON_VALUE(p.[identity], '$.${k}.${field}')`).join(", ")})`;
+const sessionFields = fieldsAt(callRecordFields, "sessions");
+const segmentFields = fieldsAt(callRecordFields, "sessions.segments");
+const textWith = (fields: readonly Field[], extra: readonly string[] = []) => synapseWith(fields, extra, "    ", { scalarsAsText: true });
 
 export function synapseViewsSql(): string {
-  const recordWith = synapseWith(callRecordFields, ["[archivePass] BIGINT '$._archive.pass'"]);
+  const recordWith = textWith(callRecordFields, ["[archivePass] NVARCHAR(4000) '$._archive.pass'"]);
+  const recordColumns = [...callRecordFields.map((f) => typedField("j", f)), `${synapseCoerce("integer", "j.[archivePass]")} AS [archivePass]`];
   return `-- callrecords-archiver: Synapse serverless SQL objects over the raw archive.
 -- Generated from shared/lake/callRecordSchema.ts by \`npm run lake\`; edit that, not this file.
 --
@@ -46,6 +94,10 @@ export function synapseViewsSql(): string {
 --     -v ArchiveUrl=<ARCHIVE_LAKE_URL output of the deployment> -i lake/synapse/views.sql
 -- The workspace's managed identity reads the files: deploy infra/ with archiveReaderPrincipalId set
 -- to its object id (Storage Blob Data Reader on the archive container).
+--
+-- Every value is read as text and typed by one rule, the same as DuckDB's views and the curated
+-- tables: numbers given as strings are numbers, fractional integers round (ties to even), ids given
+-- as numbers are their text, instants outside 1678-2261 (0001-01-01 "not set") are NULL.
 
 -- A master key protects the credential; its password is random and never needed again.
 IF NOT EXISTS (SELECT * FROM sys.symmetric_keys WHERE name = '##MS_DatabaseMasterKey##')
@@ -62,13 +114,33 @@ IF NOT EXISTS (SELECT * FROM sys.external_data_sources WHERE name = 'callrecords
   WITH (LOCATION = '$(ArchiveUrl)', CREDENTIAL = callrecords_workspace_identity);
 GO
 
+-- ISO-8601 duration (PT0.016S, PT1M2.5S, PT1H, P1DT2H) to seconds; NULL for anything else. An inline
+-- table-valued function (the kind serverless SQL pools run), used with OUTER APPLY.
+CREATE OR ALTER FUNCTION dbo.iso_duration_seconds(@d NVARCHAR(4000))
+RETURNS TABLE
+AS RETURN
+SELECT CASE
+    WHEN @d LIKE 'P%' AND @d <> 'P' AND @d NOT LIKE '%T' AND @d NOT LIKE '%[^0-9.PTDHMS]%' AND @d NOT LIKE '%[PTDHM][DHMS]%'
+      AND (t.at = 0 OR d.at < t.at) AND (t.at > 0 OR @d NOT LIKE '%[HMS]%')
+    THEN CASE WHEN d.at > 0 THEN TRY_CAST(SUBSTRING(@d, 2, d.at - 2) AS FLOAT) ELSE 0 END * 86400
+      + CASE WHEN h.at > 0 THEN TRY_CAST(LEFT(t.part, h.at - 1) AS FLOAT) ELSE 0 END * 3600
+      + CASE WHEN m.at > 0 THEN TRY_CAST(LEFT(h.rest, m.at - 1) AS FLOAT) ELSE 0 END * 60
+      + CASE WHEN m.rest = '' THEN 0 WHEN m.rest LIKE '%S' THEN TRY_CAST(LEFT(m.rest, LEN(m.rest) - 1) AS FLOAT) END
+  END AS seconds
+FROM (SELECT CHARINDEX('D', @d) AS at) AS d
+CROSS APPLY (SELECT CHARINDEX('T', @d) AS at, CASE WHEN CHARINDEX('T', @d) > 0 THEN SUBSTRING(@d, CHARINDEX('T', @d) + 1, 4000) ELSE '' END AS part) AS t
+CROSS APPLY (SELECT CHARINDEX('H', t.part) AS at, SUBSTRING(t.part, CHARINDEX('H', t.part) + 1, 4000) AS rest) AS h
+CROSS APPLY (SELECT CHARINDEX('M', h.rest) AS at, SUBSTRING(h.rest, CHARINDEX('M', h.rest) + 1, 4000) AS rest) AS m;
+GO
+
 -- Every archived line, every version: the partition folders as integers (filepath(1..4) are the
 -- year, month, day and hour wildcards), typed columns, and the line itself as raw. The wildcard
 -- matches data files only: manifests and _SUCCESS.json day markers start with "_".
 CREATE OR ALTER VIEW dbo.callrecords_raw AS
 SELECT CAST(f.filepath(1) AS INT) AS [year], CAST(f.filepath(2) AS INT) AS [month],
   CAST(f.filepath(3) AS INT) AS [day], CAST(f.filepath(4) AS INT) AS [hour],
-  f.filepath() AS archiveFile, f.doc AS raw, j.*
+  f.filepath() AS archiveFile, f.doc AS raw,
+  ${recordColumns.join(",\n  ")}
 FROM OPENROWSET(BULK '${rawDataGlob}', DATA_SOURCE = 'callrecords_archive',
     FORMAT = 'CSV', FIELDTERMINATOR = '0x0b', FIELDQUOTE = '0x0b', ROWTERMINATOR = '0x0a', DATA_COMPRESSION = 'GZIP')
   WITH (doc NVARCHAR(MAX)) AS f
@@ -85,49 +157,79 @@ SELECT * FROM (
 WHERE versionRank = 1;
 GO
 
+-- Sessions and segments: the whole caller and callee as JSON, and their fields flattened as the
+-- curated tables have them (callerEndpointType tells a participant from a service endpoint).
 CREATE OR ALTER VIEW dbo.callrecord_sessions AS
-SELECT ${callKey}, s.id AS sessionId, s.modalities, s.startDateTime, s.endDateTime, s.isTest,
-  s.caller, s.callee, s.failureInfo, s.segments
+SELECT ${callKey}, s.id AS sessionId, s.modalities, ${typedField("s", fieldNamed(sessionFields, "startDateTime"))}, ${typedField("s", fieldNamed(sessionFields, "endDateTime"))},
+  ${typedField("s", fieldNamed(sessionFields, "isTest"))}, s.caller, s.callee, s.failureInfo, s.segments,
+  ${legSelect("s")}
 FROM dbo.callrecords_latest c
-CROSS APPLY OPENJSON(c.sessions) ${synapseWith(fieldsAt(callRecordFields, "sessions"))} AS s;
+CROSS APPLY OPENJSON(c.sessions) ${textWith(sessionFields)} AS s;
 GO
 
 CREATE OR ALTER VIEW dbo.callrecord_segments AS
-SELECT ${partitions}, callId, callVersion, sessionId, g.id AS segmentId, g.startDateTime, g.endDateTime,
-  g.caller, g.callee, g.failureInfo, g.media
+SELECT ${partitions}, callId, callVersion, sessionId, g.id AS segmentId, ${typedField("g", fieldNamed(segmentFields, "startDateTime"))}, ${typedField("g", fieldNamed(segmentFields, "endDateTime"))},
+  g.caller, g.callee, g.failureInfo, g.media,
+  ${legSelect("g")}
 FROM dbo.callrecord_sessions ss
-CROSS APPLY OPENJSON(ss.segments) ${synapseWith(fieldsAt(callRecordFields, "sessions.segments"))} AS g;
+CROSS APPLY OPENJSON(ss.segments) ${textWith(segmentFields)} AS g;
 GO
 
 -- One row per media stream, durations also as seconds (averageJitterSeconds, …).
 CREATE OR ALTER VIEW dbo.callrecord_streams AS
 SELECT ${partitions}, callId, callVersion, sessionId, segmentId, m.label AS mediaLabel,
-  ${streamColumns.join(",\n  ")}
+  ${streamSelect.join(",\n  ")}
 FROM dbo.callrecord_segments sg
-CROSS APPLY OPENJSON(sg.media) ${synapseWith(fieldsAt(callRecordFields, "sessions.segments.media"))} AS m
-CROSS APPLY OPENJSON(m.streams) ${synapseWith(fieldsAt(callRecordFields, "sessions.segments.media.streams"))} AS st;
+CROSS APPLY OPENJSON(sg.media) ${textWith(fieldsAt(callRecordFields, "sessions.segments.media"))} AS m
+CROSS APPLY OPENJSON(m.streams) ${textWith(streamFieldsAt)} AS st
+${streamDurations.join("\n")};
 GO
 
--- One row per participant: users, guests, phone numbers, … (kind says which). Records archived
--- before 2026-06-30 have no participants_v2 but a participants list of identity sets; source says which.
+-- One row per participant: users, guests, phone numbers, … (kind says which). source says where the
+-- row comes from: participants_v2; participants (records archived before 2026-06-30); or sessions,
+-- for a caller or callee the list lacks (Graph documents participants_v2 as possibly incomplete).
 CREATE OR ALTER VIEW dbo.callrecord_participants AS
-SELECT ${callKey}, p.id AS participantId,
-  ${identityExpression("kind")} AS kind,
-  ${identityExpression("displayName")} AS displayName,
-  ${identityExpression("tenantId")} AS tenantId,
+SELECT [year], [month], [day], [hour], callId, callVersion, p.id AS participantId,
+  ${identityKindCase("p.[identity]")} AS kind,
+  ${identityValue("p.[identity]", "displayName")} AS displayName,
+  ${identityValue("p.[identity]", "tenantId")} AS tenantId,
   JSON_VALUE(p.[identity], '$.user.userPrincipalName') AS userPrincipalName,
   p.source
-FROM dbo.callrecords_latest c
-CROSS APPLY OPENJSON(COALESCE(c.participants_v2, c.participants)) WITH (
-    [id] NVARCHAR(4000) '$.id',
-    [identity] NVARCHAR(MAX) '$.identity' AS JSON,
-    [identitySet] NVARCHAR(MAX) '$' AS JSON
-  ) AS e
-CROSS APPLY (
-  SELECT
-    CASE WHEN c.participants_v2 IS NOT NULL THEN e.[id] ELSE COALESCE(${identityKinds.map((k) => `JSON_VALUE(e.identitySet, '$.${k}.id')`).join(", ")}) END AS id,
-    CASE WHEN c.participants_v2 IS NOT NULL THEN e.[identity] ELSE e.identitySet END AS [identity],
-    CASE WHEN c.participants_v2 IS NOT NULL THEN 'participants_v2' ELSE 'participants' END AS source
+FROM (
+  SELECT ${callKey}, l.id, l.[identity], l.source
+  FROM dbo.callrecords_latest c
+  CROSS APPLY OPENJSON(COALESCE(c.participants_v2, c.participants)) WITH (
+      [id] NVARCHAR(4000) '$.id',
+      [identity] NVARCHAR(MAX) '$.identity' AS JSON,
+      [identitySet] NVARCHAR(MAX) '$' AS JSON
+    ) AS e
+  CROSS APPLY (
+    SELECT
+      CASE WHEN c.participants_v2 IS NOT NULL THEN e.[id] ELSE ${identityValue("e.identitySet", "id")} END AS id,
+      CASE WHEN c.participants_v2 IS NOT NULL THEN e.[identity] ELSE e.identitySet END AS [identity],
+      CASE WHEN c.participants_v2 IS NOT NULL THEN 'participants_v2' ELSE 'participants' END AS source
+  ) AS l
+  UNION ALL
+  -- Each session's caller, then callee, in order; an id already listed, or seen earlier, is skipped.
+  SELECT [year], [month], [day], [hour], callId, callVersion, id, [identity], 'sessions'
+  FROM (
+    SELECT ${callKey}, ep.id, ep.[identity], c.participants_v2, c.participants,
+      ROW_NUMBER() OVER (PARTITION BY c.[year], c.[month], c.[day], c.[hour], c.id, ep.id ORDER BY CAST(s.[key] AS INT), ep.side) AS seen
+    FROM dbo.callrecords_latest c
+    CROSS APPLY OPENJSON(c.sessions) AS s
+    CROSS APPLY (VALUES (0, JSON_QUERY(s.value, '$.caller')), (1, JSON_QUERY(s.value, '$.callee'))) AS side(side, endpoint)
+    CROSS APPLY (
+      SELECT side.side, ${endpointUserId("side.endpoint")} AS id,
+        CASE WHEN JSON_VALUE(side.endpoint, '$.associatedIdentity.id') IS NOT NULL
+          THEN JSON_MODIFY('{}', '$.user', JSON_QUERY(side.endpoint, '$.associatedIdentity'))
+          ELSE JSON_QUERY(side.endpoint, '$.identity') END AS [identity]
+    ) AS ep
+    WHERE ep.id IS NOT NULL
+  ) AS fromSessions
+  WHERE seen = 1 AND NOT EXISTS (
+    SELECT 1 FROM OPENJSON(COALESCE(fromSessions.participants_v2, fromSessions.participants)) AS listed
+    WHERE COALESCE(JSON_VALUE(listed.value, '$.id'), ${identityValue("listed.value", "id")}) = fromSessions.id
+  )
 ) AS p;
 GO
 `;

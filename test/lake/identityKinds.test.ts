@@ -29,23 +29,26 @@ before(async () => {
 after(() => lake?.close());
 
 const expected = [
-  { participantId: "00005994-851d-4988-bbc3-413bbf089e13", kind: "user", displayName: "Anette Thomsen" },
-  { participantId: "13fd6bf0-f646-4b82-b0ad-cd28ce10d6e3", kind: "user", displayName: "Daichi Maruyama" },
-  { participantId: "p-acs-app", kind: "acsApplicationInstance", displayName: "Contoso bot" },
-  { participantId: "p-acs-user", kind: "azureCommunicationServicesUser", displayName: "ACS caller" },
-  { participantId: "p-asserted", kind: "assertedIdentity", displayName: "Front desk" },
-  { participantId: "p-spool-app", kind: "spoolApplicationInstance", displayName: "Spool app" },
-  { participantId: "p-two-kinds", kind: "user", displayName: "+1 555 0100" },
+  { participantId: "00005994-851d-4988-bbc3-413bbf089e13", kind: "user", displayName: "Anette Thomsen", source: "participants_v2" },
+  { participantId: "13fd6bf0-f646-4b82-b0ad-cd28ce10d6e3", kind: "user", displayName: "Daichi Maruyama", source: "participants_v2" },
+  // Not in this participants_v2 list, but the caller and callee of the record's session.
+  { participantId: "821809f5-0000-0000-0000-3b5136c0e777", kind: "user", displayName: "Abbie Wilkins", source: "sessions" },
+  { participantId: "f69e2c00-0000-0000-0000-185e5f5f5d8a", kind: "user", displayName: "Owen Franklin", source: "sessions" },
+  { participantId: "p-acs-app", kind: "acsApplicationInstance", displayName: "Contoso bot", source: "participants_v2" },
+  { participantId: "p-acs-user", kind: "azureCommunicationServicesUser", displayName: "ACS caller", source: "participants_v2" },
+  { participantId: "p-asserted", kind: "assertedIdentity", displayName: "Front desk", source: "participants_v2" },
+  { participantId: "p-spool-app", kind: "spoolApplicationInstance", displayName: "Spool app", source: "participants_v2" },
+  { participantId: "p-two-kinds", kind: "user", displayName: "+1 555 0100", source: "participants_v2" },
 ];
 
 describe("every documented identity kind, through the views and the curated table alike", () => {
   it("callrecord_participants (DuckDB view) names each participant's kind and name", async () => {
-    const got = await lake.rows("SELECT participantId, kind, displayName FROM callrecord_participants ORDER BY participantId");
+    const got = await lake.rows("SELECT participantId, kind, displayName, source FROM callrecord_participants ORDER BY participantId");
     assert.deepEqual(got, expected);
   });
 
   it("the curated participants table says the same", async () => {
-    const got = await lake.rows(`SELECT participantId, kind, displayName FROM read_parquet('${lake.curated("participants")}') ORDER BY participantId`);
+    const got = await lake.rows(`SELECT participantId, kind, displayName, source FROM read_parquet('${lake.curated("participants")}') ORDER BY participantId`);
     assert.deepEqual(got, expected);
   });
 });
