@@ -1,10 +1,13 @@
-/** Where `npm start` and `npm run status` find an archive: the embedded Azurite, or a container URL. */
-import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+/** Where `npm start`, `npm run status` and `npm run curate` find an archive: a folder, the embedded Azurite, or a container URL. */
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { DefaultAzureCredential } from "@azure/identity";
 import { AnonymousCredential, BlobServiceClient, ContainerClient, type StoragePipelineOptions } from "@azure/storage-blob";
-import { type ArchiveStore, blobArchiveStore } from "../shared/archive/archiveStore.js";
+import { archiveRoot } from "../shared/archive/archiveLayout.js";
+import { type ArchiveStore, blobArchiveStore, folderArchiveStore } from "../shared/archive/archiveStore.js";
+import type { PipelineConfig } from "../shared/config/config.js";
 import { type Azurite, startAzurite } from "./azurite.js";
+import { UsageError } from "./startOptions.js";
 
 /** The archive container in the Azurite that keeps its data in .local/azurite (started here). */
 export async function localAzuriteArchive(containerName: string): Promise<{ azurite: Azurite; archive: ArchiveStore }> {
@@ -42,4 +45,40 @@ export async function containerProblem(url: string): Promise<string | undefined>
     if (e.statusCode === 404) return `it does not exist (404 ${e.code ?? ""}): create the container first`;
     return `it cannot be reached: ${first}`;
   }
+}
+
+/**
+ * A folder that is an archive: it exists and holds `callrecords/`. Anything else is a usage error
+ * (exit 2), never an empty archive reported as an outage.
+ */
+export function archiveFolder(path: string): string {
+  const folder = resolve(path);
+  if (!existsSync(folder)) throw new UsageError(`--out ${path} does not exist; give the folder npm start -- --out wrote`);
+  if (!statSync(folder).isDirectory()) throw new UsageError(`--out ${path} is a file, not an archive folder`);
+  if (!existsSync(join(folder, archiveRoot))) throw new UsageError(`--out ${path} is not an archive: it has no ${archiveRoot}/ folder (npm start -- --out FOLDER writes one)`);
+  return folder;
+}
+
+export interface ArchiveSource {
+  readonly archive: ArchiveStore;
+  /** The state container (watermark), when the source is the settings' account. */
+  readonly state?: ContainerClient;
+  /** The embedded Azurite, when started here: stop it when done. */
+  readonly azurite?: Azurite;
+}
+
+/**
+ * `--out FOLDER` (an archive npm start wrote), `--archive URL`, else the settings' account
+ * (ARCHIVER_STORAGE or ARCHIVER_STORAGE__blobServiceUri), else npm start's Azurite.
+ */
+export async function openArchiveSource(args: { out?: string; archive?: string }, pipeline: PipelineConfig): Promise<ArchiveSource> {
+  if (args.out !== undefined) return { archive: folderArchiveStore(archiveFolder(args.out)) };
+  if (args.archive !== undefined) return { archive: containerArchive(args.archive) };
+  if (pipeline.storageConnectionString || pipeline.blobServiceUri) {
+    const service = pipeline.storageConnectionString
+      ? BlobServiceClient.fromConnectionString(pipeline.storageConnectionString)
+      : new BlobServiceClient(pipeline.blobServiceUri as string, new DefaultAzureCredential());
+    return { archive: blobArchiveStore(service.getContainerClient(pipeline.archiveContainer)), state: service.getContainerClient(pipeline.stateContainer) };
+  }
+  return localAzuriteArchive(pipeline.archiveContainer);
 }

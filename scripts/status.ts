@@ -11,14 +11,11 @@
  * Exit status: 0 nothing at risk, 1 a window is overdue, 3 a window is within --risk-days of
  * Graph's horizon, 2 bad usage or configuration.
  */
-import { existsSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DefaultAzureCredential } from "@azure/identity";
 import { ServiceBusClient } from "@azure/service-bus";
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import { archiveRoot } from "../shared/archive/archiveLayout.js";
-import { type ArchiveStore, blobArchiveStore, folderArchiveStore } from "../shared/archive/archiveStore.js";
 import { loadPipelineConfig, readSettings } from "../shared/config/config.js";
 import { isConfigError } from "../shared/core/errors.js";
 import { dayInMs } from "../shared/core/window.js";
@@ -28,7 +25,7 @@ import { listArchivedManifests } from "../shared/pipeline/sweep.js";
 import { blobWatermarkStore } from "../shared/pipeline/watermarkStore.js";
 import type { Azurite } from "../local/azurite.js";
 import { statusHtml } from "../local/statusHtml.js";
-import { containerArchive, localAzuriteArchive } from "../local/localArchive.js";
+import { openArchiveSource } from "../local/localArchive.js";
 import { UsageError, containerUrlOf, redactUrl } from "../local/startOptions.js";
 
 const usage = "usage: npm run status -- [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER] [--json] [--html FILE] [--risk-days N]";
@@ -55,18 +52,6 @@ Example:
   npm run status -- --out ./archive-out --html status.html`;
 let azurite: Azurite | undefined;
 
-/**
- * A folder that is an archive: it exists and holds `callrecords/`. Anything else is a usage error
- * (exit 2), never an empty archive reported as an outage.
- */
-function archiveFolder(path: string): string {
-  const folder = resolve(path);
-  if (!existsSync(folder)) throw new UsageError(`--out ${path} does not exist; give the folder npm start -- --out wrote`);
-  if (!statSync(folder).isDirectory()) throw new UsageError(`--out ${path} is a file, not an archive folder`);
-  if (!existsSync(join(folder, archiveRoot))) throw new UsageError(`--out ${path} is not an archive: it has no ${archiveRoot}/ folder (npm start -- --out FOLDER writes one)`);
-  return folder;
-}
-
 async function main(): Promise<number> {
   const { values: args } = (() => {
     try {
@@ -89,21 +74,9 @@ async function main(): Promise<number> {
   const pipeline = loadPipelineConfig(process.env);
   const now = Date.now();
 
-  let archive: ArchiveStore;
-  let state: ContainerClient | undefined;
-  if (args.out !== undefined) {
-    archive = folderArchiveStore(archiveFolder(args.out));
-  } else if (args.archive !== undefined) {
-    archive = containerArchive(args.archive);
-  } else if (pipeline.storageConnectionString || pipeline.blobServiceUri) {
-    const service = pipeline.storageConnectionString
-      ? BlobServiceClient.fromConnectionString(pipeline.storageConnectionString)
-      : new BlobServiceClient(pipeline.blobServiceUri as string, new DefaultAzureCredential());
-    archive = blobArchiveStore(service.getContainerClient(pipeline.archiveContainer));
-    state = service.getContainerClient(pipeline.stateContainer);
-  } else {
-    ({ azurite, archive } = await localAzuriteArchive(pipeline.archiveContainer));
-  }
+  const source = await openArchiveSource(args, pipeline);
+  ({ azurite } = source);
+  const { archive, state } = source;
 
   // Every day Graph still holds, and the archived days before them: one listing per day.
   const manifests = await listArchivedManifests(archive, retentionStart(now, pipeline.plan.windowInMs) - 365 * dayInMs, now + dayInMs);

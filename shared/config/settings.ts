@@ -365,7 +365,7 @@ export const settings = {
   }),
   curateSchedule: define("ARCHIVER_CURATE_SCHEDULE", {
     defaultText: "0 30 * * * *",
-    description: "NCRONTAB (6 fields) of the curate timer, which writes final days as Parquet (curated/v1/).",
+    description: "NCRONTAB (6 fields) of the curate timer, which writes final days as Parquet (curated/v2/).",
     deployed: "required",
     parse: schedule("0 30 * * * *"),
   }),

@@ -1,10 +1,14 @@
 /**
  * The curated layer's step: a day whose raw layer is final (its `_SUCCESS.json` day marker exists)
- * is written once as five Parquet tables under `curated/v1/<table>/year=…/month=…/day=…/`, then a
- * curated marker under `curated/v1/_days/` (Synapse and Spark skip `_` folders). Every name is
+ * is written once as five Parquet tables under `curated/v2/<table>/year=…/month=…/day=…/`, then a
+ * curated marker under `curated/v2/_days/` (Synapse and Spark skip `_` folders). Every name is
  * write-once, so a second run of the same day, whether a retry after a crash or a racing instance,
  * writes nothing twice: it finds the tables it already wrote and the marker last. The raw JSON Lines
  * stay the source of truth; a curated day can be deleted and written again.
+ *
+ * v2 (the coercion rule, every documented stream and endpoint field, participants rebuilt from
+ * sessions) changed the tables' columns, so it has its own root: v1 files stay readable where they
+ * are, and `npm run curate -- --from --to` writes earlier days into v2 from the raw archive.
  */
 import { createReadStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
@@ -17,16 +21,16 @@ import type { CuratedTableName } from "../lake/curatedTables.js";
 import { type DayFile, writeCuratedDay } from "../lake/curatedWriter.js";
 import { dayMarkerName } from "./dayMarker.js";
 
-export const curatedRoot = "curated/v1";
+export const curatedRoot = "curated/v2";
 
 const ymd = (dayStartInMs: number) => new Date(dayStartInMs).toISOString().slice(0, 10);
 
-/** `curated/v1/streams/year=2026/month=11/day=02/streams_20261102.parquet` */
+/** `curated/v2/streams/year=2026/month=11/day=02/streams_20261102.parquet` */
 export function curatedFileName(table: CuratedTableName, dayStartInMs: number): string {
   return `${curatedRoot}/${table}/${dayPartition(dayStartInMs)}${table}_${ymd(dayStartInMs).replace(/-/g, "")}.parquet`;
 }
 
-/** `curated/v1/_days/2026-11-02.json`: written last, so its presence means every table is there. */
+/** `curated/v2/_days/2026-11-02.json`: written last, so its presence means every table is there. */
 export const curatedMarkerName = (dayStartInMs: number): string => `${curatedRoot}/_days/${ymd(dayStartInMs)}.json`;
 
 export type CurateOutcome =
@@ -73,7 +77,7 @@ export async function curateDay(deps: CurateDeps, dayStartInMs: number): Promise
       await archive.createFromStream(curatedFileName(file.table, dayStartInMs), createReadStream(file.file), "application/vnd.apache.parquet");
       tables.push({ table: file.table, rows: file.rows, bytes: (await stat(file.file)).size });
     }
-    const marker = { schemaVersion: 1, day, dataFiles: files.length, lines: result.lines, calls: result.calls, tables, curatedAt: formatInstant(deps.nowInMs()) };
+    const marker = { schemaVersion: 2, day, dataFiles: files.length, lines: result.lines, calls: result.calls, tables, curatedAt: formatInstant(deps.nowInMs()) };
     await archive.createText(curatedMarkerName(dayStartInMs), `${JSON.stringify(marker, null, 2)}\n`, "application/json");
     return { status: "curated", day, calls: result.calls, lines: result.lines, tables };
   } finally {

@@ -11,7 +11,7 @@ import { before, describe, it } from "node:test";
 import { dataBlobName } from "../../shared/archive/archiveLayout.js";
 import { jobBody } from "../../shared/core/job.js";
 import { dayInMs, floorTo, hourInMs } from "../../shared/core/window.js";
-import { curatedMarkerName } from "../../shared/pipeline/curateDay.js";
+import { curatedMarkerName, curatedRoot } from "../../shared/pipeline/curateDay.js";
 import { dayMarkerName } from "../../shared/pipeline/dayMarker.js";
 import { azdPackage } from "../support/azdPackage.js";
 import { captureRegistrations, triggerOf } from "../support/functionsCore.js";
@@ -113,7 +113,7 @@ describe("the deployment package (npm run build)", () => {
         assert.deepEqual(settlement.calls.filter((c) => c.request.locktoken === trigger.lockToken).map((c) => c.method), ["complete"]);
         for (const outcome of report.outcomes.slice(1)) assert.equal(outcome.status, "Success", outcome.error);
         const curated: string[] = [];
-        for await (const blob of archive.listBlobsFlat({ prefix: "curated/v1/" })) curated.push(blob.name);
+        for await (const blob of archive.listBlobsFlat({ prefix: `${curatedRoot}/` })) curated.push(blob.name);
         for (const day of days) assert.ok(curated.includes(curatedMarkerName(day)), curated.join(", "));
         const tables = curated.filter((n) => n.endsWith(".parquet"));
         assert.equal(tables.length, 5 * days.length, curated.join(", "));
@@ -127,7 +127,7 @@ describe("the deployment package (npm run build)", () => {
             await archive.getBlockBlobClient(name).downloadToFile(file);
             // Every column of every row group is decompressed: a corrupt frame cannot hide.
             const read = (await sql.runAndReadAll(`SELECT count(*) AS n, count(COLUMNS(*)) FROM read_parquet('${file}')`)).getRowObjectsJson() as { n: string }[];
-            if (name.startsWith("curated/v1/calls/")) assert.equal(Number(read[0]?.n), 1, `${name}: one documented call a day`);
+            if (name.startsWith(`${curatedRoot}/calls/`)) assert.equal(Number(read[0]?.n), 1, `${name}: one documented call a day`);
           }
         } finally {
           sql.closeSync();

@@ -25,7 +25,7 @@ async function run(script: string, args: string[]): Promise<{ code: number; stdo
 }
 
 describe("every command answers -h and --help", () => {
-  for (const script of ["start", "status", "replay", "sandbox"]) {
+  for (const script of ["start", "status", "replay", "sandbox", "curate"]) {
     for (const flag of ["-h", "--help"]) {
       it(`${script} ${flag}: usage, what it reads, an example; exit 0 and nothing started`, async () => {
         const r = await run(script, [flag]);

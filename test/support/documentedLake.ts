@@ -30,16 +30,26 @@ export interface DocumentedLake {
   close(): Promise<void>;
 }
 
-/** Archives `record` (pass 0, in the hour it started), curates its day and opens the views. */
-export async function documentedLake(record: Record<string, unknown>): Promise<DocumentedLake> {
+/**
+ * Writes `record` into the archive at `root` as the harvest would (pass 0, one data blob of the hour
+ * it started) and marks its day final; answers the day's start.
+ */
+export async function archiveRecord(root: string, record: Record<string, unknown>): Promise<number> {
   const start = Date.parse(String(record.startDateTime));
   const day = Math.floor(start / dayInMs) * dayInMs;
   const hour = Math.floor(start / hourInMs) * hourInMs;
-  const root = await mkdtemp(join(tmpdir(), "documented-lake-"));
   const archive = folderArchiveStore(root);
   const line = { ...record, "sessions@odata.nextLink": undefined, _archive: { pass: 0 } };
   await archive.createFromStream(dataBlobName({ window: { startInMs: hour, endInMs: hour + hourInMs }, pass: 0 }), Readable.from([gzipSync(`${JSON.stringify(line)}\n`)]), "application/x-ndjson");
   await archive.createText(dayMarkerName(day), "{}", "application/json");
+  return day;
+}
+
+/** Archives `record` (pass 0, in the hour it started), curates its day and opens the views. */
+export async function documentedLake(record: Record<string, unknown>): Promise<DocumentedLake> {
+  const root = await mkdtemp(join(tmpdir(), "documented-lake-"));
+  const day = await archiveRecord(root, record);
+  const archive = folderArchiveStore(root);
   const curated = await curateDay({ archive, nowInMs: () => day + 30 * dayInMs }, day);
   if (curated.status !== "curated") throw new Error(`the documented record's day was not curated: ${curated.status}`);
   const db = await DuckDBInstance.create(":memory:");

@@ -1,0 +1,104 @@
+/**
+ * `npm run curate`: writes the curated tables (curated/v2/, Parquet) of every final day in a range,
+ * from the raw archive. The hourly `curate` function does the same for recent days; this is how
+ * days archived before the function existed, or curated under an older schema (curated/v1/), are
+ * written into the current one. Write-once as ever: a day already curated is left as it is.
+ *
+ *   npm run curate -- --from YYYY-MM-DD --to YYYY-MM-DD [--out FOLDER | --archive URL]
+ *
+ * Exit status: 0 every final day in the range is curated (days not final yet are listed, not
+ * errors), 1 a day failed, 2 bad usage or configuration.
+ */
+import { parseArgs } from "node:util";
+import { loadPipelineConfig, readSettings } from "../shared/config/config.js";
+import { isConfigError } from "../shared/core/errors.js";
+import { dayInMs } from "../shared/core/window.js";
+import { curateDay, curatedRoot } from "../shared/pipeline/curateDay.js";
+import type { Azurite } from "../local/azurite.js";
+import { openArchiveSource } from "../local/localArchive.js";
+import { UsageError, containerUrlOf, redactUrl } from "../local/startOptions.js";
+
+const usage = "usage: npm run curate -- --from YYYY-MM-DD --to YYYY-MM-DD [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER]";
+
+const help = `${usage}
+
+Writes ${curatedRoot}/ (five Parquet tables a day) for every final day from --from to --to, both
+included, from the raw archive. A day is final once its _SUCCESS.json marker is written (its last
+re-read pass archived); other days are listed and left. A day already curated is not written again.
+Exit 0 every final day is curated, 1 a day failed, 2 a usage or configuration error.
+
+  --from DAY        first UTC day, YYYY-MM-DD
+  --to DAY          last UTC day, YYYY-MM-DD (included)
+  --out FOLDER      an archive written by npm start -- --out FOLDER
+  --archive URL     https://ACCOUNT.blob.core.windows.net/CONTAINER (your Azure login, or a SAS)
+  -h, --help        this text
+
+Default source: the account of ARCHIVER_STORAGE or ARCHIVER_STORAGE__blobServiceUri, else npm start's
+Azurite.
+
+Example:
+  npm run curate -- --from 2026-11-01 --to 2026-11-07 --out ./archive-out`;
+
+const dayOf = (option: string, value: string | undefined): number => {
+  if (value === undefined) throw new UsageError(`${option} is required`);
+  const ms = /^\d{4}-\d\d-\d\d$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Number.NaN;
+  if (!Number.isFinite(ms)) throw new UsageError(`${option} expects a UTC day as YYYY-MM-DD, got "${value}"`);
+  return ms;
+};
+
+let azurite: Azurite | undefined;
+
+async function main(): Promise<number> {
+  const { values: args } = (() => {
+    try {
+      return parseArgs({ options: { from: { type: "string" }, to: { type: "string" }, out: { type: "string" }, archive: { type: "string" }, help: { type: "boolean", short: "h" } } });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  })();
+  if (args.help) {
+    console.log(help);
+    return 0;
+  }
+  const from = dayOf("--from", args.from);
+  const to = dayOf("--to", args.to);
+  if (to < from) throw new UsageError(`--to ${args.to} is before --from ${args.from}`);
+  if (args.out !== undefined && args.archive !== undefined) throw new UsageError("give --out or --archive, not both");
+  if (args.archive !== undefined) containerUrlOf("--archive", args.archive, readSettings(process.env, ["cloud"]).cloud);
+  const source = await openArchiveSource(args, loadPipelineConfig(process.env));
+  ({ azurite } = source);
+  console.log(redactUrl(`archive ${source.archive.location}`));
+
+  let failed = 0;
+  for (let day = from; day <= to; day += dayInMs) {
+    try {
+      const outcome = await curateDay({ archive: source.archive, nowInMs: Date.now }, day);
+      if (outcome.status === "curated") {
+        console.log(`${outcome.day}  curated: ${outcome.calls} calls, ${outcome.tables.map((t) => `${t.table} ${t.rows}`).join(", ")}`);
+      } else {
+        console.log(`${outcome.day}  ${outcome.status === "notFinal" ? "not final yet (no _SUCCESS.json: its last re-read pass is not archived)" : "already curated"}`);
+      }
+    } catch (error) {
+      failed += 1;
+      console.error(`${new Date(day).toISOString().slice(0, 10)}  failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  if (error instanceof UsageError) {
+    console.error(redactUrl(`error: ${error.message}\n${usage}\n(npm run curate -- --help for more)`));
+    process.exitCode = 2;
+  } else if (isConfigError(error)) {
+    console.error(redactUrl((error as Error).message));
+    process.exitCode = 2;
+  } else {
+    console.error(redactUrl(error instanceof Error ? (error.stack ?? error.message) : String(error)));
+    process.exitCode = 1;
+  }
+} finally {
+  await azurite?.stop();
+}

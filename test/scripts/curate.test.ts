@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { after, before, describe, it } from "node:test";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { curatedFileName, curatedMarkerName } from "../../shared/pipeline/curateDay.js";
+import { archiveRecord, documentedFixture } from "../support/documentedLake.js";
+
+// `npm run curate` as a child process on a folder archive holding Graph's documented record (its
+// day final) and an earlier v1 curated day: it writes the day into curated/v2, leaves v1 alone,
+// lists the day after as not final, and writes nothing the second time.
+const root = resolve(import.meta.dirname, "..", "..");
+
+async function curate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/curate.ts", ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let archive = "";
+let day = 0;
+const v1Marker = "curated/v1/_days/2020-02-25.json";
+
+before(async () => {
+  archive = await mkdtemp(join(tmpdir(), "curate-cli-"));
+  day = await archiveRecord(archive, await documentedFixture("get-callrecord-expanded.json"));
+  // What an earlier release wrote for the day: a v1 marker, to be left as it is.
+  await mkdir(join(archive, "curated", "v1", "_days"), { recursive: true });
+  await writeFile(join(archive, v1Marker), '{"schemaVersion":1}\n');
+});
+
+after(() => rm(archive, { recursive: true, force: true }));
+
+describe("npm run curate -- --from --to --out", () => {
+  it("writes each final day into curated/v2, lists a day not final, leaves v1; exit 0", async () => {
+    const r = await curate(["--from", "2020-02-25", "--to", "2020-02-26", "--out", archive]);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^2020-02-25 {2}curated: 1 calls, calls 1, sessions 1, segments 1, streams 1, participants 2$/m);
+    assert.match(r.stdout, /^2020-02-26 {2}not final yet/m);
+    assert.equal(await readFile(join(archive, v1Marker), "utf8"), '{"schemaVersion":1}\n');
+    assert.equal(JSON.parse(await readFile(join(archive, curatedMarkerName(day)), "utf8")).schemaVersion, 2);
+    // DuckDB, not our own reader, reads every table back.
+    const db = await DuckDBInstance.create(":memory:");
+    const sql = await db.connect();
+    for (const table of ["calls", "sessions", "segments", "streams", "participants"] as const) {
+      const [row] = (await sql.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${join(archive, curatedFileName(table, day))}')`)).getRowObjectsJson();
+      assert.ok(Number(row?.n) >= 1, table);
+    }
+    sql.closeSync();
+    db.closeSync();
+  });
+
+  it("a second run writes nothing: the day is already curated", async () => {
+    const before = await readdir(join(archive, "curated", "v2"), { recursive: true });
+    const r = await curate(["--from", "2020-02-25", "--to", "2020-02-25", "--out", archive]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^2020-02-25 {2}already curated$/m);
+    assert.deepEqual(await readdir(join(archive, "curated", "v2"), { recursive: true }), before);
+  });
+
+  const refusals: [string, string[], RegExp][] = [
+    ["no --from", ["--to", "2020-02-25"], /^error: --from is required/],
+    ["a day that is not a day", ["--from", "2020-02-30x", "--to", "2020-02-25"], /^error: --from expects a UTC day as YYYY-MM-DD, got "2020-02-30x"/],
+    ["--to before --from", ["--from", "2020-02-25", "--to", "2020-02-24"], /^error: --to 2020-02-24 is before --from 2020-02-25/],
+    ["a folder that does not exist", ["--from", "2020-02-25", "--to", "2020-02-25", "--out", "/nonexistent/archive"], /^error: --out \/nonexistent\/archive does not exist/],
+  ];
+  for (const [what, args, message] of refusals) {
+    it(`refuses ${what} (exit 2, named, no stack)`, async () => {
+      const r = await curate(args);
+      assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    });
+  }
+});
