@@ -8,6 +8,7 @@ import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import type { CuratedTableName } from "../../shared/lake/curatedTables.js";
 import { lakeFiles } from "../../shared/lake/lakeFiles.js";
 import { type CurateOutcome, curateDay, curatedFileName, curatedMarkerName } from "../../shared/pipeline/curateDay.js";
+import { streamColumns } from "../../shared/lake/flatColumns.js";
 import { projectRoot } from "../support/bicep.js";
 import { type LakeArchive, writeLakeArchive } from "../support/lakeArchive.js";
 
@@ -204,7 +205,8 @@ describe("the curated layer (one final day as Parquet)", () => {
       { onlyA: 0, onlyB: 0 },
     );
     assert.deepEqual(
-      await difference(`SELECT callId, sessionId, epoch_us(endDateTime), isTest, callerPlatform FROM ${parquet("sessions")}`, `SELECT callId, sessionId, epoch_us(endDateTime::TIMESTAMP), isTest, caller.userAgent.platform FROM callrecord_sessions ${where}`),
+      await difference(`SELECT callId, sessionId, epoch_us(endDateTime), isTest, callerPlatform, callerEndpointType, callerName, calleeCpuCoresCount, calleeFeedbackRating, callerUserId, calleeUserId FROM ${parquet("sessions")}`,
+        `SELECT callId, sessionId, epoch_us(endDateTime::TIMESTAMP), isTest, caller.userAgent.platform, callerEndpointType, callerName, calleeCpuCoresCount, calleeFeedbackRating, callerUserId, calleeUserId FROM callrecord_sessions ${where}`),
       { onlyA: 0, onlyB: 0 },
     );
     assert.deepEqual(
@@ -213,13 +215,13 @@ describe("the curated layer (one final day as Parquet)", () => {
     );
     assert.deepEqual(
       await difference(
-        `SELECT callId, segmentId, streamDirection, averagePacketLossRate, averageJitterSeconds, averageAudioNetworkJitterSeconds, averageBandwidthEstimate FROM ${parquet("streams")}`,
-        `SELECT callId, segmentId, streamDirection, averagePacketLossRate, averageJitterSeconds, averageAudioNetworkJitterSeconds, averageBandwidthEstimate FROM callrecord_streams ${where}`,
+        `SELECT * EXCLUDE (year, month, day, hour, sessionId, mediaLabel, startDateTime, endDateTime) FROM ${parquet("streams")}`,
+        `SELECT callId, segmentId, ${streamColumns.map((c) => c.name).filter((n) => !["startDateTime", "endDateTime"].includes(n)).join(", ")} FROM callrecord_streams ${where}`,
       ),
       { onlyA: 0, onlyB: 0 },
     );
     assert.deepEqual(
-      await difference(`SELECT callId, participantId, kind, displayName, tenantId FROM ${parquet("participants")}`, `SELECT callId, participantId, kind, displayName, tenantId FROM callrecord_participants ${where}`),
+      await difference(`SELECT callId, participantId, kind, displayName, tenantId, source FROM ${parquet("participants")}`, `SELECT callId, participantId, kind, displayName, tenantId, source FROM callrecord_participants ${where}`),
       { onlyA: 0, onlyB: 0 },
     );
     const types = new Map((await rows(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${parquet("streams")})`)).map((r) => [r.column_name, r.column_type]));
