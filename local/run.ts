@@ -63,7 +63,7 @@ export interface LocalRunSummary {
   harvestSeconds: number;
 }
 
-const quietContext = (name: string) =>
+export const quietContext = (name: string) =>
   new functions.InvocationContext({ invocationId: name, functionName: name, logHandler: () => undefined });
 
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummary> {
