@@ -32,7 +32,7 @@ import { memoryWatermarkStore } from "../shared/pipeline/watermarkStore.js";
 import { makePlanHandler } from "../functions/handlers.js";
 import { startAzurite } from "../local/azurite.js";
 import { quietContext as quiet, runLocal } from "../local/run.js";
-import { startSandbox } from "../sandbox/server.js";
+import { sandboxSettings, startSandbox } from "../sandbox/server.js";
 
 type Kind = "write" | "list" | "read" | "delete";
 type Phase = "harvest" | "curate" | "planTick" | "curateIdle";
@@ -53,14 +53,7 @@ subscribe("http.client.request.start", (message) => {
 
 const callsPerDay = Number(process.env.SANDBOX_CALLS_PER_DAY ?? 300);
 const sandbox = await startSandbox({ callsPerDay });
-const env = {
-  ...process.env,
-  ARCHIVER_GRAPH_ENDPOINT: sandbox.graphEndpoint,
-  ARCHIVER_AUTHORITY_HOST: sandbox.authorityHost,
-  AZURE_TENANT_ID: sandbox.tenantId,
-  AZURE_CLIENT_ID: sandbox.clientId,
-  AZURE_CLIENT_SECRET: sandbox.clientSecret,
-};
+const env = { ...process.env, ...sandboxSettings(sandbox) };
 const archiverConfig = loadArchiverConfig(env);
 const pipeline = loadPipelineConfig(env);
 const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(pipeline.archiveContainer);

@@ -9,20 +9,13 @@ import { loadArchiverConfig } from "../shared/config/config.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
 import { newGraphCounters } from "../shared/graph/graphCounters.js";
 import { dayInMs, hourInMs } from "../shared/core/window.js";
-import { startSandbox } from "../sandbox/server.js";
+import { sandboxSettings, startSandbox } from "../sandbox/server.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 45);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 
 const sandbox = await startSandbox({ callsPerDay: 2000 });
-const config = loadArchiverConfig({
-  ...process.env,
-  ARCHIVER_GRAPH_ENDPOINT: sandbox.graphEndpoint,
-  ARCHIVER_AUTHORITY_HOST: sandbox.authorityHost,
-  AZURE_TENANT_ID: sandbox.tenantId,
-  AZURE_CLIENT_ID: sandbox.clientId,
-  AZURE_CLIENT_SECRET: sandbox.clientSecret,
-});
+const config = loadArchiverConfig({ ...process.env, ...sandboxSettings(sandbox) });
 const runtime = createGraphRuntime(config, { ca: sandbox.ca });
 const counters = newGraphCounters();
 const client = runtime.newClient(counters);

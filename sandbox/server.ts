@@ -80,6 +80,15 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
+/** The settings that point the archiver at a sandbox: its Graph, its token endpoint and its app. */
+export const sandboxSettings = (sandbox: Sandbox): Record<string, string> => ({
+  ARCHIVER_GRAPH_ENDPOINT: sandbox.graphEndpoint,
+  ARCHIVER_AUTHORITY_HOST: sandbox.authorityHost,
+  AZURE_TENANT_ID: sandbox.tenantId,
+  AZURE_CLIENT_ID: sandbox.clientId,
+  AZURE_CLIENT_SECRET: sandbox.clientSecret,
+});
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const certificate = options.certificate ?? (await generateSandboxCertificate());
   const clock = options.clock ?? { now: () => Date.now() };

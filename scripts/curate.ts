@@ -11,10 +11,10 @@
  */
 import { parseArgs } from "node:util";
 import { loadPipelineConfig, readSettings } from "../shared/config/config.js";
-import { isConfigError } from "../shared/core/errors.js";
 import { dayInMs } from "../shared/core/window.js";
 import { curateDay, curatedRoot } from "../shared/pipeline/curateDay.js";
 import type { Azurite } from "../local/azurite.js";
+import { runCommand } from "../local/command.js";
 import { openArchiveSource } from "../local/localArchive.js";
 import { UsageError, containerUrlOf, redactUrl } from "../local/startOptions.js";
 
@@ -86,19 +86,6 @@ async function main(): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  if (error instanceof UsageError) {
-    console.error(redactUrl(`error: ${error.message}\n${usage}\n(npm run curate -- --help for more)`));
-    process.exitCode = 2;
-  } else if (isConfigError(error)) {
-    console.error(redactUrl((error as Error).message));
-    process.exitCode = 2;
-  } else {
-    console.error(redactUrl(error instanceof Error ? (error.stack ?? error.message) : String(error)));
-    process.exitCode = 1;
-  }
-} finally {
+await runCommand("curate", usage, main, async () => {
   await azurite?.stop();
-}
+});

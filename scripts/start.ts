@@ -20,7 +20,7 @@ import type { Azurite } from "../local/azurite.js";
 import { runLocal } from "../local/run.js";
 import { containerArchive, containerProblem, localAzuriteArchive } from "../local/localArchive.js";
 import { UsageError, planStart, redactUrl, windowMinutesOf } from "../local/startOptions.js";
-import { type Sandbox, startSandbox } from "../sandbox/server.js";
+import { type Sandbox, sandboxSettings, startSandbox } from "../sandbox/server.js";
 
 const usage = "usage: npm start -- [--from ISO] [--to ISO] [--window MINUTES] [--out FOLDER|https://ACCOUNT.blob.core.windows.net/CONTAINER]";
 
@@ -118,13 +118,7 @@ try {
   }
   if (!realTenant) {
     sandbox = await startSandbox({ callsPerDay: Number(process.env.SANDBOX_CALLS_PER_DAY ?? 300) });
-    Object.assign(env, {
-      ARCHIVER_GRAPH_ENDPOINT: sandbox.graphEndpoint,
-      ARCHIVER_AUTHORITY_HOST: sandbox.authorityHost,
-      AZURE_TENANT_ID: sandbox.tenantId,
-      AZURE_CLIENT_ID: sandbox.clientId,
-      AZURE_CLIENT_SECRET: sandbox.clientSecret,
-    });
+    Object.assign(env, sandboxSettings(sandbox));
   }
   const archiverConfig = loadArchiverConfig(env);
   const pipeline = loadPipelineConfig(env);

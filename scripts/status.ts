@@ -17,7 +17,6 @@ import { parseArgs } from "node:util";
 import { DefaultAzureCredential } from "@azure/identity";
 import { ServiceBusClient } from "@azure/service-bus";
 import { loadPipelineConfig, readSettings } from "../shared/config/config.js";
-import { isConfigError } from "../shared/core/errors.js";
 import { dayInMs } from "../shared/core/window.js";
 import { retentionStart } from "../shared/pipeline/coverage.js";
 import { statusReport } from "../shared/pipeline/statusReport.js";
@@ -25,6 +24,7 @@ import { listArchivedManifests } from "../shared/pipeline/sweep.js";
 import { blobWatermarkStore } from "../shared/pipeline/watermarkStore.js";
 import type { Azurite } from "../local/azurite.js";
 import { statusHtml } from "../local/statusHtml.js";
+import { runCommand } from "../local/command.js";
 import { openArchiveSource } from "../local/localArchive.js";
 import { UsageError, containerUrlOf, redactUrl } from "../local/startOptions.js";
 
@@ -122,19 +122,6 @@ async function peekDeadLetters(namespace: string, queue: string): Promise<{ coun
   }
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  if (error instanceof UsageError) {
-    console.error(redactUrl(`error: ${error.message}\n${usage}\n(npm run status -- --help for more)`));
-    process.exitCode = 2;
-  } else if (isConfigError(error) || (error as { code?: string }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-    console.error(redactUrl((error as Error).message));
-    process.exitCode = 2;
-  } else {
-    console.error(redactUrl(error instanceof Error ? (error.stack ?? error.message) : String(error)));
-    process.exitCode = 1;
-  }
-} finally {
+await runCommand("status", usage, main, async () => {
   await azurite?.stop();
-}
+});

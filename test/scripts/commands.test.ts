@@ -1,28 +1,13 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { before, describe, it } from "node:test";
+import { runScript } from "../support/runScript.js";
 
 // Every command helps (-h and --help: what it does, its defaults, the settings it reads, an
 // example) and refuses what it cannot do before it starts, by name, with exit status 2 and no stack.
-const root = resolve(import.meta.dirname, "..", "..");
-
-async function run(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", `scripts/${script}.ts`, ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const run = runScript;
 
 describe("every command answers -h and --help", () => {
   for (const script of ["start", "status", "replay", "sandbox", "curate"]) {

@@ -1,32 +1,17 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { curatedFileName, curatedMarkerName } from "../../shared/pipeline/curateDay.js";
 import { archiveRecord, documentedFixture } from "../support/documentedLake.js";
+import { runScript } from "../support/runScript.js";
 
 // `npm run curate` as a child process on a folder archive holding Graph's documented record (its
 // day final) and an earlier v1 curated day: it writes the day into curated/v2, leaves v1 alone,
 // lists the day after as not final, and writes nothing the second time.
-const root = resolve(import.meta.dirname, "..", "..");
-
-async function curate(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/curate.ts", ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const curate = (args: string[]) => runScript("curate", args, 120_000);
 
 let archive = "";
 let day = 0;

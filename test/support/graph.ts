@@ -2,15 +2,11 @@
 import { loadArchiverConfig } from "../../shared/config/config.js";
 import { type GraphRuntime, createGraphRuntime } from "../../shared/graph/graphSetup.js";
 import type { Env } from "../../shared/config/settings.js";
-import { type Sandbox, type SandboxOptions, startSandbox } from "../../sandbox/server.js";
+import { type Sandbox, type SandboxOptions, sandboxSettings, startSandbox } from "../../sandbox/server.js";
 
 export function sandboxEnv(sandbox: Sandbox, extra: Env = {}): Env {
   return {
-    ARCHIVER_GRAPH_ENDPOINT: sandbox.graphEndpoint,
-    ARCHIVER_AUTHORITY_HOST: sandbox.authorityHost,
-    AZURE_TENANT_ID: sandbox.tenantId,
-    AZURE_CLIENT_ID: sandbox.clientId,
-    AZURE_CLIENT_SECRET: sandbox.clientSecret,
+    ...sandboxSettings(sandbox),
     ARCHIVER_GRAPH_RETRY_BASE_MS: "20",
     ...extra,
   };
