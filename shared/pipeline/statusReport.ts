@@ -6,7 +6,7 @@
  * settings, through the same decision as the coverage sweep.
  */
 import { jobKey } from "../core/job.js";
-import { dayInMs, floorTo, formatInstant } from "../core/window.js";
+import { type TimeWindow, dayInMs, floorTo, formatInstant } from "../core/window.js";
 import { type ArchivedManifest, type SweepSettings, coverageGaps, retentionStart } from "./coverage.js";
 import { type PlanSettings, horizonMarginInMs, passDueAt, windowHorizon } from "./planning.js";
 
@@ -32,6 +32,20 @@ export interface DayStatus {
   readonly missing: number;
 }
 
+/**
+ * One state per window, as a person reads it: every due pass archived; something due not archived
+ * yet but within the coverage sweep's grace; overdue (past its grace); at risk (overdue, and within
+ * the risk margin of Graph's horizon).
+ */
+export type WindowState = "archived" | "inGrace" | "overdue" | "atRisk";
+
+export interface MissingPass {
+  readonly job: string;
+  readonly windowStart: string;
+  readonly pass: number;
+  readonly daysBeforeHorizon: number;
+}
+
 export interface WindowCell {
   readonly windowStart: string;
   readonly day: string;
@@ -41,6 +55,7 @@ export interface WindowCell {
   readonly passesDue: number;
   readonly records: number;
   readonly missing: boolean;
+  readonly state: WindowState;
 }
 
 export interface StatusReport {
@@ -49,7 +64,11 @@ export interface StatusReport {
   readonly days: readonly DayStatus[];
   readonly windows: readonly WindowCell[];
   readonly watermark: { readonly at: string; readonly lagHours: number } | undefined;
-  readonly missing: readonly { readonly job: string; readonly windowStart: string; readonly pass: number; readonly hoursBeforeHorizon: number }[];
+  /** Every overdue (window, pass), oldest first. */
+  readonly missing: readonly MissingPass[];
+  /** The overdue ones within the risk margin of Graph's horizon: the ones to act on now. */
+  readonly atRisk: readonly MissingPass[];
+  readonly riskDays: number;
   readonly oldestIncomplete: { readonly windowStart: string; readonly daysBeforeHorizon: number } | undefined;
   readonly deadLetters: { readonly count: number; readonly oldest: string | undefined } | undefined;
   readonly totals: { readonly records: number; readonly bytes: number; readonly manifests: number };
@@ -81,6 +100,7 @@ export function statusReport(input: StatusInput): StatusReport {
     sweep: { ...input.sweep, maxResendsPerTick: 0 },
   });
   const missingByWindow = new Set(gaps.missing.map((j) => floorTo(j.window.startInMs, plan.windowInMs)));
+  const isAtRisk = (window: TimeWindow) => windowHorizon(window) - nowInMs < input.riskMarginInMs;
 
   const days = new Map<string, { pass0: [number, number]; rereads: [number, number]; records: number; bytes: number; splits: number; missing: number }>();
   const day = (key: string) => {
@@ -120,19 +140,21 @@ export function statusReport(input: StatusInput): StatusReport {
     }
     const missing = missingByWindow.has(start);
     if (missing) d.missing += 1;
-    windows.push({ windowStart: formatInstant(start), day: dayOf(start), slot: Math.floor((start - floorTo(start, dayInMs)) / plan.windowInMs), passesDone: done, passesDue: due, records, missing });
+    const state: WindowState = missing ? (isAtRisk(window) ? "atRisk" : "overdue") : done === due && due > 0 ? "archived" : "inGrace";
+    windows.push({ windowStart: formatInstant(start), day: dayOf(start), slot: Math.floor((start - floorTo(start, dayInMs)) / plan.windowInMs), passesDone: done, passesDue: due, records, missing, state });
   }
 
-  const missing = gaps.missing.map((job) => ({
+  const missing: MissingPass[] = gaps.missing.map((job) => ({
     job: jobKey(job),
     windowStart: formatInstant(job.window.startInMs),
     pass: job.pass,
-    hoursBeforeHorizon: round1((windowHorizon(job.window) - nowInMs) / 3_600_000),
+    daysBeforeHorizon: round1((windowHorizon(job.window) - nowInMs) / dayInMs),
   }));
+  const atRiskPasses = missing.filter((_, i) => isAtRisk((gaps.missing[i] as { window: TimeWindow }).window));
+  const riskDays = round1(input.riskMarginInMs / dayInMs);
   const oldest = gaps.missing[0];
   const oldestIncomplete = oldest ? { windowStart: formatInstant(oldest.window.startInMs), daysBeforeHorizon: round1((windowHorizon(oldest.window) - nowInMs) / dayInMs) } : undefined;
-  const atRisk = gaps.missing.some((job) => windowHorizon(job.window) - nowInMs < input.riskMarginInMs);
-  const exitStatus = atRisk ? 3 : gaps.missing.length > 0 ? 1 : 0;
+  const exitStatus = atRiskPasses.length > 0 ? 3 : gaps.missing.length > 0 ? 1 : 0;
   const watermark = input.watermarkInMs === undefined ? undefined : { at: formatInstant(input.watermarkInMs), lagHours: round1((nowInMs - input.watermarkInMs) / 3_600_000) };
   const deadLetters = input.deadLetters && {
     count: input.deadLetters.count,
@@ -146,7 +168,7 @@ export function statusReport(input: StatusInput): StatusReport {
   };
   const headline = [
     oldestIncomplete
-      ? `oldest incomplete window ${oldestIncomplete.windowStart.replace("T", " ").slice(0, 16)}, ${oldestIncomplete.daysBeforeHorizon} days before Graph forgets it; ${missing.length} (window, pass) overdue`
+      ? `oldest incomplete window ${oldestIncomplete.windowStart.replace("T", " ").slice(0, 16)}, ${oldestIncomplete.daysBeforeHorizon} days before Graph forgets it; ${missing.length} (window, pass) overdue, ${atRiskPasses.length} of them at risk (within ${riskDays} days)`
       : "every due (window, pass) is archived",
     watermark ? `watermark ${watermark.at}, ${watermark.lagHours} hours behind now` : "no watermark here (a local run keeps none)",
     deadLetters ? `${deadLetters.count} dead letters${deadLetters.oldest ? `, oldest ${deadLetters.oldest}` : ""}` : undefined,
@@ -168,6 +190,8 @@ export function statusReport(input: StatusInput): StatusReport {
     windows,
     watermark,
     missing,
+    atRisk: atRiskPasses,
+    riskDays,
     oldestIncomplete,
     deadLetters,
     totals,

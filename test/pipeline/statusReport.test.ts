@@ -34,8 +34,12 @@ describe("the status report", () => {
     const lost: Job = { window: { startInMs: Date.parse("2026-11-20T14:00:00Z"), endInMs: Date.parse("2026-11-20T15:00:00Z") }, pass: 2 };
     const r = report(manifests.filter((m) => jobKey(m.job) !== jobKey(lost)));
     assert.equal(r.exitStatus, 1);
-    assert.match(r.headline, /^oldest incomplete window 2026-11-20 14:00, 23.1 days before Graph forgets it; 1 \(window, pass\) overdue/);
-    assert.deepEqual(r.missing.map((m) => m.job), [jobKey(lost)]);
+    assert.match(r.headline, /^oldest incomplete window 2026-11-20 14:00, 23.1 days before Graph forgets it; 1 \(window, pass\) overdue, 0 of them at risk \(within 7 days\)/);
+    assert.deepEqual(r.missing.map((m) => [m.job, m.daysBeforeHorizon]), [[jobKey(lost), 23.1]]);
+    // Overdue, but weeks from Graph's horizon: not "at risk", and its cell says which.
+    assert.deepEqual(r.atRisk, []);
+    assert.deepEqual([...new Set(r.windows.map((w) => w.state))].sort(), ["archived", "overdue"]);
+    assert.equal(r.windows.find((w) => w.windowStart === "2026-11-20T14:00:00Z")?.state, "overdue");
     assert.equal(r.days.find((d) => d.day === "2026-11-20")?.missing, 1);
   });
 
@@ -45,6 +49,11 @@ describe("the status report", () => {
     const r = report(manifests.filter((m) => m !== first), 7);
     assert.equal(r.exitStatus, 3);
     assert.ok((r.oldestIncomplete?.daysBeforeHorizon ?? 99) < 7);
+    assert.deepEqual(r.atRisk.map((m) => m.job), [jobKey(first.job)]);
+    assert.equal(r.windows.find((w) => w.windowStart === r.atRisk[0]?.windowStart)?.state, "atRisk");
+    // With a 0-day margin the same archive is overdue, not at risk: exit status 1.
+    const relaxed = report(manifests.filter((m) => m !== first), 0);
+    assert.deepEqual([relaxed.exitStatus, relaxed.atRisk.length, relaxed.missing.length], [1, 0, 1]);
   });
 
   it("sums records and bytes per day from the manifests' metadata, older days included", () => {

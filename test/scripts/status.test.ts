@@ -71,11 +71,12 @@ describe("npm run status", () => {
       await status(["--out", folder, "--html", html]);
     });
 
-    it("renders without console errors, one heatmap cell per window, and a screenshot that is not blank", async () => {
+    it("renders without console errors: one cell per window in its state's colour, day and hour axes, a legend that names and counts each state", async () => {
       assert.ok(chromium, "Chromium is required in CI");
       const browser = await puppeteer.launch({ executablePath: chromium, args: ["--no-sandbox", "--headless=new"] });
       try {
         const page = await browser.newPage();
+        await page.setViewport({ width: 1280, height: 900 });
         const problems: string[] = [];
         page.on("console", (message) => {
           if (message.type() === "error") problems.push(message.text());
@@ -87,9 +88,31 @@ describe("npm run status", () => {
         await page.goto(`file://${html}`, { waitUntil: "load" });
         assert.deepEqual(problems, []);
         const report = JSON.parse((await status(["--out", folder, "--json"])).stdout) as StatusReport;
-        const cells = await page.$$eval("#heatmap .cell", (nodes) => nodes.map((n) => n.getAttribute("data-window")));
-        assert.deepEqual(cells, report.windows.map((w) => w.windowStart));
-        assert.match(await page.$eval("#headline", (n) => n.textContent ?? ""), /oldest incomplete window/);
+        const cells = await page.$$eval("#heatmap .cell", (nodes) => nodes.map((n) => [n.getAttribute("data-window"), n.getAttribute("data-state"), n.getAttribute("style")?.match(/background:([^;]+)/)?.[1]]));
+        assert.deepEqual(cells.map(([w, state]) => [w, state]), report.windows.map((w) => [w.windowStart, w.state]));
+        // One colour per state: the overdue windows (pass 0 missing 8 hours ago; re-reads missing) differ from the archived ones.
+        const colour = new Map(cells.map(([, state, c]) => [state, c]));
+        const overdue = report.windows.filter((w) => w.state === "overdue").length;
+        assert.ok(overdue >= 1 && report.windows.some((w) => w.state === "archived"));
+        assert.notEqual(colour.get("overdue"), colour.get("archived"));
+        // Axes, as rendered: 30 labelled day rows at least (Graph's horizon), ending today; 8 hour labels from 00:00.
+        const days = await page.$$eval("#heatmap .day", (nodes) => nodes.map((n) => n.textContent));
+        assert.ok(days.length >= 30, `${days.length} day rows`);
+        assert.equal(days.at(-1), new Date().toISOString().slice(5, 10));
+        const hours = await page.$$eval("#heatmap .hour", (nodes) => nodes.map((n) => [n.textContent, n.getBoundingClientRect().width > 0]));
+        assert.deepEqual(hours.map(([label]) => label), ["00:00", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00"]);
+        assert.ok(hours.every(([, visible]) => visible));
+        // The legend names every state in words, with its count; the verdict says the exit status in words.
+        const legend = await page.$$eval("#legend li", (nodes) => nodes.map((n) => n.textContent ?? ""));
+        assert.deepEqual(legend.slice(0, 4).map((l) => l.split(":")[0]), ["archived", "in grace", "overdue", "at risk"]);
+        assert.equal(legend[2], `overdue: a pass missing past its grace ${overdue}`);
+        assert.match(await page.$eval("#verdict", (n) => n.textContent ?? ""), /^overdue: a pass is missing past its grace \(exit status 1\)$/);
+        assert.match(await page.$eval("#headline", (n) => n.textContent ?? ""), /oldest incomplete window .* days before Graph forgets it; \d+ \(window, pass\) overdue, 0 of them at risk \(within 7 days\)/);
+        assert.match(await page.$eval("#at-risk", (n) => n.textContent ?? ""), /^Nothing within 7 days of Graph's horizon\.$/);
+        // Records per day at the end of each row: today's bar carries the day's records.
+        const today = new Date().toISOString().slice(0, 10);
+        const todays = report.windows.filter((w) => w.day === today).reduce((n, w) => n + w.records, 0);
+        if (todays > 0) assert.equal(await page.$eval(`#heatmap .bar[data-day="${today}"] em`, (n) => n.textContent), String(todays));
         const shot = Buffer.from(await page.screenshot({ type: "png" }));
         await page.goto("about:blank");
         const blank = Buffer.from(await page.screenshot({ type: "png" }));
