@@ -10,7 +10,7 @@ import { runScript } from "../support/runScript.js";
 const run = runScript;
 
 describe("every command answers -h and --help", () => {
-  for (const script of ["start", "status", "replay", "sandbox", "curate"]) {
+  for (const script of ["start", "status", "replay", "sandbox", "curate", "query"]) {
     for (const flag of ["-h", "--help"]) {
       it(`${script} ${flag}: usage, what it reads, an example; exit 0 and nothing started`, async () => {
         const r = await run(script, [flag]);

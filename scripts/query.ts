@@ -1,0 +1,122 @@
+/**
+ * `npm run query`: runs SQL over the archive through the shipped DuckDB views (lake/duckdb/views.sql),
+ * wherever the archive is. A folder is read in place; the default (`npm start`'s Azurite) and
+ * `--archive URL` are first mirrored into .local/lake/ (DuckDB reads neither Azurite nor a SAS URL
+ * without an extension from the network; blobs are write-once, so only new names are copied).
+ *
+ *   npm run query -- [--out FOLDER | --archive URL] "SELECT … FROM callrecords_latest …"
+ */
+import { createWriteStream } from "node:fs";
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { pipeline as pipe } from "node:stream/promises";
+import { parseArgs } from "node:util";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { archiveRoot } from "../shared/archive/archiveLayout.js";
+import type { ArchiveStore } from "../shared/archive/archiveStore.js";
+import { loadPipelineConfig, readSettings } from "../shared/config/config.js";
+import type { Azurite } from "../local/azurite.js";
+import { runCommand } from "../local/command.js";
+import { archiveFolder, openArchiveSource } from "../local/localArchive.js";
+import { UsageError, containerUrlOf } from "../local/startOptions.js";
+
+const usage = 'usage: npm run query -- [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER] "SQL"';
+
+const help = `${usage}
+
+Runs SQL over the archive through the DuckDB views of lake/duckdb/views.sql (callrecords_latest,
+callrecord_sessions, callrecord_segments, callrecord_streams, callrecord_participants, …) and
+prints the rows. Several statements may be given, separated by ";"; the last one's rows are printed.
+Exit 0 on success, 1 if the SQL fails, 2 a usage or configuration error.
+
+  --out FOLDER      an archive written by npm start -- --out FOLDER (read in place)
+  --archive URL     https://ACCOUNT.blob.core.windows.net/CONTAINER (your Azure login, or a SAS),
+                    mirrored into .local/lake/ first
+  -h, --help        this text
+
+Default source: npm start's Azurite (or the settings' account, ARCHIVER_STORAGE…), mirrored into
+.local/lake/ first: only blobs not mirrored yet are copied.
+
+Example:
+  npm run query -- "SELECT year, month, day, hour, count(*) AS calls FROM callrecords_latest GROUP BY ALL ORDER BY ALL"`;
+
+let azurite: Azurite | undefined;
+
+/** Copies the archive's raw and curated blobs not yet in `folder`, by name (blobs never change). */
+async function mirror(archive: ArchiveStore, folder: string): Promise<number> {
+  let copied = 0;
+  for (const prefix of [`${archiveRoot}/`, "curated/"]) {
+    for (const name of await archive.list(prefix)) {
+      const file = join(folder, name);
+      if (await stat(file).then(() => true, () => false)) continue;
+      const body = await archive.readStream(name);
+      if (!body) continue;
+      await mkdir(dirname(file), { recursive: true });
+      await pipe(body, createWriteStream(file));
+      copied += 1;
+    }
+  }
+  return copied;
+}
+
+const cell = (value: unknown): string => (value === null || value === undefined ? "NULL" : typeof value === "object" ? JSON.stringify(value) : String(value));
+
+async function main(): Promise<number> {
+  const { values: args, positionals } = (() => {
+    try {
+      return parseArgs({ allowPositionals: true, options: { out: { type: "string" }, archive: { type: "string" }, help: { type: "boolean", short: "h" } } });
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  })();
+  if (args.help) {
+    console.log(help);
+    return 0;
+  }
+  const sql = positionals.join(" ").trim();
+  if (sql === "") throw new UsageError("give the SQL to run, in quotes");
+  if (args.out !== undefined && args.archive !== undefined) throw new UsageError("give --out or --archive, not both");
+  if (args.archive !== undefined) containerUrlOf("--archive", args.archive, readSettings(process.env, ["cloud"]).cloud);
+
+  let folder: string;
+  if (args.out !== undefined) {
+    folder = archiveFolder(args.out);
+  } else {
+    const pipeline = loadPipelineConfig(process.env);
+    const source = await openArchiveSource(args, pipeline);
+    ({ azurite } = source);
+    folder = resolve(".local", "lake", args.archive === undefined ? pipeline.archiveContainer : new URL(args.archive).host + new URL(args.archive).pathname);
+    await mkdir(folder, { recursive: true });
+    const copied = await mirror(source.archive, folder);
+    console.error(`mirrored ${copied} new blob(s) of ${source.archive.location.split("?")[0]} into ${folder}`);
+    await azurite?.stop();
+    azurite = undefined;
+  }
+
+  const db = await DuckDBInstance.create(":memory:");
+  const connection = await db.connect();
+  try {
+    await connection.run(`SET VARIABLE archive = '${folder.replace(/'/g, "''")}'`);
+    await connection.run(await readFile(resolve(import.meta.dirname, "..", "lake", "duckdb", "views.sql"), "utf8"));
+    const statements = sql.split(";").map((s) => s.trim()).filter((s) => s !== "");
+    for (const statement of statements.slice(0, -1)) await connection.run(statement);
+    const reader = await connection.runAndReadAll(statements.at(-1) ?? "");
+    const names = reader.columnNames();
+    const rows = reader.getRowObjectsJson().map((row) => names.map((n) => cell(row[n])));
+    const widths = names.map((n, i) => Math.max(n.length, ...rows.map((r) => (r[i] ?? "").length)));
+    console.log(names.map((n, i) => n.padEnd(widths[i] ?? 0)).join("  "));
+    for (const row of rows) console.log(row.map((v, i) => v.padEnd(widths[i] ?? 0)).join("  "));
+    console.error(`(${rows.length} row${rows.length === 1 ? "" : "s"})`);
+    return 0;
+  } catch (error) {
+    console.error(`error: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    connection.closeSync();
+    db.closeSync();
+  }
+}
+
+await runCommand("query", usage, main, async () => {
+  await azurite?.stop();
+});
