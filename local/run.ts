@@ -61,6 +61,8 @@ export interface LocalRunSummary {
   nextPassDueInMs: number | undefined;
   /** Wall time of the harvests, from the first delivery to the last. */
   harvestSeconds: number;
+  /** Of those, the wall time during which some request waited on Graph's Retry-After. */
+  waitedOnGraphSeconds: number;
 }
 
 export const quietContext = (name: string) =>
@@ -71,7 +73,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   const graph = newGraphCounters();
   const summary: LocalRunSummary = {
     windows: 0, jobs: 0, harvested: 0, alreadyDone: 0, repaired: 0, splits: 0, records: 0, expired: 0, bytes: 0,
-    graph, deadLetters: [], retries: 0, scheduledLater: 0, nextPassDueInMs: undefined, harvestSeconds: 0,
+    graph, deadLetters: [], retries: 0, scheduledLater: 0, nextPassDueInMs: undefined, harvestSeconds: 0, waitedOnGraphSeconds: 0,
   };
   // The planner staggers re-reads already due one settle delay per pass after pass 0 (in Azure, a
   // catch-up's re-reads would otherwise only meet WaitingForEarlierPass). The local queue runs
@@ -130,6 +132,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   }, Math.min(quietInMs, 1000));
   waiting.unref();
   const started = options.clock.now();
+  const waitedBefore = options.graph.governor.waitedOnGraphInMs();
   await queue.drain(async (body, settlement, message) => {
     const result = await harvest(body, settlement, quietContext("harvest"));
     if (result.status === "retrying") {
@@ -155,6 +158,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   }, options.concurrency ?? 4);
   clearInterval(waiting);
   summary.harvestSeconds = (options.clock.now() - started) / 1000;
+  summary.waitedOnGraphSeconds = Math.min(summary.harvestSeconds, (options.graph.governor.waitedOnGraphInMs() - waitedBefore) / 1000);
   summary.deadLetters = queue.deadLetters.map(({ messageId, reason, description }) => ({ messageId, reason, description }));
   summary.scheduledLater = queue.scheduled.length;
   const dues = queue.scheduled.map((m) => m.notBeforeInMs).filter((t): t is number => t !== undefined);

@@ -85,6 +85,8 @@ function writableFolder(path: string): string {
 }
 
 const started = Date.now();
+/** A part of a whole as a percentage, for the summary. */
+const waitedShare = (part: number, whole: number) => `${((100 * part) / Math.max(0.001, whole)).toFixed(0)} % (${part.toFixed(1)} s)`;
 const realTenant = process.env.AZURE_CLIENT_SECRET !== undefined || process.env.AZURE_CLIENT_CERTIFICATE_PATH !== undefined;
 let sandbox: Sandbox | undefined;
 let azurite: Azurite | undefined;
@@ -151,8 +153,8 @@ try {
   say(`
 Summary
   windows           ${summary.windows}; passes: ${summary.harvested} harvested, ${summary.alreadyDone} already archived, ${summary.repaired} repaired, ${summary.splits} split, ${summary.retries} retried after a failure; ${summary.scheduledLater ? `${summary.scheduledLater} re-read passes are not due yet (the first at ${formatInstant(summary.nextPassDueInMs ?? 0)}: run again after it to archive later versions)` : "every re-read pass due has run"}
-  records archived  ${summary.records} (${(summary.bytes / 1024).toFixed(0)} KiB gzip)${summary.expired ? `, ${summary.expired} expired before fetch` : ""}; ${(summary.records / Math.max(0.001, summary.harvestSeconds)).toFixed(1)} records/s over ${summary.harvestSeconds.toFixed(1)} s of harvesting
-  Graph             ${g.requests} requests, ${g.pages} list pages, ${totalRetries(g)} retries (${Object.entries(g.retries).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ") || "none"}); requests waited ${(g.throttledInMs / 1000).toFixed(1)} s in all on Graph's Retry-After (summed over requests waiting side by side, so it can exceed the wall time)
+  records archived  ${summary.records} (${(summary.bytes / 1024).toFixed(0)} KiB gzip)${summary.expired ? `, ${summary.expired} expired before fetch` : ""}; ${(summary.records / Math.max(0.001, summary.harvestSeconds)).toFixed(1)} records/s over ${summary.harvestSeconds.toFixed(1)} s of harvesting, ${waitedShare(summary.waitedOnGraphSeconds, summary.harvestSeconds)} of it with a request waiting on Graph's Retry-After
+  Graph             ${g.requests} requests, ${g.pages} list pages, ${totalRetries(g)} retries (${Object.entries(g.retries).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ") || "none"}); ${(g.throttledInMs / 1000).toFixed(1)} request-seconds waited on Graph's Retry-After (requests waiting side by side each count: ${summary.waitedOnGraphSeconds.toFixed(1)} s of wall time)
   wall time         ${((Date.now() - started) / 1000).toFixed(1)} s
   archive           ${archive.location}/callrecords/v1/year=…/month=…/day=…/hour=…/`);
   if (azurite) say(`  Azurite keeps it in .local/azurite; \`npm start -- --out ./archive-out\` writes the same layout to a folder`);

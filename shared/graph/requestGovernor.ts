@@ -161,6 +161,9 @@ export class RequestGovernor {
   private windowStartedAt = Number.NEGATIVE_INFINITY;
   private waitedThisWindow = false;
   private throttledThisWindow = false;
+  /** Wall time during which at least one request waited on Graph's Retry-After (intervals merged). */
+  private retryAfterWaitedInMs = 0;
+  private retryAfterWaitingUntil = Number.NEGATIVE_INFINITY;
   /** Paced by the shared budget's allowance rather than by climbing on its own. */
   private coordinated = false;
   /** When a request last waited on the pace. */
@@ -294,6 +297,10 @@ export class RequestGovernor {
    */
   throttled(retryAfterInMs: number, scope: RequestScope = { kind: "record", id: "" }): void {
     const now = this.clock.now();
+    // Merged with any wait already running: two requests waiting side by side count once.
+    const end = now + retryAfterInMs;
+    if (end > this.retryAfterWaitingUntil) this.retryAfterWaitedInMs += end - Math.max(now, this.retryAfterWaitingUntil);
+    this.retryAfterWaitingUntil = Math.max(this.retryAfterWaitingUntil, end);
     const key = scopeKey(scope);
     this.recent.push({ at: now, scope: key });
     while (this.recent.length > 0 && (this.recent[0] as { at: number }).at < now - this.appWideWithinInMs) this.recent.shift();
@@ -309,6 +316,14 @@ export class RequestGovernor {
       this.app.throttled(now, retryAfterInMs);
     }
     else if (scope.kind === "list") this.list.throttled(now, retryAfterInMs);
+  }
+
+  /**
+   * Wall time, so far, during which at least one request of this process waited on Graph's
+   * Retry-After: a share of the run's time that adds up (a sum over requests would not).
+   */
+  waitedOnGraphInMs(): number {
+    return this.retryAfterWaitedInMs - Math.max(0, this.retryAfterWaitingUntil - this.clock.now());
   }
 
   /** Milliseconds from now until requests flow again (0 when not paused). */

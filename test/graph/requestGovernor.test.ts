@@ -152,4 +152,19 @@ describe("RequestGovernor", () => {
     assert.ok(maxInAnyWindow(times, 20_000) <= 40, `listing window held ${maxInAnyWindow(times, 20_000)}`);
     assert.ok(maxInAnyWindow(times, 20_000) >= 37, "listing used less than 93% of its ceiling");
   });
+
+  it("counts the wall time some request waited on Graph's Retry-After once, however many waited side by side", () => {
+    const clock = new FakeClock(0);
+    const governor = new RequestGovernor({ requests: 100, windowInMs: 1000 }, clock);
+    governor.throttled(1000, { kind: "record", id: "a" });
+    clock.current = 500;
+    governor.throttled(1000, { kind: "record", id: "b" }); // overlaps: 0 to 1.5 s in all
+    clock.current = 600;
+    governor.throttled(200, { kind: "record", id: "c" }); // inside the others: adds nothing
+    clock.current = 5000;
+    governor.throttled(1000, { kind: "list" }); // apart: one more second
+    assert.equal(governor.waitedOnGraphInMs(), 1500 + 1000 - 1000, "the wait still running is not counted ahead of time");
+    clock.current = 7000;
+    assert.equal(governor.waitedOnGraphInMs(), 2500);
+  });
 });

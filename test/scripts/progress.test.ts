@@ -46,4 +46,33 @@ describe("npm start's progress while it waits", () => {
       await rm(folder, { recursive: true, force: true });
     }
   });
+
+  it("the time spent waiting on Graph adds up: wall time with some request held by a Retry-After, never more than the run", async () => {
+    const hour = Math.floor(Date.now() / hourInMs) * hourInMs;
+    // 429 storms of 100 ms every 300 ms, every other one with a Retry-After: many requests wait side by side.
+    const sandbox = await startSandbox({ seed: "waited", callsPerDay: 240, throttle: false, faults: { storms: { everyInMs: 300, lengthInMs: 100 } } });
+    const folder = await mkdtemp(join(tmpdir(), "waited-"));
+    try {
+      const env = sandboxEnv(sandbox);
+      const archiverConfig = loadArchiverConfig(env);
+      const summary = await runLocal({
+        archiverConfig,
+        pipeline: loadPipelineConfig(env),
+        graph: createGraphRuntime(archiverConfig, { ca: sandbox.ca }),
+        archive: folderArchiveStore(folder),
+        watermarks: memoryWatermarkStore({ nextWindowStartInMs: hour - 4 * hourInMs }),
+        clock: systemClock,
+        planClock: { now: () => hour - 2 * hourInMs + hourInMs, sleep: systemClock.sleep },
+      });
+      assert.equal(summary.deadLetters.length, 0);
+      const summed = summary.graph.throttledInMs / 1000;
+      assert.ok(summary.graph.retries.throttled > 0, "no request was throttled");
+      assert.ok(summary.waitedOnGraphSeconds > 0, "no wait on Graph was counted");
+      assert.ok(summary.waitedOnGraphSeconds <= summary.harvestSeconds, `${summary.waitedOnGraphSeconds} s waited in a ${summary.harvestSeconds} s run`);
+      assert.ok(summary.waitedOnGraphSeconds <= summed + 0.001, `${summary.waitedOnGraphSeconds} s of wall time, ${summed} request-seconds`);
+    } finally {
+      await sandbox.close();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
 });
