@@ -3,76 +3,66 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { runLocal } from "../../local/run.js";
+import { type LocalRunOptions, type LocalRunSummary, runLocal } from "../../local/run.js";
 import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import { loadArchiverConfig, loadPipelineConfig } from "../../shared/config/config.js";
 import { systemClock } from "../../shared/core/clock.js";
 import { hourInMs } from "../../shared/core/window.js";
 import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
 import { memoryWatermarkStore } from "../../shared/pipeline/watermarkStore.js";
-import { startSandbox } from "../../sandbox/server.js";
+import { type SandboxOptions, startSandbox } from "../../sandbox/server.js";
 import { sandboxEnv } from "../support/graph.js";
+
+/** A local run of the two settled hours before the last, against a sandbox with `sandboxOptions`. */
+async function runTwoHours(sandboxOptions: SandboxOptions, settings: Record<string, string>, options: Partial<LocalRunOptions> = {}): Promise<LocalRunSummary> {
+  const hour = Math.floor(Date.now() / hourInMs) * hourInMs;
+  const sandbox = await startSandbox({ throttle: false, ...sandboxOptions });
+  const folder = await mkdtemp(join(tmpdir(), "progress-"));
+  try {
+    const env = sandboxEnv(sandbox, settings);
+    const archiverConfig = loadArchiverConfig(env);
+    return await runLocal({
+      archiverConfig,
+      pipeline: loadPipelineConfig(env),
+      graph: createGraphRuntime(archiverConfig, { ca: sandbox.ca }),
+      archive: folderArchiveStore(folder),
+      watermarks: memoryWatermarkStore({ nextWindowStartInMs: hour - 4 * hourInMs }),
+      clock: systemClock,
+      planClock: { now: () => hour - 2 * hourInMs + hourInMs, sleep: systemClock.sleep },
+      ...options,
+    });
+  } finally {
+    await sandbox.close();
+    await rm(folder, { recursive: true, force: true });
+  }
+}
 
 // A local run that waits says on what: a Graph outage fails the jobs, their re-sends are due in a
 // few seconds, and nothing else happens meanwhile.
 describe("npm start's progress while it waits", () => {
   it("a quiet spell prints what the run waits on: harvests running, Graph's pace, the next re-send due", async () => {
-    const hour = Math.floor(Date.now() / hourInMs) * hourInMs;
-    const sandbox = await startSandbox({ seed: "progress", callsPerDay: 60, throttle: false, faults: { outage: { fromInMs: 0, toInMs: Date.now() + 2_500 } } });
-    const folder = await mkdtemp(join(tmpdir(), "progress-"));
-    try {
-      const env = sandboxEnv(sandbox, { ARCHIVER_GRAPH_MAX_ATTEMPTS: "1", ARCHIVER_JOB_RETRY_BASE_MS: "3000", ARCHIVER_JOB_RETRY_MAX_MS: "3000" });
-      const archiverConfig = loadArchiverConfig(env);
-      const lines: string[] = [];
-      const summary = await runLocal({
-        archiverConfig,
-        pipeline: loadPipelineConfig(env),
-        graph: createGraphRuntime(archiverConfig, { ca: sandbox.ca }),
-        archive: folderArchiveStore(folder),
-        watermarks: memoryWatermarkStore({ nextWindowStartInMs: hour - 4 * hourInMs }),
-        clock: systemClock,
-        planClock: { now: () => hour - 2 * hourInMs + hourInMs, sleep: systemClock.sleep },
-        onProgress: (line) => lines.push(line),
-        quietInMs: 800,
-      });
-      assert.equal(summary.deadLetters.length, 0);
-      assert.ok(summary.retries > 0, "no job was re-sent");
-      const waiting = lines.filter((l) => l.startsWith("… waiting: "));
-      assert.ok(waiting.length > 0, lines.join("\n"));
-      assert.match(waiting[0] ?? "", /^… waiting: \d+ harvests? running; Graph paced at [\d.]+ requests\/s; \d+ failed jobs? re-sent, the next due at \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
-      assert.ok(summary.harvestSeconds > 1);
-    } finally {
-      await sandbox.close();
-      await rm(folder, { recursive: true, force: true });
-    }
+    const lines: string[] = [];
+    const summary = await runTwoHours(
+      { seed: "progress", callsPerDay: 60, faults: { outage: { fromInMs: 0, toInMs: Date.now() + 2_500 } } },
+      { ARCHIVER_GRAPH_MAX_ATTEMPTS: "1", ARCHIVER_JOB_RETRY_BASE_MS: "3000", ARCHIVER_JOB_RETRY_MAX_MS: "3000" },
+      { onProgress: (line) => lines.push(line), quietInMs: 800 },
+    );
+    assert.equal(summary.deadLetters.length, 0);
+    assert.ok(summary.retries > 0, "no job was re-sent");
+    const waiting = lines.filter((l) => l.startsWith("… waiting: "));
+    assert.ok(waiting.length > 0, lines.join("\n"));
+    assert.match(waiting[0] ?? "", /^… waiting: \d+ harvests? running; Graph paced at [\d.]+ requests\/s; \d+ failed jobs? re-sent, the next due at \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    assert.ok(summary.harvestSeconds > 1);
   });
 
   it("the time spent waiting on Graph adds up: wall time with some request held by a Retry-After, never more than the run", async () => {
-    const hour = Math.floor(Date.now() / hourInMs) * hourInMs;
     // 429 storms of 100 ms every 300 ms, every other one with a Retry-After: many requests wait side by side.
-    const sandbox = await startSandbox({ seed: "waited", callsPerDay: 240, throttle: false, faults: { storms: { everyInMs: 300, lengthInMs: 100 } } });
-    const folder = await mkdtemp(join(tmpdir(), "waited-"));
-    try {
-      const env = sandboxEnv(sandbox);
-      const archiverConfig = loadArchiverConfig(env);
-      const summary = await runLocal({
-        archiverConfig,
-        pipeline: loadPipelineConfig(env),
-        graph: createGraphRuntime(archiverConfig, { ca: sandbox.ca }),
-        archive: folderArchiveStore(folder),
-        watermarks: memoryWatermarkStore({ nextWindowStartInMs: hour - 4 * hourInMs }),
-        clock: systemClock,
-        planClock: { now: () => hour - 2 * hourInMs + hourInMs, sleep: systemClock.sleep },
-      });
-      assert.equal(summary.deadLetters.length, 0);
-      const summed = summary.graph.throttledInMs / 1000;
-      assert.ok(summary.graph.retries.throttled > 0, "no request was throttled");
-      assert.ok(summary.waitedOnGraphSeconds > 0, "no wait on Graph was counted");
-      assert.ok(summary.waitedOnGraphSeconds <= summary.harvestSeconds, `${summary.waitedOnGraphSeconds} s waited in a ${summary.harvestSeconds} s run`);
-      assert.ok(summary.waitedOnGraphSeconds <= summed + 0.001, `${summary.waitedOnGraphSeconds} s of wall time, ${summed} request-seconds`);
-    } finally {
-      await sandbox.close();
-      await rm(folder, { recursive: true, force: true });
-    }
+    const summary = await runTwoHours({ seed: "waited", callsPerDay: 240, faults: { storms: { everyInMs: 300, lengthInMs: 100 } } }, {});
+    assert.equal(summary.deadLetters.length, 0);
+    const summed = summary.graph.throttledInMs / 1000;
+    assert.ok(summary.graph.retries.throttled > 0, "no request was throttled");
+    assert.ok(summary.waitedOnGraphSeconds > 0, "no wait on Graph was counted");
+    assert.ok(summary.waitedOnGraphSeconds <= summary.harvestSeconds, `${summary.waitedOnGraphSeconds} s waited in a ${summary.harvestSeconds} s run`);
+    assert.ok(summary.waitedOnGraphSeconds <= summed + 0.001, `${summary.waitedOnGraphSeconds} s of wall time, ${summed} request-seconds`);
   });
 });
