@@ -26,14 +26,37 @@ const containerClientOf = (url: string, options: StoragePipelineOptions = {}): C
 export const containerArchive = (url: string): ArchiveStore => blobArchiveStore(containerClientOf(url));
 
 /**
- * Proves, before the first Graph request, that the container can be reached and read with the
- * credential at hand: one list request of one blob. Answers the sentence that says why not, or
- * undefined. (A write probe would leave a blob behind in a write-once archive.)
+ * Proves, before the first Graph request, that the container can be reached, read and written with
+ * the credential at hand: a list request of one blob, then a create of `_probes/write-check.json`
+ * that never overwrites (If-None-Match: *). The service checks authorization before the
+ * condition, so "already exists" proves the right to write as well as "created"; one tiny blob per
+ * container outside the archive's prefixes (a write-once archive keeps it). Answers the sentence
+ * that says why not, or undefined.
  */
+export const writeProbeName = "_probes/write-check.json";
+
 export async function containerProblem(url: string): Promise<string | undefined> {
   try {
     // One try: the question is whether it answers now, not after the SDK's minutes of retries.
-    await containerClientOf(url, { retryOptions: { maxTries: 1 } }).listBlobsFlat({ prefix: "callrecords/" }).byPage({ maxPageSize: 1 }).next();
+    const container = containerClientOf(url, { retryOptions: { maxTries: 1 } });
+    await container.listBlobsFlat({ prefix: "callrecords/" }).byPage({ maxPageSize: 1 }).next();
+    const probe = (name: string) => blobArchiveStore(container).createText(name, '{"probe":"npm start checks it may create blobs here"}\n', "application/json");
+    try {
+      await probe(writeProbeName);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 403) throw error;
+      // A SAS with create but not write may not touch an existing blob, even to be told it exists:
+      // a new name settles whether it may create (one more tiny blob for such a token, each run).
+      try {
+        await probe(`_probes/write-check-${Date.now()}-${process.pid}.json`);
+      } catch (second) {
+        const e = second as { statusCode?: number; code?: string };
+        if (e.statusCode === 403) {
+          return `your login may read it but not create blobs in it (403 ${e.code ?? ""}): it needs the archive writer role (or Storage Blob Data Contributor) on the container, or give a SAS URL with create`;
+        }
+        throw second;
+      }
+    }
     return undefined;
   } catch (error) {
     const e = error as { name?: string; statusCode?: number; code?: string; message?: string };
