@@ -157,7 +157,7 @@ Summary
   Graph             ${g.requests} requests, ${g.pages} list pages, ${totalRetries(g)} retries (${Object.entries(g.retries).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ") || "none"}); ${(g.throttledInMs / 1000).toFixed(1)} request-seconds waited on Graph's Retry-After (requests waiting side by side each count: ${summary.waitedOnGraphSeconds.toFixed(1)} s of wall time)
   wall time         ${((Date.now() - started) / 1000).toFixed(1)} s
   archive           ${archive.location}/callrecords/v1/year=…/month=…/day=…/hour=…/`);
-  if (azurite) say(`  Azurite keeps it in .local/azurite; \`npm start -- --out ./archive-out\` writes the same layout to a folder`);
+  if (azurite) say(`  Azurite keeps it in .local/azurite: \`npm run query -- "SELECT …"\` reads it through the lake views, and \`npm start -- --out ./archive-out\` writes the same layout to a folder`);
   if (summary.deadLetters.length > 0) {
     complain(`\n${summary.deadLetters.length} job(s) failed and were dead-lettered:`);
     for (const d of summary.deadLetters) complain(`  ${d.messageId}: ${d.reason}: ${d.description}`);
