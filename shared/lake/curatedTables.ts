@@ -94,12 +94,12 @@ const flat = (spec: readonly FlatColumn[]) => ({
 });
 
 /** The user at an endpoint: associatedIdentity since 2026-06-30; before, the endpoint's identity set. */
-const endpointUser = (endpoint: unknown): { id: string | null; identity: Json; kind: string | null } => {
+const endpointUser = (endpoint: unknown): { id: string | null; identity: Json } => {
   const e = object(endpoint);
   const associated = object(e.associatedIdentity);
-  if (asText(associated.id) !== null) return { id: asText(associated.id), identity: { user: associated }, kind: "user" };
+  if (asText(associated.id) !== null) return { id: asText(associated.id), identity: { user: associated } };
   const set = object(e.identity);
-  return { id: identityField(set, "id"), identity: set, kind: identityKind(set) };
+  return { id: identityField(set, "id"), identity: set };
 };
 
 /** Columns from a name → type list, in order. */

@@ -8,16 +8,13 @@
  * partition columns as well as the id (every version of a call is in its window's hour folder),
  * so a filter on year, month, day or hour still prunes files through the view.
  */
-import { callRecordFields, identityKinds, partitionColumns, rawDataGlob, streamFields } from "./callRecordSchema.js";
+import { callRecordFields, identityKinds, partitionColumns, rawDataGlob } from "./callRecordSchema.js";
 import { duckdbHiveTypes, duckdbStructure } from "./engineSchemas.js";
-import { type FlatColumn, legColumns } from "./flatColumns.js";
+import { type FlatColumn, legColumns, streamColumns } from "./flatColumns.js";
 
 const partitions = partitionColumns.join(", ");
 const callKey = `${partitionColumns.map((c) => `c.${c}`).join(", ")}, c.id AS callId, c.version AS callVersion`;
 
-const durationColumns = Object.entries(streamFields).map(([name, type]) =>
-  type.kind === "duration" ? `st.${name}, iso_duration_seconds(st.${name}) AS ${name}Seconds` : `st.${name}`,
-);
 
 const identityCase = (column: string, field: "kind" | "id" | "displayName" | "tenantId") =>
   field === "kind"
@@ -34,6 +31,9 @@ const flatColumn = (alias: string, column: FlatColumn): string => {
   const path = [alias, ...column.path.map(quote)].join(".");
   return `${column.rule === "seconds" ? `iso_duration_seconds(${path})` : path} AS ${column.name}`;
 };
+
+/** A stream's columns: every flat stream column, and each duration's ISO-8601 text beside its seconds. */
+const streamSelect = streamColumns.map((c) => (c.rule === "seconds" ? `st.${quote(c.path[0] ?? "")}, ${flatColumn("st", c)}` : flatColumn("st", c)));
 
 /** The user at an endpoint: associatedIdentity since 2026-06-30, the identity set's before. */
 const endpointUserId = (endpoint: string) => `coalesce(${endpoint}.associatedIdentity.id, ${identityCase(`${endpoint}.identity`, "id")})`;
@@ -104,7 +104,7 @@ FROM (SELECT ${partitions}, callId, callVersion, sessionId, unnest(segments) AS 
 -- One row per media stream, durations also as seconds (averageJitterSeconds, …).
 CREATE OR REPLACE VIEW callrecord_streams AS
 SELECT ${partitions}, callId, callVersion, sessionId, segmentId, m.label AS mediaLabel,
-  ${durationColumns.join(",\n  ")}
+  ${streamSelect.join(",\n  ")}
 FROM (SELECT *, unnest(m.streams) AS st FROM (SELECT *, unnest(media) AS m FROM callrecord_segments));
 
 -- One row per participant: users, guests, phone numbers, … (kind says which). source says where the

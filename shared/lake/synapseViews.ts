@@ -43,10 +43,11 @@ const typedField = (alias: string, field: Field): string => {
   return nested || rule === "seconds" ? `${alias}.[${field.name}]` : `${synapseCoerce(rule, `${alias}.[${field.name}]`)} AS [${field.name}]`;
 };
 
-const fieldNamed = (fields: readonly Field[], name: string): Field => {
-  const field = fields.find((f) => f.name === name);
-  if (!field) throw new Error(`callRecordSchema has no field ${name}`);
-  return field;
+/** A flat column read from its level's own text column (a stream's field, a session's span). */
+const ownFlatColumn = (alias: string, column: FlatColumn): string => {
+  // A duration's seconds come from dbo.iso_duration_seconds, applied where the view reads it.
+  if (column.rule === "seconds") throw new Error(`${column.name} is a duration: read it with dbo.iso_duration_seconds`);
+  return `${synapseCoerce(column.rule, `${alias}.[${column.path[0] ?? ""}]`)} AS [${column.name}]`;
 };
 
 /** A flat column read from a JSON column by path (an endpoint inside a session's caller). */
@@ -70,11 +71,9 @@ const legSelect = (alias: string) =>
   ].join(",\n  ");
 
 const streamFieldsAt = fieldsAt(callRecordFields, "sessions.segments.media.streams");
-const streamSelect = streamColumns.map((c, i) =>
-  c.rule === "seconds"
-    ? `st.[${c.path[0] ?? ""}], d${i}.seconds AS [${c.name}]`
-    : typedField("st", fieldNamed(streamFieldsAt, c.path[0] ?? "")),
-);
+const streamSelect = streamColumns.map((c, i) => (c.rule === "seconds" ? `st.[${c.path[0] ?? ""}], d${i}.seconds AS [${c.name}]` : ownFlatColumn("st", c)));
+/** A leg's span (startDateTime, endDateTime), typed as the curated tables type it. */
+const spanSelect = (alias: string) => legColumns.filter((c) => c.path.length === 1).map((c) => ownFlatColumn(alias, c)).join(", ");
 const streamDurations = streamColumns.flatMap((c, i) => (c.rule === "seconds" ? [`OUTER APPLY dbo.iso_duration_seconds(st.[${c.path[0] ?? ""}]) AS d${i}`] : []));
 
 // IDENTITY is a reserved word in T-SQL: the column is always written [identity] (ScriptDom, in
@@ -160,15 +159,15 @@ GO
 -- Sessions and segments: the whole caller and callee as JSON, and their fields flattened as the
 -- curated tables have them (callerEndpointType tells a participant from a service endpoint).
 CREATE OR ALTER VIEW dbo.callrecord_sessions AS
-SELECT ${callKey}, s.id AS sessionId, s.modalities, ${typedField("s", fieldNamed(sessionFields, "startDateTime"))}, ${typedField("s", fieldNamed(sessionFields, "endDateTime"))},
-  ${typedField("s", fieldNamed(sessionFields, "isTest"))}, s.caller, s.callee, s.failureInfo, s.segments,
+SELECT ${callKey}, s.id AS sessionId, s.modalities, ${spanSelect("s")},
+  ${synapseCoerce("boolean", "s.[isTest]")} AS [isTest], s.caller, s.callee, s.failureInfo, s.segments,
   ${legSelect("s")}
 FROM dbo.callrecords_latest c
 CROSS APPLY OPENJSON(c.sessions) ${textWith(sessionFields)} AS s;
 GO
 
 CREATE OR ALTER VIEW dbo.callrecord_segments AS
-SELECT ${partitions}, callId, callVersion, sessionId, g.id AS segmentId, ${typedField("g", fieldNamed(segmentFields, "startDateTime"))}, ${typedField("g", fieldNamed(segmentFields, "endDateTime"))},
+SELECT ${partitions}, callId, callVersion, sessionId, g.id AS segmentId, ${spanSelect("g")},
   g.caller, g.callee, g.failureInfo, g.media,
   ${legSelect("g")}
 FROM dbo.callrecord_sessions ss

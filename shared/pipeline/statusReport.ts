@@ -5,7 +5,7 @@
  * Graph forgets it. Pure: from the manifests' listing (with their metadata), the clock and the
  * settings, through the same decision as the coverage sweep.
  */
-import { jobKey } from "../core/job.js";
+import { type Job, jobKey } from "../core/job.js";
 import { type TimeWindow, dayInMs, floorTo, formatInstant } from "../core/window.js";
 import { type ArchivedManifest, type SweepSettings, coverageGaps, retentionStart } from "./coverage.js";
 import { type PlanSettings, horizonMarginInMs, passDueAt, windowHorizon } from "./planning.js";
@@ -144,13 +144,14 @@ export function statusReport(input: StatusInput): StatusReport {
     windows.push({ windowStart: formatInstant(start), day: dayOf(start), slot: Math.floor((start - floorTo(start, dayInMs)) / plan.windowInMs), passesDone: done, passesDue: due, records, missing, state });
   }
 
-  const missing: MissingPass[] = gaps.missing.map((job) => ({
+  const missingPass = (job: Job): MissingPass => ({
     job: jobKey(job),
     windowStart: formatInstant(job.window.startInMs),
     pass: job.pass,
     daysBeforeHorizon: round1((windowHorizon(job.window) - nowInMs) / dayInMs),
-  }));
-  const atRiskPasses = missing.filter((_, i) => isAtRisk((gaps.missing[i] as { window: TimeWindow }).window));
+  });
+  const missing = gaps.missing.map(missingPass);
+  const atRiskPasses = gaps.missing.filter((job) => isAtRisk(job.window)).map(missingPass);
   const riskDays = round1(input.riskMarginInMs / dayInMs);
   const oldest = gaps.missing[0];
   const oldestIncomplete = oldest ? { windowStart: formatInstant(oldest.window.startInMs), daysBeforeHorizon: round1((windowHorizon(oldest.window) - nowInMs) / dayInMs) } : undefined;
