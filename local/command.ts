@@ -3,6 +3,7 @@
  * sentence and exit status 2 (never a stack trace), or anything else with its stack and 1. Every
  * line goes through redactUrl, so a SAS token given on the command line is never printed.
  */
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { isConfigError } from "../shared/core/errors.js";
 import { UsageError, redactUrl } from "./startOptions.js";
 
@@ -22,5 +23,14 @@ export async function runCommand(name: string, usage: string, main: () => Promis
     }
   } finally {
     await cleanup();
+  }
+}
+
+/** A command's options, parsed by Node; a bad one is a usage error in Node's own wording ("Option '--html <value>' argument missing"). */
+export function commandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
 }

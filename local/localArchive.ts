@@ -5,9 +5,9 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { AnonymousCredential, BlobServiceClient, ContainerClient, type StoragePipelineOptions } from "@azure/storage-blob";
 import { archiveRoot } from "../shared/archive/archiveLayout.js";
 import { type ArchiveStore, blobArchiveStore, folderArchiveStore } from "../shared/archive/archiveStore.js";
-import type { PipelineConfig } from "../shared/config/config.js";
+import { type PipelineConfig, readSettings } from "../shared/config/config.js";
 import { type Azurite, startAzurite } from "./azurite.js";
-import { UsageError } from "./startOptions.js";
+import { UsageError, containerUrlOf } from "./startOptions.js";
 
 /** The archive container in the Azurite that keeps its data in .local/azurite (started here). */
 export async function localAzuriteArchive(containerName: string): Promise<{ azurite: Azurite; archive: ArchiveStore }> {
@@ -80,6 +80,15 @@ export function archiveFolder(path: string): string {
   if (!statSync(folder).isDirectory()) throw new UsageError(`--out ${path} is a file, not an archive folder`);
   if (!existsSync(join(folder, archiveRoot))) throw new UsageError(`--out ${path} is not an archive: it has no ${archiveRoot}/ folder (npm start -- --out FOLDER writes one)`);
   return folder;
+}
+
+/**
+ * `--out` and `--archive` as the commands that read an archive take them: one of them at most, and
+ * a URL only on the cloud's blob endpoints (your Azure login's token goes nowhere else).
+ */
+export function checkArchiveSourceArgs(args: { out?: string | undefined; archive?: string | undefined }): void {
+  if (args.out !== undefined && args.archive !== undefined) throw new UsageError("give --out or --archive, not both");
+  if (args.archive !== undefined) containerUrlOf("--archive", args.archive, readSettings(process.env, ["cloud"]).cloud);
 }
 
 export interface ArchiveSource {

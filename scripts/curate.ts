@@ -9,14 +9,13 @@
  * Exit status: 0 every final day in the range is curated (days not final yet are listed, not
  * errors), 1 a day failed, 2 bad usage or configuration.
  */
-import { parseArgs } from "node:util";
-import { loadPipelineConfig, readSettings } from "../shared/config/config.js";
+import { loadPipelineConfig } from "../shared/config/config.js";
 import { dayInMs } from "../shared/core/window.js";
 import { curateDay, curatedRoot } from "../shared/pipeline/curateDay.js";
 import type { Azurite } from "../local/azurite.js";
-import { runCommand } from "../local/command.js";
-import { openArchiveSource } from "../local/localArchive.js";
-import { UsageError, containerUrlOf, redactUrl } from "../local/startOptions.js";
+import { commandArgs, runCommand } from "../local/command.js";
+import { checkArchiveSourceArgs, openArchiveSource } from "../local/localArchive.js";
+import { UsageError, redactUrl } from "../local/startOptions.js";
 
 const usage = "usage: npm run curate -- --from YYYY-MM-DD --to YYYY-MM-DD [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER]";
 
@@ -49,13 +48,7 @@ const dayOf = (option: string, value: string | undefined): number => {
 let azurite: Azurite | undefined;
 
 async function main(): Promise<number> {
-  const { values: args } = (() => {
-    try {
-      return parseArgs({ options: { from: { type: "string" }, to: { type: "string" }, out: { type: "string" }, archive: { type: "string" }, help: { type: "boolean", short: "h" } } });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-  })();
+  const { values: args } = commandArgs({ options: { from: { type: "string" }, to: { type: "string" }, out: { type: "string" }, archive: { type: "string" }, help: { type: "boolean", short: "h" } } });
   if (args.help) {
     console.log(help);
     return 0;
@@ -63,8 +56,7 @@ async function main(): Promise<number> {
   const from = dayOf("--from", args.from);
   const to = dayOf("--to", args.to);
   if (to < from) throw new UsageError(`--to ${args.to} is before --from ${args.from}`);
-  if (args.out !== undefined && args.archive !== undefined) throw new UsageError("give --out or --archive, not both");
-  if (args.archive !== undefined) containerUrlOf("--archive", args.archive, readSettings(process.env, ["cloud"]).cloud);
+  checkArchiveSourceArgs(args);
   const source = await openArchiveSource(args, loadPipelineConfig(process.env));
   ({ azurite } = source);
   console.log(redactUrl(`archive ${source.archive.location}`));

@@ -10,15 +10,14 @@ import { createWriteStream } from "node:fs";
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pipeline as pipe } from "node:stream/promises";
-import { parseArgs } from "node:util";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { archiveRoot } from "../shared/archive/archiveLayout.js";
 import type { ArchiveStore } from "../shared/archive/archiveStore.js";
-import { loadPipelineConfig, readSettings } from "../shared/config/config.js";
+import { loadPipelineConfig } from "../shared/config/config.js";
 import type { Azurite } from "../local/azurite.js";
-import { runCommand } from "../local/command.js";
-import { archiveFolder, openArchiveSource } from "../local/localArchive.js";
-import { UsageError, containerUrlOf } from "../local/startOptions.js";
+import { commandArgs, runCommand } from "../local/command.js";
+import { archiveFolder, checkArchiveSourceArgs, openArchiveSource } from "../local/localArchive.js";
+import { UsageError } from "../local/startOptions.js";
 
 const usage = 'usage: npm run query -- [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER] "SQL"';
 
@@ -62,21 +61,14 @@ async function mirror(archive: ArchiveStore, folder: string): Promise<number> {
 const cell = (value: unknown): string => (value === null || value === undefined ? "NULL" : typeof value === "object" ? JSON.stringify(value) : String(value));
 
 async function main(): Promise<number> {
-  const { values: args, positionals } = (() => {
-    try {
-      return parseArgs({ allowPositionals: true, options: { out: { type: "string" }, archive: { type: "string" }, help: { type: "boolean", short: "h" } } });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-  })();
+  const { values: args, positionals } = commandArgs({ allowPositionals: true, options: { out: { type: "string" }, archive: { type: "string" }, help: { type: "boolean", short: "h" } } });
   if (args.help) {
     console.log(help);
     return 0;
   }
   const sql = positionals.join(" ").trim();
   if (sql === "") throw new UsageError("give the SQL to run, in quotes");
-  if (args.out !== undefined && args.archive !== undefined) throw new UsageError("give --out or --archive, not both");
-  if (args.archive !== undefined) containerUrlOf("--archive", args.archive, readSettings(process.env, ["cloud"]).cloud);
+  checkArchiveSourceArgs(args);
 
   let folder: string;
   if (args.out !== undefined) {

@@ -13,10 +13,9 @@
  */
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { DefaultAzureCredential } from "@azure/identity";
 import { ServiceBusClient } from "@azure/service-bus";
-import { loadPipelineConfig, readSettings } from "../shared/config/config.js";
+import { loadPipelineConfig } from "../shared/config/config.js";
 import { dayInMs } from "../shared/core/window.js";
 import { retentionStart } from "../shared/pipeline/coverage.js";
 import { statusReport } from "../shared/pipeline/statusReport.js";
@@ -24,9 +23,9 @@ import { listArchivedManifests } from "../shared/pipeline/sweep.js";
 import { blobWatermarkStore } from "../shared/pipeline/watermarkStore.js";
 import type { Azurite } from "../local/azurite.js";
 import { statusHtml } from "../local/statusHtml.js";
-import { runCommand } from "../local/command.js";
-import { openArchiveSource } from "../local/localArchive.js";
-import { UsageError, containerUrlOf, redactUrl } from "../local/startOptions.js";
+import { commandArgs, runCommand } from "../local/command.js";
+import { checkArchiveSourceArgs, openArchiveSource } from "../local/localArchive.js";
+import { UsageError, redactUrl } from "../local/startOptions.js";
 
 const usage = "usage: npm run status -- [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER] [--json] [--html FILE] [--risk-days N]";
 
@@ -53,24 +52,16 @@ Example:
 let azurite: Azurite | undefined;
 
 async function main(): Promise<number> {
-  const { values: args } = (() => {
-    try {
-      return parseArgs({
+  const { values: args } = commandArgs({
         options: { out: { type: "string" }, archive: { type: "string" }, json: { type: "boolean" }, html: { type: "string" }, "risk-days": { type: "string", default: "7" }, help: { type: "boolean", short: "h" } },
       });
-    } catch (error) {
-      // Node's own wording ("Option '--html <value>' argument missing"), as a usage error.
-      throw new UsageError((error as Error).message);
-    }
-  })();
   if (args.help) {
     console.log(help);
     return 0;
   }
   const riskDays = Number(args["risk-days"]);
   if (!Number.isFinite(riskDays) || riskDays < 0 || riskDays > 30) throw new UsageError(`--risk-days expects days from 0 to 30, got "${args["risk-days"]}"`);
-  if (args.out !== undefined && args.archive !== undefined) throw new UsageError("give --out or --archive, not both");
-  if (args.archive !== undefined) containerUrlOf("--archive", args.archive, readSettings(process.env, ["cloud"]).cloud);
+  checkArchiveSourceArgs(args);
   const pipeline = loadPipelineConfig(process.env);
   const now = Date.now();
 
