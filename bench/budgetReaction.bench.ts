@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { systemClock } from "../shared/core/clock.js";
 import { RequestGovernor } from "../shared/graph/requestGovernor.js";
 import { type InstanceRegistry, shareBudget } from "../shared/graph/sharedBudget.js";
-import { folderInstanceRegistry } from "../shared/pipeline/instanceRegistry.js";
+import { folderInstanceRegistry } from "../shared/pipeline/harvest/instanceRegistry.js";
 
 const windowInMs = 2_000;
 const ceiling = 150;

@@ -30,7 +30,7 @@ import { jobBody } from "../shared/core/job.js";
 import { dayInMs, hourInMs } from "../shared/core/window.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
 import { shareBudget } from "../shared/graph/sharedBudget.js";
-import { folderInstanceRegistry } from "../shared/pipeline/instanceRegistry.js";
+import { folderInstanceRegistry } from "../shared/pipeline/harvest/instanceRegistry.js";
 import { naiveLoop } from "./naiveLoop.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 40);

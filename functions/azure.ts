@@ -18,10 +18,10 @@ import { ConfigError } from "../shared/core/errors.js";
 import type { ArchiverConfig } from "../shared/graph/graphConfig.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
 import { type BudgetSharing, shareBudget } from "../shared/graph/sharedBudget.js";
-import { blobInstanceRegistry } from "../shared/pipeline/instanceRegistry.js";
-import type { JobSender } from "../shared/pipeline/scheduler.js";
-import { serviceBusJobSender } from "../shared/pipeline/serviceBusSender.js";
-import { blobWatermarkStore } from "../shared/pipeline/watermarkStore.js";
+import { blobInstanceRegistry } from "../shared/pipeline/harvest/instanceRegistry.js";
+import type { JobSender } from "../shared/pipeline/plan/scheduler.js";
+import { serviceBusJobSender } from "../shared/pipeline/plan/serviceBusSender.js";
+import { blobWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import type { CurateDeps, HarvestHandlerDeps, PlanDeps } from "./handlers.js";
 
 type Loaded = { readonly archiver: ArchiverConfig; readonly pipeline: PipelineConfig } | { readonly error: unknown };

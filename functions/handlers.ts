@@ -8,18 +8,18 @@ import type { Clock } from "../shared/core/clock.js";
 import type { CloudName } from "../shared/graph/clouds.js";
 import type { GraphRuntime } from "../shared/graph/graphSetup.js";
 import { type GraphCounters, newGraphCounters } from "../shared/graph/graphCounters.js";
-import { harvest } from "../shared/pipeline/harvest.js";
-import { type ProcessResult, type Settlement, processJobMessage } from "../shared/pipeline/jobProcessor.js";
-import type { JobRetryOptions } from "../shared/pipeline/jobRetryPolicy.js";
+import { harvest } from "../shared/pipeline/harvest/harvest.js";
+import { type ProcessResult, type Settlement, processJobMessage } from "../shared/pipeline/harvest/jobProcessor.js";
+import type { JobRetryOptions } from "../shared/pipeline/harvest/jobRetryPolicy.js";
 import { type EventLevel, logEvent } from "./logEvents.js";
 import { jobKey } from "../shared/core/job.js";
-import type { CoverageReport, SweepSettings } from "../shared/pipeline/coverage.js";
-import type { PlanSettings } from "../shared/pipeline/planning.js";
-import { runCoverageSweep } from "../shared/pipeline/sweep.js";
-import { type JobSender, type TickResult, runPlanTick } from "../shared/pipeline/scheduler.js";
-import type { WatermarkStore } from "../shared/pipeline/watermarkStore.js";
+import type { CoverageReport, SweepSettings } from "../shared/pipeline/plan/coverage.js";
+import type { PlanSettings } from "../shared/pipeline/plan/planning.js";
+import { runCoverageSweep } from "../shared/pipeline/plan/sweep.js";
+import { type JobSender, type TickResult, runPlanTick } from "../shared/pipeline/plan/scheduler.js";
+import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
-import { type CurateRunSummary, curateDueDays } from "../shared/pipeline/curateDay.js";
+import { type CurateRunSummary, curateDueDays } from "../shared/pipeline/curate/curateDay.js";
 
 export interface PlanDeps {
   readonly watermarks: WatermarkStore;

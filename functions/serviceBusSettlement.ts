@@ -15,7 +15,7 @@ import type { ServiceBusReceivedMessage } from "@azure/service-bus";
  * registry. A test fails when the installed version differs, so an upgrade comes with this file.
  */
 export const settlementWrittenFor = "0.2.0-preview";
-import type { Settlement } from "../shared/pipeline/jobProcessor.js";
+import type { Settlement } from "../shared/pipeline/harvest/jobProcessor.js";
 
 /** The trigger value of an SDK-binding Service Bus trigger (`sdkBinding: true`). */
 export interface MessageContext {

@@ -14,9 +14,9 @@
  * would otherwise wait for them until Graph's horizon).
  */
 import { type Job, jobBody, messageIdOf, parseJobMessage } from "../shared/core/job.js";
-import type { Settlement } from "../shared/pipeline/jobProcessor.js";
-import type { PlannedJob } from "../shared/pipeline/planning.js";
-import type { JobSender } from "../shared/pipeline/scheduler.js";
+import type { Settlement } from "../shared/pipeline/harvest/jobProcessor.js";
+import type { PlannedJob } from "../shared/pipeline/plan/planning.js";
+import type { JobSender } from "../shared/pipeline/plan/scheduler.js";
 
 export interface QueuedMessage {
   readonly messageId: string;

@@ -13,9 +13,9 @@ import type { PipelineConfig } from "../shared/config/config.js";
 import type { ArchiverConfig } from "../shared/graph/graphConfig.js";
 import type { GraphRuntime } from "../shared/graph/graphSetup.js";
 import { type GraphCounters, addGraphCounters, newGraphCounters } from "../shared/graph/graphCounters.js";
-import type { WatermarkStore } from "../shared/pipeline/watermarkStore.js";
-import { passDueAt } from "../shared/pipeline/planning.js";
-import type { JobSender } from "../shared/pipeline/scheduler.js";
+import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
+import { passDueAt } from "../shared/pipeline/plan/planning.js";
+import type { JobSender } from "../shared/pipeline/plan/scheduler.js";
 import { makeHarvestHandler, makePlanHandler } from "../functions/handlers.js";
 import { LocalQueue } from "./queue.js";
 

@@ -7,7 +7,7 @@
  * what was left out; a span entirely outside is refused.
  */
 import { type TimeWindow, ceilTo, dayInMs, floorTo, formatInstant } from "../shared/core/window.js";
-import { graphRetentionInMs } from "../shared/pipeline/planning.js";
+import { graphRetentionInMs } from "../shared/pipeline/plan/planning.js";
 import { type CloudName, clouds } from "../shared/graph/clouds.js";
 
 export interface StartArguments {

@@ -6,7 +6,7 @@
  * risk, and a table per day. Pure: text in, text out.
  */
 import { dayInMs, floorTo } from "../shared/core/window.js";
-import type { StatusReport, WindowState } from "../shared/pipeline/statusReport.js";
+import type { StatusReport, WindowState } from "../shared/pipeline/operate/statusReport.js";
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -11,7 +11,7 @@
  */
 import { loadPipelineConfig } from "../shared/config/config.js";
 import { dayInMs } from "../shared/core/window.js";
-import { curateDay, curatedRoot } from "../shared/pipeline/curateDay.js";
+import { curateDay, curatedRoot } from "../shared/pipeline/curate/curateDay.js";
 import type { Azurite } from "../local/azurite.js";
 import { commandArgs, runCommand } from "../local/command.js";
 import { checkArchiveSourceArgs, openArchiveSource } from "../local/localArchive.js";

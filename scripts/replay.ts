@@ -15,8 +15,8 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { type ServiceBusReceivedMessage, ServiceBusClient } from "@azure/service-bus";
 import { readSettings } from "../shared/config/config.js";
 import { ConfigError, isConfigError } from "../shared/core/errors.js";
-import { type DeadLetter, replayDeadLetters } from "../shared/pipeline/replay.js";
-import { serviceBusJobSender } from "../shared/pipeline/serviceBusSender.js";
+import { type DeadLetter, replayDeadLetters } from "../shared/pipeline/operate/replay.js";
+import { serviceBusJobSender } from "../shared/pipeline/plan/serviceBusSender.js";
 
 const usage = "usage: npm run replay -- [--dry-run] [--max N]";
 

@@ -14,7 +14,7 @@ import { loadArchiverConfig, loadPipelineConfig, readSettings } from "../shared/
 import { isConfigError } from "../shared/core/errors.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
 import { totalRetries } from "../shared/graph/graphCounters.js";
-import { memoryWatermarkStore } from "../shared/pipeline/watermarkStore.js";
+import { memoryWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
 import type { Azurite } from "../local/azurite.js";
 import { runLocal } from "../local/run.js";

@@ -5,9 +5,9 @@
 import { clouds, isKnownAuthorityHost } from "../graph/clouds.js";
 import type { ArchiverConfig, CredentialConfig } from "../graph/graphConfig.js";
 import { ConfigError } from "../core/errors.js";
-import type { SweepSettings } from "../pipeline/coverage.js";
-import { type JobRetryOptions, defaultJobRetryOptions } from "../pipeline/jobRetryPolicy.js";
-import { type PlanSettings, planSettingsProblems } from "../pipeline/planning.js";
+import type { SweepSettings } from "../pipeline/plan/coverage.js";
+import { type JobRetryOptions, defaultJobRetryOptions } from "../pipeline/harvest/jobRetryPolicy.js";
+import { type PlanSettings, planSettingsProblems } from "../pipeline/plan/planning.js";
 import {
   type Env,
   type SettingKey,

@@ -158,7 +158,7 @@ const session = struct({
   segments: list(segment),
 });
 
-/** The archiver's own field on every line (shared/pipeline/harvest.ts writes it). */
+/** The archiver's own field on every line (shared/pipeline/harvest/harvest.ts writes it). */
 const archiveInfo = struct({
   harvestedAt: timestamp,
   window: struct({ start: timestamp, end: timestamp }),

@@ -16,7 +16,7 @@ import { hourInMs } from "../../shared/core/window.js";
 import { GraphClient } from "../../shared/graph/graphClient.js";
 import { newGraphCounters } from "../../shared/graph/graphCounters.js";
 import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
-import { harvest } from "../../shared/pipeline/harvest.js";
+import { harvest } from "../../shared/pipeline/harvest/harvest.js";
 import { type Azurite, startAzurite } from "../../local/azurite.js";
 
 // A crash between the data blob's commit and its manifest leaves the blob alone: the next delivery

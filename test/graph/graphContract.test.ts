@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { loadArchiverConfig } from "../../shared/config/config.js";
 import { ForeignNextLinkError, GraphPagingError, GraphResponseError } from "../../shared/core/errors.js";
 import { GraphClient, maxPagesOf } from "../../shared/graph/graphClient.js";
-import { classifyJobFailure } from "../../shared/pipeline/jobRetryPolicy.js";
+import { classifyJobFailure } from "../../shared/pipeline/harvest/jobRetryPolicy.js";
 import { newGraphCounters } from "../../shared/graph/graphCounters.js";
 import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
 import type { HttpTransport } from "../../shared/graph/httpTransport.js";

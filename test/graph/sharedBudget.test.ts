@@ -7,7 +7,7 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { type Azurite, startAzurite } from "../../local/azurite.js";
 import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
 import { type InstanceRegistry, type PeerUsage, allowance, fairShare, shareBudget } from "../../shared/graph/sharedBudget.js";
-import { blobInstanceRegistry, folderInstanceRegistry } from "../../shared/pipeline/instanceRegistry.js";
+import { blobInstanceRegistry, folderInstanceRegistry } from "../../shared/pipeline/harvest/instanceRegistry.js";
 import { FakeClock } from "../support/stubTransport.js";
 
 const peer = (instance: string, requests: number, hungry = false): PeerUsage => ({ instance, requests, hungry });

@@ -9,8 +9,8 @@ import { dataBlobName } from "../../shared/archive/archiveLayout.js";
 import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import { hourInMs } from "../../shared/core/window.js";
 import { durationSeconds, instantMicros } from "../../shared/lake/curatedTables.js";
-import { curateDueDays, curatedFileName, curationCandidates } from "../../shared/pipeline/curateDay.js";
-import { dayMarkerName } from "../../shared/pipeline/dayMarker.js";
+import { curateDueDays, curatedFileName, curationCandidates } from "../../shared/pipeline/curate/curateDay.js";
+import { dayMarkerName } from "../../shared/pipeline/harvest/dayMarker.js";
 import { graphInstant } from "../../sandbox/generator.js";
 
 describe("curated values", () => {

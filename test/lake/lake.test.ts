@@ -7,7 +7,7 @@ import type { JsonObject } from "../../shared/graph/callRecord.js";
 import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import type { CuratedTableName } from "../../shared/lake/curatedTables.js";
 import { lakeFiles } from "../../shared/lake/lakeFiles.js";
-import { type CurateOutcome, curateDay, curatedFileName, curatedMarkerName } from "../../shared/pipeline/curateDay.js";
+import { type CurateOutcome, curateDay, curatedFileName, curatedMarkerName } from "../../shared/pipeline/curate/curateDay.js";
 import { streamColumns } from "../../shared/lake/flatColumns.js";
 import { projectRoot } from "../support/bicep.js";
 import { type LakeArchive, writeLakeArchive } from "../support/lakeArchive.js";

@@ -10,7 +10,7 @@ import { GraphClient } from "../../shared/graph/graphClient.js";
 import { newGraphCounters } from "../../shared/graph/graphCounters.js";
 import type { HttpResponse, HttpTransport } from "../../shared/graph/httpTransport.js";
 import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
-import { harvest } from "../../shared/pipeline/harvest.js";
+import { harvest } from "../../shared/pipeline/harvest/harvest.js";
 
 const job = { window: { startInMs: Date.parse("2026-11-26T08:00:00Z"), endInMs: Date.parse("2026-11-26T09:00:00Z") }, pass: 0 };
 const summary = (id: string) => ({ id, version: 1, startDateTime: "2026-11-26T08:10:00Z", endDateTime: "2026-11-26T08:20:00Z", lastModifiedDateTime: "2026-11-26T08:30:00Z" });

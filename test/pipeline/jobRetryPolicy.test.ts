@@ -3,9 +3,9 @@ import { describe, it } from "node:test";
 import { ConfigError, ForeignNextLinkError, GraphRequestError, GraphResponseError, InvalidJobError } from "../../shared/core/errors.js";
 import type { Job } from "../../shared/core/job.js";
 import { dayInMs, hourInMs, minuteInMs } from "../../shared/core/window.js";
-import { classifyJobFailure, decideJobRetry, defaultJobRetryOptions, horizonOf } from "../../shared/pipeline/jobRetryPolicy.js";
-import { type Settlement, processJobMessage } from "../../shared/pipeline/jobProcessor.js";
-import type { PlannedJob } from "../../shared/pipeline/planning.js";
+import { classifyJobFailure, decideJobRetry, defaultJobRetryOptions, horizonOf } from "../../shared/pipeline/harvest/jobRetryPolicy.js";
+import { type Settlement, processJobMessage } from "../../shared/pipeline/harvest/jobProcessor.js";
+import type { PlannedJob } from "../../shared/pipeline/plan/planning.js";
 import { jobBody } from "../../shared/core/job.js";
 
 const graphError = (status: number) => new GraphRequestError(`HTTP ${status}`, status, undefined, "https://graph.microsoft.com/v1.0/communications/callRecords");

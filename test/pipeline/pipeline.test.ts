@@ -14,7 +14,7 @@ import { loadArchiverConfig, loadPipelineConfig } from "../../shared/config/conf
 import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
 import { jobBody, jobKey } from "../../shared/core/job.js";
 import { parseManifest } from "../../shared/archive/manifest.js";
-import { blobWatermarkStore, memoryWatermarkStore } from "../../shared/pipeline/watermarkStore.js";
+import { blobWatermarkStore, memoryWatermarkStore } from "../../shared/pipeline/plan/watermarkStore.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
 import { type Sandbox, startSandbox } from "../../sandbox/server.js";
 import { ManualClock } from "../../sandbox/tenant.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { hourlyPlan } from "../support/planSettings.js";
 import fc from "fast-check";
-import { firstWatermark, isSplittable, jobsForWindow, planTick, splitWindow, windowReadableProblem, type PlanSettings, type Watermark } from "../../shared/pipeline/planning.js";
+import { firstWatermark, isSplittable, jobsForWindow, planTick, splitWindow, windowReadableProblem, type PlanSettings, type Watermark } from "../../shared/pipeline/plan/planning.js";
 import { InvalidJobError } from "../../shared/core/errors.js";
 import { jobKey, parseJobMessage, windowShapeProblem } from "../../shared/core/job.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";

@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { describe, it } from "node:test";
 import { LocalQueue } from "../../local/queue.js";
 import { type Job, jobBody, jobKey } from "../../shared/core/job.js";
-import { type DeadLetter, type DeadLetterSource, replayDeadLetters } from "../../shared/pipeline/replay.js";
+import { type DeadLetter, type DeadLetterSource, replayDeadLetters } from "../../shared/pipeline/operate/replay.js";
 
 /** A dead-letter queue in memory with Service Bus's peek-lock rules: released letters come back. */
 function deadLetterQueue(letters: DeadLetter[]) {

@@ -15,7 +15,7 @@ import { type Job, jobBody } from "../../shared/core/job.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
 import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
 import { newGraphCounters } from "../../shared/graph/graphCounters.js";
-import { harvest } from "../../shared/pipeline/harvest.js";
+import { harvest } from "../../shared/pipeline/harvest/harvest.js";
 import { type Sandbox, startSandbox } from "../../sandbox/server.js";
 import { ManualClock } from "../../sandbox/tenant.js";
 import { sandboxEnv } from "../support/graph.js";

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type Job, jobKey } from "../../shared/core/job.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
-import type { ArchivedManifest } from "../../shared/pipeline/coverage.js";
-import { statusReport } from "../../shared/pipeline/statusReport.js";
+import type { ArchivedManifest } from "../../shared/pipeline/plan/coverage.js";
+import { statusReport } from "../../shared/pipeline/operate/statusReport.js";
 import { dueJobs } from "../support/dueJobs.js";
 import { hourlyPlan } from "../support/planSettings.js";
 

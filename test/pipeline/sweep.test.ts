@@ -10,9 +10,9 @@ import { blobArchiveStore } from "../../shared/archive/archiveStore.js";
 import { loadPipelineConfig } from "../../shared/config/config.js";
 import { type Job, jobKey, messageIdOf } from "../../shared/core/job.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
-import { splitWindow } from "../../shared/pipeline/planning.js";
-import { runPlanTick } from "../../shared/pipeline/scheduler.js";
-import { blobWatermarkStore } from "../../shared/pipeline/watermarkStore.js";
+import { splitWindow } from "../../shared/pipeline/plan/planning.js";
+import { runPlanTick } from "../../shared/pipeline/plan/scheduler.js";
+import { blobWatermarkStore } from "../../shared/pipeline/plan/watermarkStore.js";
 import type { Timer } from "@azure/functions";
 import { dueJobs as dueJobsOf } from "../support/dueJobs.js";
 

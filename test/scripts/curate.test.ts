@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { curatedFileName, curatedMarkerName } from "../../shared/pipeline/curateDay.js";
+import { curatedFileName, curatedMarkerName } from "../../shared/pipeline/curate/curateDay.js";
 import { archiveRecord, documentedFixture } from "../support/documentedLake.js";
 import { runScript } from "../support/runScript.js";
 

@@ -9,7 +9,7 @@ import { loadArchiverConfig, loadPipelineConfig } from "../../shared/config/conf
 import { systemClock } from "../../shared/core/clock.js";
 import { hourInMs } from "../../shared/core/window.js";
 import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
-import { memoryWatermarkStore } from "../../shared/pipeline/watermarkStore.js";
+import { memoryWatermarkStore } from "../../shared/pipeline/plan/watermarkStore.js";
 import { type SandboxOptions, startSandbox } from "../../sandbox/server.js";
 import { sandboxEnv } from "../support/graph.js";
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
-import type { StatusReport } from "../../shared/pipeline/statusReport.js";
+import type { StatusReport } from "../../shared/pipeline/operate/statusReport.js";
 import { startSandbox } from "../../sandbox/server.js";
 
 // Every npm command in a fenced block of the README, run as a user runs it (npm, a child process,

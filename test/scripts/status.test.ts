@@ -11,7 +11,7 @@ import { manifestBlobName } from "../../shared/archive/archiveLayout.js";
 import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import { type Job } from "../../shared/core/job.js";
 import { hourInMs } from "../../shared/core/window.js";
-import type { StatusReport } from "../../shared/pipeline/statusReport.js";
+import type { StatusReport } from "../../shared/pipeline/operate/statusReport.js";
 
 // `npm run status` over a folder archive as a local run leaves it, driven as a user drives it.
 const root = resolve(import.meta.dirname, "..", "..");

@@ -14,8 +14,8 @@ import { dataBlobName } from "../../shared/archive/archiveLayout.js";
 import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
 import { type CuratedTableName } from "../../shared/lake/curatedTables.js";
-import { curateDay, curatedFileName } from "../../shared/pipeline/curateDay.js";
-import { dayMarkerName } from "../../shared/pipeline/dayMarker.js";
+import { curateDay, curatedFileName } from "../../shared/pipeline/curate/curateDay.js";
+import { dayMarkerName } from "../../shared/pipeline/harvest/dayMarker.js";
 import { projectRoot } from "./bicep.js";
 
 /** A fixture of Graph's documentation, with its `$metadata#` nextLink slip left as it is. */

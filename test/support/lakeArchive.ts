@@ -14,7 +14,7 @@ import { systemClock } from "../../shared/core/clock.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
 import type { JsonObject } from "../../shared/graph/callRecord.js";
 import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
-import { memoryWatermarkStore } from "../../shared/pipeline/watermarkStore.js";
+import { memoryWatermarkStore } from "../../shared/pipeline/plan/watermarkStore.js";
 import { startSandbox } from "../../sandbox/server.js";
 import { ManualClock } from "../../sandbox/tenant.js";
 import { sandboxEnv } from "./graph.js";

@@ -1,6 +1,6 @@
 /** The default plan settings (hourly windows, the README's re-read offsets), for pure planning tests. */
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
-import type { PlanSettings } from "../../shared/pipeline/planning.js";
+import type { PlanSettings } from "../../shared/pipeline/plan/planning.js";
 
 export const hourlyPlan = (maxWindowsPerTick: number): PlanSettings => ({
   windowInMs: hourInMs,

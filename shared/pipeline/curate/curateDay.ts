@@ -14,12 +14,12 @@ import { createReadStream } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { archiveBlobOf, dayPartition, dayPartitionPrefix } from "../archive/archiveLayout.js";
-import type { ArchiveStore } from "../archive/archiveStore.js";
-import { dayInMs, floorTo, formatInstant, hourInMs } from "../core/window.js";
-import type { CuratedTableName } from "../lake/curatedTables.js";
-import { type DayFile, writeCuratedDay } from "../lake/curatedWriter.js";
-import { dayMarkerName } from "./dayMarker.js";
+import { archiveBlobOf, dayPartition, dayPartitionPrefix } from "../../archive/archiveLayout.js";
+import type { ArchiveStore } from "../../archive/archiveStore.js";
+import { dayInMs, floorTo, formatInstant, hourInMs } from "../../core/window.js";
+import type { CuratedTableName } from "../../lake/curatedTables.js";
+import { type DayFile, writeCuratedDay } from "../../lake/curatedWriter.js";
+import { dayMarkerName } from "../harvest/dayMarker.js";
 
 export const curatedRoot = "curated/v2";
 

@@ -5,10 +5,10 @@
  * Graph forgets it. Pure: from the manifests' listing (with their metadata), the clock and the
  * settings, through the same decision as the coverage sweep.
  */
-import { type Job, jobKey } from "../core/job.js";
-import { type TimeWindow, dayInMs, floorTo, formatInstant } from "../core/window.js";
-import { type ArchivedManifest, type SweepSettings, coverageGaps, retentionStart } from "./coverage.js";
-import { type PlanSettings, horizonMarginInMs, passDueAt, windowHorizon } from "./planning.js";
+import { type Job, jobKey } from "../../core/job.js";
+import { type TimeWindow, dayInMs, floorTo, formatInstant } from "../../core/window.js";
+import { type ArchivedManifest, type SweepSettings, coverageGaps, retentionStart } from "../plan/coverage.js";
+import { type PlanSettings, horizonMarginInMs, passDueAt, windowHorizon } from "../plan/planning.js";
 
 export interface StatusInput {
   readonly manifests: readonly ArchivedManifest[];

@@ -3,9 +3,9 @@
  * `messageId` tagged with the replay, so duplicate detection does not drop it), and only then is
  * the dead letter removed. A dead letter that is not a valid job stays where it is, for a person.
  */
-import { type Job, messageIdOf, parseJobDelivery } from "../core/job.js";
-import { compactInstant } from "../core/window.js";
-import type { JobSender } from "./scheduler.js";
+import { type Job, messageIdOf, parseJobDelivery } from "../../core/job.js";
+import { compactInstant } from "../../core/window.js";
+import type { JobSender } from "../plan/scheduler.js";
 
 export interface DeadLetter {
   readonly messageId: string;

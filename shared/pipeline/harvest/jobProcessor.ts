@@ -5,11 +5,11 @@
  * and the original completed. Only when even the re-send fails is the message abandoned, so that
  * Service Bus redelivers it.
  */
-import type { Job } from "../core/job.js";
-import { parseJobDelivery } from "../core/job.js";
+import type { Job } from "../../core/job.js";
+import { parseJobDelivery } from "../../core/job.js";
 import type { HarvestOutcome } from "./harvest.js";
 import { type JobRetryOptions, classifyJobFailure, decideJobRetry, defaultJobRetryOptions } from "./jobRetryPolicy.js";
-import type { PlannedJob } from "./planning.js";
+import type { PlannedJob } from "../plan/planning.js";
 
 export interface Settlement {
   complete(): Promise<void>;

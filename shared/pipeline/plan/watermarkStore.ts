@@ -5,9 +5,9 @@
 import { readFile, rename, writeFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ContainerClient } from "@azure/storage-blob";
-import { WatermarkError } from "../core/errors.js";
+import { WatermarkError } from "../../core/errors.js";
 import type { Watermark } from "./planning.js";
-import { formatInstant } from "../core/window.js";
+import { formatInstant } from "../../core/window.js";
 
 export interface StoredWatermark {
   readonly watermark: Watermark;

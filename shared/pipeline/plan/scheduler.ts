@@ -3,8 +3,8 @@
  * ETag condition. Sending before saving means a crash in between re-sends identical jobs (dropped
  * by duplicate detection) rather than skipping a window.
  */
-import type { Clock } from "../core/clock.js";
-import { WatermarkError } from "../core/errors.js";
+import type { Clock } from "../../core/clock.js";
+import { WatermarkError } from "../../core/errors.js";
 import { type PlanSettings, type PlannedJob, planTick, watermarkProblem } from "./planning.js";
 import type { WatermarkStore } from "./watermarkStore.js";
 

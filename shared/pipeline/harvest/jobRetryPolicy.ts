@@ -21,9 +21,9 @@ import {
   isGraphRequestError,
   isInvalidJobError,
   isWindowTooBigError,
-} from "../core/errors.js";
-import type { Job } from "../core/job.js";
-import { horizonMarginInMs, windowHorizon } from "./planning.js";
+} from "../../core/errors.js";
+import type { Job } from "../../core/job.js";
+import { horizonMarginInMs, windowHorizon } from "../plan/planning.js";
 
 export interface JobRetryOptions {
   /** Delay before the first re-send; doubles per attempt. Default 1 minute. */

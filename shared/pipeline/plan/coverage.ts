@@ -5,8 +5,8 @@
  * difference re-sent. Run on every plan tick, it makes a dead letter or a lost message final only
  * once Graph has forgotten the window.
  */
-import { type Job, jobKey } from "../core/job.js";
-import { type TimeWindow, ceilTo, compactInstant, floorTo } from "../core/window.js";
+import { type Job, jobKey } from "../../core/job.js";
+import { type TimeWindow, ceilTo, compactInstant, floorTo } from "../../core/window.js";
 import { type PlanSettings, type PlannedJob, graphRetentionInMs, horizonMarginInMs, passDueAt, splitWindow, windowHorizon } from "./planning.js";
 
 export interface ArchivedManifest {

@@ -1,6 +1,6 @@
 /** Sends planned jobs to the Service Bus queue: deterministic messageIds, scheduled re-reads. */
 import type { ServiceBusMessage, ServiceBusSender } from "@azure/service-bus";
-import { jobBody, messageIdOf } from "../core/job.js";
+import { jobBody, messageIdOf } from "../../core/job.js";
 import type { PlannedJob } from "./planning.js";
 import type { JobSender } from "./scheduler.js";
 

@@ -3,10 +3,10 @@
  * partition (one listing per day, with the split status in blob metadata, so no manifest is read),
  * ask coverage.ts what is missing, and send that again.
  */
-import { archiveBlobOf, dayPartitionPrefix } from "../archive/archiveLayout.js";
-import type { ArchiveStore } from "../archive/archiveStore.js";
-import type { Clock } from "../core/clock.js";
-import { dayInMs, floorTo } from "../core/window.js";
+import { archiveBlobOf, dayPartitionPrefix } from "../../archive/archiveLayout.js";
+import type { ArchiveStore } from "../../archive/archiveStore.js";
+import type { Clock } from "../../core/clock.js";
+import { dayInMs, floorTo } from "../../core/window.js";
 import { type ArchivedManifest, type CoverageReport, type SweepSettings, coverageGaps, retentionStart } from "./coverage.js";
 import type { PlanSettings } from "./planning.js";
 import type { JobSender } from "./scheduler.js";

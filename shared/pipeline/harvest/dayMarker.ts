@@ -4,12 +4,12 @@
  * written once, with the day's counts, so downstream jobs know the day will not change. Synapse
  * and Spark skip it by its leading underscore. The decision is pure; writing it is write-once.
  */
-import { dayPartitionPrefix } from "../archive/archiveLayout.js";
-import type { ArchiveStore } from "../archive/archiveStore.js";
-import { type TimeWindow, dayInMs, formatInstant } from "../core/window.js";
-import { type ArchivedManifest, manifestStatus, uncoveredJobs } from "./coverage.js";
-import { type PlanSettings, horizonMarginInMs, passDueAt, windowHorizon } from "./planning.js";
-import { listArchivedManifests } from "./sweep.js";
+import { dayPartitionPrefix } from "../../archive/archiveLayout.js";
+import type { ArchiveStore } from "../../archive/archiveStore.js";
+import { type TimeWindow, dayInMs, formatInstant } from "../../core/window.js";
+import { type ArchivedManifest, manifestStatus, uncoveredJobs } from "../plan/coverage.js";
+import { type PlanSettings, horizonMarginInMs, passDueAt, windowHorizon } from "../plan/planning.js";
+import { listArchivedManifests } from "../plan/sweep.js";
 
 export const dayMarkerName = (dayStartInMs: number): string => `${dayPartitionPrefix(dayStartInMs)}_SUCCESS.json`;
 

@@ -8,17 +8,17 @@
 import { setMaxListeners } from "node:events";
 import { PassThrough, type Readable, pipeline } from "node:stream";
 import { createGzip } from "node:zlib";
-import { archiveBlobOf, dataBlobName, dayPrefixesOf, manifestBlobName } from "../archive/archiveLayout.js";
-import type { ArchiveStore } from "../archive/archiveStore.js";
-import { HashTap } from "../archive/dataLines.js";
-import type { CallRecordSummary } from "../graph/callRecord.js";
-import { forEachLimited, readAhead } from "../core/asyncFlow.js";
-import type { Clock } from "../core/clock.js";
-import type { CloudName } from "../graph/clouds.js";
-import { InvalidJobError, WaitingForEarlierPass, WindowTooBigError, isGraphPagingError, isRecordExpiredError } from "../core/errors.js";
-import type { FetchedRecord, GraphClient } from "../graph/graphClient.js";
-import type { GraphCounters } from "../graph/graphCounters.js";
-import { type Job, jobBody, jobKey, parseJobMessage } from "../core/job.js";
+import { archiveBlobOf, dataBlobName, dayPrefixesOf, manifestBlobName } from "../../archive/archiveLayout.js";
+import type { ArchiveStore } from "../../archive/archiveStore.js";
+import { HashTap } from "../../archive/dataLines.js";
+import type { CallRecordSummary } from "../../graph/callRecord.js";
+import { forEachLimited, readAhead } from "../../core/asyncFlow.js";
+import type { Clock } from "../../core/clock.js";
+import type { CloudName } from "../../graph/clouds.js";
+import { InvalidJobError, WaitingForEarlierPass, WindowTooBigError, isGraphPagingError, isRecordExpiredError } from "../../core/errors.js";
+import type { FetchedRecord, GraphClient } from "../../graph/graphClient.js";
+import type { GraphCounters } from "../../graph/graphCounters.js";
+import { type Job, jobBody, jobKey, parseJobMessage } from "../../core/job.js";
 import {
   type ArchivedVersion,
   type Manifest,
@@ -27,10 +27,10 @@ import {
   graphFigures,
   manifestSchemaVersion,
   parseManifest,
-} from "../archive/manifest.js";
+} from "../../archive/manifest.js";
 import { finalPass, markDayIfFinal } from "./dayMarker.js";
-import { type PlanSettings, type PlannedJob, isSplittable, splitWindow, windowReadableProblem } from "./planning.js";
-import { dayInMs, floorTo, formatInstant, formatWindow } from "../core/window.js";
+import { type PlanSettings, type PlannedJob, isSplittable, splitWindow, windowReadableProblem } from "../plan/planning.js";
+import { dayInMs, floorTo, formatInstant, formatWindow } from "../../core/window.js";
 
 export interface HarvestDeps {
   readonly graph: GraphClient;

@@ -3,8 +3,8 @@
  * to their length, contiguous from the watermark on; every window gets pass 0 after the settle
  * delay and re-read passes at fixed offsets after its end, all well inside Graph's 30 days.
  */
-import type { Job } from "../core/job.js";
-import { type TimeWindow, ceilTo, dayInMs, formatInstant } from "../core/window.js";
+import type { Job } from "../../core/job.js";
+import { type TimeWindow, ceilTo, dayInMs, formatInstant } from "../../core/window.js";
 
 export const graphRetentionInMs = 30 * dayInMs;
 

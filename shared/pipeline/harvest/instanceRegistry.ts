@@ -6,7 +6,7 @@
 import { mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ContainerClient } from "@azure/storage-blob";
-import type { InstanceRegistry, PeerUsage } from "../graph/sharedBudget.js";
+import type { InstanceRegistry, PeerUsage } from "../../graph/sharedBudget.js";
 
 const prefix = "instances/";
 const safe = (instance: string) => instance.replace(/[^\w.-]/g, "_");
