@@ -1,7 +1,8 @@
 /**
  * An in-process stand-in for the Service Bus queue, for `npm start` and tests: the one part that
  * cannot run here. It keeps Service Bus's contract where the archiver depends on it: duplicate
- * detection by messageId, at-least-once delivery, redelivery on abandon, dead-letter with a reason
+ * detection by messageId (Standard's; `duplicateDetection: false` is Basic, which has none),
+ * at-least-once delivery, redelivery on abandon, dead-letter with a reason
  * after the maximum deliveries, and scheduled messages held until their time. A drain also waits
  * for scheduled re-sends of failed jobs (the job retry policy's copies), as a run must not end
  * while a window is still being retried; re-read passes scheduled for later are left for later.
@@ -67,7 +68,11 @@ export class LocalQueue implements JobSender {
   constructor(
     private readonly maxDeliveries = 5,
     private readonly now: () => number = Date.now,
-    private readonly options: { readonly orderPasses?: boolean } = {},
+    private readonly options: {
+      readonly orderPasses?: boolean;
+      /** Drop a message whose messageId was sent before (Service Bus Standard); false is Basic, which has none. */
+      readonly duplicateDetection?: boolean;
+    } = {},
   ) {}
 
   /** Messages being handled now. */
@@ -84,7 +89,7 @@ export class LocalQueue implements JobSender {
 
   /** Any body, as a producer might send it (tests send malformed ones). */
   sendRaw(messageId: string, body: unknown, notBeforeInMs?: number, isRetry = false): void {
-    if (this.seen.has(messageId)) {
+    if (this.options.duplicateDetection !== false && this.seen.has(messageId)) {
       this.duplicatesDropped += 1;
       return;
     }

@@ -70,10 +70,10 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
   const dataName = dataBlobName(job);
   const done = await archive.read(manifestName);
   if (done) {
-    // A split whose halves may have been lost with a crash: sending them again is free
-    // (duplicate detection), and their own manifests make them no-ops once archived.
+    // A split whose halves may have been lost with a crash: the halves not archived yet are sent
+    // again (no queue tier is relied on to drop a repeat; Service Bus Basic has no duplicate detection).
     const manifest = parseManifest(done.toString("utf8"), manifestName);
-    if (manifest.status === "split") await enqueueHalves(manifest, deps);
+    if (manifest.status === "split") await enqueueHalves(manifest, deps, "missingOnly");
     return { status: "alreadyDone" };
   }
 
@@ -366,15 +366,20 @@ async function split(job: Job, startedAt: number, deps: HarvestDeps): Promise<Ha
     const text = await deps.archive.read(name);
     if (!text) throw new Error(`${name} was reported as existing but cannot be read`);
     const theirs = parseManifest(text.toString("utf8"), name);
-    if (theirs.status === "split") await enqueueHalves(theirs, deps);
+    if (theirs.status === "split") await enqueueHalves(theirs, deps, "missingOnly");
     return { status: "alreadyDone" };
   }
   await enqueueHalves(manifest, deps);
   return { status: "split", manifest };
 }
 
-async function enqueueHalves(manifest: Manifest, deps: HarvestDeps): Promise<void> {
-  const halves = (manifest.splitInto ?? []).map((body) => parseJobMessage(body));
+/** Sends a split's halves: both when the split is new, else those without a manifest yet. */
+async function enqueueHalves(manifest: Manifest, deps: HarvestDeps, which: "both" | "missingOnly" = "both"): Promise<void> {
+  let halves = (manifest.splitInto ?? []).map((body) => parseJobMessage(body));
+  if (which === "missingOnly") {
+    const archived = await Promise.all(halves.map(async (half) => (await deps.archive.read(manifestBlobName(half))) !== undefined));
+    halves = halves.filter((_, i) => !archived[i]);
+  }
   if (halves.length > 0) await deps.enqueue(halves.map((h) => ({ job: h, notBeforeInMs: undefined })));
 }
 
