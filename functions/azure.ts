@@ -22,6 +22,7 @@ import { blobInstanceRegistry } from "../shared/pipeline/harvest/instanceRegistr
 import type { JobSender } from "../shared/pipeline/plan/scheduler.js";
 import { serviceBusJobSender } from "../shared/pipeline/plan/serviceBusSender.js";
 import { blobWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
+import { blobSweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
 import type { CurateDeps, HarvestHandlerDeps, PlanDeps } from "./handlers.js";
 
 type Loaded = { readonly archiver: ArchiverConfig; readonly pipeline: PipelineConfig } | { readonly error: unknown };
@@ -143,7 +144,11 @@ export function planDeps(): PlanDeps {
     sender: jobSender(pipeline),
     clock: systemClock,
     plan: pipeline.plan,
-    sweep: { archive: blobArchiveStore(blobs(pipeline).getContainerClient(pipeline.archiveContainer)), settings: pipeline.sweep },
+    sweep: {
+      archive: blobArchiveStore(blobs(pipeline).getContainerClient(pipeline.archiveContainer)),
+      settings: pipeline.sweep,
+      memory: blobSweepMemoryStore(blobs(pipeline).getContainerClient(pipeline.stateContainer)),
+    },
   };
 }
 

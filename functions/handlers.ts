@@ -13,9 +13,10 @@ import { type ProcessResult, type Settlement, processJobMessage } from "../share
 import type { JobRetryOptions } from "../shared/pipeline/harvest/jobRetryPolicy.js";
 import { type EventLevel, logEvent } from "./logEvents.js";
 import { jobKey } from "../shared/core/job.js";
-import type { CoverageReport, SweepSettings } from "../shared/pipeline/plan/coverage.js";
+import type { SweepSettings } from "../shared/pipeline/plan/coverage.js";
+import type { SweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
 import type { PlanSettings } from "../shared/pipeline/plan/planning.js";
-import { runCoverageSweep } from "../shared/pipeline/plan/sweep.js";
+import { type SweepRun, runCoverageSweep } from "../shared/pipeline/plan/sweep.js";
 import { type JobSender, type TickResult, runPlanTick } from "../shared/pipeline/plan/scheduler.js";
 import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
@@ -27,7 +28,7 @@ export interface PlanDeps {
   readonly clock: Clock;
   readonly plan: PlanSettings;
   /** The coverage sweep, run after each tick; absent in a local run over an explicit span. */
-  readonly sweep?: { readonly archive: ArchiveStore; readonly settings: SweepSettings };
+  readonly sweep?: { readonly archive: ArchiveStore; readonly settings: SweepSettings; readonly memory?: SweepMemoryStore };
 }
 
 export interface HarvestHandlerDeps {
@@ -60,8 +61,10 @@ export const planEvent = (result: TickResult, nowInMs: number) => ({
 });
 
 /** The coverage sweep's event per tick: what is missing and how close the oldest is to Graph's horizon. */
-export const sweepEvent = (report: CoverageReport, nowInMs: number) => ({
+export const sweepEvent = (report: SweepRun, nowInMs: number) => ({
   checked: report.checked,
+  listedDays: report.listedDays,
+  fullListing: report.fullListing,
   missing: report.missing.length,
   resent: report.resend.length,
   resentJobs: report.resend.slice(0, 20).map((r) => jobKey(r.job)),
@@ -99,7 +102,10 @@ export function makePlanHandler(deps: () => PlanDeps) {
     const result = await runPlanTick(d);
     logEvent(context, "info", "plan", planEvent(result, d.clock.now()));
     if (d.sweep) {
-      const report = await runCoverageSweep({ archive: d.sweep.archive, sender: d.sender, clock: d.clock, plan: d.plan, sweep: d.sweep.settings }, result.nextWindowStartInMs);
+      const report = await runCoverageSweep(
+        { archive: d.sweep.archive, sender: d.sender, clock: d.clock, plan: d.plan, sweep: d.sweep.settings, ...(d.sweep.memory ? { memory: d.sweep.memory } : {}) },
+        result.nextWindowStartInMs,
+      );
       logEvent(context, report.missing.length > 0 ? "warn" : "info", "sweep", sweepEvent(report, d.clock.now()));
     }
     return result;

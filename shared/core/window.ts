@@ -20,11 +20,19 @@ export const formatWindow = (window: TimeWindow): string => `${formatInstant(win
 
 /** Compact, sortable, filename-safe: 20261127T0900Z (seconds only when not zero). */
 export function compactInstant(ms: number): string {
+  // The same few thousand window boundaries are named over and over (job keys in the coverage
+  // sweep and the status report); Date formatting was most of their time.
+  const known = compactCache.get(ms);
+  if (known !== undefined) return known;
   const d = new Date(Math.floor(ms / 1000) * 1000).toISOString(); // 2026-11-27T09:00:00.000Z
   const compact = `${d.slice(0, 4)}${d.slice(5, 7)}${d.slice(8, 10)}T${d.slice(11, 13)}${d.slice(14, 16)}`;
   const seconds = d.slice(17, 19);
-  return seconds === "00" ? `${compact}Z` : `${compact}${seconds}Z`;
+  const text = seconds === "00" ? `${compact}Z` : `${compact}${seconds}Z`;
+  if (compactCache.size >= 100_000) compactCache.clear();
+  compactCache.set(ms, text);
+  return text;
 }
+const compactCache = new Map<number, string>();
 
 export const floorTo = (ms: number, stepInMs: number): number => Math.floor(ms / stepInMs) * stepInMs;
 export const ceilTo = (ms: number, stepInMs: number): number => Math.ceil(ms / stepInMs) * stepInMs;

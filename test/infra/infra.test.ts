@@ -296,7 +296,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
     const now = Date.UTC(2026, 10, 27, 12);
     const events: Record<string, Record<string, unknown>> = {
       plan: planEvent({ windows: 2, jobs: 12, advanced: true, nextWindowStartInMs: now - 2 * 3_600_000 }, now),
-      sweep: sweepEvent({ checked: 10, missing: [], resend: [], oldestMissingStartInMs: now - 30 * 3_600_000, oldestMissingMarginInMs: 0 }, now),
+      sweep: sweepEvent({ checked: 10, listedDays: 31, fullListing: true, missing: [], resend: [], oldestMissingStartInMs: now - 30 * 3_600_000, oldestMissingMarginInMs: 0 }, now),
     };
     for (const [rule, event, field, expected] of [
       ["watermarkLag", "plan", "watermarkLagHours", 2],
@@ -418,7 +418,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
       harvestRetry: Object.keys(harvestEvent({ status: "retrying", job, attempt: 1, notBeforeInMs: now, reason: "r", description: "d" }).fields),
       harvestDeadLettered: Object.keys(harvestEvent({ status: "deadLettered", job, reason: "r", description: "d" }).fields),
       plan: Object.keys(planEvent({ windows: 1, jobs: 1, advanced: true, nextWindowStartInMs: now }, now)),
-      sweep: Object.keys(sweepEvent({ checked: 1, missing: [], resend: [], oldestMissingStartInMs: undefined, oldestMissingMarginInMs: undefined }, now)),
+      sweep: Object.keys(sweepEvent({ checked: 1, listedDays: 1, fullListing: false, missing: [], resend: [], oldestMissingStartInMs: undefined, oldestMissingMarginInMs: undefined }, now)),
     };
     const covered = new Set<string>();
     for (const { title, query } of queries) {

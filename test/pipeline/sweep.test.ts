@@ -13,6 +13,8 @@ import { dayInMs, hourInMs } from "../../shared/core/window.js";
 import { splitWindow } from "../../shared/pipeline/plan/planning.js";
 import { runPlanTick } from "../../shared/pipeline/plan/scheduler.js";
 import { blobWatermarkStore } from "../../shared/pipeline/plan/watermarkStore.js";
+import { sweptDays } from "../../shared/pipeline/plan/sweepMemory.js";
+import { blobSweepMemoryStore } from "../../shared/pipeline/plan/sweepMemoryStore.js";
 import type { Timer } from "@azure/functions";
 import { dueJobs as dueJobsOf } from "../support/dueJobs.js";
 
@@ -95,6 +97,58 @@ describe("the coverage sweep, run by the plan function", () => {
     const { queue } = await tick(archive, await stateWith(JSON.stringify({ nextWindowStart: new Date(watermarkAt).toISOString() })));
     const [, second] = splitWindow(splitOne.window);
     assert.deepEqual(queue.ready.map((m) => m.messageId), [messageIdOf({ window: second, pass: 0 }, 0, "s20261127T0000Z")]);
+  });
+});
+
+describe("the coverage sweep's memory, in the state container", () => {
+  /** One plan tick at `at`, the memory kept in `state`, onto a queue without duplicate detection (Service Bus Basic). */
+  async function tickAt(at: number, archive: ContainerClient, state: ContainerClient) {
+    const queue = new LocalQueue(5, () => at, { duplicateDetection: false });
+    const logs: string[] = [];
+    const handler = makePlanHandler(() => ({
+      watermarks: blobWatermarkStore(state),
+      sender: queue,
+      clock: { now: () => at, sleep: async () => undefined },
+      plan,
+      sweep: { archive: blobArchiveStore(archive), settings: pipeline.sweep, memory: blobSweepMemoryStore(state) },
+    }));
+    await handler({} as Timer, new functions.InvocationContext({ invocationId: "t", functionName: "plan", logHandler: (_level, ...args) => logs.push(args.join(" ")) }));
+    const line = logs.find((l) => l.startsWith("sweep {")) as string;
+    const fields = JSON.parse(line.slice("sweep ".length)) as { missing: number; listedDays: number; fullListing: boolean };
+    return { sent: queue.ready.map((m) => m.messageId), ...fields };
+  }
+
+  it("re-sends a missing job once in its resend period though every tick sees it, lists only what can have changed, and heals from a bad memory", async () => {
+    const archive = await container();
+    const all = dueJobs();
+    // The newest re-read, so it is still inside Graph's 30 days a day later.
+    const lost = all.filter((j) => j.pass === 1).at(-1) as Job;
+    await writeManifests(archive, all.filter((j) => jobKey(j) !== jobKey(lost)));
+    const state = await stateWith(JSON.stringify({ nextWindowStart: new Date(watermarkAt).toISOString() }));
+
+    const first = await tickAt(now, archive, state);
+    assert.deepEqual(first.sent, [messageIdOf(lost, 0, "s20261127T0000Z")]);
+    assert.equal(first.fullListing, true);
+    assert.equal(first.listedDays, sweptDays({ nowInMs: now, plannedUntilInMs: watermarkAt, plan, sweep: pipeline.sweep }).length);
+    const memory = JSON.parse((await state.getBlockBlobClient("scheduler/sweep.json").downloadToBuffer()).toString()) as { resent: { jobs: string[] } };
+    assert.deepEqual(memory.resent.jobs, [jobKey(lost)]);
+
+    // 15 minutes later, the same period: still missing, not sent again, and only its day listed.
+    const second = await tickAt(now + 15 * 60_000, archive, state);
+    assert.deepEqual(second.sent, []);
+    assert.equal(second.missing, 1);
+    assert.equal(second.fullListing, false);
+    assert.equal(second.listedDays, 1);
+
+    // The next day's period: sent again.
+    const nextDay = await tickAt(now + dayInMs, archive, state);
+    assert.deepEqual(nextDay.sent.filter((id) => id.startsWith(jobKey(lost))), [messageIdOf(lost, 0, "s20261128T0000Z")]);
+
+    // An unreadable memory is no memory: every day listed, nothing thrown.
+    await state.getBlockBlobClient("scheduler/sweep.json").upload("{oops", 5);
+    const healed = await tickAt(now + dayInMs + 15 * 60_000, archive, state);
+    assert.equal(healed.fullListing, true);
+    assert.ok(healed.missing >= 1);
   });
 });
 

@@ -6,7 +6,7 @@
  * once Graph has forgotten the window.
  */
 import { type Job, jobKey } from "../../core/job.js";
-import { type TimeWindow, ceilTo, compactInstant, floorTo } from "../../core/window.js";
+import { type TimeWindow, ceilTo, compactInstant, dayInMs, floorTo } from "../../core/window.js";
 import { type PlanSettings, type PlannedJob, graphRetentionInMs, horizonMarginInMs, passDueAt, splitWindow, windowHorizon } from "./planning.js";
 
 export interface ArchivedManifest {
@@ -34,6 +34,14 @@ export interface CoverageInput {
   readonly fromInMs?: number;
   readonly plan: PlanSettings;
   readonly sweep: SweepSettings;
+  /**
+   * From the sweep's memory (sweepMemory.ts): per day (its UTC start), an instant through which
+   * every (window, pass) of that day overdue by then was archived when the day was last listed.
+   * Those are not expected in `manifests` (the day was not listed again).
+   */
+  readonly knownCoveredThroughInMs?: (dayStartInMs: number) => number | undefined;
+  /** Job keys already re-sent in this resend period (the same `resendTag`): not sent again. */
+  readonly resentThisPeriod?: ReadonlySet<string>;
 }
 
 export interface CoverageReport {
@@ -63,10 +71,23 @@ export function uncoveredJobs(status: ReadonlyMap<string, ArchivedManifest["stat
 /** The first window whose every record Graph still holds. */
 export const retentionStart = (nowInMs: number, windowInMs: number): number => ceilTo(nowInMs - graphRetentionInMs, windowInMs);
 
+/** The instant a (window, pass) is expected archived by: when it fell due, plus the grace. */
+export const overdueAt = (window: TimeWindow, pass: number, plan: PlanSettings, sweep: SweepSettings): number => passDueAt(window, pass, plan) + sweep.graceInMs;
+
+/**
+ * The tag of this resend period (at least a window long): a job missing for long is re-sent once
+ * per period, not once per tick. The sweep's memory remembers what it sent in the period, so no
+ * queue tier is relied on to drop repeats (Service Bus Basic has no duplicate detection).
+ */
+export const resendTagAt = (nowInMs: number, plan: PlanSettings, sweep: SweepSettings): string =>
+  `s${compactInstant(floorTo(nowInMs, Math.max(sweep.graceInMs, plan.windowInMs)))}`;
+
 export function coverageGaps(input: CoverageInput): CoverageReport {
   const { nowInMs, plan, sweep } = input;
   const status = manifestStatus(input.manifests);
-  const uncovered = (window: TimeWindow, pass: number) => uncoveredJobs(status, window, pass);
+  const knownThrough = input.knownCoveredThroughInMs ?? (() => undefined);
+  const uncovered = (window: TimeWindow, pass: number) =>
+    overdueAt(window, pass, plan, sweep) <= (knownThrough(floorTo(window.startInMs, dayInMs)) ?? Number.NEGATIVE_INFINITY) ? [] : uncoveredJobs(status, window, pass);
 
   const missing: Job[] = [];
   let checked = 0;
@@ -75,7 +96,7 @@ export function coverageGaps(input: CoverageInput): CoverageReport {
     const window = { startInMs: start, endInMs: start + plan.windowInMs };
     for (let pass = 0; pass <= plan.rereadOffsetsInMs.length; pass += 1) {
       const due = passDueAt(window, pass, plan);
-      if (due + sweep.graceInMs > nowInMs || due >= windowHorizon(window) - horizonMarginInMs) continue;
+      if (overdueAt(window, pass, plan, sweep) > nowInMs || due >= windowHorizon(window) - horizonMarginInMs) continue;
       // A re-read runs after the pass before it: while that one is missing, it is the one to send.
       if (pass > 0 && uncovered(window, pass - 1).length > 0) break;
       checked += 1;
@@ -83,10 +104,12 @@ export function coverageGaps(input: CoverageInput): CoverageReport {
     }
   }
   missing.sort((a, b) => a.window.startInMs - b.window.startInMs || a.pass - b.pass);
-  // One tag per grace period (at least a window long): a job missing for long is re-sent once per
-  // period, not once per tick, as duplicate detection drops the repeats within the period.
-  const resendTag = `s${compactInstant(floorTo(nowInMs, Math.max(sweep.graceInMs, plan.windowInMs)))}`;
-  const resend = missing.slice(0, sweep.maxResendsPerTick).map((job) => ({ job, notBeforeInMs: undefined, resendTag }));
+  const resendTag = resendTagAt(nowInMs, plan, sweep);
+  const resent = input.resentThisPeriod ?? new Set<string>();
+  const resend = missing
+    .filter((job) => !resent.has(jobKey(job)))
+    .slice(0, sweep.maxResendsPerTick)
+    .map((job) => ({ job, notBeforeInMs: undefined, resendTag }));
   const oldest = missing[0];
   return {
     checked,

@@ -1,15 +1,17 @@
 /**
  * The coverage sweep's effects: list the manifests Graph's retention can still matter for, by day
- * partition (one listing per day, with the split status in blob metadata, so no manifest is read),
- * ask coverage.ts what is missing, and send that again.
+ * partition (one listing per day, with the split status in blob metadata, so no manifest is read;
+ * only the days sweepMemory.ts picks), ask coverage.ts what is missing, and send that again.
  */
 import { archiveBlobOf, dayPartitionPrefix } from "../../archive/archiveLayout.js";
 import type { ArchiveStore } from "../../archive/archiveStore.js";
 import type { Clock } from "../../core/clock.js";
 import { dayInMs, floorTo } from "../../core/window.js";
-import { type ArchivedManifest, type CoverageReport, type SweepSettings, coverageGaps, retentionStart } from "./coverage.js";
+import { type ArchivedManifest, type CoverageReport, type SweepSettings, coverageGaps, resendTagAt } from "./coverage.js";
 import type { PlanSettings } from "./planning.js";
 import type { JobSender } from "./scheduler.js";
+import { rememberSweep, sweepListing } from "./sweepMemory.js";
+import type { SweepMemoryStore } from "./sweepMemoryStore.js";
 
 export interface SweepDeps {
   readonly archive: ArchiveStore;
@@ -17,11 +19,26 @@ export interface SweepDeps {
   readonly clock: Clock;
   readonly plan: PlanSettings;
   readonly sweep: SweepSettings;
+  /** What earlier sweeps listed and re-sent; absent: every day is listed, every tick. */
+  readonly memory?: SweepMemoryStore;
+}
+
+/** A sweep's report, with how much it listed. */
+export interface SweepRun extends CoverageReport {
+  readonly listedDays: number;
+  readonly fullListing: boolean;
 }
 
 export async function listArchivedManifests(archive: ArchiveStore, fromInMs: number, toInMs: number): Promise<ArchivedManifest[]> {
+  const days: number[] = [];
+  for (let day = floorTo(fromInMs, dayInMs); day < toInMs; day += dayInMs) days.push(day);
+  return listDayManifests(archive, days);
+}
+
+/** The manifests of the given day partitions, one listing each. */
+async function listDayManifests(archive: ArchiveStore, days: readonly number[]): Promise<ArchivedManifest[]> {
   const manifests: ArchivedManifest[] = [];
-  for (let day = floorTo(fromInMs, dayInMs); day < toInMs; day += dayInMs) {
+  for (const day of days) {
     const prefix = dayPartitionPrefix(day);
     for (const { name, metadata } of await archive.listWithMetadata(prefix)) {
       const blob = archiveBlobOf(name);
@@ -34,11 +51,28 @@ export async function listArchivedManifests(archive: ArchiveStore, fromInMs: num
   return manifests;
 }
 
-/** Compares the archive with what should exist up to the watermark, and re-sends what is missing. */
-export async function runCoverageSweep(deps: SweepDeps, plannedUntilInMs: number): Promise<CoverageReport> {
-  const now = deps.clock.now();
-  const manifests = await listArchivedManifests(deps.archive, retentionStart(now, deps.plan.windowInMs), plannedUntilInMs);
-  const report = coverageGaps({ manifests, nowInMs: now, plannedUntilInMs, plan: deps.plan, sweep: deps.sweep });
+/**
+ * Compares the archive with what should exist up to the watermark, and re-sends what is missing:
+ * listing only the days where something fell overdue since the memory's last look (every day once
+ * a day), and re-sending a job once per resend period; then remembers what it saw and sent.
+ */
+export async function runCoverageSweep(deps: SweepDeps, plannedUntilInMs: number): Promise<SweepRun> {
+  const nowInMs = deps.clock.now();
+  const at = { nowInMs, plannedUntilInMs, plan: deps.plan, sweep: deps.sweep };
+  const memory = await deps.memory?.read();
+  const listing = sweepListing(memory, at);
+  const manifests = await listDayManifests(deps.archive, listing.days);
+  const resendTag = resendTagAt(nowInMs, deps.plan, deps.sweep);
+  const report = coverageGaps({
+    manifests,
+    nowInMs,
+    plannedUntilInMs,
+    plan: deps.plan,
+    sweep: deps.sweep,
+    ...(memory && !listing.full ? { knownCoveredThroughInMs: (day: number) => memory.coveredThroughInMs.get(day) } : {}),
+    ...(memory?.resent?.tag === resendTag ? { resentThisPeriod: memory.resent.jobs } : {}),
+  });
   if (report.resend.length > 0) await deps.sender.send(report.resend);
-  return report;
+  await deps.memory?.write(rememberSweep(memory, at, listing, { missing: report.missing, resent: report.resend.map((r) => r.job), resendTag }));
+  return { ...report, listedDays: listing.days.length, fullListing: listing.full };
 }

@@ -1,0 +1,99 @@
+/**
+ * What the coverage sweep remembers between ticks, and which day partitions it lists because of
+ * it. Pure. Listing every day of Graph's 30 on every tick was most of what the archiver costs at
+ * rest (31 listings × 96 ticks a day); the archive is write-once, so a day found complete through
+ * some instant stays complete through it, and only a day where a (window, pass) has fallen overdue
+ * since it was last listed can show something new: about six a day's hours, not 31 each tick.
+ * Every day is listed again once a day anyway, so a memory that went wrong heals within a day, and
+ * a lost or unreadable memory only costs one full listing.
+ */
+import { type Job, jobKey } from "../../core/job.js";
+import { dayInMs, floorTo } from "../../core/window.js";
+import { type SweepSettings, overdueAt, retentionStart } from "./coverage.js";
+import type { PlanSettings } from "./planning.js";
+
+export interface SweepMemory {
+  /** When every day of the retention was last listed. */
+  readonly listedAllAtInMs: number;
+  /**
+   * Per day (its UTC start): every (window, pass) of that day overdue by this instant was archived
+   * when the day was last listed.
+   */
+  readonly coveredThroughInMs: ReadonlyMap<number, number>;
+  /** The jobs re-sent in the resend period `tag`, by job key. */
+  readonly resent: { readonly tag: string; readonly jobs: ReadonlySet<string> } | undefined;
+}
+
+/** Every day is listed at least this often, whatever the memory says. */
+export const fullListingEveryInMs = dayInMs;
+
+export interface SweepClock {
+  readonly nowInMs: number;
+  /** The watermark: windows from here on are not planned yet. */
+  readonly plannedUntilInMs: number;
+  readonly plan: PlanSettings;
+  readonly sweep: SweepSettings;
+}
+
+export interface SweepListing {
+  /** The day partitions (UTC starts) to list, oldest first. */
+  readonly days: readonly number[];
+  /** True when these are all the days: the memory is absent or a day old. */
+  readonly full: boolean;
+}
+
+/** Each day partition a sweep at `nowInMs` can expect something in: Graph's retention, up to the watermark. */
+export function sweptDays(at: SweepClock): number[] {
+  const days: number[] = [];
+  for (let day = floorTo(retentionStart(at.nowInMs, at.plan.windowInMs), dayInMs); day < at.plannedUntilInMs; day += dayInMs) days.push(day);
+  return days;
+}
+
+/** The instants, in a day, at which its (window, pass) pairs fall overdue, ascending. */
+function overdueInstants(day: number, at: SweepClock): number[] {
+  const instants: number[] = [];
+  for (let start = day; start < day + dayInMs; start += at.plan.windowInMs) {
+    const window = { startInMs: start, endInMs: start + at.plan.windowInMs };
+    for (let pass = 0; pass <= at.plan.rereadOffsetsInMs.length; pass += 1) instants.push(overdueAt(window, pass, at.plan, at.sweep));
+  }
+  return instants.sort((a, b) => a - b);
+}
+
+/** Which days this tick lists: all of them once a day, else those where something fell overdue since. */
+export function sweepListing(memory: SweepMemory | undefined, at: SweepClock): SweepListing {
+  const days = sweptDays(at);
+  if (!memory || at.nowInMs - memory.listedAllAtInMs >= fullListingEveryInMs || memory.listedAllAtInMs > at.nowInMs) return { days, full: true };
+  const changed = days.filter((day) => {
+    const through = memory.coveredThroughInMs.get(day) ?? Number.NEGATIVE_INFINITY;
+    return overdueInstants(day, at).some((t) => t > through && t <= at.nowInMs);
+  });
+  return { days: changed, full: false };
+}
+
+/**
+ * The memory after a sweep that listed `listing.days` and found `missing` (the coverage report's
+ * missing jobs) and re-sent `resent` in the period `resendTag`. A listed day is covered up to now,
+ * but not as far as its first missing job falls overdue (so it is listed again until that job is
+ * archived), nor as far as its first window not planned yet could.
+ */
+export function rememberSweep(
+  previous: SweepMemory | undefined,
+  at: SweepClock,
+  listing: SweepListing,
+  found: { readonly missing: readonly Job[]; readonly resent: readonly Job[]; readonly resendTag: string },
+): SweepMemory {
+  const kept = new Set(sweptDays(at));
+  const covered = new Map([...(previous?.coveredThroughInMs ?? new Map<number, number>())].filter(([day]) => kept.has(day)));
+  // A window not planned yet falls overdue no earlier than its pass 0 after the watermark.
+  const firstUnplanned = overdueAt({ startInMs: at.plannedUntilInMs, endInMs: at.plannedUntilInMs + at.plan.windowInMs }, 0, at.plan, at.sweep);
+  for (const day of listing.days) {
+    const missingHere = found.missing.filter((job) => floorTo(job.window.startInMs, dayInMs) === day).map((job) => overdueAt(job.window, job.pass, at.plan, at.sweep));
+    covered.set(day, Math.min(at.nowInMs, firstUnplanned - 1, ...missingHere.map((t) => t - 1)));
+  }
+  const samePeriod = previous?.resent?.tag === found.resendTag ? previous.resent.jobs : new Set<string>();
+  return {
+    listedAllAtInMs: listing.full ? at.nowInMs : (previous?.listedAllAtInMs ?? at.nowInMs),
+    coveredThroughInMs: covered,
+    resent: { tag: found.resendTag, jobs: new Set([...samePeriod, ...found.resent.map(jobKey)]) },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Where the coverage sweep keeps its memory (sweepMemory.ts): one small JSON blob beside the
+ * watermark, `scheduler/sweep.json` in the state container. It is a cache of what listings showed,
+ * so an unreadable one is treated as absent (the next sweep lists every day and writes it anew),
+ * and it is written without a condition: two racing ticks each write what their own listing showed.
+ */
+import type { ContainerClient } from "@azure/storage-blob";
+import { formatInstant } from "../../core/window.js";
+import type { SweepMemory } from "./sweepMemory.js";
+
+export interface SweepMemoryStore {
+  read(): Promise<SweepMemory | undefined>;
+  write(memory: SweepMemory): Promise<void>;
+}
+
+const blobName = "scheduler/sweep.json";
+
+interface SweepMemoryFile {
+  readonly schemaVersion: 1;
+  readonly listedAllAt: string;
+  readonly coveredThrough: Record<string, string>;
+  readonly resent: { readonly tag: string; readonly jobs: readonly string[] } | null;
+}
+
+export function serializeSweepMemory(memory: SweepMemory): string {
+  const file: SweepMemoryFile = {
+    schemaVersion: 1,
+    listedAllAt: formatInstant(memory.listedAllAtInMs),
+    coveredThrough: Object.fromEntries([...memory.coveredThroughInMs].sort(([a], [b]) => a - b).map(([day, t]) => [formatInstant(day), new Date(t).toISOString()])),
+    resent: memory.resent ? { tag: memory.resent.tag, jobs: [...memory.resent.jobs].sort() } : null,
+  };
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+const instant = (value: unknown): number | undefined => {
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(value)) return undefined;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : t;
+};
+
+/** The memory a file holds, or undefined when it is not one this version wrote. */
+export function parseSweepMemory(text: string): SweepMemory | undefined {
+  let file: Partial<SweepMemoryFile>;
+  try {
+    file = JSON.parse(text) as Partial<SweepMemoryFile>;
+  } catch {
+    return undefined;
+  }
+  const listedAll = instant(file?.listedAllAt);
+  if (file?.schemaVersion !== 1 || listedAll === undefined || typeof file.coveredThrough !== "object" || file.coveredThrough === null) return undefined;
+  const covered = new Map<number, number>();
+  for (const [day, through] of Object.entries(file.coveredThrough)) {
+    const d = instant(day);
+    const t = instant(through);
+    if (d === undefined || t === undefined) return undefined;
+    covered.set(d, t);
+  }
+  const resent = file.resent;
+  const validResent = resent && typeof resent.tag === "string" && Array.isArray(resent.jobs) && resent.jobs.every((j) => typeof j === "string");
+  return { listedAllAtInMs: listedAll, coveredThroughInMs: covered, resent: validResent ? { tag: resent.tag, jobs: new Set(resent.jobs) } : undefined };
+}
+
+export function blobSweepMemoryStore(container: ContainerClient): SweepMemoryStore {
+  const blob = container.getBlockBlobClient(blobName);
+  return {
+    async read() {
+      try {
+        return parseSweepMemory((await blob.downloadToBuffer()).toString("utf8"));
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+        throw error;
+      }
+    },
+    async write(memory) {
+      const text = serializeSweepMemory(memory);
+      await blob.upload(text, Buffer.byteLength(text), { blobHTTPHeaders: { blobContentType: "application/json" } });
+    },
+  };
+}
+
+/** In memory: a local run, a benchmark. */
+export function memorySweepMemoryStore(): SweepMemoryStore & { readonly writes: number } {
+  let kept: string | undefined;
+  let writes = 0;
+  return {
+    get writes() {
+      return writes;
+    },
+    async read() {
+      return kept === undefined ? undefined : parseSweepMemory(kept);
+    },
+    async write(memory) {
+      kept = serializeSweepMemory(memory);
+      writes += 1;
+    },
+  };
+}
