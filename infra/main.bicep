@@ -116,7 +116,10 @@ param curateSchedule string = '0 30 * * * *'
 @description('Optional. Name of the jobs queue (ARCHIVER_QUEUE_NAME).')
 param queueName string = 'harvest-jobs'
 
-@description('Optional. Days Service Bus remembers a job id to drop a re-sent job (at most 7).')
+@description('Optional. Service Bus tier: Basic (default; billed per operation, no base charge) or Standard (a monthly base charge; adds duplicate detection, which the archiver does not rely on). vnetEnabled makes it Premium whatever this says.')
+param serviceBusTier ('Basic' | 'Standard') = 'Basic'
+
+@description('Optional. Days Service Bus remembers a job id to drop a re-sent job (at most 7; Standard and Premium).')
 @minValue(1)
 @maxValue(7)
 param duplicateDetectionDays int = 7
@@ -396,6 +399,8 @@ module serviceBus 'modules/serviceBus.bicep' = {
     location: location
     tags: tags
     queueName: queueName
+    // Private endpoints need Premium.
+    tier: vnetEnabled ? 'Premium' : serviceBusTier
     duplicateDetectionDays: duplicateDetectionDays
     maxDeliveryCount: maxDeliveryCount
     publicNetworkAccess: !vnetEnabled

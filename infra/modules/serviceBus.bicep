@@ -1,4 +1,5 @@
-// Service Bus Standard (duplicate detection needs it), or Premium when private, with local (SAS)
+// Service Bus Basic by default (no base charge: the archiver relies on no feature above it), Standard
+// on request (duplicate detection as a second guard), or Premium when private, with local (SAS)
 // auth off, and the jobs queue.
 import { principalsType, roleAssignmentName, roleAssignmentProperties, roleAssignmentType, rolesFor } from '../types.bicep'
 
@@ -14,7 +15,10 @@ param tags object = {}
 @description('Required. Name of the queue that carries harvest jobs.')
 param queueName string
 
-@description('Optional. Days a job\'s MessageId is remembered so a re-sent job is dropped. Service Bus allows at most 7.')
+@description('Required. Basic (billed per operation, no base charge), Standard (adds duplicate detection) or Premium (private endpoints; needed when publicNetworkAccess is false).')
+param tier ('Basic' | 'Standard' | 'Premium')
+
+@description('Optional. Days a job\'s MessageId is remembered so a re-sent job is dropped (Standard and Premium). Service Bus allows at most 7.')
 @minValue(1)
 @maxValue(7)
 param duplicateDetectionDays int = 7
@@ -29,16 +33,18 @@ param maxDeliveryCount int = 10
 @maxValue(5)
 param lockDurationMinutes int = 5
 
-// Re-read passes are sent at pass 0 and scheduled up to 20 days ahead (ARCHIVER_REREAD_OFFSETS).
-// Counted from the send, as Service Bus's documentation words it, they must not expire before they
-// are due: the settings keep every offset under 29 days, so 29 days is enough for any of them. A job
-// that waits longer is dead-lettered and alerted on (stalled harvests have alerts of their own).
-@description('Optional. Days a job may stay in the queue before it is dead-lettered; must exceed the longest re-read offset.')
+// Re-read passes are sent at pass 0 and scheduled up to 20 days ahead (ARCHIVER_REREAD_OFFSETS). A
+// scheduled message's time-to-live counts from the time it is scheduled for, not from the send
+// ("expires-at-utc is still enqueued time + time-to-live", Service Bus's message expiration page), so
+// a job expires this long after it fell due unread. 14 days is Basic's maximum (the same page), and
+// more than a job can use: by then Graph has forgotten most of its window. An expired job is
+// dead-lettered, alerted on, and sent again by the coverage sweep while Graph still holds the window.
+@description('Optional. Days a job may wait in the queue after it falls due before it is dead-lettered; at most 14 on Basic.')
 @minValue(1)
 @maxValue(365)
-param messageTimeToLiveDays int = 29
+param messageTimeToLiveDays int = 14
 
-@description('Optional. Reachable from the internet (default), or only through a private endpoint (vnetEnabled). Private endpoints need the Premium tier, so private means Premium.')
+@description('Optional. Reachable from the internet (default), or only through a private endpoint (vnetEnabled), which needs tier Premium.')
 param publicNetworkAccess bool = true
 
 @description('Optional. Log Analytics workspace for the namespace\'s operational logs; empty: none.')
@@ -54,8 +60,8 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   name: name
   location: location
   tags: tags
-  // Standard is the least tier with duplicate detection; only Premium takes private endpoints.
-  sku: publicNetworkAccess ? { name: 'Standard', tier: 'Standard' } : { name: 'Premium', tier: 'Premium', capacity: 1 }
+  // Only Premium takes private endpoints (main.bicep picks it with vnetEnabled).
+  sku: tier == 'Premium' ? { name: 'Premium', tier: 'Premium', capacity: 1 } : { name: tier, tier: tier }
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
@@ -66,16 +72,20 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
 resource queue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
   parent: namespace
   name: queueName
-  properties: {
-    requiresDuplicateDetection: true
-    duplicateDetectionHistoryTimeWindow: 'P${duplicateDetectionDays}D'
-    maxDeliveryCount: maxDeliveryCount
-    lockDuration: 'PT${lockDurationMinutes}M'
-    defaultMessageTimeToLive: 'P${messageTimeToLiveDays}D'
-    deadLetteringOnMessageExpiration: true
-    enablePartitioning: false
-    requiresSession: false
-  }
+  // Basic has no duplicate detection; the archiver does not need it (a repeated job finds its
+  // manifest and does nothing; the sweep remembers what it re-sent), Standard adds it as a second guard.
+  properties: union(
+    {
+      requiresDuplicateDetection: tier != 'Basic'
+      maxDeliveryCount: maxDeliveryCount
+      lockDuration: 'PT${lockDurationMinutes}M'
+      defaultMessageTimeToLive: 'P${tier == 'Basic' ? min(messageTimeToLiveDays, 14) : messageTimeToLiveDays}D'
+      deadLetteringOnMessageExpiration: true
+      enablePartitioning: false
+      requiresSession: false
+    },
+    tier == 'Basic' ? {} : { duplicateDetectionHistoryTimeWindow: 'P${duplicateDetectionDays}D' }
+  )
 }
 
 resource queueRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [

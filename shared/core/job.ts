@@ -1,6 +1,7 @@
 /**
- * A harvest job: one (window, pass). Its identity is deterministic, so sending it twice sends it
- * once (Service Bus duplicate detection on messageId) and writing it twice writes once (blob names).
+ * A harvest job: one (window, pass). Its identity is deterministic, so writing it twice writes once
+ * (blob names: a second run finds the manifest and stops), and on Service Bus Standard sending it
+ * twice sends it once (duplicate detection on messageId).
  */
 import { InvalidJobError } from "./errors.js";
 import { type TimeWindow, compactInstant, dayInMs, formatInstant } from "./window.js";
@@ -43,7 +44,8 @@ export const jobBody = (job: Job, attempt = 0): JobMessageBody => ({
 /**
  * The messageId of a job's message. The first send is the job key, so planning it twice sends it
  * once; a re-send after a failure carries its attempt (`_a2`), and a re-send by the coverage sweep
- * or a replay its own tag (`_s20261127T1015Z`), so duplicate detection never drops a retry.
+ * or a replay its own tag (`_s20261127T1015Z`), so duplicate detection (where the tier has it)
+ * never drops a retry.
  */
 export const messageIdOf = (job: Job, attempt = 0, resendTag?: string): string =>
   `${jobKey(job)}${attempt > 0 ? `_a${attempt}` : ""}${resendTag ? `_${resendTag}` : ""}`;

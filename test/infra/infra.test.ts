@@ -132,16 +132,36 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.equal(insights?.resource.properties?.DisableLocalAuth, true);
   });
 
-  it("the jobs queue detects duplicates over 7 days by default, dead-letters on expiry and bounds deliveries", () => {
+  it("the jobs queue dead-letters on expiry and bounds deliveries; duplicate detection (7 days) where the tier has it", () => {
     const [queue] = ofType("Microsoft.ServiceBus/namespaces/queues");
-    const props = queue?.resource.properties ?? {};
-    assert.equal(props.requiresDuplicateDetection, true);
-    assert.match(String(props.duplicateDetectionHistoryTimeWindow), /parameters\('duplicateDetectionDays'\)/);
-    assert.equal(props.deadLetteringOnMessageExpiration, true);
-    assert.ok(props.maxDeliveryCount !== undefined && props.lockDuration !== undefined);
+    const props = JSON.stringify(queue?.resource.properties ?? {});
+    assert.match(props, /deadLetteringOnMessageExpiration/);
+    assert.match(props, /maxDeliveryCount/);
     assert.equal(main.parameters.duplicateDetectionDays?.defaultValue, 7);
     assert.deepEqual(moduleOf("serviceBus").properties.parameters.duplicateDetectionDays, { value: "[parameters('duplicateDetectionDays')]" });
   });
+
+  it("Service Bus is Basic by default (no base charge), Standard on request with duplicate detection, Premium when private; a job's time-to-live fits the tier", async () => {
+    const queueOf = (resources: readonly PredictedResource[]) => {
+      const [namespace] = named(resources, "Microsoft.ServiceBus/namespaces");
+      const [queue] = named(resources, "Microsoft.ServiceBus/namespaces/queues");
+      return { sku: namespace?.sku?.name, ...(queue?.properties ?? {}) } as Record<string, unknown>;
+    };
+    const basic = queueOf(deployed(await evaluate({})));
+    assert.equal(basic.sku, "Basic");
+    assert.equal(basic.requiresDuplicateDetection, false);
+    assert.equal(basic.duplicateDetectionHistoryTimeWindow, undefined, "Basic takes no duplicate detection window");
+    assert.equal(basic.defaultMessageTimeToLive, "P14D", "Basic allows at most 14 days");
+    assert.equal(basic.deadLetteringOnMessageExpiration, true);
+    const standard = queueOf(deployed(await evaluate({ serviceBusTier: "Standard" })));
+    assert.equal(standard.sku, "Standard");
+    assert.equal(standard.requiresDuplicateDetection, true);
+    assert.equal(standard.duplicateDetectionHistoryTimeWindow, "P7D");
+    assert.equal(queueOf(deployed(await evaluate({ vnetEnabled: true, serviceBusTier: "Basic" }))).sku, "Premium");
+    const parameters = JSON.parse(await readFile(join(projectRoot, "infra", "main.parameters.json"), "utf8")) as { parameters: Record<string, { value: string }> };
+    assert.equal(parameters.parameters.serviceBusTier?.value, "${SERVICE_BUS_TIER=Basic}");
+  });
+
 
   it("no keys, SAS or connection strings: only Application Insights' connection string, which holds no secret with local auth off", () => {
     assert.doesNotMatch(compiledText, /list(Keys|ConnectionStrings|AccountSas|ServiceSas|Secrets)\s*\(/i);
@@ -481,12 +501,12 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.equal(archiveAccount(deployed(chosen))?.sku?.name, "Standard_RAGZRS");
   });
 
-  it("is public by default: no network, storage and Service Bus reachable, Service Bus Standard", async () => {
+  it("is public by default: no network, storage and Service Bus reachable, Service Bus Basic", async () => {
     const resources = deployed(await evaluate({}));
     assert.deepEqual(resources.filter((r) => r.type.startsWith("Microsoft.Network/")), []);
     for (const account of named(resources, "Microsoft.Storage/storageAccounts")) assert.equal(account.properties?.publicNetworkAccess, "Enabled", account.name);
     const [namespace] = named(resources, "Microsoft.ServiceBus/namespaces");
-    assert.equal(namespace?.sku?.name, "Standard");
+    assert.equal(namespace?.sku?.name, "Basic");
     assert.equal(namespace?.properties?.publicNetworkAccess, "Enabled");
   });
 

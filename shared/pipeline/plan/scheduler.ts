@@ -1,7 +1,8 @@
 /**
  * One planning tick: read the watermark, plan, send the jobs, then advance the watermark with an
- * ETag condition. Sending before saving means a crash in between re-sends identical jobs (dropped
- * by duplicate detection) rather than skipping a window.
+ * ETag condition. Sending before saving means a crash in between re-sends identical jobs (each
+ * finds its window archived and does nothing; Service Bus Standard drops them earlier) rather than
+ * skipping a window.
  */
 import type { Clock } from "../../core/clock.js";
 import { WatermarkError } from "../../core/errors.js";

@@ -8,8 +8,8 @@ export function toServiceBusMessage(planned: PlannedJob): ServiceBusMessage {
   return {
     body: jobBody(planned.job, planned.attempt),
     contentType: "application/json",
-    // Duplicate detection drops a job sent twice (a re-sent tick, a split re-enqueued); re-sends
-    // after a failure or by the sweep carry a fresh id.
+    // On Standard, duplicate detection drops a job sent twice (a re-sent tick); on Basic it runs
+    // and finds its manifest. Re-sends after a failure or by the sweep carry a fresh id.
     messageId: messageIdOf(planned.job, planned.attempt, planned.resendTag),
     subject: "harvest",
     ...(planned.notBeforeInMs === undefined ? {} : { scheduledEnqueueTimeUtc: new Date(planned.notBeforeInMs) }),

@@ -1,6 +1,7 @@
 /**
  * The scheduler's durable watermark, updated with ETag conditions so two racing ticks cannot both
- * advance it: the loser's write fails and its (identical, deduplicated) jobs are harmless.
+ * advance it: the loser's write fails and its identical jobs are harmless (a job whose manifest
+ * exists does nothing).
  */
 import { readFile, rename, writeFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
