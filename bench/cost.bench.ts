@@ -21,7 +21,7 @@ import type { ClientRequest } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Timer } from "@azure/functions";
+import functions, { type Timer } from "@azure/functions";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { type ArchiveStore, blobArchiveStore } from "../shared/archive/archiveStore.js";
 import { systemClock } from "../shared/core/clock.js";
@@ -30,15 +30,20 @@ import { type PipelineConfig, loadArchiverConfig, loadPipelineConfig } from "../
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
 import { curateDay, curateDueDays } from "../shared/pipeline/curate/curateDay.js";
 import { markDayIfFinal } from "../shared/pipeline/harvest/dayMarker.js";
-import { memoryWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
+import { blobWatermarkStore, memoryWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
+import { blobSweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
+import { retentionStart } from "../shared/pipeline/plan/coverage.js";
+import { passDueAt } from "../shared/pipeline/plan/planning.js";
+import { manifestBlobName } from "../shared/archive/archiveLayout.js";
+import { type Job, jobKey } from "../shared/core/job.js";
 import { makePlanHandler } from "../functions/handlers.js";
 import { startAzurite } from "../local/azurite.js";
-import { quietContext as quiet, runLocal } from "../local/run.js";
+import { runLocal } from "../local/run.js";
 import { sandboxSettings, startSandbox } from "../sandbox/server.js";
 
 type Kind = "write" | "list" | "read" | "delete";
-type Phase = "harvest" | "curate" | "planTick" | "curateIdle";
-const phases: Phase[] = ["harvest", "curate", "planTick", "curateIdle"];
+type Phase = "harvest" | "curate" | "planTick" | "curateIdle" | "timerSetup";
+const phases: Phase[] = ["harvest", "curate", "planTick", "curateIdle", "timerSetup"];
 const ops = Object.fromEntries(phases.map((p) => [p, { write: 0, list: 0, read: 0, delete: 0 }])) as Record<Phase, Record<Kind, number>>;
 let phase: Phase = "harvest";
 
@@ -120,6 +125,68 @@ async function measureDay(calls: number): Promise<DayMeasure & { readonly archiv
   }
 }
 
+/**
+ * A steady-state day of plan ticks (every 15 minutes, ARCHIVER_SCHEDULE's default), each planning
+ * what fell due and running the coverage sweep with its memory, against an archive that holds every
+ * (window, pass) of Graph's 30 days as it falls due: manifests only (the sweep lists, never reads
+ * them), written between ticks as the harvests would, outside the count. The watermark and the
+ * sweep's memory are blobs in a state container, so their reads and writes are counted too. The
+ * day measured is the second: the first starts from no memory (one full listing, as after a deploy).
+ */
+async function measurePlanDay(pipeline: PipelineConfig): Promise<{ count: number; seconds: number; listedDays: number; fullListings: number }> {
+  const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+  const archiveContainer = service.getContainerClient("timers-archive");
+  const state = service.getContainerClient("timers-state");
+  await Promise.all([archiveContainer.createIfNotExists(), state.createIfNotExists()]);
+  const archive = blobArchiveStore(archiveContainer);
+  const { plan, sweep } = pipeline;
+  const tickInMs = 15 * 60_000;
+  const first = floorTo(Date.now(), dayInMs) - dayInMs + 7 * 60_000;
+  const written = new Set<string>();
+  /** Every (window, pass) due by `nowInMs` in Graph's 30 days, archived as a harvest would. */
+  const harvestDue = async (nowInMs: number) => {
+    const due: Job[] = [];
+    for (let start = retentionStart(nowInMs, plan.windowInMs); start + plan.windowInMs <= nowInMs; start += plan.windowInMs) {
+      const window = { startInMs: start, endInMs: start + plan.windowInMs };
+      for (let pass = 0; pass <= plan.rereadOffsetsInMs.length; pass += 1) {
+        if (passDueAt(window, pass, plan) <= nowInMs && !written.has(jobKey({ window, pass }))) due.push({ window, pass });
+      }
+    }
+    for (let i = 0; i < due.length; i += 16) {
+      await Promise.all(due.slice(i, i + 16).map((job) => archive.createText(manifestBlobName(job), "{}", "application/json", { status: "complete" })));
+    }
+    for (const job of due) written.add(jobKey(job));
+  };
+  await blobWatermarkStore(state).write({ nextWindowStartInMs: floorTo(first - plan.settleInMs, plan.windowInMs) }, undefined);
+  let seconds = 0;
+  let listedDays = 0;
+  let fullListings = 0;
+  for (let i = 0; i < 2 * 96; i += 1) {
+    const nowInMs = first + i * tickInMs;
+    phase = "timerSetup";
+    await harvestDue(nowInMs);
+    if (i === 96) for (const kind of ["write", "list", "read", "delete"] as const) ops.planTick[kind] = 0;
+    phase = "planTick";
+    const handler = makePlanHandler(() => ({
+      watermarks: blobWatermarkStore(state),
+      sender: { send: async () => undefined },
+      clock: { now: () => nowInMs, sleep: systemClock.sleep },
+      plan,
+      sweep: { archive, settings: sweep, memory: blobSweepMemoryStore(state) },
+    }));
+    const lines: string[] = [];
+    const started = performance.now();
+    await handler(timer, new functions.InvocationContext({ invocationId: "plan", functionName: "plan", logHandler: (_level, ...args) => lines.push(args.join(" ")) }));
+    if (i < 96) continue;
+    seconds += (performance.now() - started) / 1000;
+    const event = JSON.parse((lines.find((l) => l.startsWith("sweep {")) ?? "sweep {}").slice("sweep ".length)) as { listedDays?: number; fullListing?: boolean; missing?: number };
+    if (event.missing !== 0) throw new Error(`the simulated archive is missing ${event.missing} jobs at tick ${i}`);
+    listedDays += event.listedDays ?? 0;
+    fullListings += event.fullListing ? 1 : 0;
+  }
+  return { count: 96, seconds, listedDays, fullListings };
+}
+
 try {
   // Two tenant sizes: what grows with records is told from what each job costs whatever it holds
   // (a window's 6 passes are 144 jobs a day at any size).
@@ -128,21 +195,10 @@ try {
   const { archive, pipeline } = large;
   const { heartbeatSeconds } = large;
 
-  // The timers, whatever the traffic: one steady-state plan tick (one window planned, its re-reads
-  // sent, the coverage sweep run) and one idle curate run (the lookback's markers read).
-  phase = "planTick";
-  const plan = makePlanHandler(() => ({
-    watermarks: memoryWatermarkStore({ nextWindowStartInMs: day + dayInMs }),
-    sender: { send: async () => undefined },
-    clock: { now: () => day + dayInMs + pipeline.plan.windowInMs + pipeline.plan.settleInMs, sleep: systemClock.sleep },
-    plan: pipeline.plan,
-    sweep: { archive, settings: pipeline.sweep },
-  }));
-  let started = performance.now();
-  await plan(timer, quiet("plan"));
-  const tickSeconds = (performance.now() - started) / 1000;
+  // The timers, whatever the traffic: a steady-state day of plan ticks and one idle curate run.
+  const ticks = await measurePlanDay(pipeline);
   phase = "curateIdle";
-  started = performance.now();
+  const started = performance.now();
   await curateDueDays({ archive, nowInMs: Date.now }, { lookbackDays: pipeline.curate.lookbackDays, maxDays: pipeline.curate.maxDays });
   const idleCurateSeconds = (performance.now() - started) / 1000;
 
@@ -170,13 +226,15 @@ try {
   for (const [name, key, factor] of rows) console.log(`  ${name.padEnd(24)} ${(atLarge(key) * factor).toFixed(1).padStart(9)}   of which per record ${(perRecord[key] * 1000 * factor).toFixed(1).padStart(9)}   per day whatever the records ${(base[key] * factor).toFixed(1).padStart(9)}`);
 
   const fixedPerDay = {
-    write: 96 * ops.planTick.write + 24 * ops.curateIdle.write,
-    list: 96 * ops.planTick.list + 24 * ops.curateIdle.list,
-    read: 96 * ops.planTick.read + 24 * ops.curateIdle.read,
-    executions: 96 + 24,
-    gbSeconds: 2 * (96 * tickSeconds + 24 * idleCurateSeconds),
+    write: ops.planTick.write + 24 * ops.curateIdle.write,
+    list: ops.planTick.list + 24 * ops.curateIdle.list,
+    read: ops.planTick.read + 24 * ops.curateIdle.read,
+    executions: ticks.count + 24,
+    gbSeconds: 2 * (ticks.seconds + 24 * idleCurateSeconds),
   };
-  console.log(`\ntimers per day: 96 plan ticks with their sweep (${(tickSeconds * 1000).toFixed(0)} ms, ${ops.planTick.list} lists, ${ops.planTick.read} reads each) and 24 idle curate runs (${(idleCurateSeconds * 1000).toFixed(0)} ms, ${ops.curateIdle.read} reads each): ${fixedPerDay.list} lists, ${fixedPerDay.read} reads, ${fixedPerDay.executions} executions, ${fixedPerDay.gbSeconds.toFixed(1)} GB-s`);
+  console.log(
+    `\ntimers per day: ${ticks.count} plan ticks with their sweep (${((ticks.seconds / ticks.count) * 1000).toFixed(0)} ms each; ${ops.planTick.write} writes, ${ops.planTick.list} lists, ${ops.planTick.read} reads in all; ${ticks.listedDays} day partitions listed, ${ticks.fullListings} full listings) and 24 idle curate runs (${(idleCurateSeconds * 1000).toFixed(0)} ms, ${ops.curateIdle.read} reads each): ${fixedPerDay.write} writes, ${fixedPerDay.list} lists, ${fixedPerDay.read} reads, ${fixedPerDay.executions} executions, ${fixedPerDay.gbSeconds.toFixed(1)} GB-s`,
+  );
 
   // List prices (USD, pay-as-you-go, East US; see the README's cost section for their source).
   const price = {
@@ -186,13 +244,15 @@ try {
     list: 0.05 / 1e4,
     read: 0.004 / 1e4,
     gbMonth: 0.0184,
-    serviceBusBase: 9.81,
+    // Basic: per operation, no base charge (Standard: $9.81 a month, 13 million operations included).
+    serviceBusOperation: 0.05 / 1e6,
+    serviceBusStandardBase: 9.81,
     logGB: 2.3,
     // About 1 KB of StorageBlobLogs per audited archive operation (reads, writes and deletes).
     logKBPerOp: 1,
   };
   console.log("\nmonthly at list prices (30 days; storage after a year of retention; free grants not deducted)");
-  console.log("  calls/day   compute      executions   storage ops  heartbeats   stored (1 y) audit logs   Service Bus  total        timers+heartbeats  all fixed");
+  console.log("  calls/day   compute      executions   storage ops  heartbeats   stored (1 y) audit logs   Service Bus  total        timers+heartbeats  all fixed (Basic)");
   for (const calls of [1000, 10_000, 100_000]) {
     const d = dayOf(calls);
     const compute = 30 * (2 * d.busySeconds + fixedPerDay.gbSeconds) * price.gbSecond;
@@ -203,12 +263,23 @@ try {
     const stored = ((30 * 12 * (d.rawBytes + d.curatedBytes)) / 1e9) * price.gbMonth;
     const auditedOps = 30 * (d.write + d.list + d.read + fixedPerDay.write + fixedPerDay.list + fixedPerDay.read);
     const logs = ((auditedOps * price.logKBPerOp) / 1e6) * price.logGB;
-    const serviceBus = price.serviceBusBase;
+    // Each delivery: a send, a receive and a settlement; the sweep's and the retries' sends are in the deliveries.
+    const serviceBus = 30 * 3 * d.deliveries * price.serviceBusOperation;
     const total = compute + executions + archiveOps + timerOps + heartbeat + stored + logs + serviceBus;
     // What runs whatever the traffic: the timers (their executions, time and operations) and heartbeats.
     const timers = 30 * fixedPerDay.gbSeconds * price.gbSecond + 30 * fixedPerDay.executions * price.execution + timerOps;
-    const cells = [compute, executions, archiveOps + timerOps, heartbeat, stored, logs, serviceBus, total].map((v) => `$${v.toFixed(2)}`.padEnd(12));
-    console.log(`  ${String(calls).padEnd(10)}  ${cells.join(" ")} ${`${((100 * (timers + heartbeat)) / total).toFixed(1)} %`.padEnd(18)} ${((100 * (timers + heartbeat + serviceBus)) / total).toFixed(1)} %`);
+    // Everything a day costs whatever its records: the timers, the heartbeats, and each of the
+    // day's 144 jobs' own operations, time, logs and messages (the `base` of the split above).
+    const b = dayOf(0);
+    const perJobFixed =
+      30 * (b.write * price.write + b.list * price.list + b.read * price.read) +
+      30 * 2 * b.busySeconds * price.gbSecond +
+      30 * b.deliveries * (price.execution + 3 * price.serviceBusOperation) +
+      ((30 * (b.write + b.list + b.read) * price.logKBPerOp) / 1e6) * price.logGB;
+    const cells = [compute, executions, archiveOps + timerOps, heartbeat, stored, logs, serviceBus, total].map((v) => `$${v.toFixed(v < 0.01 && v > 0 ? 4 : 2)}`.padEnd(12));
+    console.log(
+      `  ${String(calls).padEnd(10)}  ${cells.join(" ")} ${`${((100 * (timers + heartbeat)) / total).toFixed(1)} %`.padEnd(18)} ${((100 * (timers + heartbeat + perJobFixed)) / total).toFixed(1)} %   (Standard: $${(total + price.serviceBusStandardBase).toFixed(2)}, fixed ${((100 * (timers + heartbeat + perJobFixed + price.serviceBusStandardBase)) / (total + price.serviceBusStandardBase)).toFixed(1)} %)`,
+    );
   }
 } finally {
   await azurite.stop();

@@ -73,6 +73,9 @@ export async function runCoverageSweep(deps: SweepDeps, plannedUntilInMs: number
     ...(memory?.resent?.tag === resendTag ? { resentThisPeriod: memory.resent.jobs } : {}),
   });
   if (report.resend.length > 0) await deps.sender.send(report.resend);
-  await deps.memory?.write(rememberSweep(memory, at, listing, { missing: report.missing, resent: report.resend.map((r) => r.job), resendTag }));
+  // Nothing listed and nothing sent: the memory would only be written back as it was read.
+  if (listing.days.length > 0 || report.resend.length > 0 || !memory) {
+    await deps.memory?.write(rememberSweep(memory, at, listing, { missing: report.missing, resent: report.resend.map((r) => r.job), resendTag }));
+  }
   return { ...report, listedDays: listing.days.length, fullListing: listing.full };
 }
