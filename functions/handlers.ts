@@ -20,7 +20,7 @@ import { type SweepRun, runCoverageSweep } from "../shared/pipeline/plan/sweep.j
 import { type JobSender, type TickResult, runPlanTick } from "../shared/pipeline/plan/scheduler.js";
 import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
-import { type CurateRunSummary, curateDueDays } from "../shared/pipeline/curate/curateDay.js";
+import { type CurateRunOptions, type CurateRunSummary, curateDueDays } from "../shared/pipeline/curate/curateDay.js";
 
 export interface PlanDeps {
   readonly watermarks: WatermarkStore;
@@ -76,7 +76,7 @@ export const sweepEvent = (report: SweepRun, nowInMs: number) => ({
 export interface CurateDeps {
   readonly archive: ArchiveStore;
   readonly clock: Clock;
-  readonly curate: { readonly lookbackDays: number; readonly maxDays: number };
+  readonly curate: CurateRunOptions;
 }
 
 /** The curate function's event per run: the days it wrote, with rows per table. */

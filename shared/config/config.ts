@@ -8,6 +8,7 @@ import { ConfigError } from "../core/errors.js";
 import type { SweepSettings } from "../pipeline/plan/coverage.js";
 import { type JobRetryOptions, defaultJobRetryOptions } from "../pipeline/harvest/jobRetryPolicy.js";
 import { type PlanSettings, planSettingsProblems } from "../pipeline/plan/planning.js";
+import type { CurateRunOptions } from "../pipeline/curate/curateDay.js";
 import {
   type Env,
   type SettingKey,
@@ -152,7 +153,7 @@ export interface PipelineConfig {
   readonly harvestConcurrency: number;
   readonly jobRetry: JobRetryOptions;
   readonly sweep: SweepSettings;
-  readonly curate: { readonly lookbackDays: number; readonly maxDays: number };
+  readonly curate: CurateRunOptions;
   readonly managedIdentityClientId: string | undefined;
 }
 
@@ -237,7 +238,8 @@ export function loadPipelineConfig(env: Env, host: { functionTimeoutInMs?: numbe
     harvestConcurrency: s.harvestConcurrency,
     jobRetry: { ...defaultJobRetryOptions, baseDelayInMs: s.jobRetryBaseMs, maxDelayInMs: Math.max(s.jobRetryBaseMs, s.jobRetryMaxMs) },
     sweep: { graceInMs: s.sweepGraceMinutes * 60_000, maxResendsPerTick: s.sweepMaxJobs },
-    curate: { lookbackDays: s.curateLookbackDays, maxDays: s.curateMaxDays },
+    // A day is final once its last window's last re-read has run: no sooner than that offset after it.
+    curate: { lookbackDays: s.curateLookbackDays, maxDays: s.curateMaxDays, finalAfterInMs: plan.rereadOffsetsInMs.at(-1) ?? 0 },
     managedIdentityClientId: s.managedIdentityClientId,
   };
 }

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import { gzipSync } from "node:zlib";
 import { dataBlobName } from "../../shared/archive/archiveLayout.js";
 import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
-import { hourInMs } from "../../shared/core/window.js";
+import { dayInMs, hourInMs } from "../../shared/core/window.js";
 import { durationSeconds, instantMicros } from "../../shared/lake/curatedTables.js";
 import { curateDueDays, curatedFileName, curationCandidates } from "../../shared/pipeline/curate/curateDay.js";
 import { dayMarkerName } from "../../shared/pipeline/harvest/dayMarker.js";
@@ -75,6 +75,16 @@ describe("which days a curate run writes", () => {
       const second = await curateDueDays(deps, { lookbackDays: 10, maxDays: 5 });
       assert.deepEqual(second.curated.map((c) => c.day), ["2026-11-22"], "11-21 has no day marker; 11-20 is done");
       assert.ok(await archive.read(curatedFileName("calls", day("2026-11-22"))));
+
+      // An idle run: one listing of the curated markers; of the rest, only the day that may be
+      // final by now (20 days after it, the default last re-read) has its day marker read.
+      const reads: string[] = [];
+      const lists: string[] = [];
+      const counted = { ...archive, read: (name: string) => (reads.push(name), archive.read(name)), list: (prefix: string) => (lists.push(prefix), archive.list(prefix)) };
+      const idle = await curateDueDays({ archive: counted, nowInMs: () => Date.parse("2026-12-12T12:00:00Z") }, { lookbackDays: 22, maxDays: 5, finalAfterInMs: 20 * dayInMs });
+      assert.deepEqual(idle.curated, []);
+      assert.deepEqual(lists, ["curated/v2/_days/"]);
+      assert.deepEqual(reads, ["curated/v2/_days/2026-11-21.json", dayMarkerName(day("2026-11-21"))], "11-20 and 11-22 are listed as curated; later days cannot be final yet");
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -102,13 +102,28 @@ export interface CurateRunSummary {
   readonly checked: number;
 }
 
-/** Curates at most `maxDays` final, not yet curated days among the candidates, oldest first. */
-export async function curateDueDays(deps: CurateDeps, options: { lookbackDays: number; maxDays: number }): Promise<CurateRunSummary> {
+export interface CurateRunOptions {
+  readonly lookbackDays: number;
+  readonly maxDays: number;
+  /** How long after its end a day can first be final (its last window's last re-read offset); undefined: any time. */
+  readonly finalAfterInMs?: number;
+}
+
+/**
+ * Curates at most `maxDays` final, not yet curated days among the candidates, oldest first. An
+ * idle run costs one listing of the curated markers and a read for each day that may have become
+ * final, not two reads for each of the lookback's days (most of what the hourly timer cost).
+ */
+export async function curateDueDays(deps: CurateDeps, options: CurateRunOptions): Promise<CurateRunSummary> {
   const curated: CuratedDay[] = [];
+  const alreadyCurated = new Set(await deps.archive.list(`${curatedRoot}/_days/`));
+  const now = deps.nowInMs();
   let checked = 0;
-  for (const day of curationCandidates(deps.nowInMs(), options.lookbackDays)) {
+  for (const day of curationCandidates(now, options.lookbackDays)) {
     if (curated.length >= options.maxDays) break;
     checked += 1;
+    if (alreadyCurated.has(curatedMarkerName(day))) continue;
+    if (options.finalAfterInMs !== undefined && day + dayInMs + options.finalAfterInMs > now) continue;
     const outcome = await curateDay(deps, day);
     if (outcome.status === "curated") curated.push(outcome);
   }
