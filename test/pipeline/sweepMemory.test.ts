@@ -6,7 +6,7 @@ import { type Job, jobKey } from "../../shared/core/job.js";
 import { dayInMs, floorTo, hourInMs, minuteInMs } from "../../shared/core/window.js";
 import { type ArchivedManifest, type SweepSettings, coverageGaps, resendTagAt, retentionStart } from "../../shared/pipeline/plan/coverage.js";
 import { type PlanSettings, passDueAt } from "../../shared/pipeline/plan/planning.js";
-import { type SweepMemory, rememberSweep, sweepListing, sweptDays } from "../../shared/pipeline/plan/sweepMemory.js";
+import { type SweepMemory, decideSweep, rememberSweep, sweepListing, sweptDays } from "../../shared/pipeline/plan/sweepMemory.js";
 import { parseSweepMemory, serializeSweepMemory } from "../../shared/pipeline/plan/sweepMemoryStore.js";
 
 const plan: PlanSettings = hourlyPlan(48);
@@ -56,19 +56,9 @@ function simulate(ticks: number, late: ReadonlyMap<number, number>, stall: reado
     without.push({ missing: full.missing.map(jobKey), resent: full.resend.map((r) => jobKey(r.job)), listed: sweptDays(at).length });
 
     const listing = sweepListing(memory, at);
-    const tag = resendTagAt(nowInMs, plan, sweep);
-    const known = memory;
-    const report = coverageGaps({
-      manifests: archived(new Set(listing.days)),
-      nowInMs,
-      plannedUntilInMs: at.plannedUntilInMs,
-      plan,
-      sweep,
-      ...(known && !listing.full ? { knownCoveredThroughInMs: (day: number) => known.coveredThroughInMs.get(day) } : {}),
-      ...(known?.resent?.tag === tag ? { resentThisPeriod: known.resent.jobs } : {}),
-    });
+    const { report, next } = decideSweep(memory, at, listing, archived(new Set(listing.days)));
     // Through its file, as the blob store keeps it.
-    memory = parseSweepMemory(serializeSweepMemory(rememberSweep(memory, at, listing, { missing: report.missing, resent: report.resend.map((r) => r.job), resendTag: tag })));
+    memory = parseSweepMemory(serializeSweepMemory(next));
     withMemory.push({ missing: report.missing.map(jobKey), resent: report.resend.map((r) => jobKey(r.job)), listed: listing.days.length });
   }
   return { withMemory, without };

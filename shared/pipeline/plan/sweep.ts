@@ -7,10 +7,10 @@ import { archiveBlobOf, dayPartitionPrefix } from "../../archive/archiveLayout.j
 import type { ArchiveStore } from "../../archive/archiveStore.js";
 import type { Clock } from "../../core/clock.js";
 import { dayInMs, floorTo } from "../../core/window.js";
-import { type ArchivedManifest, type CoverageReport, type SweepSettings, coverageGaps, resendTagAt } from "./coverage.js";
+import type { ArchivedManifest, CoverageReport, SweepSettings } from "./coverage.js";
 import type { PlanSettings } from "./planning.js";
 import type { JobSender } from "./scheduler.js";
-import { rememberSweep, sweepListing } from "./sweepMemory.js";
+import { decideSweep, sweepListing } from "./sweepMemory.js";
 import type { SweepMemoryStore } from "./sweepMemoryStore.js";
 
 export interface SweepDeps {
@@ -62,20 +62,9 @@ export async function runCoverageSweep(deps: SweepDeps, plannedUntilInMs: number
   const memory = await deps.memory?.read();
   const listing = sweepListing(memory, at);
   const manifests = await listDayManifests(deps.archive, listing.days);
-  const resendTag = resendTagAt(nowInMs, deps.plan, deps.sweep);
-  const report = coverageGaps({
-    manifests,
-    nowInMs,
-    plannedUntilInMs,
-    plan: deps.plan,
-    sweep: deps.sweep,
-    ...(memory && !listing.full ? { knownCoveredThroughInMs: (day: number) => memory.coveredThroughInMs.get(day) } : {}),
-    ...(memory?.resent?.tag === resendTag ? { resentThisPeriod: memory.resent.jobs } : {}),
-  });
+  const { report, next } = decideSweep(memory, at, listing, manifests);
   if (report.resend.length > 0) await deps.sender.send(report.resend);
   // Nothing listed and nothing sent: the memory would only be written back as it was read.
-  if (listing.days.length > 0 || report.resend.length > 0 || !memory) {
-    await deps.memory?.write(rememberSweep(memory, at, listing, { missing: report.missing, resent: report.resend.map((r) => r.job), resendTag }));
-  }
+  if (listing.days.length > 0 || report.resend.length > 0 || !memory) await deps.memory?.write(next);
   return { ...report, listedDays: listing.days.length, fullListing: listing.full };
 }

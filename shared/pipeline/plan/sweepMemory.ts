@@ -9,7 +9,7 @@
  */
 import { type Job, jobKey } from "../../core/job.js";
 import { dayInMs, floorTo } from "../../core/window.js";
-import { type SweepSettings, overdueAt, retentionStart } from "./coverage.js";
+import { type ArchivedManifest, type CoverageReport, type SweepSettings, coverageGaps, overdueAt, resendTagAt, retentionStart } from "./coverage.js";
 import type { PlanSettings } from "./planning.js";
 
 export interface SweepMemory {
@@ -96,4 +96,28 @@ export function rememberSweep(
     coveredThroughInMs: covered,
     resent: { tag: found.resendTag, jobs: new Set([...samePeriod, ...found.resent.map(jobKey)]) },
   };
+}
+
+/**
+ * One sweep's decision, given the manifests of the days `listing` named: what is missing and what
+ * to re-send (coverage.ts, told what the memory already knows), and the memory to keep after it.
+ */
+export function decideSweep(
+  memory: SweepMemory | undefined,
+  at: SweepClock,
+  listing: SweepListing,
+  manifests: readonly ArchivedManifest[],
+): { readonly report: CoverageReport; readonly next: SweepMemory } {
+  const resendTag = resendTagAt(at.nowInMs, at.plan, at.sweep);
+  const report = coverageGaps({
+    manifests,
+    nowInMs: at.nowInMs,
+    plannedUntilInMs: at.plannedUntilInMs,
+    plan: at.plan,
+    sweep: at.sweep,
+    ...(memory && !listing.full ? { knownCoveredThroughInMs: (day: number) => memory.coveredThroughInMs.get(day) } : {}),
+    ...(memory?.resent?.tag === resendTag ? { resentThisPeriod: memory.resent.jobs } : {}),
+  });
+  const next = rememberSweep(memory, at, listing, { missing: report.missing, resent: report.resend.map((r) => r.job), resendTag });
+  return { report, next };
 }
