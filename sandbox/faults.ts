@@ -20,6 +20,11 @@ export interface FaultOptions {
   /** A span of real time (epoch ms) in which every Graph request is answered 503: an outage. */
   readonly outage?: { readonly fromInMs: number; readonly toInMs: number };
   /**
+   * An outage that starts at the `after`-th Graph request and lasts `lengthInMs` of real time: met
+   * by a run however fast it starts or how few calls its span holds.
+   */
+  readonly outageAfterRequests?: { readonly after: number; readonly lengthInMs: number };
+  /**
    * 429 storms: every `everyInMs` from the sandbox's start, for `lengthInMs`, every Graph request is
    * answered 429; storms alternate between sending a Retry-After (the rest of the storm) and not.
    */
@@ -50,6 +55,8 @@ export const recordLoops = (faults: FaultOptions, id: string, hash: (text: strin
 
 export interface FaultCounts {
   graphRequests: number;
+  /** When `outageAfterRequests` began, once it has. */
+  outageStartedAtInMs?: number;
   unavailable: number;
   dropped: number;
   slow: number;
@@ -64,7 +71,10 @@ export async function injectFault(
   startedAtInMs = 0,
 ): Promise<"dropped" | undefined> {
   const now = Date.now();
-  if (faults.outage && now >= faults.outage.fromInMs && now < faults.outage.toInMs) {
+  const triggered = faults.outageAfterRequests;
+  if (triggered && counts.outageStartedAtInMs === undefined && counts.graphRequests >= triggered.after) counts.outageStartedAtInMs = now;
+  const inTriggered = triggered !== undefined && counts.outageStartedAtInMs !== undefined && now < counts.outageStartedAtInMs + triggered.lengthInMs;
+  if (inTriggered || (faults.outage && now >= faults.outage.fromInMs && now < faults.outage.toInMs)) {
     counts.unavailable += 1;
     throw new HttpError(503, "ServiceUnavailable", "The service is unavailable (outage).");
   }

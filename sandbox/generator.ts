@@ -62,6 +62,23 @@ const platforms = [
 const hourWeights = [1, 1, 1, 1, 1, 2, 4, 8, 14, 18, 18, 14, 10, 14, 18, 18, 14, 8, 4, 3, 2, 2, 1, 1];
 const weekendFactor = 0.15;
 
+/**
+ * The `callsPerDay` that puts about `calls` calls in [fromInMs, toInMs), whatever its hours and
+ * weekdays: a test on the real clock gets the same volume at 3 a.m. on a Sunday as at noon on a
+ * Tuesday (up to 4,095 calls a day, the generator's most).
+ */
+export function callsPerDayFor(calls: number, fromInMs: number, toInMs: number): number {
+  const total = hourWeights.reduce((a, b) => a + b, 0);
+  let perCallPerDay = 0;
+  for (let t = Math.floor(fromInMs / hourInMs) * hourInMs; t < toInMs; t += hourInMs) {
+    const overlap = (Math.min(t + hourInMs, toInMs) - Math.max(t, fromInMs)) / hourInMs;
+    const date = new Date(t);
+    const weekend = date.getUTCDay() === 0 || date.getUTCDay() === 6;
+    perCallPerDay += (weekend ? weekendFactor : 1) * ((hourWeights[date.getUTCHours()] ?? 0) / total) * overlap;
+  }
+  return Math.min(Math.ceil(calls / perCallPerDay), Math.floor(4095 / weekendFactor));
+}
+
 export class CallGenerator {
   private readonly people: Person[];
   private readonly days = new Map<number, SandboxCall[]>();

@@ -8,6 +8,7 @@ import { gunzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
 import { dayInMs, formatInstant, hourInMs } from "../../shared/core/window.js";
 import { type Sandbox, startSandbox } from "../../sandbox/server.js";
+import { callsPerDayFor } from "../../sandbox/generator.js";
 import { sandboxEnv } from "../support/graph.js";
 
 // The real `npm start` as a child process on the real clock, against a Graph (the sandbox, in
@@ -24,9 +25,15 @@ let scratch = "";
 before(async () => {
   scratch = await mkdtemp(join(tmpdir(), "archiver-outage-"));
   caFile = join(scratch, "sandbox-ca.pem");
-  // The outage starts once the runs below have begun (each needs a second or two to start up).
-  const fromInMs = Date.now() + 4_000;
-  sandbox = await startSandbox({ seed: "cli-outage", callsPerDay: 200, throttle: false, faults: { outage: { fromInMs, toInMs: fromInMs + outageMs } } });
+  // The outage starts with the first run's third Graph request, however long the run takes to
+  // start up; its span gets about 60 calls at any hour (a wall-clock outage and a fixed volume
+  // missed each other on a quiet evening: the run ended before the outage began).
+  sandbox = await startSandbox({
+    seed: "cli-outage",
+    callsPerDay: callsPerDayFor(60, hour - 8 * hourInMs, hour - 2 * hourInMs),
+    throttle: false,
+    faults: { outageAfterRequests: { after: 3, lengthInMs: outageMs } },
+  });
   await writeFile(caFile, sandbox.ca);
 });
 after(() => sandbox.close());
