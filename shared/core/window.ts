@@ -35,4 +35,11 @@ export function compactInstant(ms: number): string {
 const compactCache = new Map<number, string>();
 
 export const floorTo = (ms: number, stepInMs: number): number => Math.floor(ms / stepInMs) * stepInMs;
+
+/** The UTC day starts from the day holding `fromInMs` up to (not including) `toInMs`. */
+export function dayStarts(fromInMs: number, toInMs: number): number[] {
+  const days: number[] = [];
+  for (let day = floorTo(fromInMs, dayInMs); day < toInMs; day += dayInMs) days.push(day);
+  return days;
+}
 export const ceilTo = (ms: number, stepInMs: number): number => Math.ceil(ms / stepInMs) * stepInMs;

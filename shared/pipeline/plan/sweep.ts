@@ -6,7 +6,7 @@
 import { archiveBlobOf, dayPartitionPrefix } from "../../archive/archiveLayout.js";
 import type { ArchiveStore } from "../../archive/archiveStore.js";
 import type { Clock } from "../../core/clock.js";
-import { dayInMs, floorTo } from "../../core/window.js";
+import { dayStarts } from "../../core/window.js";
 import type { ArchivedManifest, CoverageReport, SweepSettings } from "./coverage.js";
 import type { PlanSettings } from "./planning.js";
 import type { JobSender } from "./scheduler.js";
@@ -29,11 +29,8 @@ export interface SweepRun extends CoverageReport {
   readonly fullListing: boolean;
 }
 
-export async function listArchivedManifests(archive: ArchiveStore, fromInMs: number, toInMs: number): Promise<ArchivedManifest[]> {
-  const days: number[] = [];
-  for (let day = floorTo(fromInMs, dayInMs); day < toInMs; day += dayInMs) days.push(day);
-  return listDayManifests(archive, days);
-}
+export const listArchivedManifests = (archive: ArchiveStore, fromInMs: number, toInMs: number): Promise<ArchivedManifest[]> =>
+  listDayManifests(archive, dayStarts(fromInMs, toInMs));
 
 /** The manifests of the given day partitions, one listing each. */
 async function listDayManifests(archive: ArchiveStore, days: readonly number[]): Promise<ArchivedManifest[]> {

@@ -8,7 +8,7 @@
  * a lost or unreadable memory only costs one full listing.
  */
 import { type Job, jobKey } from "../../core/job.js";
-import { dayInMs, floorTo } from "../../core/window.js";
+import { dayInMs, dayStarts, floorTo } from "../../core/window.js";
 import { type ArchivedManifest, type CoverageReport, type SweepSettings, coverageGaps, overdueAt, resendTagAt, retentionStart } from "./coverage.js";
 import type { PlanSettings } from "./planning.js";
 
@@ -43,20 +43,16 @@ export interface SweepListing {
 }
 
 /** Each day partition a sweep at `nowInMs` can expect something in: Graph's retention, up to the watermark. */
-export function sweptDays(at: SweepClock): number[] {
-  const days: number[] = [];
-  for (let day = floorTo(retentionStart(at.nowInMs, at.plan.windowInMs), dayInMs); day < at.plannedUntilInMs; day += dayInMs) days.push(day);
-  return days;
-}
+export const sweptDays = (at: SweepClock): number[] => dayStarts(retentionStart(at.nowInMs, at.plan.windowInMs), at.plannedUntilInMs);
 
-/** The instants, in a day, at which its (window, pass) pairs fall overdue, ascending. */
+/** The instants, in a day, at which its (window, pass) pairs fall overdue. */
 function overdueInstants(day: number, at: SweepClock): number[] {
   const instants: number[] = [];
   for (let start = day; start < day + dayInMs; start += at.plan.windowInMs) {
     const window = { startInMs: start, endInMs: start + at.plan.windowInMs };
     for (let pass = 0; pass <= at.plan.rereadOffsetsInMs.length; pass += 1) instants.push(overdueAt(window, pass, at.plan, at.sweep));
   }
-  return instants.sort((a, b) => a - b);
+  return instants;
 }
 
 /** Which days this tick lists: all of them once a day, else those where something fell overdue since. */
