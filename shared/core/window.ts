@@ -18,6 +18,16 @@ export function formatInstant(ms: number): string {
 /** `2026-11-27T09:00:00Z–2026-11-27T10:00:00Z`: a window as errors and logs name it. */
 export const formatWindow = (window: TimeWindow): string => `${formatInstant(window.startInMs)}–${formatInstant(window.endInMs)}`;
 
+/**
+ * An instant as the archiver's own state files write it (formatInstant or toISOString: UTC with
+ * `Z`, seconds and milliseconds optional), or undefined for anything else.
+ */
+export function parseStateInstant(value: unknown): number | undefined {
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z$/.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 /** Compact, sortable, filename-safe: 20261127T0900Z (seconds only when not zero). */
 export function compactInstant(ms: number): string {
   // The same few thousand window boundaries are named over and over (job keys in the coverage

@@ -5,7 +5,7 @@
  * and it is written without a condition: two racing ticks each write what their own listing showed.
  */
 import type { ContainerClient } from "@azure/storage-blob";
-import { formatInstant } from "../../core/window.js";
+import { formatInstant, parseStateInstant } from "../../core/window.js";
 import type { SweepMemory } from "./sweepMemory.js";
 
 export interface SweepMemoryStore {
@@ -32,12 +32,6 @@ export function serializeSweepMemory(memory: SweepMemory): string {
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 
-const instant = (value: unknown): number | undefined => {
-  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(value)) return undefined;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? undefined : t;
-};
-
 /** The memory a file holds, or undefined when it is not one this version wrote. */
 export function parseSweepMemory(text: string): SweepMemory | undefined {
   let file: Partial<SweepMemoryFile>;
@@ -46,12 +40,12 @@ export function parseSweepMemory(text: string): SweepMemory | undefined {
   } catch {
     return undefined;
   }
-  const listedAll = instant(file?.listedAllAt);
+  const listedAll = parseStateInstant(file?.listedAllAt);
   if (file?.schemaVersion !== 1 || listedAll === undefined || typeof file.coveredThrough !== "object" || file.coveredThrough === null) return undefined;
   const covered = new Map<number, number>();
   for (const [day, through] of Object.entries(file.coveredThrough)) {
-    const d = instant(day);
-    const t = instant(through);
+    const d = parseStateInstant(day);
+    const t = parseStateInstant(through);
     if (d === undefined || t === undefined) return undefined;
     covered.set(d, t);
   }

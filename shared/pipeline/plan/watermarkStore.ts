@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import type { ContainerClient } from "@azure/storage-blob";
 import { WatermarkError } from "../../core/errors.js";
 import type { Watermark } from "./planning.js";
-import { formatInstant } from "../../core/window.js";
+import { formatInstant, parseStateInstant } from "../../core/window.js";
 
 export interface StoredWatermark {
   readonly watermark: Watermark;
@@ -28,8 +28,6 @@ const blobName = "scheduler/watermark.json";
 const serialize = (w: Watermark) =>
   JSON.stringify({ schemaVersion: 1, nextWindowStart: formatInstant(w.nextWindowStartInMs) }, null, 2);
 
-const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z$/;
-
 function deserialize(text: string, location: string): Watermark {
   const unreadable = (why: string) => new WatermarkError(`The watermark blob ${location} is unreadable: ${why}. See "Repair the watermark" in the README.`);
   let parsed: { nextWindowStart?: unknown };
@@ -39,10 +37,11 @@ function deserialize(text: string, location: string): Watermark {
     throw unreadable(text.trim() === "" ? "it is empty" : `it is not JSON (${JSON.stringify(text.slice(0, 80))})`);
   }
   const value = parsed?.nextWindowStart;
-  if (typeof value !== "string" || !isoInstant.test(value) || Number.isNaN(Date.parse(value))) {
+  const nextWindowStartInMs = parseStateInstant(value);
+  if (nextWindowStartInMs === undefined) {
     throw unreadable(`nextWindowStart must be an ISO 8601 UTC instant such as 2026-11-27T09:00:00Z, got ${JSON.stringify(value)}`);
   }
-  return { nextWindowStartInMs: Date.parse(value) };
+  return { nextWindowStartInMs };
 }
 
 export function blobWatermarkStore(container: ContainerClient): WatermarkStore {
