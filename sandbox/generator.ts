@@ -64,8 +64,8 @@ const weekendFactor = 0.15;
 
 /**
  * The `callsPerDay` that puts about `calls` calls in [fromInMs, toInMs), whatever its hours and
- * weekdays: a test on the real clock gets the same volume at 3 a.m. on a Sunday as at noon on a
- * Tuesday (up to 4,095 calls a day, the generator's most).
+ * weekdays: a test on the real clock gets about the same volume at any hour and weekday. Capped at
+ * the generator's most, 4,095 calls a day: a two-hour weekend night then holds about 46, not 60.
  */
 export function callsPerDayFor(calls: number, fromInMs: number, toInMs: number): number {
   const total = hourWeights.reduce((a, b) => a + b, 0);
