@@ -132,7 +132,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   }, Math.min(quietInMs, 1000));
   waiting.unref();
   const started = options.clock.now();
-  const waitedBefore = options.graph.governor.waitedOnGraphInMs();
+  const waitedBefore = options.graph.retryAfter.waitedSoFarInMs();
   await queue.drain(async (body, settlement, message) => {
     const result = await harvest(body, settlement, quietContext("harvest"));
     if (result.status === "retrying") {
@@ -158,7 +158,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   }, options.concurrency ?? 4);
   clearInterval(waiting);
   summary.harvestSeconds = (options.clock.now() - started) / 1000;
-  summary.waitedOnGraphSeconds = Math.min(summary.harvestSeconds, (options.graph.governor.waitedOnGraphInMs() - waitedBefore) / 1000);
+  summary.waitedOnGraphSeconds = Math.min(summary.harvestSeconds, (options.graph.retryAfter.waitedSoFarInMs() - waitedBefore) / 1000);
   summary.deadLetters = queue.deadLetters.map(({ messageId, reason, description }) => ({ messageId, reason, description }));
   summary.scheduledLater = queue.scheduled.length;
   const dues = queue.scheduled.map((m) => m.notBeforeInMs).filter((t): t is number => t !== undefined);

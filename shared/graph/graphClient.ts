@@ -15,7 +15,7 @@ import type { Clock } from "../core/clock.js";
 import type { GraphConfig } from "./graphConfig.js";
 import type { TokenSource } from "./credentials.js";
 import { ForeignNextLinkError, GraphAnswerTooLargeError, GraphPagingError, GraphRequestError, type PagedList, RecordExpiredError } from "../core/errors.js";
-import type { GraphCounters } from "./graphCounters.js";
+import type { GraphCounters, RetryAfterLedger } from "./graphCounters.js";
 import { type HttpResponse, type HttpTransport, bodyTooLargeCode, isTransportError } from "./httpTransport.js";
 import type { RequestGovernor, RequestScope } from "./requestGovernor.js";
 import { type GraphOutcome, decideRetry } from "./retryPolicy.js";
@@ -27,6 +27,8 @@ export interface GraphClientDeps {
   readonly governor: RequestGovernor;
   readonly clock: Clock;
   readonly counters: GraphCounters;
+  /** The process's Retry-After wall time, if it is kept. */
+  readonly retryAfter?: RetryAfterLedger;
   readonly random?: () => number;
   /** Told how long each answer took, to size concurrency by latency. */
   readonly observeLatency?: (ms: number) => void;
@@ -149,26 +151,28 @@ export class GraphClient {
   /** GET with pacing, retries and token refresh; answers the parsed JSON object of a 2xx. */
   private async getJson(url: string, isRecordRequest: boolean, extraHeaders: Record<string, string>, signal: AbortSignal | undefined): Promise<JsonObject> {
     this.assertOwnOrigin(url);
-    const { counters, governor, clock, tokens, transport } = this.deps;
+    const { counters, governor, clock, tokens, transport, retryAfter } = this.deps;
     const scope: RequestScope = isRecordRequest ? { kind: "record", id: recordIdOf(url) } : { kind: "list" };
-    let tokenRefreshed = false;
-    let rejectedToken: string | undefined;
+    /** The first 401 on the token this request last met 401 with: its next token is fetched after it. */
+    let fetchedSince: number | undefined;
     for (let attempt = 1; ; attempt += 1) {
       signal?.throwIfAborted();
-      await governor.acquire(scope);
+      await governor.acquire(scope, signal);
+      const token = await tokens.getToken(fetchedSince);
       signal?.throwIfAborted();
-      const token = await tokens.getToken(rejectedToken);
-      rejectedToken = undefined;
       counters.requests += 1;
       const { outcome, response } = await this.send(
         transport,
         url,
-        { Authorization: `Bearer ${token}`, Accept: "application/json", ...extraHeaders },
+        { Authorization: `Bearer ${token.value}`, Accept: "application/json", ...extraHeaders },
         signal,
       );
+      const unauthorized = outcome.kind === "response" && outcome.status === 401;
+      if (!unauthorized && outcome.kind === "response") tokens.accepted(token);
+      const freshTokenRejected = unauthorized && fetchedSince !== undefined && token.fetchedAt >= fetchedSince && !tokens.wasAccepted(token);
       const decision = decideRetry(
         outcome,
-        { attempt, isRecordRequest, tokenRefreshed, random: this.random },
+        { attempt, isRecordRequest, freshTokenRejected, random: this.random },
         {
           maxAttempts: this.config.maxAttempts,
           baseDelayInMs: this.config.retryBaseDelayInMs,
@@ -178,19 +182,20 @@ export class GraphClient {
       );
       switch (decision.action) {
         case "success":
+          governor.answered(scope, { kind: "accepted" });
           return parseJsonObject((response as HttpResponse).body, url);
         case "refreshTokenAndRetry":
           counters.retries.unauthorized += 1;
-          tokenRefreshed = true;
-          rejectedToken = token;
+          fetchedSince = tokens.rejected(token);
           continue;
         case "retry":
           counters.retries[decision.cause] += 1;
           if (decision.cause === "throttled") {
             counters.throttledInMs += decision.delayInMs;
-            governor.throttled(decision.delayInMs, scope);
+            retryAfter?.note(decision.delayInMs);
+            governor.answered(scope, { kind: "throttled", retryAfterInMs: decision.delayInMs });
           }
-          await clock.sleep(decision.delayInMs);
+          await clock.sleep(decision.delayInMs, signal);
           continue;
         case "fail":
           if (decision.reason === "expired") {

@@ -31,3 +31,28 @@ export function addGraphCounters(into: GraphCounters, from: GraphCounters): Grap
 
 export const totalRetries = (c: GraphCounters): number =>
   Object.values(c.retries).reduce((sum, n) => sum + n, 0);
+
+/**
+ * Wall time during which at least one request of this process waited on Graph's Retry-After: a
+ * share of a run's time that adds up (a sum over requests would not). One per process; waits side
+ * by side count once.
+ */
+export class RetryAfterLedger {
+  private waitedInMs = 0;
+  private waitingUntil = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly now: () => number) {}
+
+  /** A request waits `retryAfterInMs` from now. */
+  note(retryAfterInMs: number): void {
+    const now = this.now();
+    const end = now + retryAfterInMs;
+    if (end > this.waitingUntil) this.waitedInMs += end - Math.max(now, this.waitingUntil);
+    this.waitingUntil = Math.max(this.waitingUntil, end);
+  }
+
+  /** Waited so far; a wait still running counts only as far as it has run. */
+  waitedSoFarInMs(): number {
+    return this.waitedInMs - Math.max(0, this.waitingUntil - this.now());
+  }
+}

@@ -6,7 +6,7 @@ import { type Clock, systemClock } from "../core/clock.js";
 import type { ArchiverConfig } from "./graphConfig.js";
 import { createCredential, createTokenSource } from "./credentials.js";
 import { GraphClient } from "./graphClient.js";
-import { type GraphCounters, newGraphCounters } from "./graphCounters.js";
+import { type GraphCounters, RetryAfterLedger, newGraphCounters } from "./graphCounters.js";
 import { createNodeTransport } from "./httpTransport.js";
 import { RequestGovernor } from "./requestGovernor.js";
 
@@ -19,6 +19,8 @@ export interface GraphSetupOptions {
 export interface GraphRuntime {
   readonly config: ArchiverConfig;
   readonly governor: RequestGovernor;
+  /** Wall time some request of this process waited on Graph's Retry-After. */
+  readonly retryAfter: RetryAfterLedger;
   /**
    * Records one harvest should keep in flight. The process's number is what uses the pace the
    * governor allows at the latency Graph shows: rate × latency (Little's law), with a fifth more for
@@ -48,6 +50,7 @@ export function createGraphRuntime(config: ArchiverConfig, options: GraphSetupOp
     },
     clock,
   );
+  const retryAfter = new RetryAfterLedger(() => clock.now());
   // Latency of Graph's answers, smoothed (about the last 50 requests).
   let latencyInMs = 300;
   const observeLatency = (ms: number) => {
@@ -57,6 +60,7 @@ export function createGraphRuntime(config: ArchiverConfig, options: GraphSetupOp
   return {
     config,
     governor,
+    retryAfter,
     suggestedConcurrency: (min, max) => {
       const process = Math.min(max, Math.ceil(governor.ratePerSecond() * (latencyInMs / 1000) * 1.2));
       return Math.max(min, Math.floor(process / Math.max(1, harvests)));
@@ -70,6 +74,6 @@ export function createGraphRuntime(config: ArchiverConfig, options: GraphSetupOp
       };
     },
     newClient: (counters = newGraphCounters()) =>
-      new GraphClient(config.graph, { tokens, transport, governor, clock, counters, observeLatency }),
+      new GraphClient(config.graph, { tokens, transport, governor, clock, counters, retryAfter, observeLatency }),
   };
 }

@@ -1,27 +1,24 @@
 /**
- * One per process: paces every Graph request under the app's ceiling, and keeps a 429 to the scope
- * it came from:
- * - a 429 on one call record delays that record's retry only (the client waits its Retry-After);
- * - a 429 on listing pauses listing for the Retry-After, then paces it at three quarters of the
- *   rate that met the limit, easing back over the following windows. Graph's listing limit has
- *   changed between doc revisions (40 / 20 s now; 15 first pages / 20 s before), so it is learned
- *   from Graph's answers rather than assumed, unless `listRequests` fixes it;
- * - 429s from several scopes at once mean the app's own ceiling: every request pauses for the
- *   Retry-After, then the pace is slowed for one window.
+ * One per process: holds every Graph request until its scope's pace and pauses let it go. What the
+ * paces are is the pace controller's decision (paceController.ts); this class only waits on them,
+ * and tells the controller what Graph answered.
  *
- * Pacing is GCRA (a virtual-clock token bucket): requests are spaced `interval` apart with a small
- * burst allowance, so any sliding window of `windowInMs` sees at most pace + burst, kept a little
- * under the ceiling, which is how Graph counts.
+ * Scopes, as Graph counts them:
+ * - "app": every request, paced under the app's ceiling. It starts at this instance's share
+ *   (`requests`) and climbs towards the ceiling while requests wait on it (unless the shared budget
+ *   sets its allowance); it pauses and slows only when 429s on several scopes at once arrive while
+ *   the app is at its recent peak (the app's own limit), never for a 429 on one record or on listing;
+ * - "list": list requests, unpaced until a 429 at listing's peak, then learned (Graph's listing
+ *   limit has changed between doc revisions: 40 / 20 s now, 15 first pages / 20 s before), or
+ *   capped at `listRequests` when set;
+ * - one call record: a 429 on it is waited out by that record's own retry (the Graph client);
+ *   records are never paced one by one.
  *
- * Graph's budget is per app and tenant, shared by every instance. Where instances announce
- * themselves (sharedBudget.ts), each is paced at the allowance that sharing gives it
- * (`setAllowance`). Where they cannot, the pace is found the way TCP finds bandwidth: each
- * instance starts at its share (`requests`), adds a fortieth of the app's ceiling
- * (`ceilingRequests`) for every window in which requests waited on the pace and none was answered
- * 429, and takes a quarter off (never going below its share) when the app is throttled. Either
- * way, Graph's own 429 is the ground truth.
+ * Spacing is GCRA (a virtual-clock token bucket): requests are spaced `interval` apart with a small
+ * burst allowance, so any sliding window sees at most pace + burst, kept a little under the pace.
  */
 import type { Clock } from "../core/clock.js";
+import { PaceController, type ScopeKey, type ThrottleVerdict, listFloorPer20s } from "./paceController.js";
 
 export interface GovernorOptions {
   /** This instance's starting pace, requests per window (its share of the app's budget). */
@@ -29,15 +26,15 @@ export interface GovernorOptions {
   /** The most this instance may climb to: the app's ceiling. Default: `requests` (no climbing). */
   readonly ceilingRequests?: number;
   readonly windowInMs: number;
-  /** List requests allowed per window; unset: listing is paced only after a 429 on it. */
+  /** The most list requests per window; unset: listing is unpaced until Graph's 429s teach its pace. */
   readonly listRequests?: number | undefined;
   /** The window listing is counted in. Default 20 s, as Graph's. */
   readonly listWindowInMs?: number;
-  /** Share of the ceiling used for steady pacing. Default 0.95. */
+  /** Share of the pace used for steady spacing. Default 0.95: a margin for network jitter. */
   readonly targetShare?: number;
-  /** Share of the ceiling allowed as a burst. Default 0.02: with the pace, 1% below the ceiling. */
+  /** Share of the pace allowed as a burst. Default 0.02: with the pace, 1% below it. */
   readonly burstShare?: number;
-  /** Distinct scopes answering 429 within `appWideWithinInMs` that mean the app's ceiling. Default 3. */
+  /** Distinct scopes answering 429 within `appWideWithinInMs` that may mean the app's ceiling. Default 3. */
   readonly appWideScopes?: number;
   readonly appWideWithinInMs?: number;
 }
@@ -45,134 +42,83 @@ export interface GovernorOptions {
 /** What a request reads: the list of a window, or one call record (its sessions and participants). */
 export type RequestScope = { readonly kind: "list" } | { readonly kind: "record"; readonly id: string };
 
-const scopeKey = (scope: RequestScope) => (scope.kind === "list" ? "list" : `record:${scope.id}`);
+/** Graph's answer to a request, as pacing sees it. */
+export type PacedAnswer = { readonly kind: "accepted" } | { readonly kind: "throttled"; readonly retryAfterInMs: number };
 
-/** GCRA pacing with a pause and a temporary slowdown after a 429. */
-class Pacer {
-  private baseIntervalInMs: number;
-  private burstToleranceInMs: number;
+const appScope: ScopeKey = "app";
+const listScope: ScopeKey = "list";
+const scopeKey = (scope: RequestScope) => (scope.kind === "list" ? listScope : `record:${scope.id}`);
+
+/** 429s by who caused them: our pace (caused) or something else (suffered), per scope kind. */
+export interface ThrottleTally {
+  readonly list: Record<ThrottleVerdict, number>;
+  readonly records: Record<ThrottleVerdict, number>;
+}
+
+/** The pace in force, requests per second; undefined: unpaced. */
+export interface PacesInForce {
+  readonly app: number;
+  readonly list: number | undefined;
+  readonly listPausedForInMs: number;
+  readonly appPausedForInMs: number;
+}
+
+/** GCRA spacing at a pace it is given each time: the pace may change between two requests. */
+class Spacing {
   /** Theoretical arrival time of the next request (GCRA's TAT). */
   private nextAt = Number.NEGATIVE_INFINITY;
-  pausedUntil = Number.NEGATIVE_INFINITY;
-  private lastThrottledAt = Number.NEGATIVE_INFINITY;
-  /** Rate factor right after the last 429; recovers linearly to 1 over one window. */
-  private slowdownFloor = 1;
 
   constructor(
-    requests: number,
     private readonly windowInMs: number,
     private readonly targetShare: number,
     private readonly burstShare: number,
-  ) {
-    this.baseIntervalInMs = 0;
-    this.burstToleranceInMs = 0;
-    this.setRequests(requests);
-  }
+  ) {}
 
-  /** Changes the pace to `requests` per window. */
-  setRequests(requests: number): void {
-    // A margin below the ceiling: Graph counts arrivals, and network jitter bunches them.
-    this.baseIntervalInMs = this.windowInMs / (requests * this.targetShare);
-    const burst = Math.max(1, Math.floor(requests * this.burstShare));
-    this.burstToleranceInMs = (burst - 1) * this.baseIntervalInMs;
-  }
-
-  /** When the next request may go, at the pace in force now. */
-  nextSendAt(now: number): number {
-    const tat = Math.max(this.nextAt, now, this.pausedUntil);
-    return Math.max(now, this.pausedUntil, tat - this.burstToleranceInMs);
+  /** When the next request may go at `rate` per window (undefined: unpaced), after `pausedUntil`. */
+  nextSendAt(now: number, rate: number | undefined, pausedUntil: number): number {
+    const start = Math.max(now, pausedUntil);
+    if (rate === undefined) return start;
+    return Math.max(start, Math.max(this.nextAt, start) - this.spacing(rate).toleranceInMs);
   }
 
   /** Takes the slot for a request sent now (at or after `nextSendAt`). */
-  take(now: number): void {
-    const interval = this.baseIntervalInMs / this.currentFactor(now);
-    this.nextAt = Math.max(this.nextAt, now, this.pausedUntil) + interval;
+  take(now: number, rate: number | undefined): void {
+    if (rate === undefined) return;
+    this.nextAt = Math.max(this.nextAt, now) + this.spacing(rate).intervalInMs;
   }
 
-  /** Reserves the next slot ahead of time; answers when it may be used. */
-  reserve(now: number): number {
-    const sendAt = this.nextSendAt(now);
-    this.take(now);
-    return sendAt;
-  }
-
-  throttled(now: number, retryAfterInMs: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterInMs);
-    this.slowdownFloor = Math.max(0.125, this.currentFactor(now) * 0.75);
-    // Recovery starts when the pause ends, so the slower pace is actually used.
-    this.lastThrottledAt = this.pausedUntil;
-  }
-
-  private currentFactor(now: number): number {
-    const recovered = (now - this.lastThrottledAt) / this.windowInMs;
-    if (recovered < 0) return this.slowdownFloor;
-    if (recovered >= 1) return 1;
-    return this.slowdownFloor + (1 - this.slowdownFloor) * Math.max(0, recovered);
+  private spacing(rate: number) {
+    const intervalInMs = this.windowInMs / (rate * this.targetShare);
+    const burst = Math.max(1, Math.floor(rate * this.burstShare));
+    return { intervalInMs, toleranceInMs: (burst - 1) * intervalInMs };
   }
 }
 
-/**
- * Listing's pace, learned: unpaced until Graph answers a list request 429, then spaced at three
- * quarters of the rate seen in the window before it, halving that spacing for every quiet window.
- */
-class LearnedPacer {
-  private readonly sent: number[] = [];
-  private intervalInMs = 0;
-  private throttledAt = Number.NEGATIVE_INFINITY;
-  private nextAt = Number.NEGATIVE_INFINITY;
-  pausedUntil = Number.NEGATIVE_INFINITY;
-
-  constructor(private readonly windowInMs: number) {}
-
-  reserve(now: number): number {
-    const quietWindows = Math.max(0, (now - this.throttledAt) / this.windowInMs - 1);
-    const interval = quietWindows > 8 ? 0 : this.intervalInMs / 2 ** Math.floor(quietWindows);
-    const sendAt = Math.max(now, this.pausedUntil, this.nextAt);
-    this.nextAt = sendAt + interval;
-    this.sent.push(sendAt);
-    while (this.sent.length > 0 && (this.sent[0] as number) <= sendAt - this.windowInMs) this.sent.shift();
-    return sendAt;
-  }
-
-  throttled(now: number, retryAfterInMs: number): void {
-    // 429s to list requests that were in flight together are one event: slowed once, not once
-    // each (compounded, five of them after a burst of job starts spaced listing five times wider).
-    const sameEvent = now < this.pausedUntil;
-    this.pausedUntil = Math.max(this.pausedUntil, now + retryAfterInMs);
-    if (!sameEvent) {
-      const recent = this.sent.filter((t) => t > now - this.windowInMs).length;
-      // Never slower than one list request a window: Graph's listing limit has been 15 or more.
-      this.intervalInMs = Math.min(this.windowInMs, Math.max(this.intervalInMs * 1.5, this.windowInMs / Math.max(1, Math.floor(recent * 0.75))));
-    }
-    this.throttledAt = this.pausedUntil;
-    this.nextAt = this.pausedUntil;
-  }
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (reason: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  readonly onAbort: () => void;
 }
 
 export class RequestGovernor {
-  private readonly app: Pacer;
-  private readonly list: Pacer | LearnedPacer;
+  private readonly paces = new PaceController();
+  private readonly appSpacing: Spacing;
+  private readonly listSpacing: Spacing;
   private readonly recent: { at: number; scope: string }[] = [];
   private readonly appWideScopes: number;
   private readonly appWideWithinInMs: number;
-  /** The pace found so far, requests per window, between a floor and the ceiling. */
-  private rate: number;
   private readonly ceiling: number;
-  private windowStartedAt = Number.NEGATIVE_INFINITY;
-  private waitedThisWindow = false;
-  private throttledThisWindow = false;
-  /** Wall time during which at least one request waited on Graph's Retry-After (intervals merged). */
-  private retryAfterWaitedInMs = 0;
-  private retryAfterWaitingUntil = Number.NEGATIVE_INFINITY;
   /** Paced by the shared budget's allowance rather than by climbing on its own. */
   private coordinated = false;
-  /** When a request last waited on the pace. */
+  /** When a request last waited on the app's pace. */
   private lastWaitAt = Number.NEGATIVE_INFINITY;
   /** When each request of the last window was let through, oldest first. */
   private readonly sentAt: number[] = [];
-  /** Requests waiting for a slot, first come first served. */
-  private readonly waiting: (() => void)[] = [];
+  /** Requests waiting for an app slot, first come first served. */
+  private readonly waiting: Waiter[] = [];
   private releasing = false;
+  private readonly tally: ThrottleTally = { list: { caused: 0, suffered: 0 }, records: { caused: 0, suffered: 0 } };
 
   constructor(
     private readonly options: GovernorOptions,
@@ -180,11 +126,14 @@ export class RequestGovernor {
   ) {
     const share = options.targetShare ?? 0.95;
     const burst = options.burstShare ?? 0.02;
-    this.app = new Pacer(options.requests, options.windowInMs, share, burst);
-    this.rate = options.requests;
-    this.ceiling = Math.max(options.requests, options.ceilingRequests ?? options.requests);
     const listWindowInMs = options.listWindowInMs ?? 20_000;
-    this.list = options.listRequests === undefined ? new LearnedPacer(listWindowInMs) : new Pacer(options.listRequests, listWindowInMs, share, burst);
+    this.ceiling = Math.max(options.requests, options.ceilingRequests ?? options.requests);
+    // Never below this instance's share: all instances at their shares fit the ceiling.
+    this.paces.define(appScope, { windowInMs: options.windowInMs, initial: options.requests, floor: Math.min(options.requests, this.ceiling), ceiling: this.ceiling });
+    const listFloor = Math.min(listFloorPer20s * (listWindowInMs / 20_000), options.listRequests ?? Number.POSITIVE_INFINITY);
+    this.paces.define(listScope, { windowInMs: listWindowInMs, initial: options.listRequests, floor: listFloor, ceiling: options.listRequests ?? Number.POSITIVE_INFINITY });
+    this.appSpacing = new Spacing(options.windowInMs, share, burst);
+    this.listSpacing = new Spacing(listWindowInMs, share, 0);
     this.appWideScopes = options.appWideScopes ?? 3;
     this.appWideWithinInMs = options.appWideWithinInMs ?? 1_000;
   }
@@ -192,26 +141,57 @@ export class RequestGovernor {
   /**
    * Resolves when a request of this scope may be sent. Callers are served in call order, and each
    * slot is reckoned when it comes up, at the pace in force then: a pace lowered by the shared
-   * budget or a 429 holds back requests already waiting, and a pace raised frees them, instead of
-   * each keeping the send time it was given when it arrived.
+   * budget or a 429 holds back requests already waiting, and a pace raised frees them. `signal`
+   * drops the request from the queue at once, rejecting with the signal's reason.
    */
-  async acquire(scope: RequestScope = { kind: "record", id: "" }): Promise<void> {
-    const now = this.clock.now();
+  async acquire(scope: RequestScope = { kind: "record", id: "" }, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
     // A list request needs a list slot first, then an app slot at or after it.
-    const listAt = scope.kind === "list" ? this.list.reserve(now) : now;
-    if (listAt > now) await this.clock.sleep(listAt - now);
-    const later = this.clock.now();
-    this.adjust(later);
-    if (this.waiting.length === 0 && this.app.nextSendAt(later) <= later) {
-      this.send(later);
+    if (scope.kind === "list") await this.listSlot(signal);
+    const now = this.clock.now();
+    if (this.waiting.length === 0 && this.appSendAt(now) <= now) {
+      this.send(now);
       return;
     }
-    this.waitedThisWindow = true;
-    this.lastWaitAt = later;
-    await new Promise<void>((resolve) => {
-      this.waiting.push(resolve);
+    this.lastWaitAt = now;
+    this.paces.waited(appScope, now);
+    await new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: () => {
+          signal?.removeEventListener("abort", waiter.onAbort);
+          resolve();
+        },
+        reject,
+        signal,
+        onAbort: () => {
+          const at = this.waiting.indexOf(waiter);
+          if (at >= 0) this.waiting.splice(at, 1);
+          reject(signal?.reason);
+        },
+      };
+      signal?.addEventListener("abort", waiter.onAbort, { once: true });
+      this.waiting.push(waiter);
       this.release();
     });
+  }
+
+  /** Waits for listing's pace and pause, reckoned again after every wait (either may change meanwhile). */
+  private async listSlot(signal: AbortSignal | undefined): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      const at = this.listSpacing.nextSendAt(now, this.paces.rate(listScope), this.paces.pausedUntil(listScope));
+      if (at <= now) {
+        this.listSpacing.take(now, this.paces.rate(listScope));
+        this.paces.sent(listScope, now);
+        return;
+      }
+      if (this.paces.rate(listScope) !== undefined) this.paces.waited(listScope, now);
+      await this.clock.sleep(at - now, signal);
+    }
+  }
+
+  private appSendAt(now: number): number {
+    return this.appSpacing.nextSendAt(now, this.paces.rate(appScope), this.paces.pausedUntil(appScope));
   }
 
   /** Lets waiting requests through one slot at a time; one loop runs while any wait. */
@@ -221,21 +201,24 @@ export class RequestGovernor {
     void (async () => {
       while (this.waiting.length > 0) {
         const now = this.clock.now();
-        const at = this.app.nextSendAt(now);
+        const at = this.appSendAt(now);
         if (at > now) {
           // Woken at most one slot late when the pace rises meanwhile: a slot is short.
           await this.clock.sleep(at - now);
           continue;
         }
+        const waiter = this.waiting.shift();
+        if (!waiter) break;
         this.send(now);
-        this.waiting.shift()?.();
+        waiter.resolve();
       }
       this.releasing = false;
     })();
   }
 
   private send(now: number): void {
-    this.app.take(now);
+    this.appSpacing.take(now, this.paces.rate(appScope));
+    this.paces.sent(appScope, now);
     this.sentAt.push(now);
     this.forgetSentBefore(now - this.options.windowInMs);
   }
@@ -268,66 +251,70 @@ export class RequestGovernor {
    */
   setAllowance(requests: number, atOnce = 0): void {
     this.coordinated = true;
+    const rate = this.paces.rate(appScope) ?? this.options.requests;
     const target = Math.max(1, Math.min(this.ceiling, requests));
-    const step = Math.max(this.rate + this.ceiling / 16, atOnce);
-    this.rate = target < this.rate ? target : Math.min(target, step);
-    this.app.setRequests(this.rate);
+    const step = Math.max(rate + this.ceiling / 16, atOnce);
+    this.paces.define(appScope, { windowInMs: this.options.windowInMs, initial: this.options.requests, floor: 1, ceiling: this.ceiling });
+    this.paces.setRate(appScope, target < rate ? target : Math.min(target, step));
   }
 
   /** Requests per second this instance paces itself at now. */
   ratePerSecond(): number {
-    return this.rate / (this.options.windowInMs / 1000);
+    return (this.paces.rate(appScope) ?? this.options.requests) / (this.options.windowInMs / 1000);
   }
 
-  /** Once a window: climb a step if demand waited on the pace and Graph did not throttle. */
-  private adjust(now: number): void {
-    if (now - this.windowStartedAt < this.options.windowInMs) return;
-    if (!this.coordinated && this.waitedThisWindow && !this.throttledThisWindow && this.rate < this.ceiling) {
-      this.rate = Math.min(this.ceiling, this.rate + this.ceiling / 40);
-      this.app.setRequests(this.rate);
-    }
-    this.windowStartedAt = now;
-    this.waitedThisWindow = false;
-    this.throttledThisWindow = false;
-  }
-
-  /**
-   * Graph answered 429 for a request of this scope. Listing pauses and slows; a record's own retry
-   * waits by itself; several scopes at once pause and slow everything.
-   */
-  throttled(retryAfterInMs: number, scope: RequestScope = { kind: "record", id: "" }): void {
+  /** Graph answered a request of this scope: the paces learn from it. */
+  answered(scope: RequestScope, answer: PacedAnswer): void {
     const now = this.clock.now();
-    // Merged with any wait already running: two requests waiting side by side count once.
-    const end = now + retryAfterInMs;
-    if (end > this.retryAfterWaitingUntil) this.retryAfterWaitedInMs += end - Math.max(now, this.retryAfterWaitingUntil);
-    this.retryAfterWaitingUntil = Math.max(this.retryAfterWaitingUntil, end);
-    const key = scopeKey(scope);
-    this.recent.push({ at: now, scope: key });
-    while (this.recent.length > 0 && (this.recent[0] as { at: number }).at < now - this.appWideWithinInMs) this.recent.shift();
-    if (new Set(this.recent.map((r) => r.scope)).size >= this.appWideScopes) {
-      // The app's budget is spent: this instance takes a quarter off its pace, once per pause (with
-      // a shared budget, until the next heartbeat sets its allowance again).
-      if (!this.throttledThisWindow) {
-        // Never below this instance's share: all instances at their shares fit the ceiling.
-        this.rate = Math.max(this.options.requests, this.rate * 0.75);
-        this.app.setRequests(this.rate);
-      }
-      this.throttledThisWindow = true;
-      this.app.throttled(now, retryAfterInMs);
+    if (answer.kind === "accepted") {
+      this.paces.accepted(appScope, now, !this.coordinated);
+      if (scope.kind === "list") this.paces.accepted(listScope, now);
+      return;
     }
-    else if (scope.kind === "list") this.list.throttled(now, retryAfterInMs);
+    this.throttled(answer.retryAfterInMs, scope);
   }
 
   /**
-   * Wall time, so far, during which at least one request of this process waited on Graph's
-   * Retry-After: a share of the run's time that adds up (a sum over requests would not).
+   * Graph answered 429 for a request of this scope. Listing pauses (and slows if its pace caused
+   * it); a record's own retry waits by itself; several scopes at once, with the app at its peak,
+   * pause and slow everything.
    */
-  waitedOnGraphInMs(): number {
-    return this.retryAfterWaitedInMs - Math.max(0, this.retryAfterWaitingUntil - this.clock.now());
+  throttled(retryAfterInMs: number, scope: RequestScope = { kind: "record", id: "" }): ThrottleVerdict {
+    const now = this.clock.now();
+    this.recent.push({ at: now, scope: scopeKey(scope) });
+    while (this.recent.length > 0 && (this.recent[0] as { at: number }).at < now - this.appWideWithinInMs) this.recent.shift();
+    const tally = scope.kind === "list" ? this.tally.list : this.tally.records;
+    const severalScopes = new Set(this.recent.map((r) => r.scope)).size >= this.appWideScopes;
+    if (severalScopes && this.paces.causedByPace(appScope, now)) {
+      this.paces.throttled(appScope, now, retryAfterInMs);
+      tally.caused += 1;
+      return "caused";
+    }
+    const verdict = scope.kind === "list" ? this.paces.throttled(listScope, now, retryAfterInMs) : "suffered";
+    tally[verdict] += 1;
+    return verdict;
+  }
+
+  /** 429s so far, by scope kind and by whether our pace caused them. */
+  throttles(): ThrottleTally {
+    return { list: { ...this.tally.list }, records: { ...this.tally.records } };
+  }
+
+  /** The paces in force now, per second, and how long each scope stays paused. */
+  pacesInForce(): PacesInForce {
+    const now = this.clock.now();
+    const list = this.paces.rate(listScope);
+    const listWindowInMs = this.options.listWindowInMs ?? 20_000;
+    return {
+      app: this.ratePerSecond(),
+      list: list === undefined ? undefined : list / (listWindowInMs / 1000),
+      appPausedForInMs: Math.max(0, this.paces.pausedUntil(appScope) - now),
+      listPausedForInMs: Math.max(0, this.paces.pausedUntil(listScope) - now),
+    };
   }
 
   /** Milliseconds from now until requests flow again (0 when not paused). */
   pausedForInMs(): number {
-    return Math.max(0, this.app.pausedUntil - this.clock.now());
+    return this.pacesInForce().appPausedForInMs;
   }
 }

@@ -33,8 +33,12 @@ export interface RetryContext {
   readonly attempt: number;
   /** True when the request reads one call record (404 then means "expired"). */
   readonly isRecordRequest: boolean;
-  /** True once a 401 has already led to a fresh token for this request. */
-  readonly tokenRefreshed: boolean;
+  /**
+   * True when the token Graph just answered 401 was fetched after this request's previous 401 and
+   * Graph never accepted it: the credential is bad, not the token (a token revoked early was
+   * accepted before, or was issued before the 401; either is refreshed and retried).
+   */
+  readonly freshTokenRejected: boolean;
   /** Uniform in [0, 1): injected so decisions are reproducible in tests. */
   readonly random: () => number;
 }
@@ -104,7 +108,7 @@ function classifyPermanent(outcome: GraphOutcome, context: RetryContext): RetryD
     case 400:
       return { action: "fail", reason: "badRequest" };
     case 401:
-      return context.tokenRefreshed ? { action: "fail", reason: "unauthorized" } : undefined;
+      return context.freshTokenRejected ? { action: "fail", reason: "unauthorized" } : undefined;
     case 403:
       return { action: "fail", reason: "forbidden" };
     case 404:

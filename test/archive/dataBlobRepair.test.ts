@@ -18,6 +18,7 @@ import { newGraphCounters } from "../../shared/graph/graphCounters.js";
 import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
 import { harvest } from "../../shared/pipeline/harvest/harvest.js";
 import { type Azurite, startAzurite } from "../../local/azurite.js";
+import { fixedTokens } from "../support/stubTransport.js";
 
 // A crash between the data blob's commit and its manifest leaves the blob alone: the next delivery
 // rebuilds the manifest from it. Here the blob holds more JSON Lines than V8's longest string
@@ -49,7 +50,7 @@ function bigDataBlob(): { stream: Readable; sha256: () => string; jsonLinesBytes
 function noGraph(): GraphClient {
   const config = loadArchiverConfig({}).graph;
   return new GraphClient(config, {
-    tokens: { getToken: async () => "token" },
+    tokens: fixedTokens(),
     transport: { get: async (url) => assert.fail(`a repair asked Graph for ${url}`) },
     governor: new RequestGovernor({ requests: 1000, windowInMs: 1000 }, systemClock),
     clock: systemClock,

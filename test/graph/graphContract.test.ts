@@ -8,7 +8,7 @@ import { classifyJobFailure } from "../../shared/pipeline/harvest/jobRetryPolicy
 import { newGraphCounters } from "../../shared/graph/graphCounters.js";
 import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
 import type { HttpTransport } from "../../shared/graph/httpTransport.js";
-import { FakeClock, tableTransport } from "../support/stubTransport.js";
+import { FakeClock, fixedTokens, tableTransport } from "../support/stubTransport.js";
 
 const graph = "https://graph.microsoft.com";
 const base = `${graph}/v1.0/communications/callRecords`;
@@ -20,7 +20,7 @@ function clientFor(routes: Record<string, unknown>, requested: string[] = [], en
   const config = loadArchiverConfig(env).graph;
   const clock = new FakeClock();
   return new GraphClient(config, {
-    tokens: { getToken: async () => "token" },
+    tokens: fixedTokens(),
     transport,
     governor: new RequestGovernor({ requests: 1000, windowInMs: 1000 }, clock),
     clock,

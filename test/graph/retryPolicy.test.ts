@@ -9,7 +9,7 @@ import {
 } from "../../shared/graph/retryPolicy.js";
 
 const options = { maxAttempts: 5, baseDelayInMs: 1000, maxDelayInMs: 30_000 };
-const context = { attempt: 1, isRecordRequest: false, tokenRefreshed: false, random: () => 0.5 };
+const context = { attempt: 1, isRecordRequest: false, freshTokenRejected: false, random: () => 0.5 };
 const response = (status: number, retryAfterHeader?: string): GraphOutcome => ({ kind: "response", status, retryAfterHeader });
 
 describe("decideRetry", () => {
@@ -24,8 +24,8 @@ describe("decideRetry", () => {
     ["connection reset is retried", { kind: "networkError", code: "ECONNRESET" }, {}, { action: "retry", delayInMs: 750, cause: "network" }],
     ["a timeout is retried", { kind: "timeout" }, {}, { action: "retry", delayInMs: 750, cause: "timeout" }],
     ["an unknown network failure is not", { kind: "networkError", code: "ERR_TLS_CERT_ALTNAME_INVALID" }, {}, { action: "fail", reason: "unexpected" }],
-    ["401 refreshes the token once", response(401), {}, { action: "refreshTokenAndRetry", cause: "unauthorized" }],
-    ["401 after a refresh fails", response(401), { tokenRefreshed: true }, { action: "fail", reason: "unauthorized" }],
+    ["401 refreshes the token", response(401), {}, { action: "refreshTokenAndRetry", cause: "unauthorized" }],
+    ["401 on a token fetched after this request's last 401, never accepted, fails", response(401), { freshTokenRejected: true }, { action: "fail", reason: "unauthorized" }],
     ["400 is permanent", response(400), {}, { action: "fail", reason: "badRequest" }],
     ["403 is permanent", response(403), {}, { action: "fail", reason: "forbidden" }],
     ["404 on a record means expired", response(404), { isRecordRequest: true }, { action: "fail", reason: "expired" }],

@@ -11,6 +11,7 @@ import { newGraphCounters } from "../../shared/graph/graphCounters.js";
 import type { HttpResponse, HttpTransport } from "../../shared/graph/httpTransport.js";
 import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
 import { harvest } from "../../shared/pipeline/harvest/harvest.js";
+import { fixedTokens } from "../support/stubTransport.js";
 
 const job = { window: { startInMs: Date.parse("2026-11-26T08:00:00Z"), endInMs: Date.parse("2026-11-26T09:00:00Z") }, pass: 0 };
 const summary = (id: string) => ({ id, version: 1, startDateTime: "2026-11-26T08:10:00Z", endDateTime: "2026-11-26T08:20:00Z", lastModifiedDateTime: "2026-11-26T08:30:00Z" });
@@ -35,7 +36,7 @@ describe("a record answered after its job failed", () => {
       },
     };
     const counters = newGraphCounters();
-    const graph = new GraphClient(config, { tokens: { getToken: async () => "token" }, transport, governor: new RequestGovernor({ requests: 1000, windowInMs: 1000 }, systemClock), clock: systemClock, counters });
+    const graph = new GraphClient(config, { tokens: fixedTokens(), transport, governor: new RequestGovernor({ requests: 1000, windowInMs: 1000 }, systemClock), clock: systemClock, counters });
     const folder = await mkdtemp(join(tmpdir(), "harvest-race-"));
     const store = folderArchiveStore(folder);
     const uploads: string[] = [];
