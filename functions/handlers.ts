@@ -154,13 +154,17 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
 }
 
 /**
- * The harvest function's event per message: `harvest`, `harvestRetry` or `harvestDeadLettered`,
+ * The harvest function's event per message: `harvest`, `harvestRetry`, `harvestDeadLettered` or
+ * `harvestStopped` (the worker stopped mid-harvest; the message goes back to the queue),
  * with JSON fields the workbook and alerts read (a test holds them together).
  */
 export function harvestEvent(result: ProcessResult): { level: EventLevel; name: string; fields: Record<string, unknown> } {
   const job = result.job ? { job: jobKey(result.job), windowStart: formatInstant(result.job.window.startInMs), pass: result.job.pass } : {};
   if (result.status === "deadLettered") {
     return { level: "error", name: "harvestDeadLettered", fields: { ...job, reason: result.reason, description: result.description } };
+  }
+  if (result.status === "abandoned") {
+    return { level: "warn", name: "harvestStopped", fields: { ...job, reason: result.reason, description: result.description } };
   }
   if (result.status === "retrying") {
     return { level: "warn", name: "harvestRetry", fields: { ...job, attempt: result.attempt, notBefore: formatInstant(result.notBeforeInMs), reason: result.reason, description: result.description } };

@@ -13,8 +13,18 @@ export interface FaultOptions {
   /** Share of Graph requests answered only after `slowInMs`. */
   readonly slowRate?: number;
   readonly slowInMs?: number;
-  /** After this many Graph requests, every Graph request is answered with `status` (a lasting outage or a revoked grant). */
-  readonly failAfterRequests?: { readonly after: number; readonly status: 403 | 500 | 503 };
+  /**
+   * After this many Graph requests, every Graph request is answered with `status` (a lasting
+   * outage, a revoked grant, or throttling with a Retry-After of `retryAfterSeconds`).
+   */
+  readonly failAfterRequests?: { readonly after: number; readonly status: 403 | 429 | 500 | 503; readonly retryAfterSeconds?: number };
+  /**
+   * Share of Graph requests answered 429 whatever the rate, as a throttled neighbour app, a
+   * tenant-wide limit or a service incident gives: half of them with a Retry-After of
+   * `throttledRetryAfterSeconds` (default 2), half with none.
+   */
+  readonly throttledRate?: number;
+  readonly throttledRetryAfterSeconds?: number;
   /** List nextLinks point at another origin, as a misbehaving proxy might: a client must refuse to follow them. */
   readonly foreignNextLink?: boolean;
   /** A span of real time (epoch ms) in which every Graph request is answered 503: an outage. */
@@ -60,6 +70,8 @@ export interface FaultCounts {
   unavailable: number;
   dropped: number;
   slow: number;
+  /** 429s of the `throttledRate` fault. */
+  throttledAnyway: number;
 }
 
 /** Applies this request's fault, if any: returns "dropped" when the connection is gone, throws a 503, or waits. */
@@ -89,8 +101,15 @@ export async function injectFault(
   }
   const lasting = faults.failAfterRequests;
   if (lasting && counts.graphRequests > lasting.after) {
+    if (lasting.status === 429) throw new HttpError(429, "TooManyRequests", "Too many requests.", { "Retry-After": String(lasting.retryAfterSeconds ?? 1) });
     if (lasting.status === 403) throw new HttpError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
     throw new HttpError(lasting.status, lasting.status === 503 ? "ServiceUnavailable" : "InternalServerError", "The service is failing.");
+  }
+  // Drawn only when asked for, so other seeded faults fall as they always did.
+  if (faults.throttledRate && random() < faults.throttledRate) {
+    counts.throttledAnyway += 1;
+    const retryAfter: Record<string, string> = random() < 0.5 ? { "Retry-After": String(faults.throttledRetryAfterSeconds ?? 2) } : {};
+    throw new HttpError(429, "TooManyRequests", "Too many requests (not of this app's making).", retryAfter);
   }
   const roll = random();
   if (roll < (faults.dropRate ?? 0)) {

@@ -53,6 +53,8 @@ export interface SandboxStats {
   unavailable: number;
   dropped: number;
   slow: number;
+  /** 429s that did not depend on the rate (the `throttledRate` fault). */
+  throttledAnyway: number;
   /** Answers dripped a byte at a time (the `dripRate` fault). */
   stalled: number;
   tokensIssued: number;
@@ -111,7 +113,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = options.faults ?? {};
   const faultRandom = seededRandom(hash32(`${options.seed ?? "contoso"}:faults`));
   const throttle = options.throttle === false ? undefined : new Throttle({ ...graphThrottleLimits, ...(options.throttle ?? {}) });
-  const stats: SandboxStats = { graphRequests: 0, throttled: 0, unavailable: 0, dropped: 0, slow: 0, stalled: 0, tokensIssued: 0, emptyPages: 0, throttledBy: throttle?.refusals ?? { app: 0, list: 0, record: 0 } };
+  const stats: SandboxStats = { graphRequests: 0, throttled: 0, unavailable: 0, dropped: 0, slow: 0, throttledAnyway: 0, stalled: 0, tokensIssued: 0, emptyPages: 0, throttledBy: throttle?.refusals ?? { app: 0, list: 0, record: 0 } };
   let origin = "";
   const startedAt = Date.now();
 

@@ -147,6 +147,17 @@ export class WaitingForEarlierPass extends Error {
   override readonly name = "WaitingForEarlierPass";
 }
 
+/**
+ * The harvest was stopped from outside (the host is stopping this worker) before it finished: no
+ * failure of the job, whose message is left for Service Bus to deliver again.
+ */
+export class HarvestStoppedError extends Error {
+  override readonly name = "HarvestStoppedError";
+  constructor(reason: unknown) {
+    super(`The harvest was stopped before it finished: ${reason instanceof Error ? reason.message : String(reason)}`, { cause: reason });
+  }
+}
+
 /** The scheduler's watermark blob is unreadable or holds an instant the planner cannot use. */
 export class WatermarkError extends Error {
   override readonly name = "WatermarkError";
@@ -166,3 +177,4 @@ export const isGraphAnswerTooLargeError = (e: unknown): e is GraphAnswerTooLarge
 export const isArchiveDataError = (e: unknown): e is ArchiveDataError => e instanceof ArchiveDataError;
 export const isWindowTooBigError = (e: unknown): e is WindowTooBigError => e instanceof WindowTooBigError;
 export const isInvalidJobError = (e: unknown): e is InvalidJobError => e instanceof InvalidJobError;
+export const isHarvestStoppedError = (e: unknown): e is HarvestStoppedError => e instanceof HarvestStoppedError;

@@ -15,7 +15,7 @@ import type { CallRecordSummary } from "../../graph/callRecord.js";
 import { forEachLimited, readAhead } from "../../core/asyncFlow.js";
 import type { Clock } from "../../core/clock.js";
 import type { CloudName } from "../../graph/clouds.js";
-import { InvalidJobError, WaitingForEarlierPass, WindowTooBigError, isGraphPagingError, isRecordExpiredError } from "../../core/errors.js";
+import { HarvestStoppedError, InvalidJobError, WaitingForEarlierPass, WindowTooBigError, isGraphPagingError, isRecordExpiredError } from "../../core/errors.js";
 import type { FetchedRecord, GraphClient } from "../../graph/graphClient.js";
 import type { GraphCounters } from "../../graph/graphCounters.js";
 import { type Job, jobBody, jobKey, parseJobMessage } from "../../core/job.js";
@@ -95,7 +95,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
   const abort = new AbortController();
   // Every request in flight listens for the abort: as many as the harvest's concurrency.
   setMaxListeners(1024, abort.signal);
-  const stopFromOutside = () => abort.abort(deps.signal?.reason);
+  const stopFromOutside = () => abort.abort(new HarvestStoppedError(deps.signal?.reason));
   deps.signal?.addEventListener("abort", stopFromOutside, { once: true });
   let upload: Upload | undefined;
 
@@ -153,8 +153,9 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
     abort.signal.throwIfAborted();
   } catch (error) {
     // The first failure is the job's cause: an upload refused mid-window surfaces in the Graph loop
-    // as an abort, and its own error is the one worth reporting.
-    const cause = upload?.failure ?? error;
+    // as an abort, and its own error is the one worth reporting. A stop from outside is no failure
+    // of the job, whatever a request in flight made of it.
+    const cause = deps.signal?.aborted ? new HarvestStoppedError(deps.signal.reason) : (upload?.failure ?? error);
     abort.abort(cause);
     // Failing the input stream makes the upload reject before it commits: nothing partial is seen.
     await upload?.discard(cause);

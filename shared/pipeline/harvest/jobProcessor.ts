@@ -2,11 +2,12 @@
  * What the queue-triggered function does with one message: validate, harvest, settle. Every
  * failure ends as the job retry policy decides (jobRetryPolicy.ts): dead-lettered at once with its
  * reason when retrying cannot help, otherwise re-sent as a scheduled copy with a fresh messageId
- * and the original completed. Only when even the re-send fails is the message abandoned, so that
- * Service Bus redelivers it.
+ * and the original completed. Only when even the re-send fails, or the harvest was stopped from
+ * outside (the worker is stopping), is the message abandoned, so that Service Bus redelivers it.
  */
 import type { Job } from "../../core/job.js";
 import { parseJobDelivery } from "../../core/job.js";
+import { isHarvestStoppedError } from "../../core/errors.js";
 import type { HarvestOutcome } from "./harvest.js";
 import { type JobRetryOptions, classifyJobFailure, decideJobRetry, defaultJobRetryOptions } from "./jobRetryPolicy.js";
 import type { PlannedJob } from "../plan/planning.js";
@@ -28,6 +29,7 @@ export interface JobRetrier {
 export type ProcessResult =
   | { readonly status: "deadLettered"; readonly job: Job | undefined; readonly reason: string; readonly description: string }
   | { readonly status: "done"; readonly job: Job; readonly attempt: number; readonly outcome: HarvestOutcome }
+  | { readonly status: "abandoned"; readonly job: Job; readonly reason: "HarvestStopped"; readonly description: string }
   | {
       readonly status: "retrying";
       readonly job: Job;
@@ -59,6 +61,12 @@ export async function processJobMessage(
     await settlement.complete();
     return { status: "done", job, attempt, outcome };
   } catch (error) {
+    if (isHarvestStoppedError(error)) {
+      // Nothing is re-sent while the worker stops (its sender is closing): the message goes back
+      // to the queue, or comes back when its lock expires if the host no longer settles.
+      await settlement.abandon().catch(() => undefined);
+      return { status: "abandoned", job, reason: "HarvestStopped", description: error.message };
+    }
     const failure = classifyJobFailure(error);
     if (failure.permanent) {
       await settlement.deadLetter(failure.reason, failure.description);
