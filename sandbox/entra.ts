@@ -22,6 +22,8 @@ export interface EntraOptions {
   /** The subject the graph app's federated credential trusts. */
   readonly trustedSubject: string | undefined;
   readonly tokenLifetimeInSeconds: number;
+  /** How long a token really works, if shorter than it claims: a revocation or a key roll. */
+  readonly tokenWorksForInSeconds?: number | undefined;
   readonly onTokenIssued: () => void;
 }
 
@@ -83,7 +85,7 @@ export function createEntra(options: EntraOptions): Entra {
       const app = authenticateClient(form, tenantSegment);
       const accessToken = randomBytes(32).toString("base64url");
       const lifetime = options.tokenLifetimeInSeconds;
-      tokens.set(accessToken, { clientId: app, expiresAt: Date.now() + lifetime * 1000 });
+      tokens.set(accessToken, { clientId: app, expiresAt: Date.now() + Math.min(lifetime, options.tokenWorksForInSeconds ?? lifetime) * 1000 });
       options.onTokenIssued();
       return { token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken };
     },

@@ -34,6 +34,8 @@ export interface SandboxOptions extends Partial<GeneratorOptions> {
   /** Share of list pages served empty (with a nextLink), as Graph sometimes does. Default 0.05. */
   readonly emptyPageRate?: number;
   readonly tokenLifetimeInSeconds?: number;
+  /** Tokens stop working this long after issue, though they claim `tokenLifetimeInSeconds`: revoked early. */
+  readonly tokenWorksForInSeconds?: number;
   readonly certificate?: SandboxCertificate;
   /**
    * Also serve a managed identity and an app registration whose federated credential trusts it.
@@ -126,6 +128,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     managedIdentity,
     trustedSubject: options.managedIdentity?.trustedSubject ?? managedIdentity?.principalId,
     tokenLifetimeInSeconds: options.tokenLifetimeInSeconds ?? 3599,
+    tokenWorksForInSeconds: options.tokenWorksForInSeconds,
     onTokenIssued: () => (stats.tokensIssued += 1),
   });
   const callRecords = createCallRecordsRoutes({

@@ -26,6 +26,8 @@ export class TransportError extends Error {
   constructor(
     message: string,
     readonly code: string,
+    /** The request went out on a kept-alive socket the server had closed, and got nothing back. */
+    readonly staleSocket = false,
   ) {
     super(message);
   }
@@ -46,14 +48,32 @@ export interface NodeTransportOptions {
   readonly maxBodyBytes?: number;
 }
 
+/** What a request that met a closed kept-alive socket fails with, before any answer came back. */
+const staleSocketCodes = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
+
+/**
+ * A kept-alive socket can be closed by the server just as a request goes out on it (the server's
+ * idle timeout and ours race, and not every server says its timeout). Such a request never reached
+ * the application: it is sent once more on a fresh socket, as browsers do, at no cost to the retry
+ * budget; any other failure is the caller's to judge.
+ */
 export function createNodeTransport(options: NodeTransportOptions = {}): HttpTransport & { agent: https.Agent } {
   const agent = new https.Agent({
     keepAlive: true,
     maxSockets: options.maxSockets ?? 64,
     ...(options.ca === undefined ? {} : { ca: options.ca }),
   });
+  const plainAgent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
-  const get = (url: string, headers: Readonly<Record<string, string>>, timeoutInMs: number, signal?: AbortSignal) =>
+  const get = async (url: string, headers: Readonly<Record<string, string>>, timeoutInMs: number, signal?: AbortSignal): Promise<HttpResponse> => {
+    try {
+      return await once(url, headers, timeoutInMs, signal);
+    } catch (error) {
+      if (!isTransportError(error) || !error.staleSocket) throw error;
+      return once(url, headers, timeoutInMs, signal);
+    }
+  };
+  const once = (url: string, headers: Readonly<Record<string, string>>, timeoutInMs: number, signal?: AbortSignal) =>
     new Promise<HttpResponse>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       const target = new URL(url);
@@ -64,10 +84,12 @@ export function createNodeTransport(options: NodeTransportOptions = {}): HttpTra
         reject(error);
         req.destroy(error);
       };
+      let answered = false;
       const req = module.request(
         target,
-        { method: "GET", headers, ...(target.protocol === "https:" ? { agent } : {}) },
+        { method: "GET", headers, agent: target.protocol === "https:" ? agent : plainAgent },
         (res) => {
+          answered = true;
           const chunks: Buffer[] = [];
           let received = 0;
           res.on("data", (chunk: Buffer) => {
@@ -110,6 +132,10 @@ export function createNodeTransport(options: NodeTransportOptions = {}): HttpTra
       });
       req.on("error", (e: NodeJS.ErrnoException) => {
         if (signal?.aborted) return reject(signal.reason);
+        const code = e.code ?? "ECONNRESET";
+        if (req.reusedSocket && !answered && !(e instanceof TransportError) && staleSocketCodes.has(code)) {
+          return reject(new TransportError(`the kept-alive connection was closed before the request reached the server (${code})`, code, true));
+        }
         reject(asTransportError(e));
       });
       req.end();

@@ -22,6 +22,42 @@ after(() => {
 });
 
 describe("the HTTP transport", () => {
+  it("sends a request that met a kept-alive socket the server closed once more, on a fresh one: no failure reaches the retry policy", async () => {
+    // A server that closes a socket idle for over a second without saying so (no Keep-Alive
+    // hint), and loses the race on purpose: a request arriving on such a socket finds it closed.
+    const lastAnswerAt = new WeakMap<object, number>();
+    let closedUnderRequest = 0;
+    const idle = http.createServer((req, res) => {
+      const socket = req.socket;
+      const last = lastAnswerAt.get(socket);
+      if (last !== undefined && Date.now() - last > 1000) {
+        closedUnderRequest += 1;
+        socket.destroy();
+        return;
+      }
+      res.on("finish", () => lastAnswerAt.set(socket, Date.now()));
+      res.end('{"value":[]}');
+    });
+    idle.keepAliveTimeout = 0;
+    idle.listen(0, "127.0.0.1");
+    await new Promise((resolve) => idle.once("listening", resolve));
+    try {
+      const at = `http://127.0.0.1:${(idle.address() as AddressInfo).port}/`;
+      const transport = createNodeTransport();
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        statuses.push((await transport.get(at, {}, 10_000)).status);
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+      }
+      statuses.push((await transport.get(at, {}, 10_000)).status);
+      assert.deepEqual(statuses, [200, 200, 200, 200]);
+      assert.equal(closedUnderRequest, 3, "the race was not met: no request went out on an idle socket");
+    } finally {
+      idle.closeAllConnections();
+      idle.close();
+    }
+  });
+
   it("settles at once when aborted while the body streams in, so a failed job never waits on it", async () => {
     const controller = new AbortController();
     const started = Date.now();
