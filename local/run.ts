@@ -12,6 +12,7 @@ import { formatInstant } from "../shared/core/window.js";
 import type { PipelineConfig } from "../shared/config/config.js";
 import type { ArchiverConfig } from "../shared/graph/graphConfig.js";
 import type { GraphRuntime } from "../shared/graph/graphSetup.js";
+import { type PacesInForce, type ThrottleTally, throttleTotals } from "../shared/graph/requestGovernor.js";
 import { type GraphCounters, addGraphCounters, newGraphCounters } from "../shared/graph/graphCounters.js";
 import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { passDueAt } from "../shared/pipeline/plan/planning.js";
@@ -63,6 +64,21 @@ export interface LocalRunSummary {
   harvestSeconds: number;
   /** Of those, the wall time during which some request waited on Graph's Retry-After. */
   waitedOnGraphSeconds: number;
+  /** Graph's 429s by scope, and whether our pace caused them (else something else did: another app, a tenant or service limit). */
+  throttles: ThrottleTally;
+}
+
+/**
+ * The paces in force per scope, and the 429s so far by cause, as the progress line says them:
+ * `app 75.0 requests/s, listing learned at 0.70/s, each record after its own Retry-After; 429s: 2 from our pace, 57 not`.
+ */
+export function describePaces(paces: PacesInForce, throttles: ThrottleTally, nowInMs: number): string {
+  const until = (ms: number) => formatInstant(Math.ceil((nowInMs + ms) / 1000) * 1000);
+  const app = paces.appPausedForInMs > 0 ? `app paused until ${until(paces.appPausedForInMs)}` : `app ${paces.app.toFixed(1)} requests/s`;
+  const list =
+    paces.listPausedForInMs > 0 ? `listing paused until ${until(paces.listPausedForInMs)}` : paces.list === undefined ? "listing unpaced" : `listing learned at ${paces.list.toFixed(2)}/s`;
+  const { caused, suffered } = throttleTotals(throttles);
+  return `Graph pace: ${app}, ${list}, each record after its own Retry-After; 429s: ${caused} from our pace, ${suffered} not`;
 }
 
 export const quietContext = (name: string) =>
@@ -74,6 +90,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   const summary: LocalRunSummary = {
     windows: 0, jobs: 0, harvested: 0, alreadyDone: 0, repaired: 0, splits: 0, records: 0, expired: 0, bytes: 0,
     graph, deadLetters: [], retries: 0, scheduledLater: 0, nextPassDueInMs: undefined, harvestSeconds: 0, waitedOnGraphSeconds: 0,
+    throttles: options.graph.governor.throttles(),
   };
   // The planner staggers re-reads already due one settle delay per pass after pass 0 (in Azure, a
   // catch-up's re-reads would otherwise only meet WaitingForEarlierPass). The local queue runs
@@ -122,10 +139,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     const now = options.clock.now();
     if (now - lastLineAt < quietInMs) return;
     const retries = queue.scheduled.filter((m) => m.isRetry).map((m) => m.notBeforeInMs ?? now);
-    const paused = options.graph.governor.pausedForInMs();
+    const { governor } = options.graph;
     const parts = [
       `${queue.inFlightCount} harvest${queue.inFlightCount === 1 ? "" : "s"} running`,
-      paused > 0 ? `Graph answered 429: all requests paused until ${formatInstant(Math.ceil((now + paused) / 1000) * 1000)}` : `Graph paced at ${options.graph.governor.ratePerSecond().toFixed(1)} requests/s`,
+      describePaces(governor.pacesInForce(), governor.throttles(), now),
       ...(retries.length > 0 ? [`${retries.length} failed job${retries.length === 1 ? "" : "s"} re-sent, the next due at ${formatInstant(Math.ceil(Math.min(...retries) / 1000) * 1000)}`] : []),
     ];
     say(`… waiting: ${parts.join("; ")}`);
@@ -159,6 +176,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   clearInterval(waiting);
   summary.harvestSeconds = (options.clock.now() - started) / 1000;
   summary.waitedOnGraphSeconds = Math.min(summary.harvestSeconds, (options.graph.retryAfter.waitedSoFarInMs() - waitedBefore) / 1000);
+  summary.throttles = options.graph.governor.throttles();
   summary.deadLetters = queue.deadLetters.map(({ messageId, reason, description }) => ({ messageId, reason, description }));
   summary.scheduledLater = queue.scheduled.length;
   const dues = queue.scheduled.map((m) => m.notBeforeInMs).filter((t): t is number => t !== undefined);

@@ -17,7 +17,8 @@ import { totalRetries } from "../shared/graph/graphCounters.js";
 import { memoryWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
 import type { Azurite } from "../local/azurite.js";
-import { runLocal } from "../local/run.js";
+import { type LocalRunSummary, runLocal } from "../local/run.js";
+import { throttleTotals } from "../shared/graph/requestGovernor.js";
 import { containerArchive, containerProblem, localAzuriteArchive } from "../local/localArchive.js";
 import { UsageError, planStart, redactUrl, windowMinutesOf } from "../local/startOptions.js";
 import { type Sandbox, sandboxSettings, startSandbox } from "../sandbox/server.js";
@@ -154,7 +155,7 @@ try {
 Summary
   windows           ${summary.windows}; passes: ${summary.harvested} harvested, ${summary.alreadyDone} already archived, ${summary.repaired} repaired, ${summary.splits} split, ${summary.retries} retried after a failure; ${summary.scheduledLater ? `${summary.scheduledLater} re-read passes are not due yet (the first at ${formatInstant(summary.nextPassDueInMs ?? 0)}: run again after it to archive later versions)` : "every re-read pass due has run"}
   records archived  ${summary.records} (${(summary.bytes / 1024).toFixed(0)} KiB gzip)${summary.expired ? `, ${summary.expired} expired before fetch` : ""}; ${(summary.records / Math.max(0.001, summary.harvestSeconds)).toFixed(1)} records/s over ${summary.harvestSeconds.toFixed(1)} s of harvesting, ${waitedShare(summary.waitedOnGraphSeconds, summary.harvestSeconds)} of it with a request waiting on Graph's Retry-After
-  Graph             ${g.requests} requests, ${g.pages} list pages, ${totalRetries(g)} retries (${Object.entries(g.retries).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ") || "none"}); ${(g.throttledInMs / 1000).toFixed(1)} request-seconds waited on Graph's Retry-After (requests waiting side by side each count: ${summary.waitedOnGraphSeconds.toFixed(1)} s of wall time)
+  Graph             ${g.requests} requests, ${g.pages} list pages, ${totalRetries(g)} retries (${Object.entries(g.retries).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ") || "none"}); ${(g.throttledInMs / 1000).toFixed(1)} request-seconds waited on Graph's Retry-After (requests waiting side by side each count: ${summary.waitedOnGraphSeconds.toFixed(1)} s of wall time); ${throttleCauses(summary.throttles)}
   wall time         ${((Date.now() - started) / 1000).toFixed(1)} s
   archive           ${archive.location}/callrecords/v1/year=…/month=…/day=…/hour=…/`);
   if (azurite) say(`  Azurite keeps it in .local/azurite: \`npm run query -- "SELECT …"\` reads it through the lake views, and \`npm start -- --out ./archive-out\` writes the same layout to a folder`);
@@ -177,4 +178,10 @@ Summary
 } finally {
   await sandbox?.close();
   await azurite?.stop();
+}
+
+/** Graph's 429s by cause: what our pace caused (it slowed), and what it suffered (another app, a tenant or service limit: waited out, pace kept). */
+function throttleCauses(t: LocalRunSummary["throttles"]): string {
+  const { caused, suffered } = throttleTotals(t);
+  return caused + suffered === 0 ? "no 429s" : `429s: ${caused} from our pace (slowed), ${suffered} not (waited out, pace kept)`;
 }

@@ -50,12 +50,18 @@ export interface NodeTransportOptions {
 
 /** What a request that met a closed kept-alive socket fails with, before any answer came back. */
 const staleSocketCodes = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);
+/**
+ * A socket idle at least this long may have been closed by the server's idle timeout just as the
+ * request went out; one in busy use that drops a request dropped it (a network fault to retry).
+ */
+export const staleAfterIdleInMs = 1000;
 
 /**
  * A kept-alive socket can be closed by the server just as a request goes out on it (the server's
- * idle timeout and ours race, and not every server says its timeout). Such a request never reached
- * the application: it is sent once more on a fresh socket, as browsers do, at no cost to the retry
- * budget; any other failure is the caller's to judge.
+ * idle timeout and ours race, and not every server says its timeout). Such a request (a socket
+ * idle for `staleAfterIdleInMs` or more, closed with no answer) never reached the application: it
+ * is sent once more on a fresh socket, as browsers do, at no cost to the retry budget; any other
+ * failure is the caller's to judge.
  */
 export function createNodeTransport(options: NodeTransportOptions = {}): HttpTransport & { agent: https.Agent } {
   const agent = new https.Agent({
@@ -64,6 +70,9 @@ export function createNodeTransport(options: NodeTransportOptions = {}): HttpTra
     ...(options.ca === undefined ? {} : { ca: options.ca }),
   });
   const plainAgent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
+  // When each kept-alive socket was last handed back to its agent's free list.
+  const freedAt = new WeakMap<object, number>();
+  for (const a of [agent, plainAgent]) a.on("free", (socket: object) => freedAt.set(socket, Date.now()));
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const get = async (url: string, headers: Readonly<Record<string, string>>, timeoutInMs: number, signal?: AbortSignal): Promise<HttpResponse> => {
     try {
@@ -85,6 +94,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): HttpTra
         req.destroy(error);
       };
       let answered = false;
+      let idleForInMs = 0;
       const req = module.request(
         target,
         { method: "GET", headers, agent: target.protocol === "https:" ? agent : plainAgent },
@@ -126,6 +136,10 @@ export function createNodeTransport(options: NodeTransportOptions = {}): HttpTra
         req.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
+      req.on("socket", (socket) => {
+        const freed = freedAt.get(socket);
+        idleForInMs = freed === undefined ? 0 : Date.now() - freed;
+      });
       req.on("close", () => {
         clearTimeout(deadline);
         signal?.removeEventListener("abort", onAbort);
@@ -133,7 +147,7 @@ export function createNodeTransport(options: NodeTransportOptions = {}): HttpTra
       req.on("error", (e: NodeJS.ErrnoException) => {
         if (signal?.aborted) return reject(signal.reason);
         const code = e.code ?? "ECONNRESET";
-        if (req.reusedSocket && !answered && !(e instanceof TransportError) && staleSocketCodes.has(code)) {
+        if (req.reusedSocket && idleForInMs >= staleAfterIdleInMs && !answered && !(e instanceof TransportError) && staleSocketCodes.has(code)) {
           return reject(new TransportError(`the kept-alive connection was closed before the request reached the server (${code})`, code, true));
         }
         reject(asTransportError(e));

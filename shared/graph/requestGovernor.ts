@@ -55,6 +55,12 @@ export interface ThrottleTally {
   readonly records: Record<ThrottleVerdict, number>;
 }
 
+/** 429s of every scope, by cause. */
+export const throttleTotals = (t: ThrottleTally): Record<ThrottleVerdict, number> => ({
+  caused: t.list.caused + t.records.caused,
+  suffered: t.list.suffered + t.records.suffered,
+});
+
 /** The pace in force, requests per second; undefined: unpaced. */
 export interface PacesInForce {
   readonly app: number;

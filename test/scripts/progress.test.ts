@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { type LocalRunOptions, type LocalRunSummary, runLocal } from "../../local/run.js";
+import { type LocalRunOptions, type LocalRunSummary, describePaces, runLocal } from "../../local/run.js";
 import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import { loadArchiverConfig, loadPipelineConfig } from "../../shared/config/config.js";
 import { systemClock } from "../../shared/core/clock.js";
@@ -52,7 +52,7 @@ describe("npm start's progress while it waits", () => {
     assert.ok(summary.retries > 0, "no job was re-sent");
     const waiting = lines.filter((l) => l.startsWith("… waiting: "));
     assert.ok(waiting.length > 0, lines.join("\n"));
-    assert.match(waiting[0] ?? "", /^… waiting: \d+ harvests? running; Graph paced at [\d.]+ requests\/s; \d+ failed jobs? re-sent, the next due at \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    assert.match(waiting[0] ?? "", /^… waiting: \d+ harvests? running; Graph pace: app [\d.]+ requests\/s, listing unpaced, each record after its own Retry-After; 429s: 0 from our pace, 0 not; \d+ failed jobs? re-sent, the next due at \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     assert.ok(summary.harvestSeconds > 1);
   });
 
@@ -69,4 +69,20 @@ describe("npm start's progress while it waits", () => {
     assert.ok(summary.waitedOnGraphSeconds <= summary.harvestSeconds, `${summary.waitedOnGraphSeconds} s waited in a ${summary.harvestSeconds} s run`);
     assert.ok(summary.waitedOnGraphSeconds <= summed + 0.001, `${summary.waitedOnGraphSeconds} s of wall time, ${summed} request-seconds`);
   });
+});
+
+describe("the pace line", () => {
+  const at = Date.parse("2026-12-03T10:00:00Z");
+  const none = { list: { caused: 0, suffered: 0 }, records: { caused: 0, suffered: 0 } };
+  const rows: [string, Parameters<typeof describePaces>[0], Parameters<typeof describePaces>[1], string][] = [
+    ["all flowing, listing not yet paced", { app: 75, list: undefined, appPausedForInMs: 0, listPausedForInMs: 0 }, none, "Graph pace: app 75.0 requests/s, listing unpaced, each record after its own Retry-After; 429s: 0 from our pace, 0 not"],
+    [
+      "listing learned and paused, 429s of both causes",
+      { app: 75, list: 0.7, appPausedForInMs: 0, listPausedForInMs: 2_400 },
+      { list: { caused: 1, suffered: 4 }, records: { caused: 0, suffered: 53 } },
+      "Graph pace: app 75.0 requests/s, listing paused until 2026-12-03T10:00:03Z, each record after its own Retry-After; 429s: 1 from our pace, 57 not",
+    ],
+    ["the app paused, listing learned", { app: 56.25, list: 0.7, appPausedForInMs: 1_000, listPausedForInMs: 0 }, { list: { caused: 0, suffered: 0 }, records: { caused: 2, suffered: 0 } }, "Graph pace: app paused until 2026-12-03T10:00:01Z, listing learned at 0.70/s, each record after its own Retry-After; 429s: 2 from our pace, 0 not"],
+  ];
+  for (const [name, paces, throttles, line] of rows) it(name, () => assert.equal(describePaces(paces, throttles, at), line));
 });
