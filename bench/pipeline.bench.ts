@@ -11,7 +11,9 @@
  *
  * Options (environment): BENCH_SECONDS per scenario (default 40), BENCH_LATENCY_MS (300),
  * BENCH_CALLS_PER_DAY (8000), BENCH_INSTANCES (1,2,4), BENCH_SHARING=0 (no registry: each
- * instance climbs from its static share alone), BENCH_COMING_AND_GOING=0 (skip that scenario).
+ * instance climbs from its static share alone), BENCH_COMING_AND_GOING=0 (skip that scenario),
+ * BENCH_THROTTLING=0 (skip the throttling we did not cause and the low listing limit),
+ * BENCH_LIST_SECONDS (60), BENCH_BIG=0 (skip the big windows).
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -32,6 +34,9 @@ import { createGraphRuntime } from "../shared/graph/graphSetup.js";
 import { shareBudget } from "../shared/graph/sharedBudget.js";
 import { folderInstanceRegistry } from "../shared/pipeline/harvest/instanceRegistry.js";
 import { naiveLoop } from "./naiveLoop.js";
+import { describePaces } from "../local/run.js";
+import { callsPerDayFor } from "../sandbox/generator.js";
+import type { SandboxStats } from "../sandbox/server.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 40);
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 300);
@@ -46,7 +51,7 @@ const ceilingPerSecond = ceiling / (windowInMs / 1000);
 interface SandboxLink {
   readonly child: ChildProcess;
   readonly env: Record<string, string>;
-  stats(): Promise<{ graphRequests: number; throttled: number; throttledBy: { app: number; list: number; record: number } }>;
+  stats(): Promise<SandboxStats>;
 }
 
 const limitedSandbox = {
@@ -78,7 +83,7 @@ async function startSandboxProcess(options: object = limitedSandbox): Promise<Sa
     stats: async () => {
       const line = next();
       child.kill("SIGUSR2");
-      return JSON.parse(await line) as { graphRequests: number; throttled: number; throttledBy: { app: number; list: number; record: number } };
+      return JSON.parse(await line) as SandboxStats;
     },
   };
 }
@@ -241,6 +246,92 @@ try {
   console.log(`\npeak RSS of the archiver's process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (targets: >= 90 % of the ceiling, < 2 % 429s, >= 20× naive, <= 256 MB)`);
 } finally {
   sandbox.child.kill("SIGTERM");
+}
+
+// Throttling the archiver did not cause, and a listing limit lower than documented (#29).
+if (process.env.BENCH_THROTTLING !== "0") {
+  // A 24-hour span of about 240 calls through `npm start` as a child process, at Graph's documented
+  // limits and 300 ms answers: with no faults, with a fifth of all answers 429 whatever the rate
+  // (half with a Retry-After of 2 s), and with those plus a 150-s outage from the 100th request.
+  const hour = Math.floor(Date.now() / hourInMs) * hourInMs;
+  const span = { from: hour - 26 * hourInMs, to: hour - 2 * hourInMs };
+  const calls = callsPerDayFor(240, span.from, span.to);
+  const spanRun = async (faults: object) => {
+    const link = await startSandboxProcess({ seed: "bench-span", callsPerDay: calls, faults: { latencyMs, ...faults } });
+    const scratch = await mkdtemp(join(tmpdir(), "bench-span-"));
+    try {
+      await writeFile(join(scratch, "ca.pem"), link.env.CA ?? "");
+      const graphEnv = Object.fromEntries(Object.entries(link.env).filter(([key]) => key !== "CA"));
+      const started = Date.now();
+      const run = await promisify(execFile)(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "scripts", "start.ts"), "--from", new Date(span.from).toISOString(), "--to", new Date(span.to).toISOString(), "--out", join(scratch, "out")], {
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_EXTRA_CA_CERTS: join(scratch, "ca.pem"), ...graphEnv },
+        maxBuffer: 1 << 24,
+      }).then(
+        (r) => ({ code: 0, stdout: r.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
+      const seconds = (Date.now() - started) / 1000;
+      const records = /records archived {2}(\d+)/.exec(run.stdout)?.[1] ?? "?";
+      const causes = /(no 429s|429s: \d+ from our pace \(slowed\), \d+ not)/.exec(run.stdout)?.[1] ?? "?";
+      const stats = await link.stats();
+      return { seconds, code: run.code, records, causes, requests: stats.graphRequests, throttled: stats.throttled };
+    } finally {
+      link.child.kill("SIGTERM");
+      await rm(scratch, { recursive: true, force: true });
+    }
+  };
+  console.log(`\nthrottling the archiver did not cause: npm start over a 24-hour span (${new Date(span.from).toISOString()} → ${new Date(span.to).toISOString()}, about 240 calls), Graph's documented limits, ${latencyMs} ms answers`);
+  const clean = await spanRun({});
+  const cases = [
+    { label: "no faults", r: clean, target: "" },
+    { label: "20 % of answers 429", r: await spanRun({ throttledRate: 0.2 }), target: "" },
+    { label: "20 % 429 + 150-s outage", r: await spanRun({ throttledRate: 0.2, outageAfterRequests: { after: 100, lengthInMs: 150_000 } }), target: ` (target <= 3 × no faults + 150 s = ${(3 * clean.seconds + 150).toFixed(0)} s)` },
+  ];
+  for (const { label, r, target } of cases) {
+    console.log(`  ${label.padEnd(24)} exit ${r.code}, ${r.records} records, ${r.seconds.toFixed(1)} s (${(r.seconds / clean.seconds).toFixed(2)} × no faults)${target}; ${r.requests} Graph requests, ${r.throttled} answered 429; ${r.causes}`);
+  }
+
+  // Listing alone against a listing limit of 15 per window (lower than the documented 40), Graph's
+  // windows scaled to 2 s as above: four windows listed side by side, 5 records a page.
+  const listSeconds = Number(process.env.BENCH_LIST_SECONDS ?? 60);
+  const listLimit = 15;
+  const link = await startSandboxProcess({ callsPerDay, emptyPageRate: 0, throttle: { appRequests: ceiling, appWindowInMs: windowInMs, listRequests: listLimit, listWindowInMs: windowInMs }, faults: { latencyMs } });
+  try {
+    const env = { ...link.env, ARCHIVER_GRAPH_RATE_WINDOW_SECONDS: String(windowInMs / 1000), ARCHIVER_GRAPH_PAGE_SIZE: "5", ARCHIVER_GRAPH_MAX_ATTEMPTS: "20" };
+    const graph = createGraphRuntime(loadArchiverConfig(env), { ca: link.env.CA });
+    const client = graph.newClient();
+    const before = await link.stats();
+    const started = Date.now();
+    const pending = windows((240 * 60) / windowMinutes);
+    let minuteMark: { admitted: number; refused: number } | undefined;
+    let listed = 0;
+    const marker = setTimeout(() => void link.stats().then((s) => (minuteMark = { admitted: s.admittedBy.list, refused: s.throttledBy.list })), Math.min(20, listSeconds / 3) * 1000);
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let w = pending.shift(); w && Date.now() - started < listSeconds * 1000; w = pending.shift()) {
+          for await (const page of client.listWindow(w)) {
+            listed += page.length;
+            if (Date.now() - started >= listSeconds * 1000) break;
+          }
+        }
+      }),
+    );
+    clearTimeout(marker);
+    const elapsed = (Date.now() - started) / 1000;
+    const after = await link.stats();
+    const admitted = after.admittedBy.list - before.admittedBy.list;
+    const refused = after.throttledBy.list - before.throttledBy.list;
+    const limitInRun = (listLimit * elapsed) / (windowInMs / 1000);
+    console.log(`\nlisting against a limit of ${listLimit} per ${windowInMs / 1000} s (Graph's 40 / 20 s documented; ${listLimit} / 20 s is the earlier docs' first-page limit), 4 windows listed side by side, ${elapsed.toFixed(0)} s, ${listed} records listed:`);
+    console.log(`  ${admitted} list requests let through: ${((100 * admitted) / limitInRun).toFixed(1)} % of the limit (target >= 80 %); ${refused} answered 429: ${((100 * refused) / Math.max(1, admitted + refused)).toFixed(1)} % of list requests (target < 5 %)`);
+    if (minuteMark) {
+      const rest = { admitted: after.admittedBy.list - minuteMark.admitted, refused: after.throttledBy.list - minuteMark.refused };
+      const restSeconds = elapsed - Math.min(20, listSeconds / 3);
+      console.log(`  after the first ${Math.min(20, listSeconds / 3).toFixed(0)} s (the pace learned): ${((100 * rest.admitted) / ((listLimit * restSeconds) / (windowInMs / 1000))).toFixed(1)} % of the limit, ${((100 * rest.refused) / Math.max(1, rest.admitted + rest.refused)).toFixed(1)} % answered 429; the pace then: ${describePaces(graph.governor.pacesInForce(), graph.governor.throttles(), Date.now())}`);
+    }
+  } finally {
+    link.child.kill("SIGTERM");
+  }
 }
 
 // Big windows, each harvested in a process of its own (bench/bigHarvest.ts) so its peak RSS is its

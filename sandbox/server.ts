@@ -63,6 +63,8 @@ export interface SandboxStats {
   emptyPages: number;
   /** 429s by the limit that gave them: the app's ceiling, listing's, or one record's. */
   throttledBy: { app: number; list: number; record: number };
+  /** List requests the throttle let through. */
+  admittedBy: { list: number };
 }
 
 export interface Sandbox {
@@ -115,7 +117,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = options.faults ?? {};
   const faultRandom = seededRandom(hash32(`${options.seed ?? "contoso"}:faults`));
   const throttle = options.throttle === false ? undefined : new Throttle({ ...graphThrottleLimits, ...(options.throttle ?? {}) });
-  const stats: SandboxStats = { graphRequests: 0, throttled: 0, unavailable: 0, dropped: 0, slow: 0, throttledAnyway: 0, stalled: 0, tokensIssued: 0, emptyPages: 0, throttledBy: throttle?.refusals ?? { app: 0, list: 0, record: 0 } };
+  const stats: SandboxStats = { graphRequests: 0, throttled: 0, unavailable: 0, dropped: 0, slow: 0, throttledAnyway: 0, stalled: 0, tokensIssued: 0, emptyPages: 0, throttledBy: throttle?.refusals ?? { app: 0, list: 0, record: 0 }, admittedBy: throttle?.admitted ?? { list: 0 } };
   let origin = "";
   const startedAt = Date.now();
 

@@ -84,6 +84,8 @@ export class Throttle {
   private readonly records = new Map<string, SlidingWindow>();
   /** Refusals by the limit that refused: the app's ceiling, listing's, or one record's. */
   readonly refusals = { app: 0, list: 0, record: 0 };
+  /** List requests let through: with `refusals.list`, the share of listing's limit used. */
+  readonly admitted = { list: 0 };
 
   constructor(
     private readonly limits: ThrottleLimits,
@@ -106,6 +108,7 @@ export class Throttle {
       return wait;
     }
     for (const w of windows) w.count(now);
+    if (scope?.kind === "list") this.admitted.list += 1;
     if (this.records.size > 50_000) this.prune();
     return 0;
   }

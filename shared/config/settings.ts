@@ -222,13 +222,13 @@ export const settings = {
   }),
   ceilingRequests: define("ARCHIVER_GRAPH_CEILING_REQUESTS", {
     defaultText: "(ARCHIVER_GRAPH_RATE_REQUESTS)",
-    description: "The most this process may climb to, requests per rate window: the app's ceiling. It climbs a fortieth of it per window in which requests waited and none was throttled, and takes a quarter off when the app is. Unset: no climbing (the starting pace is the ceiling).",
+    description: "The most this process may climb to, requests per rate window: the app's ceiling. It climbs about 5 % a window while requests wait on the pace, and slows only for 429s its own pace caused (docs/pacing.md). Unset: no climbing (the starting pace is the ceiling).",
     deployed: "optional",
     parse: (raw) => (raw === undefined ? undefined : integer(1, 100_000)(raw)),
   }),
   listRateLimitRequests: define("ARCHIVER_GRAPH_LIST_RATE_REQUESTS", {
     defaultText: "(learned)",
-    description: "Fixes the list-request ceiling per rate window. Unset, listing is paced only once Graph answers a list request 429 (its limit has changed between doc revisions: 40 / 20 s now, 15 first pages / 20 s before), at three quarters of the rate that met it.",
+    description: "The most list requests per rate window. Unset, listing is unpaced until a 429 its own pace caused (its limit has changed between doc revisions: 40 / 20 s now, 15 first pages / 20 s before), then paced at 0.8 of what got through, recovering per accepted request; never below 3 per 20 s.",
     deployed: "optional",
     parse: (raw) => (raw === undefined ? undefined : integer(1, 100_000)(raw)),
   }),

@@ -9,22 +9,23 @@ import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import { loadArchiverConfig } from "../../shared/config/config.js";
 import { systemClock } from "../../shared/core/clock.js";
 import { jobBody } from "../../shared/core/job.js";
+import { hourInMs } from "../../shared/core/window.js";
 import { defaultJobRetryOptions } from "../../shared/pipeline/harvest/jobRetryPolicy.js";
 import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
 import { startSandbox } from "../../sandbox/server.js";
-import { ManualClock } from "../../sandbox/tenant.js";
 import { sandboxEnv } from "../support/graph.js";
 
 // The worker is told to stop (appTerminate) while a harvest waits out a 30-s Retry-After on the
 // real clock: the wait ends at once, nothing partial is written, nothing is re-sent through the
 // closing sender, and the message is abandoned so that Service Bus delivers it again.
-const now = Date.parse("2026-11-27T12:00:00Z");
-const job = { window: { startInMs: Date.parse("2026-11-26T06:00:00Z"), endInMs: Date.parse("2026-11-26T12:00:00Z") }, pass: 0 };
+// A settled six-hour window of yesterday, aligned to its length: the real clock drives the harvest.
+const sixHours = 6 * hourInMs;
+const job = { window: { startInMs: Math.floor(Date.now() / sixHours) * sixHours - 4 * sixHours, endInMs: Math.floor(Date.now() / sixHours) * sixHours - 3 * sixHours }, pass: 0 };
 
 describe("a harvest stopped by the host while it waits on Graph's Retry-After", () => {
   it("ends within a second, writes no blob, re-sends nothing and abandons its message", async () => {
     // Records are read and written for the first 12 requests; from then on Graph answers 429, Retry-After 30 s.
-    const sandbox = await startSandbox({ clock: new ManualClock(now), callsPerDay: 300, throttle: false, emptyPageRate: 0, faults: { failAfterRequests: { after: 12, status: 429, retryAfterSeconds: 30 } } });
+    const sandbox = await startSandbox({ callsPerDay: 300, throttle: false, emptyPageRate: 0, faults: { failAfterRequests: { after: 12, status: 429, retryAfterSeconds: 30 } } });
     const root = await mkdtemp(join(tmpdir(), "archive-shutdown-"));
     try {
       const graph = createGraphRuntime(loadArchiverConfig(sandboxEnv(sandbox, { ARCHIVER_GRAPH_PAGE_SIZE: "5", ARCHIVER_GRAPH_MAX_ATTEMPTS: "5" })), { ca: sandbox.ca });

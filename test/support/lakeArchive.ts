@@ -44,7 +44,8 @@ export async function writeLakeArchive(options: { readonly callsPerDay: number; 
       pipeline: loadPipelineConfig(env),
       graph: createGraphRuntime(archiverConfig, { ca: sandbox.ca }),
       archive: folderArchiveStore(root),
-      clock: systemClock,
+      // The run's "now" is the sandbox's: the day stays within Graph's 30 days whatever today is.
+      clock: { now: () => dataClock.now(), sleep: systemClock.sleep },
       planClock: { now: () => toInMs + hourInMs, sleep: systemClock.sleep },
     };
     const first = await runLocal({ ...parts, watermarks: memoryWatermarkStore({ nextWindowStartInMs: fromInMs }), queue: new LocalQueue(5, () => toInMs + hourInMs) });
