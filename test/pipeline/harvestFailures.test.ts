@@ -8,7 +8,6 @@ import { type Azurite, startAzurite } from "../../local/azurite.js";
 import { type ArchiveStore, blobArchiveStore, folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import { dataBlobName, manifestBlobName } from "../../shared/archive/archiveLayout.js";
 import { loadArchiverConfig } from "../../shared/config/config.js";
-import { systemClock } from "../../shared/core/clock.js";
 import type { Job } from "../../shared/core/job.js";
 import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
 import { newGraphCounters } from "../../shared/graph/graphCounters.js";
@@ -16,12 +15,14 @@ import { type HarvestOutcome, harvest } from "../../shared/pipeline/harvest/harv
 import type { PlannedJob } from "../../shared/pipeline/plan/planning.js";
 import { type SandboxOptions, startSandbox } from "../../sandbox/server.js";
 import { ManualClock } from "../../sandbox/tenant.js";
-import { sandboxEnv } from "../support/graph.js";
+import { clockAt, sandboxEnv } from "../support/graph.js";
 import { type Refusal, fullDiskStore, startStorageProxy } from "../support/storageFaults.js";
 
 // A harvest that fails after its upload has started must fail as a job: the process lives, nothing
 // partial becomes visible, and the error names the cause. Each case runs on both archive stores.
 const now = Date.parse("2026-11-27T12:00:00Z");
+// The harvests' "now": the fixed days stay within Graph's 30 days whatever today is.
+const harvestClock = clockAt(now);
 // A six-hour window, aligned to its length as every window is.
 const job: Job = { window: { startInMs: Date.parse("2026-11-26T06:00:00Z"), endInMs: Date.parse("2026-11-26T12:00:00Z") }, pass: 0 };
 
@@ -76,7 +77,7 @@ async function run(kind: StoreKind, scenario: Scenario): Promise<{ result: Promi
     graph: createGraphRuntime(config, { ca: sandbox.ca }).newClient(counters),
     counters,
     archive: store,
-    clock: systemClock,
+    clock: harvestClock,
     cloud: "Global",
     timeBudgetInMs: scenario.timeBudgetInMs ?? 600_000,
     concurrency: () => 4,

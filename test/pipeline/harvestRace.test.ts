@@ -11,8 +11,12 @@ import { newGraphCounters } from "../../shared/graph/graphCounters.js";
 import type { HttpResponse, HttpTransport } from "../../shared/graph/httpTransport.js";
 import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
 import { harvest } from "../../shared/pipeline/harvest/harvest.js";
+import { clockAt } from "../support/graph.js";
 import { fixedTokens } from "../support/stubTransport.js";
 
+const now = Date.parse("2026-11-27T12:00:00Z");
+// The harvests' "now": the fixed days stay within Graph's 30 days whatever today is.
+const harvestClock = clockAt(now);
 const job = { window: { startInMs: Date.parse("2026-11-26T08:00:00Z"), endInMs: Date.parse("2026-11-26T09:00:00Z") }, pass: 0 };
 const summary = (id: string) => ({ id, version: 1, startDateTime: "2026-11-26T08:10:00Z", endDateTime: "2026-11-26T08:20:00Z", lastModifiedDateTime: "2026-11-26T08:30:00Z" });
 const ok = (body: unknown): HttpResponse => ({ status: 200, headers: {}, body: JSON.stringify(body) });
@@ -43,7 +47,7 @@ describe("a record answered after its job failed", () => {
     const archive: ArchiveStore = { ...store, createFromStream: (name, content, type) => (uploads.push(name), store.createFromStream(name, content, type)) };
     try {
       await assert.rejects(
-        harvest(job, { graph, counters, archive, clock: systemClock, cloud: "Global", timeBudgetInMs: 60_000, concurrency: () => 4, enqueue: async () => undefined }),
+        harvest(job, { graph, counters, archive, clock: harvestClock, cloud: "Global", timeBudgetInMs: 60_000, concurrency: () => 4, enqueue: async () => undefined }),
         /403|refused access/i,
       );
       assert.ok(failed);

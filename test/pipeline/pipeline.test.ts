@@ -18,9 +18,11 @@ import { blobWatermarkStore, memoryWatermarkStore } from "../../shared/pipeline/
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
 import { type Sandbox, startSandbox } from "../../sandbox/server.js";
 import { ManualClock } from "../../sandbox/tenant.js";
-import { sandboxEnv } from "../support/graph.js";
+import { clockAt, sandboxEnv } from "../support/graph.js";
 
 const now = Date.parse("2026-11-27T12:00:00Z");
+// The harvests' "now": the fixed days stay within Graph's 30 days whatever today is.
+const harvestClock = clockAt(now);
 const from = now - 2 * dayInMs - 2 * hourInMs;
 const to = now - 2 * hourInMs;
 let azurite: Azurite;
@@ -100,7 +102,7 @@ describe("end to end into Azurite over two sandbox days, with throttling and fau
     const summary = await runLocal({
       ...parts,
       watermarks: memoryWatermarkStore({ nextWindowStartInMs: from }),
-      clock: systemClock,
+      clock: harvestClock,
       planClock: { now: () => to + hourInMs, sleep: systemClock.sleep },
       queue,
     });
@@ -126,7 +128,7 @@ describe("end to end into Azurite over two sandbox days, with throttling and fau
     const second = await runLocal({
       ...parts,
       watermarks: memoryWatermarkStore({ nextWindowStartInMs: to }),
-      clock: systemClock,
+      clock: harvestClock,
       planClock: { now: () => to + hourInMs, sleep: systemClock.sleep },
       queue: rereads,
     });
@@ -146,7 +148,7 @@ describe("delivery faults", () => {
   async function deliver(container: ContainerClient, queue: LocalQueue, concurrency = 1) {
     const parts = setup(container);
     const outcomes: string[] = [];
-    const handler = makeHarvestHandler(() => ({ ...parts, sender: queue, clock: systemClock, cloud: "Global", timeBudgetInMs: 600_000, concurrency: 4, jobRetry: parts.pipeline.jobRetry }));
+    const handler = makeHarvestHandler(() => ({ ...parts, sender: queue, clock: harvestClock, cloud: "Global", timeBudgetInMs: 600_000, concurrency: 4, jobRetry: parts.pipeline.jobRetry }));
     await queue.drain(async (body, settlement) => {
       const result = await handler(body, settlement, context());
       outcomes.push(result.status === "done" ? result.outcome.status : result.status);
@@ -210,7 +212,7 @@ describe("delivery faults", () => {
         return client;
       },
     };
-    const handler = makeHarvestHandler(() => ({ ...parts, graph: failing, sender: queue, clock: systemClock, cloud: "Global", timeBudgetInMs: 600_000, concurrency: 1, jobRetry: parts.pipeline.jobRetry }));
+    const handler = makeHarvestHandler(() => ({ ...parts, graph: failing, sender: queue, clock: harvestClock, cloud: "Global", timeBudgetInMs: 600_000, concurrency: 1, jobRetry: parts.pipeline.jobRetry }));
     let firstAttemptBlobs = -1;
     const delivered: string[] = [];
     await queue.drain(async (body, settlement, message) => {
@@ -232,7 +234,7 @@ describe("delivery faults", () => {
     const parts = setup(container);
     const outcomes: string[] = [];
     const handlerWithBudget = (timeBudgetInMs: number) =>
-      makeHarvestHandler(() => ({ ...parts, sender: queue, clock: systemClock, cloud: "Global", timeBudgetInMs, concurrency: 4, jobRetry: parts.pipeline.jobRetry }));
+      makeHarvestHandler(() => ({ ...parts, sender: queue, clock: harvestClock, cloud: "Global", timeBudgetInMs, concurrency: 4, jobRetry: parts.pipeline.jobRetry }));
     await queue.drain(async (body, settlement, message) => {
       // Only the whole window runs out of time; its halves fit.
       const result = await handlerWithBudget(message.messageId === "a" ? -1 : 600_000)(body, settlement, context());

@@ -10,7 +10,6 @@ import { blobArchiveStore } from "../../shared/archive/archiveStore.js";
 import { manifestBlobName } from "../../shared/archive/archiveLayout.js";
 import { parseManifest } from "../../shared/archive/manifest.js";
 import { loadArchiverConfig, loadPipelineConfig } from "../../shared/config/config.js";
-import { systemClock } from "../../shared/core/clock.js";
 import { type Job, jobBody } from "../../shared/core/job.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
 import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
@@ -18,9 +17,11 @@ import { newGraphCounters } from "../../shared/graph/graphCounters.js";
 import { harvest } from "../../shared/pipeline/harvest/harvest.js";
 import { type Sandbox, startSandbox } from "../../sandbox/server.js";
 import { ManualClock } from "../../sandbox/tenant.js";
-import { sandboxEnv } from "../support/graph.js";
+import { clockAt, sandboxEnv } from "../support/graph.js";
 
 const now = Date.parse("2026-11-27T18:00:00Z");
+// The harvests' "now": the fixed days stay within Graph's 30 days whatever today is.
+const harvestClock = clockAt(now);
 const dataClock = new ManualClock(now);
 let azurite: Azurite;
 let sandbox: Sandbox;
@@ -54,7 +55,7 @@ async function deliverAll(parts: Parts, queue: LocalQueue, budgetFor: (messageId
       graph: parts.graph,
       archive: parts.archive,
       sender: queue,
-      clock: systemClock,
+      clock: harvestClock,
       cloud: "Global",
       timeBudgetInMs: budgetFor(message.messageId),
       concurrency: 4,
@@ -94,7 +95,7 @@ describe("splits without duplicates", () => {
         graph: parts.graph.newClient(counters),
         counters,
         archive: parts.archive,
-        clock: systemClock,
+        clock: harvestClock,
         cloud: "Global",
         timeBudgetInMs: -1,
         concurrency: () => 4,
@@ -138,7 +139,7 @@ describe("splits without duplicates", () => {
         read: async (name) => (name.endsWith(".jsonl.gz") ? undefined : parts.archive.read(name)),
         readStream: async (name) => (name.endsWith(".jsonl.gz") ? undefined : parts.archive.readStream(name)),
       },
-      clock: systemClock,
+      clock: harvestClock,
       cloud: "Global",
       timeBudgetInMs: -1,
       concurrency: () => 4,

@@ -1,5 +1,6 @@
 /** Test wiring: a sandbox and a Graph runtime configured against it through the real settings. */
 import { loadArchiverConfig } from "../../shared/config/config.js";
+import { type Clock, systemClock } from "../../shared/core/clock.js";
 import { type GraphRuntime, createGraphRuntime } from "../../shared/graph/graphSetup.js";
 import type { Env } from "../../shared/config/settings.js";
 import { type Sandbox, type SandboxOptions, sandboxSettings, startSandbox } from "../../sandbox/server.js";
@@ -24,4 +25,13 @@ export async function withSandbox(
   } finally {
     await sandbox.close();
   }
+}
+
+/**
+ * The real clock, moved to read `instant` now and run on from it: a test's fixed days stay within
+ * Graph's 30 days whatever the date it runs on (a harvest refuses a window past the horizon).
+ */
+export function clockAt(instant: number): Clock {
+  const offsetInMs = instant - Date.now();
+  return { now: () => Date.now() + offsetInMs, sleep: systemClock.sleep };
 }
