@@ -8,7 +8,7 @@ import type { IncomingMessage } from "node:http";
 import type { JsonObject } from "../shared/graph/callRecord.js";
 import { type Cursor, type Cursors, cursorExpiry } from "./cursors.js";
 import { participantsOf, sessionsOf, summaryDocument } from "./generator.js";
-import { loopingSessionsToken } from "./faults.js";
+import { type RecordFault, loopingSessionsToken } from "./faults.js";
 import { HttpError, throttled } from "./httpError.js";
 import { FilterError, matchesStart, parseCallFilter } from "./odataFilter.js";
 import { hash32 } from "./random.js";
@@ -33,8 +33,10 @@ export interface CallRecordsRouteOptions {
   readonly foreignNextLink: boolean;
   /** Every list page's nextLink names that same page (a fault). */
   readonly loopingList: boolean;
-  /** True for a record whose sessions loop (a fault). */
-  readonly recordLoops: (id: string) => boolean;
+  /** What is wrong with a record (a fault): its sessions loop, its answers are oversized, or it fails. */
+  readonly recordFault: (id: string) => RecordFault | undefined;
+  /** The size an oversized record's answers are padded past. */
+  readonly oversizedBytes: number;
 }
 
 /** Answers one authenticated GET under /v1.0/communications/callRecords for the app `appId`. */
@@ -111,9 +113,11 @@ export function createCallRecordsRoutes(options: CallRecordsRouteOptions): (url:
     if (wait > 0) throw throttled(wait);
     const record = tenant.find(id);
     if (!record) throw new HttpError(404, "NotFound", `Call record '${id}' was not found.`);
+    const fault = options.recordFault(id);
+    if (fault === "failing") throw new HttpError(500, "InternalServerError", "The service failed to read this call record.");
     const expand = url.searchParams.get("$expand");
     const loopUrl = `${origin}/v1.0/communications/callRecords/${id}/sessions?$expand=segments&$skiptoken=${loopingSessionsToken}`;
-    if (sub === "sessions" && skiptoken === loopingSessionsToken && options.recordLoops(id)) {
+    if (sub === "sessions" && skiptoken === loopingSessionsToken && fault === "loop") {
       return { "@odata.context": `${origin}/v1.0/$metadata#communications/callRecords('${id}')/sessions`, value: [], "@odata.nextLink": loopUrl };
     }
     if (sub === "sessions") {
@@ -132,7 +136,7 @@ export function createCallRecordsRoutes(options: CallRecordsRouteOptions): (url:
         const { value, next } = recordCollection("sessions", record, null, part !== "sessions");
         document.sessions = value;
         if (next) document["sessions@odata.nextLink"] = next;
-        if (options.recordLoops(id)) document["sessions@odata.nextLink"] = loopUrl;
+        if (fault === "loop") document["sessions@odata.nextLink"] = loopUrl;
       } else if (part === "participants_v2") {
         const { value, next } = recordCollection("participants", record, null, false);
         document.participants_v2 = value;
@@ -141,6 +145,8 @@ export function createCallRecordsRoutes(options: CallRecordsRouteOptions): (url:
         throw new HttpError(400, "BadRequest", `Unsupported $expand '${part}'.`);
       }
     }
+    // An annotation Graph does not send, only to make the answer too large.
+    if (fault === "oversized") document["@sandbox.padding"] = "x".repeat(options.oversizedBytes);
     return document;
   };
 }

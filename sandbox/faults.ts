@@ -46,6 +46,14 @@ export interface FaultOptions {
    * whose nextLink names itself. Drawn per record (by its id), so every read of the record loops.
    */
   readonly loopingRecordRate?: number;
+  /**
+   * Share of call records whose every answer is larger than `oversizedBytes` (default 2 MiB): past
+   * a client's body cap. Drawn per record, as loops are.
+   */
+  readonly oversizedRecordRate?: number;
+  readonly oversizedBytes?: number;
+  /** Share of call records whose every request is answered 500, whatever the retries. Drawn per record. */
+  readonly failingRecordRate?: number;
   /** Every list page's nextLink names that same page: a listing that never ends. */
   readonly loopingList?: boolean;
   /**
@@ -62,6 +70,16 @@ export const loopingSessionsToken = "loop";
 /** True when this record's sessions are to loop (a fixed draw per record id). */
 export const recordLoops = (faults: FaultOptions, id: string, hash: (text: string) => number): boolean =>
   (faults.loopingRecordRate ?? 0) > 0 && hash(`loop:${id}`) / 2 ** 32 < (faults.loopingRecordRate ?? 0);
+
+/** What is wrong with one call record, a fixed draw per record id (a record meets at most one fault). */
+export type RecordFault = "loop" | "oversized" | "failing";
+
+export function recordFaultOf(faults: FaultOptions, id: string, hash: (text: string) => number): RecordFault | undefined {
+  if (recordLoops(faults, id, hash)) return "loop";
+  if ((faults.oversizedRecordRate ?? 0) > 0 && hash(`oversized:${id}`) / 2 ** 32 < (faults.oversizedRecordRate ?? 0)) return "oversized";
+  if ((faults.failingRecordRate ?? 0) > 0 && hash(`failing:${id}`) / 2 ** 32 < (faults.failingRecordRate ?? 0)) return "failing";
+  return undefined;
+}
 
 export interface FaultCounts {
   graphRequests: number;

@@ -14,7 +14,7 @@ import { createCallRecordsRoutes } from "./callRecordsRoutes.js";
 import { type SandboxCertificate, generateSandboxCertificate } from "./certificate.js";
 import { Cursors } from "./cursors.js";
 import { createEntra } from "./entra.js";
-import { type FaultOptions, injectFault, recordLoops } from "./faults.js";
+import { type FaultOptions, injectFault, recordFaultOf } from "./faults.js";
 import { type GeneratorOptions, sandboxTenantId } from "./generator.js";
 import { HttpError, errorBody } from "./httpError.js";
 import { dripJson, sendJson } from "./json.js";
@@ -83,6 +83,8 @@ export interface Sandbox {
   readonly stats: SandboxStats;
   /** Makes every issued token invalid, so the next Graph call answers 401. */
   revokeTokens(): void;
+  /** Ends every per-record fault (loops, oversized answers, failing records): Graph fixed them. */
+  healRecords(): void;
   close(): Promise<void>;
 }
 
@@ -120,6 +122,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const stats: SandboxStats = { graphRequests: 0, throttled: 0, unavailable: 0, dropped: 0, slow: 0, throttledAnyway: 0, stalled: 0, tokensIssued: 0, emptyPages: 0, throttledBy: throttle?.refusals ?? { app: 0, list: 0, record: 0 }, admittedBy: throttle?.admitted ?? { list: 0 } };
   let origin = "";
   const startedAt = Date.now();
+  let recordsHealed = false;
 
   const entra = createEntra({
     origin: () => origin,
@@ -144,7 +147,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     onEmptyPage: () => (stats.emptyPages += 1),
     foreignNextLink: faults.foreignNextLink ?? false,
     loopingList: faults.loopingList ?? false,
-    recordLoops: (id) => recordLoops(faults, id, hash32),
+    recordFault: (id) => (recordsHealed ? undefined : recordFaultOf(faults, id, hash32)),
+    oversizedBytes: faults.oversizedBytes ?? 2 * 1024 * 1024,
   });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -198,6 +202,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     tenant,
     stats,
     revokeTokens: () => entra.revokeTokens(),
+    healRecords: () => {
+      recordsHealed = true;
+    },
     close: async () => {
       if (ownIdentity) await managedIdentity?.close();
       server.closeAllConnections();

@@ -16,6 +16,14 @@ export interface ArchivedVersion {
   readonly version: number;
 }
 
+/** A record archived as far as it could be read (shared/pipeline/harvest/recordIsolation.ts says when). */
+export interface IncompleteRecord extends ArchivedVersion {
+  readonly reason: "pagingLoop" | "answerTooLarge" | "recordFailing";
+  /** With pagingLoop: which list of the record looped, and how many of its pages were read. */
+  readonly list?: "sessions" | "participants";
+  readonly pagesRead?: number;
+}
+
 export interface Manifest {
   readonly schemaVersion: 1;
   readonly job: ReturnType<typeof jobBody>;
@@ -24,6 +32,8 @@ export interface Manifest {
   readonly dataBlob: string | undefined;
   readonly records: readonly ArchivedVersion[];
   readonly recordCount: number;
+  /** Of `records`, those archived incomplete (absent: none); every later pass reads them again. */
+  readonly incomplete?: readonly IncompleteRecord[];
   /** Listed, but 404 by the time details were fetched (aged out of Graph). */
   readonly expired: readonly string[];
   /** Listed records skipped because an earlier pass archived the same version. */
@@ -49,6 +59,7 @@ export const manifestMetadata = (m: Manifest): Record<string, string> => ({
   status: m.status,
   records: String(m.recordCount),
   bytes: String(m.bytes),
+  ...(m.incomplete && m.incomplete.length > 0 ? { incomplete: String(m.incomplete.length) } : {}),
 });
 
 export const graphFigures = (c: GraphCounters): Manifest["graph"] => ({
@@ -76,16 +87,19 @@ export function parseManifest(text: string, name: string): Manifest {
  * What a committed data blob holds: its (id, version) lines, size and hash, read as a stream, line
  * by line, so a blob of any size is described in constant memory (bar the pairs themselves).
  */
-export async function describeDataBlob(name: string, gzipped: Readable): Promise<{ records: ArchivedVersion[]; bytes: number; sha256: string }> {
+export async function describeDataBlob(name: string, gzipped: Readable): Promise<{ records: ArchivedVersion[]; incomplete: IncompleteRecord[]; bytes: number; sha256: string }> {
   const tap = new HashTap();
   gzipped.on("error", (error) => tap.destroy(error));
   const records: ArchivedVersion[] = [];
+  const incomplete: IncompleteRecord[] = [];
   let line = 0;
   for await (const record of dataLinesOf(name, gzipped.pipe(tap))) {
     line += 1;
     const { id, version } = record;
     if (typeof id !== "string" || typeof version !== "number") throw new ArchiveDataError(name, `record ${line} has no string id and numeric version`);
     records.push({ id, version });
+    const marked = (record._archive as { incomplete?: Omit<IncompleteRecord, "id" | "version"> } | undefined)?.incomplete;
+    if (marked) incomplete.push({ id, version, ...marked });
   }
-  return { records, bytes: tap.bytes, sha256: tap.sha256() };
+  return { records, incomplete, bytes: tap.bytes, sha256: tap.sha256() };
 }

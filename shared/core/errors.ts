@@ -70,14 +70,6 @@ export class GraphPagingError extends Error {
         : `${what} went past ${pages} pages, more than any real answer needs (the bound is documented in the README): taken for a paging loop`,
     );
   }
-
-  /** The same failure, naming the window a record's list was read for. */
-  inWindow(window: string): GraphPagingError {
-    if (this.list === "list") return this;
-    const error = new GraphPagingError(this.list, this.subject, this.problem, this.pages);
-    error.message = `${error.message} (window ${window})`;
-    return error;
-  }
 }
 
 /** Graph answered with a body larger than any legitimate page (ARCHIVER_GRAPH_MAX_BODY_MB). Permanent. */

@@ -53,6 +53,11 @@ class PageChain {
     private readonly subject: string,
   ) {}
 
+  /** Pages followed so far. */
+  get size(): number {
+    return this.followed.size;
+  }
+
   /** Records `url` as the next page to read; throws GraphPagingError if it cannot be. */
   visit(url: string): void {
     if (this.followed.has(url)) throw new GraphPagingError(this.list, this.subject, "repeatedLink", this.followed.size);
@@ -64,10 +69,20 @@ class PageChain {
 /** At most this much of Graph's own error message is kept: it is free text, and may quote a request. */
 const graphMessageLimit = 200;
 
+/** A record whose sessions or participants page in a loop: archived as far as it was read. */
+export interface PagingLoopOfRecord {
+  readonly list: "sessions" | "participants";
+  /** Pages of that list read before the loop was seen, its first page included. */
+  readonly pagesRead: number;
+  readonly error: GraphPagingError;
+}
+
 export interface FetchedRecord {
   readonly document: CallRecordDocument;
   /** False where the cloud serves no participants_v2 list (national clouds). */
   readonly participantsListed: boolean;
+  /** Set when a list of the record pages in a loop: the document holds the pages read before it. */
+  readonly loop?: PagingLoopOfRecord;
 }
 
 export class GraphClient {
@@ -110,7 +125,9 @@ export class GraphClient {
 
   /**
    * One record with all sessions (and segments) and all participants, as one Graph-shaped
-   * document. The record and its participants are read side by side: neither needs the other.
+   * document. The record and its participants are read side by side: neither needs the other. A
+   * list of the record that pages in a loop ends the reading of that list, not the record: what
+   * was read is answered, with `loop` saying which list and how far.
    */
   async getRecord(id: string, signal?: AbortSignal): Promise<FetchedRecord> {
     const url = `${this.base}/${encodeURIComponent(id)}?$expand=${encodeURIComponent("sessions($expand=segments)")}`;
@@ -118,34 +135,52 @@ export class GraphClient {
       const body = await this.getJson(url, true, {}, signal);
       assertSummary(body, url);
       const sessions = parsePage(body, url, "sessions", "sessions@odata.nextLink");
-      const allSessions = [...sessions.value, ...(await this.followPages(new PageChain("sessions", id), url, sessions.nextLink, signal))];
-      const document: CallRecordDocument = { ...withoutPagingAnnotations(body), sessions: allSessions };
-      return document;
+      const rest = await this.followPages(new PageChain("sessions", id), url, sessions.nextLink, signal);
+      const document: CallRecordDocument = { ...withoutPagingAnnotations(body), sessions: [...sessions.value, ...rest.items] };
+      return { document, loop: rest.loop };
     };
-    if (!this.config.hasParticipantsList) return { document: await readRecord(), participantsListed: false };
+    if (!this.config.hasParticipantsList) {
+      const { document, loop } = await readRecord();
+      return { document, participantsListed: false, ...(loop ? { loop } : {}) };
+    }
 
     const participantsUrl = `${this.base}/${encodeURIComponent(id)}/participants_v2`;
     const readParticipants = async () => {
       const first = parsePage(await this.getJson(participantsUrl, true, {}, signal), participantsUrl);
-      return [...first.value, ...(await this.followPages(new PageChain("participants", id), participantsUrl, first.nextLink, signal))];
+      const rest = await this.followPages(new PageChain("participants", id), participantsUrl, first.nextLink, signal);
+      return { items: [...first.value, ...rest.items], loop: rest.loop };
     };
-    const [document, participants] = await Promise.all([readRecord(), readParticipants()]);
-    document.participants_v2 = participants;
-    return { document, participantsListed: true };
+    const [record, participants] = await Promise.all([readRecord(), readParticipants()]);
+    record.document.participants_v2 = participants.items;
+    const loop = record.loop ?? participants.loop;
+    return { document: record.document, participantsListed: true, ...(loop ? { loop } : {}) };
   }
 
-  /** The rest of a chain whose first page, `firstUrl`, has been read. */
-  private async followPages(chain: PageChain, firstUrl: string, nextLink: string | undefined, signal: AbortSignal | undefined): Promise<JsonObject[]> {
+  /**
+   * The rest of a chain whose first page, `firstUrl`, has been read: its items, and the loop that
+   * ended it early, if one did.
+   */
+  private async followPages(
+    chain: PageChain,
+    firstUrl: string,
+    nextLink: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<{ items: JsonObject[]; loop: PagingLoopOfRecord | undefined }> {
     const items: JsonObject[] = [];
     chain.visit(firstUrl);
     let url = nextLink;
     while (url !== undefined) {
-      chain.visit(url);
+      try {
+        chain.visit(url);
+      } catch (error) {
+        if (!(error instanceof GraphPagingError) || error.list === "list") throw error;
+        return { items, loop: { list: error.list, pagesRead: chain.size, error } };
+      }
       const page = parsePage(await this.getJson(url, true, {}, signal), url);
       items.push(...page.value);
       url = page.nextLink;
     }
-    return items;
+    return { items, loop: undefined };
   }
 
   /** GET with pacing, retries and token refresh; answers the parsed JSON object of a 2xx. */

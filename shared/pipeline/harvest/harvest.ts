@@ -15,12 +15,13 @@ import type { CallRecordSummary } from "../../graph/callRecord.js";
 import { forEachLimited, readAhead } from "../../core/asyncFlow.js";
 import type { Clock } from "../../core/clock.js";
 import type { CloudName } from "../../graph/clouds.js";
-import { HarvestStoppedError, InvalidJobError, WaitingForEarlierPass, WindowTooBigError, isGraphPagingError, isRecordExpiredError } from "../../core/errors.js";
+import { HarvestStoppedError, InvalidJobError, WaitingForEarlierPass, WindowTooBigError, isRecordExpiredError } from "../../core/errors.js";
 import type { FetchedRecord, GraphClient } from "../../graph/graphClient.js";
 import type { GraphCounters } from "../../graph/graphCounters.js";
 import { type Job, jobBody, jobKey, parseJobMessage } from "../../core/job.js";
 import {
   type ArchivedVersion,
+  type IncompleteRecord,
   type Manifest,
   manifestMetadata,
   describeDataBlob,
@@ -29,8 +30,9 @@ import {
   parseManifest,
 } from "../../archive/manifest.js";
 import { finalPass, markDayIfFinal } from "./dayMarker.js";
+import { type Incompleteness, WindowRecordFailures, isolationOf } from "./recordIsolation.js";
 import { type PlanSettings, type PlannedJob, isSplittable, splitWindow, windowReadableProblem } from "../plan/planning.js";
-import { dayInMs, floorTo, formatInstant, formatWindow } from "../../core/window.js";
+import { dayInMs, floorTo, formatInstant } from "../../core/window.js";
 
 export interface HarvestDeps {
   readonly graph: GraphClient;
@@ -87,6 +89,8 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
   }
   const known = await archivedVersions(job, neighbours, archive);
   const written: ArchivedVersion[] = [];
+  const incompleteRecords: IncompleteRecord[] = [];
+  const failures = new WindowRecordFailures();
   const expired: string[] = [];
   let unchanged = 0;
   const seen = new Set<string>();
@@ -115,31 +119,45 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
       }
     };
     const archiveRecord = async (record: CallRecordSummary) => {
-      let item: FetchedRecord;
+      let item: FetchedRecord | undefined;
+      let incomplete: Incompleteness | undefined;
       try {
         item = await deps.graph.getRecord(record.id, abort.signal);
       } catch (error) {
-        if (isGraphPagingError(error)) throw error.inWindow(formatWindow(job.window));
-        if (!isRecordExpiredError(error)) throw error;
-        expired.push(record.id);
-        return;
+        if (isRecordExpiredError(error)) {
+          expired.push(record.id);
+          return;
+        }
+        // One record that cannot be read costs that record (recordIsolation.ts), unless the job
+        // has failed already or the failure is not one record's.
+        const isolation = abort.signal.aborted ? undefined : isolationOf(error);
+        if (isolation === undefined || (isolation === "recordFailing" && failures.recordFailed(error) === "failJob")) throw error;
+        incomplete = { reason: isolation };
+      }
+      if (item) {
+        failures.recordRead();
+        if (item.loop) incomplete = { reason: "pagingLoop", list: item.loop.list, pagesRead: item.loop.pagesRead };
       }
       // A record answered after the job failed is not written: the upload it would start now
       // would come after the failed job's discard, and be left open.
       abort.signal.throwIfAborted();
       upload ??= startUpload(archive, dataName, (failure) => abort.abort(failure));
+      // Incomplete: as far as it was read, or its list entry when its own GET failed.
+      const document = item?.document ?? record;
       const line = {
-        ...item.document,
+        ...document,
         _archive: {
           harvestedAt: formatInstant(clock.now()),
           window: { start: formatInstant(job.window.startInMs), end: formatInstant(job.window.endInMs) },
           pass: job.pass,
           cloud: deps.cloud,
-          participantsListed: item.participantsListed,
+          participantsListed: item?.participantsListed ?? false,
+          ...(incomplete ? { incomplete } : {}),
         },
       };
       await upload.write(`${JSON.stringify(line)}\n`);
-      written.push({ id: item.document.id, version: item.document.version });
+      written.push({ id: document.id, version: document.version });
+      if (incomplete) incompleteRecords.push({ id: document.id, version: document.version, ...incomplete });
     };
     await forEachLimited(wanted(readAhead(deps.graph.listWindow(job.window, abort.signal))), deps.concurrency, async (record) => {
       try {
@@ -151,6 +169,9 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
       }
     });
     abort.signal.throwIfAborted();
+    // Records failing while no other record of the window was read: Graph may be failing, not them.
+    const failedAfterAll = failures.failureAtEnd();
+    if (failedAfterAll !== undefined) throw failedAfterAll;
   } catch (error) {
     // The first failure is the job's cause: an upload refused mid-window surfaces in the Graph loop
     // as an abort, and its own error is the one worth reporting. A stop from outside is no failure
@@ -184,6 +205,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
     dataBlob: upload ? dataName : undefined,
     records: written,
     recordCount: written.length,
+    ...(incompleteRecords.length > 0 ? { incomplete: incompleteRecords } : {}),
     expired,
     unchanged,
     bytes,
@@ -307,17 +329,23 @@ async function earlierPassComplete(job: Job, neighbours: readonly Neighbour[]): 
  */
 async function archivedVersions(job: Job, neighbours: readonly Neighbour[], archive: ArchiveStore): Promise<Map<string, number>> {
   const known = new Map<string, number>();
-  const add = (records: readonly ArchivedVersion[]) => {
-    for (const { id, version } of records) if ((known.get(id) ?? -1) < version) known.set(id, version);
+  // An incomplete record is tried again by every later pass, whatever its version.
+  const add = (records: readonly ArchivedVersion[], incomplete: readonly ArchivedVersion[] = []) => {
+    const retry = new Set(incomplete.map((r) => `${r.id}@${r.version}`));
+    for (const { id, version } of records) if (!retry.has(`${id}@${version}`) && (known.get(id) ?? -1) < version) known.set(id, version);
   };
   const contains = (other: Job) =>
     other.window.startInMs <= job.window.startInMs && other.window.endInMs >= job.window.endInMs && jobKey(other) !== jobKey(job);
   for (const n of neighbours) {
     if (n.kind === "manifest" && n.job.pass < job.pass) {
-      add((await n.manifest())?.records ?? []);
+      const manifest = await n.manifest();
+      add(manifest?.records ?? [], manifest?.incomplete);
     } else if (n.kind === "data" && n.job.pass === job.pass && contains(n.job)) {
       const blob = await archive.readStream(n.name);
-      if (blob) add((await describeDataBlob(n.name, blob)).records);
+      if (blob) {
+        const described = await describeDataBlob(n.name, blob);
+        add(described.records, described.incomplete);
+      }
     }
   }
   return known;
@@ -325,13 +353,14 @@ async function archivedVersions(job: Job, neighbours: readonly Neighbour[], arch
 
 /** A committed data blob without its manifest (a crash in between, or another delivery's blob): the manifest is rebuilt from it. */
 async function repair(job: Job, blob: Readable, startedAt: number, deps: HarvestDeps): Promise<HarvestOutcome> {
-  const { records, bytes, sha256 } = await describeDataBlob(dataBlobName(job), blob);
+  const { records, incomplete, bytes, sha256 } = await describeDataBlob(dataBlobName(job), blob);
   const manifest: Manifest = {
     ...manifestBase(job, startedAt, deps),
     status: "complete",
     dataBlob: dataBlobName(job),
     records,
     recordCount: records.length,
+    ...(incomplete.length > 0 ? { incomplete } : {}),
     expired: [],
     unchanged: 0,
     bytes,

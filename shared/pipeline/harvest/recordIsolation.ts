@@ -1,0 +1,62 @@
+/**
+ * When one call record that cannot be read costs that record only, not its window. Pure: the
+ * harvest tells it what each record did, and it answers whether the window goes on.
+ *
+ * A record is archived incomplete (as far as it was read, marked under `_archive.incomplete`) when
+ * it fails for good:
+ * - its sessions or participants page in a loop (the pages before the loop are kept);
+ * - an answer for it is over ARCHIVER_GRAPH_MAX_BODY_MB (its list entry is kept);
+ * - it still fails after its own retries (5xx, 429, a timeout, a dropped connection, an answer
+ *   that is not Graph's shape) while the window's other records are read: at least one other
+ *   record of the window succeeded, and fewer than `graphWideAfterFailures` records failed since
+ *   the last success (that many means Graph itself is failing: an outage fails the job, as before).
+ * Never isolated: 401 and 403 (the credential or the grant), 400, a failing listing, storage.
+ * The next re-read pass tries an incomplete record again, whatever its version.
+ */
+import type { IncompleteRecord } from "../../archive/manifest.js";
+import { isGraphAnswerTooLargeError, isGraphRequestError, isGraphResponseError } from "../../core/errors.js";
+
+/** What `_archive.incomplete` says of a line (the manifest adds the record's id and version). */
+export type Incompleteness = Omit<IncompleteRecord, "id" | "version">;
+
+/** Records failing one after another with no success between them that mean Graph, not a record, is failing. */
+export const graphWideAfterFailures = 3;
+
+/** How a record's failure may be isolated: at once, only if the window's other records are read, or never. */
+export function isolationOf(error: unknown): "answerTooLarge" | "recordFailing" | undefined {
+  if (isGraphAnswerTooLargeError(error)) return "answerTooLarge";
+  if (isGraphResponseError(error)) return "recordFailing";
+  if (isGraphRequestError(error)) {
+    const status = error.status;
+    if (status === undefined || status === 429 || status >= 500) return "recordFailing";
+  }
+  return undefined;
+}
+
+/** The window's record outcomes so far, to tell one failing record from a failing Graph. */
+export class WindowRecordFailures {
+  private succeeded = 0;
+  private failedSinceSuccess = 0;
+  private readonly failures: unknown[] = [];
+
+  /** A record of the window was read (whole, or up to a loop). */
+  recordRead(): void {
+    this.succeeded += 1;
+    this.failedSinceSuccess = 0;
+  }
+
+  /** A record failed after its own retries: "isolate" it and go on, or "failJob" (Graph is failing). */
+  recordFailed(error: unknown): "isolate" | "failJob" {
+    this.failedSinceSuccess += 1;
+    this.failures.push(error);
+    return this.failedSinceSuccess >= graphWideAfterFailures ? "failJob" : "isolate";
+  }
+
+  /**
+   * At the window's end: the error that fails the job after all (no other record of the window
+   * was read, so a failing record cannot be told from a failing Graph), or undefined.
+   */
+  failureAtEnd(): unknown {
+    return this.succeeded === 0 && this.failures.length > 0 ? this.failures[0] : undefined;
+  }
+}

@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { describe, it } from "node:test";
+import { dataBlobName, manifestBlobName } from "../../shared/archive/archiveLayout.js";
+import { type ArchiveStore, folderArchiveStore } from "../../shared/archive/archiveStore.js";
+import { parseManifest } from "../../shared/archive/manifest.js";
+import { loadArchiverConfig } from "../../shared/config/config.js";
+import { GraphAnswerTooLargeError, GraphRequestError, GraphResponseError } from "../../shared/core/errors.js";
+import type { Job } from "../../shared/core/job.js";
+import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
+import { newGraphCounters } from "../../shared/graph/graphCounters.js";
+import { type HarvestOutcome, harvest } from "../../shared/pipeline/harvest/harvest.js";
+import { WindowRecordFailures, isolationOf } from "../../shared/pipeline/harvest/recordIsolation.js";
+import { type FaultOptions, recordFaultOf } from "../../sandbox/faults.js";
+import { hash32 } from "../../sandbox/random.js";
+import { type Sandbox, startSandbox } from "../../sandbox/server.js";
+import { ManualClock } from "../../sandbox/tenant.js";
+import { clockAt, sandboxEnv } from "../support/graph.js";
+
+const now = Date.parse("2026-11-27T12:00:00Z");
+const window = { startInMs: Date.parse("2026-11-26T06:00:00Z"), endInMs: Date.parse("2026-11-26T12:00:00Z") };
+const pass = (n: number): Job => ({ window, pass: n });
+
+interface Line {
+  id: string;
+  version: number;
+  sessions?: unknown[];
+  _archive: { pass: number; incomplete?: { reason: string; list?: string; pagesRead?: number } };
+}
+
+async function linesOf(archive: ArchiveStore, job: Job): Promise<Line[]> {
+  const blob = await archive.read(dataBlobName(job));
+  if (!blob) return [];
+  return gunzipSync(blob).toString("utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);
+}
+
+/** Harvests `job` from a sandbox with these faults into a fresh folder (or `archive`). */
+async function withFaults(faults: FaultOptions, body: (run: (job: Job) => Promise<HarvestOutcome>, sandbox: Sandbox, archive: ArchiveStore) => Promise<void>) {
+  const sandbox = await startSandbox({ seed: "isolation", clock: new ManualClock(now), callsPerDay: 300, throttle: false, emptyPageRate: 0, faults });
+  const root = await mkdtemp(join(tmpdir(), "isolation-"));
+  try {
+    const config = loadArchiverConfig(sandboxEnv(sandbox, { ARCHIVER_GRAPH_PAGE_SIZE: "10", ARCHIVER_GRAPH_MAX_ATTEMPTS: "2", ARCHIVER_GRAPH_RETRY_BASE_MS: "5", ARCHIVER_GRAPH_MAX_BODY_MB: "1" }));
+    const graph = createGraphRuntime(config, { ca: sandbox.ca });
+    const archive = folderArchiveStore(root);
+    const run = (job: Job) => {
+      const counters = newGraphCounters();
+      return harvest(job, { graph: graph.newClient(counters), counters, archive, clock: clockAt(now), cloud: "Global", timeBudgetInMs: 600_000, concurrency: () => 4, enqueue: async () => undefined });
+    };
+    await body(run, sandbox, archive);
+  } finally {
+    await sandbox.close();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+const faultOf = (faults: FaultOptions, id: string) => recordFaultOf(faults, id, hash32);
+
+describe("a bad record costs that record, not its window", () => {
+  const faults: FaultOptions = { loopingRecordRate: 0.05, oversizedRecordRate: 0.05, failingRecordRate: 0.05 };
+
+  it("looping, oversized and failing records are archived incomplete, each named in the manifest; every other record is archived whole", async () => {
+    await withFaults(faults, async (run, sandbox, archive) => {
+      const truth = sandbox.tenant.groundTruth(window.startInMs, window.endInMs);
+      const bad = new Map(truth.map((t) => [t.id, faultOf(faults, t.id)] as const).filter(([, f]) => f !== undefined));
+      assert.ok(new Set(bad.values()).size === 3, `the draw gave faults ${[...new Set(bad.values())].join(", ")}: all three kinds are needed`);
+      const outcome = await run(pass(0));
+      assert.equal(outcome.status, "harvested");
+      const lines = await linesOf(archive, pass(0));
+      assert.deepEqual(lines.map((l) => `${l.id}@${l.version}`).sort(), truth.map((t) => `${t.id}@${t.version}`).sort(), "a record is missing");
+      for (const line of lines) {
+        const fault = bad.get(line.id);
+        const truthDocument = truth.find((t) => t.id === line.id)?.document;
+        if (fault === undefined) {
+          assert.equal(line._archive.incomplete, undefined);
+          const { _archive, ...document } = line;
+          assert.deepEqual(document, truthDocument, `record ${line.id} is not archived whole`);
+        } else if (fault === "loop") {
+          assert.deepEqual(line._archive.incomplete, { reason: "pagingLoop", list: "sessions", pagesRead: 2 });
+          assert.deepEqual(line.sessions, (truthDocument?.sessions as unknown[]).slice(0, line.sessions?.length), "the sessions read before the loop are not Graph's");
+        } else {
+          assert.deepEqual(line._archive.incomplete, { reason: fault === "oversized" ? "answerTooLarge" : "recordFailing" });
+          assert.equal(line.sessions, undefined, "an incomplete record whose GET failed is its list entry");
+        }
+      }
+      const manifest = parseManifest(((await archive.read(manifestBlobName(pass(0)))) as Buffer).toString("utf8"), "manifest");
+      const reasonOf = { loop: "pagingLoop", oversized: "answerTooLarge", failing: "recordFailing" } as const;
+      assert.deepEqual(
+        (manifest.incomplete ?? []).map((r) => `${r.id}:${r.reason}`).sort(),
+        [...bad].map(([id, fault]) => `${id}:${reasonOf[fault as keyof typeof reasonOf]}`).sort(),
+      );
+    });
+  });
+
+  it("the next pass reads an incomplete record again, whatever its version, and archives it whole once Graph answers", async () => {
+    await withFaults(faults, async (run, sandbox, archive) => {
+      await run(pass(0));
+      const incomplete = (await linesOf(archive, pass(0))).filter((l) => l._archive.incomplete).map((l) => l.id).sort();
+      assert.ok(incomplete.length >= 3);
+      sandbox.healRecords();
+      await run(pass(1));
+      const pass1 = await linesOf(archive, pass(1));
+      const truth = sandbox.tenant.groundTruth(window.startInMs, window.endInMs);
+      for (const id of incomplete) {
+        const line = pass1.find((l) => l.id === id);
+        assert.ok(line, `record ${id} was not read again`);
+        const { _archive, ...document } = line;
+        assert.equal(_archive.incomplete, undefined);
+        assert.deepEqual(document, truth.find((t) => t.id === id)?.document);
+      }
+      // No record changed meanwhile: the complete ones are skipped as before, the incomplete read again.
+      assert.deepEqual(pass1.map((l) => l.id).sort(), incomplete);
+      const manifest = parseManifest(((await archive.read(manifestBlobName(pass(1)))) as Buffer).toString("utf8"), "manifest");
+      assert.equal(manifest.incomplete, undefined);
+    });
+  });
+
+  it("every record failing (Graph failing, not a record) fails the job, with nothing written", async () => {
+    await withFaults({ failingRecordRate: 1 }, async (run, _sandbox, archive) => {
+      await assert.rejects(run(pass(0)), /Graph request failed after 2 attempts \(last: HTTP 500\)/);
+      assert.equal(await archive.read(dataBlobName(pass(0))), undefined);
+      assert.equal(await archive.read(manifestBlobName(pass(0))), undefined);
+    });
+  });
+});
+
+describe("which failures are one record's", () => {
+  const request = (status: number | undefined) => new GraphRequestError("failed", status, undefined, "https://graph.microsoft.com/v1.0/communications/callRecords/x");
+  const rows: [string, unknown, string | undefined][] = [
+    ["an answer over the body cap: at once", new GraphAnswerTooLargeError(64 * 1048576, "u"), "answerTooLarge"],
+    ["500 after the record's retries", request(500), "recordFailing"],
+    ["503 after the record's retries", request(503), "recordFailing"],
+    ["429 after the record's retries", request(429), "recordFailing"],
+    ["a timeout or dropped connection (no status)", request(undefined), "recordFailing"],
+    ["an answer not of Graph's shape", new GraphResponseError("not a call record", "u"), "recordFailing"],
+    ["401: the credential, never one record", request(401), undefined],
+    ["403: the grant, never one record", request(403), undefined],
+    ["400: our request", request(400), undefined],
+    ["anything else (storage, a bug)", new Error("EACCES"), undefined],
+  ];
+  for (const [name, error, expected] of rows) it(name, () => assert.equal(isolationOf(error), expected));
+
+  it("three records failing since the last success mean Graph is failing; a window with no record read fails at its end", () => {
+    const failures = new WindowRecordFailures();
+    assert.equal(failures.recordFailed("a"), "isolate");
+    failures.recordRead();
+    assert.deepEqual([failures.recordFailed("b"), failures.recordFailed("c"), failures.recordFailed("d")], ["isolate", "isolate", "failJob"]);
+    assert.equal(failures.failureAtEnd(), undefined, "a record was read: the failures were the records'");
+    const none = new WindowRecordFailures();
+    none.recordFailed("only");
+    assert.equal(none.failureAtEnd(), "only");
+  });
+});
