@@ -12,7 +12,8 @@
  * Options (environment): BENCH_SECONDS per scenario (default 40), BENCH_LATENCY_MS (300),
  * BENCH_CALLS_PER_DAY (8000), BENCH_INSTANCES (1,2,4), BENCH_SHARING=0 (no registry: each
  * instance climbs from its static share alone), BENCH_COMING_AND_GOING=0 (skip that scenario),
- * BENCH_THROTTLING=0 (skip the throttling we did not cause and the low listing limit),
+ * BENCH_THROTTLING=0 (skip the throttling we did not cause and the low listing limit), BENCH_SPAN=0
+ * (skip only the npm start spans of it),
  * BENCH_LIST_SECONDS (60), BENCH_BIG=0 (skip the big windows).
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -216,8 +217,9 @@ async function naiveScenario(sandbox: SandboxLink): Promise<Figures> {
   return { label: "naive loop", seconds: (Date.now() - started) / 1000, records, requests: after.graphRequests - before.graphRequests, throttled: after.throttled - before.throttled, cpuMs: (used.user + used.system) / 1000 };
 }
 
-const sandbox = await startSandboxProcess();
-try {
+// BENCH_INSTANCES= (empty) with BENCH_COMING_AND_GOING=0: no instance table (and no naive baseline).
+const sandbox = instanceCounts.length > 0 || process.env.BENCH_COMING_AND_GOING !== "0" ? await startSandboxProcess() : undefined;
+if (sandbox) try {
   console.log(`bench: real harvest handler, Graph sandbox in its own process; budget ${sharing ? "shared through an instance registry" : "not shared (each instance alone)"}; ${latencyMs} ms answers; ceiling ${ceiling} / ${windowInMs / 1000} s (${ceilingPerSecond} req/s, Graph's 1,500 / 20 s scaled); ${callsPerDay} calls a day; ${seconds} s a scenario`);
   const results: Figures[] = [await naiveScenario(sandbox)];
   for (const n of instanceCounts) results.push(await harvestScenario(sandbox, n));
@@ -281,14 +283,14 @@ if (process.env.BENCH_THROTTLING !== "0") {
     }
   };
   console.log(`\nthrottling the archiver did not cause: npm start over a 24-hour span (${new Date(span.from).toISOString()} → ${new Date(span.to).toISOString()}, about 240 calls), Graph's documented limits, ${latencyMs} ms answers`);
-  const clean = await spanRun({});
-  const cases = [
+  const clean = process.env.BENCH_SPAN === "0" ? undefined : await spanRun({});
+  const cases = !clean ? [] : [
     { label: "no faults", r: clean, target: "" },
     { label: "20 % of answers 429", r: await spanRun({ throttledRate: 0.2 }), target: "" },
     { label: "20 % 429 + 150-s outage", r: await spanRun({ throttledRate: 0.2, outageAfterRequests: { after: 100, lengthInMs: 150_000 } }), target: ` (target <= 3 × no faults + 150 s = ${(3 * clean.seconds + 150).toFixed(0)} s)` },
   ];
   for (const { label, r, target } of cases) {
-    console.log(`  ${label.padEnd(24)} exit ${r.code}, ${r.records} records, ${r.seconds.toFixed(1)} s (${(r.seconds / clean.seconds).toFixed(2)} × no faults)${target}; ${r.requests} Graph requests, ${r.throttled} answered 429; ${r.causes}`);
+    console.log(`  ${label.padEnd(24)} exit ${r.code}, ${r.records} records, ${r.seconds.toFixed(1)} s (${(r.seconds / (clean?.seconds ?? 1)).toFixed(2)} × no faults)${target}; ${r.requests} Graph requests, ${r.throttled} answered 429; ${r.causes}`);
   }
 
   // Listing alone against a listing limit of 15 per window (lower than the documented 40), Graph's

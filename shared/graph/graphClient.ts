@@ -196,6 +196,7 @@ export class GraphClient {
       const token = await tokens.getToken(fetchedSince);
       signal?.throwIfAborted();
       counters.requests += 1;
+      const sentAt = clock.now();
       const { outcome, response } = await this.send(
         transport,
         url,
@@ -217,7 +218,7 @@ export class GraphClient {
       );
       switch (decision.action) {
         case "success":
-          governor.answered(scope, { kind: "accepted" });
+          governor.answered(scope, { kind: "accepted" }, sentAt);
           return parseJsonObject((response as HttpResponse).body, url);
         case "refreshTokenAndRetry":
           counters.retries.unauthorized += 1;
@@ -228,7 +229,7 @@ export class GraphClient {
           if (decision.cause === "throttled") {
             counters.throttledInMs += decision.delayInMs;
             retryAfter?.note(decision.delayInMs);
-            governor.answered(scope, { kind: "throttled", retryAfterInMs: decision.delayInMs });
+            governor.answered(scope, { kind: "throttled", retryAfterInMs: decision.delayInMs }, sentAt);
           }
           await clock.sleep(decision.delayInMs, signal);
           continue;

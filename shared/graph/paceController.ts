@@ -12,10 +12,11 @@
  *   the last window than at its recent peak was not caused by the pace (the limit let more through
  *   just before), and leaves the pace alone.
  *
- * A 429 at the peak slows the scope to `decreaseFactor` of its pace (unpaced: of what got through
- * in the last window, which is what the limit let through, if it was the limit), once per window
- * at most. The window after a slowdown is a probe: if the share of 429s did not fall with the
- * pace (at least half of it remains), the pace did not cause them, and the slowdown is undone;
+ * A 429 at the peak slows the scope to `decreaseFactor` of its pace (unpaced: of the most that got
+ * through in a window lately, which is what the limit lets through, if it was the limit), once per window
+ * at most. The second window after a slowdown is a probe (in the first, Graph's window still holds
+ * what the faster pace sent): if the share of 429s among requests sent in it did not fall (a
+ * quarter of it or more remains), the pace did not cause them, and the slowdown is undone;
  * the next probe then waits twice as long as the last (up to `peakMemoryInWindows` windows), so
  * 429s that never depend on the pace cost a probe window now and then, not every other window.
  * The pace recovers per accepted request, `growthPerAccepted` of a request per window each time,
@@ -69,7 +70,7 @@ interface ScopeState {
   readonly accepted: number[];
   readonly refused: number[];
   /** The window after a slowdown, which tells whether 429s fell with the pace. */
-  probe: { readonly until: number; readonly rateBefore: number | undefined; readonly shareBefore: number } | undefined;
+  probe: { readonly from: number; readonly until: number; readonly rateBefore: number | undefined; readonly shareBefore: number; accepted: number; refused: number } | undefined;
   /** Probes undone in a row, and no new slowdown before `noProbeBefore`. */
   undone: number;
   noProbeBefore: number;
@@ -140,9 +141,13 @@ export class PaceController {
     scope.firstSeenAt = Math.min(scope.firstSeenAt, now);
   }
 
-  /** Graph accepted a request of this scope; `grow: false` holds the pace (set from outside). */
-  accepted(key: ScopeKey, now: number, grow = true): void {
+  /**
+   * Graph accepted a request of this scope, sent at `sentAt` (default: now); `grow: false` holds
+   * the pace (set from outside).
+   */
+  accepted(key: ScopeKey, now: number, grow = true, sentAt = now): void {
     const scope = this.scope(key);
+    if (scope.probe && sentAt >= scope.probe.from) scope.probe.accepted += 1;
     this.endProbe(scope, now);
     const accepted = this.acceptedInWindow(scope, now) + 1;
     scope.accepted.push(now);
@@ -158,18 +163,22 @@ export class PaceController {
    * Graph answered a request of this scope 429. The scope pauses for the Retry-After; the pace
    * slows only if the pace could have caused it (see the module's comment). Answers the verdict.
    */
-  throttled(key: ScopeKey, now: number, retryAfterInMs: number): ThrottleVerdict {
+  throttled(key: ScopeKey, now: number, retryAfterInMs: number, sentAt = now): ThrottleVerdict {
     const scope = this.scope(key);
     const verdict = this.causedByPace(scope, now) ? "caused" : "suffered";
     scope.refused.push(now);
+    if (scope.probe && sentAt >= scope.probe.from) scope.probe.refused += 1;
     this.endProbe(scope, now);
     scope.pausedUntil = Math.max(scope.pausedUntil, now + retryAfterInMs);
     scope.verdicts[verdict] += 1;
     if (verdict === "caused") {
-      scope.probe = { until: now + scope.limits.windowInMs, rateBefore: scope.rate, shareBefore: this.refusedShare(scope, now) };
+      // The probe starts a window on: until then Graph's own window still holds what the faster
+      // pace sent, and refuses the slower pace for it.
+      const { windowInMs } = scope.limits;
+      scope.probe = { from: now + windowInMs, until: now + 2 * windowInMs, rateBefore: scope.rate, shareBefore: this.refusedShare(scope, now), accepted: 0, refused: 0 };
       // Paced: a share of the pace (what got through may be less: pauses for 429s we did not cause).
-      // Unpaced: a share of what got through, the only measure of the limit there is.
-      scope.rate = clamp((scope.rate ?? this.acceptedInWindow(scope, now)) * decreaseFactor, scope.limits);
+      // Unpaced: a share of the most that got through in a window lately, the limit's best measure.
+      scope.rate = clamp((scope.rate ?? Math.max(this.acceptedInWindow(scope, now), this.recentPeak(scope, now))) * decreaseFactor, scope.limits);
       scope.lastDecreaseAt = now;
     }
     return verdict;
@@ -197,15 +206,17 @@ export class PaceController {
   }
 
   /**
-   * Once the probe window after a slowdown is over: undone if the share of 429s did not fall to
-   * under half of what it was (they do not depend on our pace), its verdict then counted as suffered.
+   * Once the probe window after a slowdown is over: undone if the share of 429s among requests
+   * sent since did not fall to under half of what it was (they do not depend on our pace), its
+   * verdict then counted as suffered.
    */
   private endProbe(scope: ScopeState, now: number): void {
     const probe = scope.probe;
     if (!probe || now < probe.until) return;
     scope.probe = undefined;
-    const shareAfter = this.refusedShare(scope, now);
-    if (shareAfter === 0 || shareAfter < probe.shareBefore / 2) {
+    const answered = probe.accepted + probe.refused;
+    const shareAfter = answered === 0 ? 0 : probe.refused / answered;
+    if (shareAfter === 0 || shareAfter < probe.shareBefore / 4) {
       scope.undone = 0;
       return;
     }

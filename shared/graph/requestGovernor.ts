@@ -139,7 +139,9 @@ export class RequestGovernor {
     const listFloor = Math.min(listFloorPer20s * (listWindowInMs / 20_000), options.listRequests ?? Number.POSITIVE_INFINITY);
     this.paces.define(listScope, { windowInMs: listWindowInMs, initial: options.listRequests, floor: listFloor, ceiling: options.listRequests ?? Number.POSITIVE_INFINITY });
     this.appSpacing = new Spacing(options.windowInMs, share, burst);
-    this.listSpacing = new Spacing(listWindowInMs, share, 0);
+    // A learned pace (0.8 of what the limit let through) leaves room for a tenth of it as a burst: a
+    // lister held up by a Retry-After catches up a little after it. A fixed ceiling leaves none.
+    this.listSpacing = new Spacing(listWindowInMs, share, options.listRequests === undefined ? 0.1 : 0);
     this.appWideScopes = options.appWideScopes ?? 3;
     this.appWideWithinInMs = options.appWideWithinInMs ?? 1_000;
   }
@@ -269,15 +271,15 @@ export class RequestGovernor {
     return (this.paces.rate(appScope) ?? this.options.requests) / (this.options.windowInMs / 1000);
   }
 
-  /** Graph answered a request of this scope: the paces learn from it. */
-  answered(scope: RequestScope, answer: PacedAnswer): void {
+  /** Graph answered a request of this scope, sent at `sentAt` (default: now): the paces learn from it. */
+  answered(scope: RequestScope, answer: PacedAnswer, sentAt?: number): void {
     const now = this.clock.now();
     if (answer.kind === "accepted") {
-      this.paces.accepted(appScope, now, !this.coordinated);
-      if (scope.kind === "list") this.paces.accepted(listScope, now);
+      this.paces.accepted(appScope, now, !this.coordinated, sentAt);
+      if (scope.kind === "list") this.paces.accepted(listScope, now, true, sentAt);
       return;
     }
-    this.throttled(answer.retryAfterInMs, scope);
+    this.throttled(answer.retryAfterInMs, scope, sentAt);
   }
 
   /**
@@ -285,18 +287,18 @@ export class RequestGovernor {
    * it); a record's own retry waits by itself; several scopes at once, with the app at its peak,
    * pause and slow everything.
    */
-  throttled(retryAfterInMs: number, scope: RequestScope = { kind: "record", id: "" }): ThrottleVerdict {
+  throttled(retryAfterInMs: number, scope: RequestScope = { kind: "record", id: "" }, sentAt?: number): ThrottleVerdict {
     const now = this.clock.now();
     this.recent.push({ at: now, scope: scopeKey(scope) });
     while (this.recent.length > 0 && (this.recent[0] as { at: number }).at < now - this.appWideWithinInMs) this.recent.shift();
     const tally = scope.kind === "list" ? this.tally.list : this.tally.records;
     const severalScopes = new Set(this.recent.map((r) => r.scope)).size >= this.appWideScopes;
     if (severalScopes && this.paces.causedByPace(appScope, now)) {
-      this.paces.throttled(appScope, now, retryAfterInMs);
+      this.paces.throttled(appScope, now, retryAfterInMs, sentAt);
       tally.caused += 1;
       return "caused";
     }
-    const verdict = scope.kind === "list" ? this.paces.throttled(listScope, now, retryAfterInMs) : "suffered";
+    const verdict = scope.kind === "list" ? this.paces.throttled(listScope, now, retryAfterInMs, sentAt) : "suffered";
     tally[verdict] += 1;
     return verdict;
   }

@@ -176,10 +176,12 @@ describe("listing's pace, learned from Graph's answers (one lister, answers 100 
     assert.ok(run.refusedShare < 0.05, `${(run.refusedShare * 100).toFixed(1)} % of list requests answered 429`);
   });
 
-  it("does not collapse when a fifth of all answers are 429s whatever the rate: the documented 40 per 20 s is still mostly used", async () => {
-    const clean = await simulate({ listLimit: 40, randomShare: 0, minutes: 20, measuredMinutes: 10 });
+  it("does not collapse when a fifth of all answers are 429s whatever the rate: under the documented 40 per 20 s, over 80 % of what the same faults allow with no limit at all", async () => {
+    // With no listing limit, pacing can only cost: what the lister gets there is the most these faults allow.
+    const unlimited = await simulate({ listLimit: 100_000, randomShare: 0.2, minutes: 20, measuredMinutes: 10 });
     const faulty = await simulate({ listLimit: 40, randomShare: 0.2, minutes: 20, measuredMinutes: 10 });
-    assert.ok(faulty.mean >= 0.75 * clean.mean, `${faulty.mean.toFixed(1)} a window with the faults, ${clean.mean.toFixed(1)} without (${faulty.perWindow.join(" ")})`);
-    assert.ok(Math.min(...faulty.perWindow) >= 10, `a window held only ${Math.min(...faulty.perWindow)} list requests: listing collapsed`);
+    assert.ok(faulty.mean >= 0.8 * unlimited.mean, `${faulty.mean.toFixed(1)} a window under the limit, ${unlimited.mean.toFixed(1)} with none (${faulty.perWindow.join(" ")})`);
+    // The pacer this replaced sat at one list request a window under these faults.
+    assert.ok(Math.min(...faulty.perWindow) >= 5, `a window held only ${Math.min(...faulty.perWindow)} list requests: listing collapsed`);
   });
 });
