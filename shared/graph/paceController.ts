@@ -165,13 +165,16 @@ export class PaceController {
    */
   throttled(key: ScopeKey, now: number, retryAfterInMs: number, sentAt = now): ThrottleVerdict {
     const scope = this.scope(key);
-    const verdict = this.causedByPace(scope, now) ? "caused" : "suffered";
+    // A request sent before the last slowdown met the limit that slowdown answered: ours, counted
+    // once (no second slowdown).
+    const sameEvent = sentAt <= scope.lastDecreaseAt && now - scope.lastDecreaseAt < scope.limits.windowInMs;
+    const verdict = sameEvent || this.causedByPace(scope, now) ? "caused" : "suffered";
     scope.refused.push(now);
     if (scope.probe && sentAt >= scope.probe.from) scope.probe.refused += 1;
     this.endProbe(scope, now);
     scope.pausedUntil = Math.max(scope.pausedUntil, now + retryAfterInMs);
     scope.verdicts[verdict] += 1;
-    if (verdict === "caused") {
+    if (verdict === "caused" && !sameEvent) {
       // The probe starts a window on: until then Graph's own window still holds what the faster
       // pace sent, and refuses the slower pace for it.
       const { windowInMs } = scope.limits;

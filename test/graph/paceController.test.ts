@@ -38,9 +38,10 @@ describe("the pace controller's verdict on a 429", () => {
     });
   }
 
-  it("slows once for 429s within a window of a slowdown: requests sent before it met the same limit", () => {
+  it("slows once for 429s within a window of a slowdown: those sent before it met the same limit (ours), those sent after are not evidence yet", () => {
     const paces = withHistory([{ from: 0, to: 40_000, count: 40 }]);
     assert.equal(paces.throttled("list", 39_500, 1000), "caused");
+    assert.equal(paces.throttled("list", 39_700, 1000, 39_400), "caused", "sent before the slowdown: the same event, ours");
     assert.equal(paces.throttled("list", 39_600, 1000), "suffered");
     assert.equal(paces.throttled("list", 59_000, 1000), "suffered");
     assert.equal(paces.rate("list"), 16);
