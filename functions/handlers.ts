@@ -9,6 +9,7 @@ import type { CloudName } from "../shared/graph/clouds.js";
 import type { GraphRuntime } from "../shared/graph/graphSetup.js";
 import { type GraphCounters, newGraphCounters } from "../shared/graph/graphCounters.js";
 import { harvest } from "../shared/pipeline/harvest/harvest.js";
+import { finalPass } from "../shared/pipeline/harvest/dayMarker.js";
 import { type ProcessResult, type Settlement, processJobMessage } from "../shared/pipeline/harvest/jobProcessor.js";
 import type { JobRetryOptions } from "../shared/pipeline/harvest/jobRetryPolicy.js";
 import { type EventLevel, logEvent } from "./logEvents.js";
@@ -116,11 +117,13 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
   return async (body: unknown, settlement: Settlement, context: InvocationContext): Promise<ProcessResult> => {
     // Dependencies are resolved inside the job, so a configuration error is the job's failure
     // (dead-lettered with the setting's name), not an unsettled message.
+    let plan: PlanSettings | undefined;
     const result = await processJobMessage(
       body,
       settlement,
-      async (job) => {
+      async (job, attempt) => {
         const d = deps();
+        plan = d.plan;
         const counters = newGraphCounters();
         const endHarvest = d.graph.beginHarvest();
         try {
@@ -137,6 +140,7 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
             enqueue: (jobs) => d.sender.send(jobs),
             ...(d.signal ? { signal: d.signal } : {}),
             ...(d.plan ? { plan: d.plan } : {}),
+            attempt,
           });
         } finally {
           endHarvest();
@@ -148,7 +152,7 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
         return { send: (jobs) => d.sender.send(jobs), now: () => d.clock.now(), options: d.jobRetry };
       },
     );
-    logHarvest(context, result);
+    logHarvest(context, result, plan);
     return result;
   };
 }
@@ -158,7 +162,7 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
  * `harvestStopped` (the worker stopped mid-harvest; the message goes back to the queue),
  * with JSON fields the workbook and alerts read (a test holds them together).
  */
-export function harvestEvent(result: ProcessResult): { level: EventLevel; name: string; fields: Record<string, unknown> } {
+export function harvestEvent(result: ProcessResult, plan?: PlanSettings): { level: EventLevel; name: string; fields: Record<string, unknown> } {
   const job = result.job ? { job: jobKey(result.job), windowStart: formatInstant(result.job.window.startInMs), pass: result.job.pass } : {};
   if (result.status === "deadLettered") {
     return { level: "error", name: "harvestDeadLettered", fields: { ...job, reason: result.reason, description: result.description } };
@@ -180,6 +184,10 @@ export function harvestEvent(result: ProcessResult): { level: EventLevel; name: 
       attempt: result.attempt,
       outcome: outcome.status,
       records: manifest?.recordCount ?? 0,
+      // Records archived incomplete, and whether this was the window's last re-read: incomplete
+      // records after it stay so (an alert reads both).
+      incomplete: manifest?.incomplete?.length ?? 0,
+      lastPass: plan !== undefined && result.job.pass === finalPass(result.job.window, plan),
       bytes: manifest?.bytes ?? 0,
       graphRequests: manifest?.graph.requests ?? 0,
       throttledSeconds: manifest?.graph.throttledSeconds ?? 0,
@@ -192,7 +200,7 @@ export function harvestEvent(result: ProcessResult): { level: EventLevel; name: 
   };
 }
 
-function logHarvest(context: InvocationContext, result: ProcessResult): void {
-  const event = harvestEvent(result);
+function logHarvest(context: InvocationContext, result: ProcessResult, plan: PlanSettings | undefined): void {
+  const event = harvestEvent(result, plan);
   logEvent(context, event.level, event.name, event.fields);
 }

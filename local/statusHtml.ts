@@ -35,6 +35,7 @@ export function statusHtml(report: StatusReport): string {
   const recordsOf = new Map<string, number>();
   for (const w of report.windows) recordsOf.set(w.day, (recordsOf.get(w.day) ?? 0) + w.records);
   const maxDayRecords = Math.max(1, ...recordsOf.values());
+  const incompleteOf = new Map(report.days.map((d) => [d.day, d.incomplete] as const));
 
   const hourAxis = Array.from({ length: 24 / 3 }, (_, i) => i * 3)
     .map((h) => `<div class="hour" style="grid-column:${columnOfHour(h)} / span ${Math.max(1, columnOfHour(h + 3) - columnOfHour(h))}">${String(h).padStart(2, "0")}:00</div>`)
@@ -49,7 +50,10 @@ export function statusHtml(report: StatusReport): string {
         )
         .join("");
       const records = recordsOf.get(day) ?? 0;
-      const bar = `<div class="bar" style="grid-row:${row + 2};grid-column:${slots + 2}" data-day="${day}"><span style="width:${(100 * records) / maxDayRecords}%"></span><em>${records}</em></div>`;
+      // Records archived incomplete (a paging loop, an answer over the cap, a record Graph kept failing) are named beside the count.
+      const incomplete = incompleteOf.get(day) ?? 0;
+      const note = incomplete > 0 ? ` <b class="incomplete" title="${incomplete} archived incomplete: read again by each later pass">${incomplete} incomplete</b>` : "";
+      const bar = `<div class="bar" style="grid-row:${row + 2};grid-column:${slots + 2}" data-day="${day}" data-incomplete="${incomplete}"><span style="width:${(100 * records) / maxDayRecords}%"></span><em>${records}${note}</em></div>`;
       return `<div class="day" style="grid-row:${row + 2}">${dayLabel(day)}</div><div class="row" style="grid-row:${row + 2};grid-column:2 / span ${slots}"></div>${cells}${bar}`;
     })
     .join("\n");
@@ -98,6 +102,7 @@ h1{font-size:20px;margin:0 0 .3em}
 .bar{position:relative;font-size:10px;line-height:13px;padding-left:4px}
 .bar span{position:absolute;left:4px;top:2px;height:9px;background:#8fbbd9;max-width:calc(100% - 4em)}
 .bar em{position:absolute;right:2px;font-style:normal}
+.bar .incomplete{color:#b35806;font-weight:normal}
 table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}
 </style></head><body>
 <h1>callrecords-archiver status</h1>

@@ -31,8 +31,11 @@ export interface CallRecordsRouteOptions {
   readonly onEmptyPage: () => void;
   /** Serve list nextLinks on another origin (a fault). */
   readonly foreignNextLink: boolean;
-  /** Every list page's nextLink names that same page (a fault). */
-  readonly loopingList: boolean;
+  /**
+   * A listing whose first page's nextLink names that same page (a fault): every listing, or those
+   * whose window holds the instant `atInMs` (so half of a window loops and the other half does not).
+   */
+  readonly loopingList: boolean | { readonly atInMs: number };
   /** What is wrong with a record (a fault): its sessions loop, its answers are oversized, or it fails. */
   readonly recordFault: (id: string) => RecordFault | undefined;
   /** The size an oversized record's answers are padded past. */
@@ -48,11 +51,14 @@ export function createCallRecordsRoutes(options: CallRecordsRouteOptions): (url:
     const base = `${origin}/v1.0/communications/callRecords`;
     const skiptoken = url.searchParams.get("$skiptoken");
     let cursor: Cursor;
+    let loops = false;
     if (skiptoken !== null) {
       cursor = cursors.take(skiptoken, "list");
     } else {
       rejectUnknownOptions(url, ["$filter", "$select"]);
       const filter = parseFilter(url.searchParams.get("$filter"));
+      const looping = options.loopingList;
+      loops = looping === true || (typeof looping === "object" && matchesStart(filter, looping.atInMs));
       const select = parseSelect(url.searchParams.get("$select"));
       const now = clock.now();
       const from = Number.isFinite(filter.fromInMs) ? filter.fromInMs : Number.NEGATIVE_INFINITY;
@@ -69,13 +75,13 @@ export function createCallRecordsRoutes(options: CallRecordsRouteOptions): (url:
     if (cursor.kind !== "list") throw new Error("unreachable");
     const nextBase = options.foreignNextLink ? `https://graph.attacker.example/v1.0/communications/callRecords` : base;
     const nextUrl = (token: string) => `${nextBase}?$skiptoken=${token}`;
-    if (cursor.items.length > cursor.offset && options.random() < options.emptyPageRate) {
+    if (!loops && cursor.items.length > cursor.offset && options.random() < options.emptyPageRate) {
       // An empty page that still points onwards, as Graph sometimes serves.
       options.onEmptyPage();
       return { "@odata.context": `${origin}/v1.0/$metadata#communications/callRecords`, value: [], "@odata.nextLink": nextUrl(cursors.issue({ ...cursor, expiresAt: cursorExpiry() })) };
     }
     const { value, next } = cursors.page(cursor, cursor.pageSize, nextUrl);
-    if (options.loopingList) return { "@odata.context": `${origin}/v1.0/$metadata#communications/callRecords`, value, "@odata.nextLink": `${origin}${url.pathname}${url.search}` };
+    if (loops) return { "@odata.context": `${origin}/v1.0/$metadata#communications/callRecords`, value, "@odata.nextLink": `${origin}${url.pathname}${url.search}` };
     return { "@odata.context": `${origin}/v1.0/$metadata#communications/callRecords`, value, ...(next ? { "@odata.nextLink": next } : {}) };
   };
 

@@ -54,8 +54,11 @@ export interface FaultOptions {
   readonly oversizedBytes?: number;
   /** Share of call records whose every request is answered 500, whatever the retries. Drawn per record. */
   readonly failingRecordRate?: number;
-  /** Every list page's nextLink names that same page: a listing that never ends. */
-  readonly loopingList?: boolean;
+  /**
+   * A listing's first page names itself as its nextLink, a listing that never ends: every listing,
+   * or those whose window holds the instant `atInMs`.
+   */
+  readonly loopingList?: boolean | { readonly atInMs: number };
   /**
    * Share of Graph answers sent one byte at a time, `dripIntervalInMs` apart (default 200 ms): a
    * connection that is never silent for long, and never done.

@@ -31,7 +31,8 @@ const usage = "usage: npm run status -- [--out FOLDER | --archive https://ACCOUN
 
 const help = `${usage}
 
-The archive's health: per day, windows and re-read passes archived of those due, records, bytes,
+The archive's health: per day, windows and re-read passes archived of those due, records (and those
+still incomplete: a paging loop, an answer over the cap, a record Graph kept failing), bytes,
 and what is missing; how long the oldest incomplete window has before Graph forgets it.
 Exit 0 nothing at risk, 1 a window is overdue, 3 a window is within --risk-days of Graph's horizon,
 2 a usage or configuration error (a source that does not exist or is not an archive, say).
@@ -88,10 +89,10 @@ async function main(): Promise<number> {
   } else {
     console.log(redactUrl(`archive ${archive.location}`));
     console.log(report.headline);
-    console.log("\nday         pass 0     re-reads   records    bytes        splits  missing");
+    console.log("\nday         pass 0     re-reads   records    incomplete  bytes        splits  missing");
     for (const d of report.days) {
       console.log(
-        `${d.day}  ${`${d.pass0.archived}/${d.pass0.due}`.padEnd(9)}  ${`${d.rereads.done}/${d.rereads.due}`.padEnd(9)}  ${String(d.records).padEnd(9)}  ${String(d.bytes).padEnd(11)}  ${String(d.splits).padEnd(6)}  ${d.missing}`,
+        `${d.day}  ${`${d.pass0.archived}/${d.pass0.due}`.padEnd(9)}  ${`${d.rereads.done}/${d.rereads.due}`.padEnd(9)}  ${String(d.records).padEnd(9)}  ${String(d.incomplete).padEnd(10)}  ${String(d.bytes).padEnd(11)}  ${String(d.splits).padEnd(6)}  ${d.missing}`,
       );
     }
     if (args.html !== undefined) console.log(`\nHTML report: ${resolve(args.html)}`);

@@ -1,7 +1,7 @@
 // What an operator must hear about before Graph's 30 days run out, each watched by something the
 // failure cannot silence: dead letters (any pass), a plan function that fails or stops running, a
-// window the coverage sweep finds missing for too long, a watermark falling behind, and harvests
-// that stopped. Log alerts read the JSON fields of the functions' event lines
+// window the coverage sweep finds missing for too long, a watermark falling behind, harvests
+// that stopped, and records still incomplete after their window's last re-read. Log alerts read the JSON fields of the functions' event lines
 // (functions/logEvents.ts), not prose; a test holds the field names to the code.
 
 @description('Required. Name prefix of the alert rules.')
@@ -131,6 +131,44 @@ traces
 | summarize arg_max(timestamp, f)
 | extend oldestMissingAgeHours = todouble(f.oldestMissingAgeHours)
 '''
+
+// Records archived incomplete (a paging loop, an answer over the body cap, a record Graph kept
+// failing) are read again by every re-read pass; after a window's last one they stay incomplete.
+var incompleteAfterLastPass = '''
+traces
+| where operation_Name == "harvest" and message startswith "harvest {"
+| extend f = parse_json(substring(message, indexof(message, "{")))
+| where tobool(f.lastPass) and toint(f.incomplete) > 0
+| summarize incomplete = sum(toint(f.incomplete))
+'''
+
+resource incompleteRecords 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-incomplete-records'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    description: 'Records stay incomplete after their window\'s last re-read pass: archived as far as Graph let them be read (_archive.incomplete in the lake says why, the manifest lists them). Graph no longer serves them whole; report the record ids to Microsoft if the reason is pagingLoop or answerTooLarge.'
+    severity: 2
+    enabled: true
+    scopes: [appInsightsId]
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: incompleteAfterLastPass
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'incomplete'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: map(actions, a => a.actionGroupId) }
+  }
+}
 
 resource watermarkLag 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: '${namePrefix}-watermark-lag'
@@ -274,7 +312,7 @@ resource planSilent 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
 }
 
 @description('Names of the alert rules.')
-output alertRuleNames string[] = [deadLettered.name, noHarvest.name, watermarkLag.name, missingWindow.name, planFailed.name, planSilent.name, curateFailed.name]
+output alertRuleNames string[] = [deadLettered.name, noHarvest.name, watermarkLag.name, missingWindow.name, planFailed.name, planSilent.name, curateFailed.name, incompleteRecords.name]
 
 // The archive is the only copy once Graph forgets: any delete in it, or a rename (which on a
 // hierarchical-namespace account moves whole directories), by any identity, is worth a look. Deletes

@@ -69,7 +69,8 @@ SELECT CAST(f.filepath(1) AS INT) AS [year], CAST(f.filepath(2) AS INT) AS [mont
   j.[participants_v2],
   j.[participants],
   j.[_archive],
-  COALESCE(TRY_CAST(j.[archivePass] AS BIGINT), CASE WHEN ABS(TRY_CAST(j.[archivePass] AS FLOAT)) < 9.2E18 THEN CAST(CASE WHEN TRY_CAST(j.[archivePass] AS FLOAT) - FLOOR(TRY_CAST(j.[archivePass] AS FLOAT)) = 0.5 THEN 2 * ROUND(TRY_CAST(j.[archivePass] AS FLOAT) / 2, 0) ELSE ROUND(TRY_CAST(j.[archivePass] AS FLOAT), 0) END AS BIGINT) END) AS [archivePass]
+  COALESCE(TRY_CAST(j.[archivePass] AS BIGINT), CASE WHEN ABS(TRY_CAST(j.[archivePass] AS FLOAT)) < 9.2E18 THEN CAST(CASE WHEN TRY_CAST(j.[archivePass] AS FLOAT) - FLOOR(TRY_CAST(j.[archivePass] AS FLOAT)) = 0.5 THEN 2 * ROUND(TRY_CAST(j.[archivePass] AS FLOAT) / 2, 0) ELSE ROUND(TRY_CAST(j.[archivePass] AS FLOAT), 0) END AS BIGINT) END) AS [archivePass],
+  j.[archiveIncomplete] AS [archiveIncomplete]
 FROM OPENROWSET(BULK 'callrecords/v1/year=*/month=*/day=*/hour=*/*.jsonl.gz', DATA_SOURCE = 'callrecords_archive',
     FORMAT = 'CSV', FIELDTERMINATOR = '0x0b', FIELDQUOTE = '0x0b', ROWTERMINATOR = '0x0a', DATA_COMPRESSION = 'GZIP')
   WITH (doc NVARCHAR(MAX)) AS f
@@ -88,7 +89,8 @@ CROSS APPLY OPENJSON(f.doc) WITH (
     [participants_v2] NVARCHAR(MAX) '$.participants_v2' AS JSON,
     [participants] NVARCHAR(MAX) '$.participants' AS JSON,
     [_archive] NVARCHAR(MAX) '$._archive' AS JSON,
-    [archivePass] NVARCHAR(4000) '$._archive.pass'
+    [archivePass] NVARCHAR(4000) '$._archive.pass',
+    [archiveIncomplete] NVARCHAR(4000) '$._archive.incomplete.reason'
   ) AS j;
 GO
 
@@ -96,7 +98,7 @@ GO
 -- filter on them still eliminates folders.
 CREATE OR ALTER VIEW dbo.callrecords_latest AS
 SELECT * FROM (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY [year], [month], [day], [hour], id ORDER BY version DESC, archivePass DESC) AS versionRank
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY [year], [month], [day], [hour], id ORDER BY version DESC, CASE WHEN archiveIncomplete IS NULL THEN 1 ELSE 0 END DESC, archivePass DESC) AS versionRank
   FROM dbo.callrecords_raw
 ) r
 WHERE versionRank = 1;

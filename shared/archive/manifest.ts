@@ -45,8 +45,10 @@ export interface Manifest {
   readonly finishedAt: string;
   readonly durationMs: number;
   readonly cloud: CloudName;
-  /** Set when the window was too big for one invocation and was re-enqueued as halves. */
+  /** Set when the window was re-enqueued as halves: too big for one invocation, or its listing looped. */
   readonly splitInto?: readonly ReturnType<typeof jobBody>[];
+  /** Why it was split (absent in manifests written before a loop could split a window: the time budget). */
+  readonly splitReason?: "timeBudget" | "listingLoop";
   /** True when rebuilt from an already committed data blob after a crash. */
   readonly repairedFromBlob?: boolean;
 }

@@ -198,7 +198,7 @@ export const settings = {
   }),
   maxBodyMegabytes: define("ARCHIVER_GRAPH_MAX_BODY_MB", {
     defaultText: "64",
-    description: "Largest Graph answer read, in MiB; a longer one fails the job (dead-lettered GraphAnswerTooLarge). A page of 60 sessions of a 5,000-session meeting is under 1 MiB.",
+    description: "Largest Graph answer read, in MiB; a longer one is cut off: a record's answer archives that record incomplete, a list page's fails the job (dead-lettered GraphAnswerTooLarge). A page of 60 sessions of a 5,000-session meeting is under 1 MiB.",
     deployed: "optional",
     parse: integer(1, 400, 64),
   }),

@@ -165,6 +165,10 @@ const archiveInfo = struct({
   pass: bigint,
   cloud: string,
   participantsListed: boolean,
+  // Set on a record archived as far as it could be read (a paging loop, an answer over the cap, a
+  // record that kept failing): a later pass reads it again, and a complete line of the same
+  // version is preferred over it.
+  incomplete: struct({ reason: string, list: string, pagesRead: bigint }),
 });
 
 /** An archive line: the call record as Graph returned it, completed, plus `_archive`. */

@@ -136,6 +136,13 @@ export function participantsOf(line: Json): { id: string | null; identity: Json;
   return [...listed, ...fromSessions];
 }
 
+/**
+ * Which line of a call the curated tables keep: the latest version; of one version, a complete
+ * line before an incomplete one; then the latest pass (as the views' callrecords_latest orders).
+ */
+export const lineRank = (line: Json, pass: number): number =>
+  Number(line.version) * 2000 + (object(line._archive).incomplete === undefined ? 1000 : 0) + pass;
+
 export const curatedTables: readonly CuratedTable[] = [
   {
     name: "calls",
@@ -155,6 +162,8 @@ export const curatedTables: readonly CuratedTable[] = [
         sessionCount: "int",
         participantCount: "int",
         archivePass: "int",
+        // Why the call was archived incomplete (pagingLoop, answerTooLarge, recordFailing); NULL: complete.
+        incompleteReason: "string",
       }),
       hourColumn,
     ],
@@ -178,6 +187,7 @@ export const curatedTables: readonly CuratedTable[] = [
         // As Graph listed them; the participants table adds those only the sessions name.
         list(Array.isArray(line.participants_v2) ? line.participants_v2 : line.participants).length,
         int(object(line._archive).pass),
+        asText(object(object(line._archive).incomplete).reason),
         hour,
       ];
     },

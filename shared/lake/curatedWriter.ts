@@ -12,7 +12,7 @@ import { dataLinesOf } from "../archive/dataLines.js";
 import { init as initZstd, compress as zstd } from "@bokuweb/zstd-wasm";
 import { ParquetWriter, fileWriter } from "hyparquet-writer";
 import type { SchemaElement } from "hyparquet-writer";
-import { type CuratedColumn, type CuratedTable, type CuratedTableName, type CuratedValue, curatedTables } from "./curatedTables.js";
+import { type CuratedColumn, type CuratedTable, type CuratedTableName, type CuratedValue, curatedTables, lineRank } from "./curatedTables.js";
 
 /** One data file of the day: its hour folder, its pass, and its gzip bytes. */
 export interface DayFile {
@@ -108,15 +108,15 @@ const zstdOnce = (): Promise<void> => (zstdReady ??= initZstd());
 
 export async function writeCuratedDay(files: readonly DayFile[], outDir: string, options: { rowGroupRows?: number } = {}): Promise<CuratedDayResult> {
   await zstdOnce();
-  // Pass 1: the latest (version, pass) of each call in its hour.
+  // Pass 1: the latest (version, complete before incomplete, pass) of each call in its hour.
   const latest = new Map<string, number>();
-  const rank = (version: number, pass: number) => version * 1000 + pass;
+  const rank = lineRank;
   let lines = 0;
   for (const file of files) {
     for await (const line of linesOf(file)) {
       lines += 1;
       const key = `${file.hour}|${String(line.id)}`;
-      const r = rank(Number(line.version), file.pass);
+      const r = rank(line, file.pass);
       if (r > (latest.get(key) ?? -1)) latest.set(key, r);
     }
   }
@@ -125,7 +125,7 @@ export async function writeCuratedDay(files: readonly DayFile[], outDir: string,
   for (const file of files) {
     for await (const line of linesOf(file)) {
       const key = `${file.hour}|${String(line.id)}`;
-      if (latest.get(key) !== rank(Number(line.version), file.pass)) continue;
+      if (latest.get(key) !== rank(line, file.pass)) continue;
       latest.delete(key);
       for (const output of outputs) {
         for (const row of output.table.rowsOf(line, file.hour)) if (output.add(row)) await output.flush();

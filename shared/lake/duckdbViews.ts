@@ -81,11 +81,12 @@ FROM (
     format = 'newline_delimited', hive_partitioning = true, hive_types = ${duckdbHiveTypes}, filename = true)
 );
 
--- One row per call: its latest archived version. Partitioned by the partition columns too, so a
--- filter on them reaches the file scan.
+-- One row per call: its latest archived version, a complete line before an incomplete one of the
+-- same version (_archive.incomplete says why a line is incomplete). Partitioned by the partition
+-- columns too, so a filter on them reaches the file scan.
 CREATE OR REPLACE VIEW callrecords_latest AS
 SELECT * FROM callrecords_raw
-QUALIFY row_number() OVER (PARTITION BY ${partitions}, id ORDER BY version DESC, _archive.pass DESC) = 1;
+QUALIFY row_number() OVER (PARTITION BY ${partitions}, id ORDER BY version DESC, _archive.incomplete IS NULL DESC, _archive.pass DESC) = 1;
 
 -- Sessions and segments: the whole caller and callee structs, and their fields flattened as the
 -- curated tables have them (callerEndpointType tells a participant from a service endpoint).

@@ -83,8 +83,8 @@ const segmentFields = fieldsAt(callRecordFields, "sessions.segments");
 const textWith = (fields: readonly Field[], extra: readonly string[] = []) => synapseWith(fields, extra, "    ", { scalarsAsText: true });
 
 export function synapseViewsSql(): string {
-  const recordWith = textWith(callRecordFields, ["[archivePass] NVARCHAR(4000) '$._archive.pass'"]);
-  const recordColumns = [...callRecordFields.map((f) => typedField("j", f)), `${synapseCoerce("integer", "j.[archivePass]")} AS [archivePass]`];
+  const recordWith = textWith(callRecordFields, ["[archivePass] NVARCHAR(4000) '$._archive.pass'", "[archiveIncomplete] NVARCHAR(4000) '$._archive.incomplete.reason'"]);
+  const recordColumns = [...callRecordFields.map((f) => typedField("j", f)), `${synapseCoerce("integer", "j.[archivePass]")} AS [archivePass]`, "j.[archiveIncomplete] AS [archiveIncomplete]"];
   return `-- callrecords-archiver: Synapse serverless SQL objects over the raw archive.
 -- Generated from shared/lake/callRecordSchema.ts by \`npm run lake\`; edit that, not this file.
 --
@@ -150,7 +150,7 @@ GO
 -- filter on them still eliminates folders.
 CREATE OR ALTER VIEW dbo.callrecords_latest AS
 SELECT * FROM (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${partitions}, id ORDER BY version DESC, archivePass DESC) AS versionRank
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY ${partitions}, id ORDER BY version DESC, CASE WHEN archiveIncomplete IS NULL THEN 1 ELSE 0 END DESC, archivePass DESC) AS versionRank
   FROM dbo.callrecords_raw
 ) r
 WHERE versionRank = 1;

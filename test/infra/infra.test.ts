@@ -7,6 +7,7 @@ import { harvestEvent, planEvent, sweepEvent } from "../../functions/handlers.js
 import { eventLine } from "../../functions/logEvents.js";
 import { allSettings } from "../../shared/config/settings.js";
 import { bicep, findBicep, offlineInfra, type PredictedResource, projectRoot, type Snapshot, snapshot } from "../support/bicep.js";
+import { hourlyPlan } from "../support/planSettings.js";
 
 // Compiled ARM JSON, as far as these checks read it.
 interface ArmResource {
@@ -314,20 +315,26 @@ describe("infrastructure (Bicep)", { skip }, () => {
       return variable ? String(template.variables?.[variable]) : query;
     };
     const now = Date.UTC(2026, 10, 27, 12);
+    const lastJob = { window: { startInMs: Date.UTC(2026, 10, 1, 9), endInMs: Date.UTC(2026, 10, 1, 10) }, pass: 5 };
+    const manifestGraph = { requests: 1, pages: 1, retries: { throttled: 0, unavailable: 0, serverError: 0, network: 0, timeout: 0, unauthorized: 0 }, throttledSeconds: 0 };
+    const incompleteManifest = { recordCount: 3, bytes: 1, graph: manifestGraph, incomplete: [{ id: "a", version: 1, reason: "pagingLoop" }, { id: "b", version: 2, reason: "recordFailing" }] };
     const events: Record<string, Record<string, unknown>> = {
+      // Pass 5 is the last re-read of an hour under the default offsets (dayMarker.test.ts).
+      harvest: harvestEvent({ status: "done", job: lastJob, attempt: 0, outcome: { status: "harvested", manifest: incompleteManifest as never } }, hourlyPlan(48)).fields,
       plan: planEvent({ windows: 2, jobs: 12, advanced: true, nextWindowStartInMs: now - 2 * 3_600_000 }, now),
       sweep: sweepEvent({ checked: 10, listedDays: 31, fullListing: true, missing: [], resend: [], oldestMissingStartInMs: now - 30 * 3_600_000, oldestMissingMarginInMs: 0 }, now),
     };
-    for (const [rule, event, field, expected] of [
-      ["watermarkLag", "plan", "watermarkLagHours", 2],
-      ["missingWindow", "sweep", "oldestMissingAgeHours", 30],
+    for (const [rule, event, expected] of [
+      ["watermarkLag", "plan", { watermarkLagHours: 2 }],
+      ["missingWindow", "sweep", { oldestMissingAgeHours: 30 }],
+      ["incompleteRecords", "harvest", { lastPass: true, incomplete: 2 }],
     ] as const) {
       const query = queryOf(rule);
       assert.ok(query.includes(`message startswith "${event} {"`), `${rule} reads ${event} lines: ${query}`);
       assert.ok(eventLine(event, events[event] ?? {}).startsWith(`${event} {`));
-      const fields = [...query.matchAll(/\bf\.(\w+)/g)].map((m) => m[1]);
-      assert.deepEqual(fields, [field], rule);
-      assert.equal(events[event]?.[field], expected, `${event}.${field}`);
+      const fields = [...new Set([...query.matchAll(/\bf\.(\w+)/g)].map((m) => m[1] as string))];
+      assert.deepEqual(fields, Object.keys(expected), rule);
+      for (const [field, value] of Object.entries(expected)) assert.equal(events[event]?.[field], value, `${event}.${field}`);
     }
     assert.match(queryOf("planFailed"), /operation_Name == "plan" and success == false/);
     assert.match(queryOf("planSilent"), /message startswith "plan \{"/);

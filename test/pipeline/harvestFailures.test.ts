@@ -119,12 +119,6 @@ const cases: { name: string; scenario: Scenario; error: RegExp; kinds: readonly 
     kinds: ["blob"],
   },
   {
-    name: "a listing whose nextLink names its own page (a paging loop)",
-    scenario: { sandbox: { faults: { loopingList: true } } },
-    error: /^GraphPagingError: The listing of window 2026-11-26T06:00:00Z–2026-11-26T12:00:00Z is a paging loop: after 1 pages/,
-    kinds: ["folder", "blob"],
-  },
-  {
     name: "answers that drip in a byte at a time past the request deadline",
     scenario: { sandbox: { faults: { dripRate: 1, dripIntervalInMs: 50 } }, env: { ARCHIVER_GRAPH_TIMEOUT_MS: "300", ARCHIVER_GRAPH_RETRY_BASE_MS: "5" } },
     error: /Graph request failed after 3 attempts \(last: timeout\)/,

@@ -31,25 +31,34 @@ interface Line {
   _archive: { pass: number; incomplete?: { reason: string; list?: string; pagesRead?: number } };
 }
 
+/** A line without the archiver's own `_archive`: the document as Graph answered it. */
+const documentOf = (line: Line): Record<string, unknown> => {
+  const document: Record<string, unknown> = { ...line };
+  delete document._archive;
+  return document;
+};
+
 async function linesOf(archive: ArchiveStore, job: Job): Promise<Line[]> {
   const blob = await archive.read(dataBlobName(job));
   if (!blob) return [];
   return gunzipSync(blob).toString("utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);
 }
 
-/** Harvests `job` from a sandbox with these faults into a fresh folder (or `archive`). */
-async function withFaults(faults: FaultOptions, body: (run: (job: Job) => Promise<HarvestOutcome>, sandbox: Sandbox, archive: ArchiveStore) => Promise<void>) {
+/** Harvests jobs from a sandbox with these faults into a fresh folder; the halves of a split are kept in `enqueued`. */
+async function withFaults(faults: FaultOptions, body: (run: (job: Job, attempt?: number) => Promise<HarvestOutcome>, sandbox: Sandbox, archive: ArchiveStore, enqueued: Job[]) => Promise<void>) {
   const sandbox = await startSandbox({ seed: "isolation", clock: new ManualClock(now), callsPerDay: 300, throttle: false, emptyPageRate: 0, faults });
   const root = await mkdtemp(join(tmpdir(), "isolation-"));
   try {
     const config = loadArchiverConfig(sandboxEnv(sandbox, { ARCHIVER_GRAPH_PAGE_SIZE: "10", ARCHIVER_GRAPH_MAX_ATTEMPTS: "2", ARCHIVER_GRAPH_RETRY_BASE_MS: "5", ARCHIVER_GRAPH_MAX_BODY_MB: "1" }));
     const graph = createGraphRuntime(config, { ca: sandbox.ca });
     const archive = folderArchiveStore(root);
-    const run = (job: Job) => {
+    const enqueued: Job[] = [];
+    const run = (job: Job, attempt = 0) => {
       const counters = newGraphCounters();
-      return harvest(job, { graph: graph.newClient(counters), counters, archive, clock: clockAt(now), cloud: "Global", timeBudgetInMs: 600_000, concurrency: () => 4, enqueue: async () => undefined });
+      const enqueue = async (jobs: readonly { job: Job }[]) => void enqueued.push(...jobs.map((j) => j.job));
+      return harvest(job, { graph: graph.newClient(counters), counters, archive, clock: clockAt(now), cloud: "Global", timeBudgetInMs: 600_000, concurrency: () => 4, enqueue, attempt });
     };
-    await body(run, sandbox, archive);
+    await body(run, sandbox, archive, enqueued);
   } finally {
     await sandbox.close();
     await rm(root, { recursive: true, force: true });
@@ -61,12 +70,16 @@ const faultOf = (faults: FaultOptions, id: string) => recordFaultOf(faults, id, 
 describe("a bad record costs that record, not its window", () => {
   const faults: FaultOptions = { loopingRecordRate: 0.05, oversizedRecordRate: 0.05, failingRecordRate: 0.05 };
 
-  it("looping, oversized and failing records are archived incomplete, each named in the manifest; every other record is archived whole", async () => {
+  it("looping, oversized and failing records are archived incomplete (a failing one on the job's second delivery), each named in the manifest; every other record is archived whole", async () => {
     await withFaults(faults, async (run, sandbox, archive) => {
       const truth = sandbox.tenant.groundTruth(window.startInMs, window.endInMs);
       const bad = new Map(truth.map((t) => [t.id, faultOf(faults, t.id)] as const).filter(([, f]) => f !== undefined));
       assert.ok(new Set(bad.values()).size === 3, `the draw gave faults ${[...new Set(bad.values())].join(", ")}: all three kinds are needed`);
-      const outcome = await run(pass(0));
+      // A record that fails after its own retries fails the job's first delivery: a passing fault
+      // gets the job retry policy's delay to pass. The re-sent copy isolates it.
+      await assert.rejects(run(pass(0)), /Graph request failed after 2 attempts \(last: HTTP 500\)/);
+      assert.equal(await archive.read(dataBlobName(pass(0))), undefined);
+      const outcome = await run(pass(0), 1);
       assert.equal(outcome.status, "harvested");
       const lines = await linesOf(archive, pass(0));
       assert.deepEqual(lines.map((l) => `${l.id}@${l.version}`).sort(), truth.map((t) => `${t.id}@${t.version}`).sort(), "a record is missing");
@@ -75,8 +88,7 @@ describe("a bad record costs that record, not its window", () => {
         const truthDocument = truth.find((t) => t.id === line.id)?.document;
         if (fault === undefined) {
           assert.equal(line._archive.incomplete, undefined);
-          const { _archive, ...document } = line;
-          assert.deepEqual(document, truthDocument, `record ${line.id} is not archived whole`);
+          assert.deepEqual(documentOf(line), truthDocument, `record ${line.id} is not archived whole`);
         } else if (fault === "loop") {
           assert.deepEqual(line._archive.incomplete, { reason: "pagingLoop", list: "sessions", pagesRead: 2 });
           assert.deepEqual(line.sessions, (truthDocument?.sessions as unknown[]).slice(0, line.sessions?.length), "the sessions read before the loop are not Graph's");
@@ -96,7 +108,7 @@ describe("a bad record costs that record, not its window", () => {
 
   it("the next pass reads an incomplete record again, whatever its version, and archives it whole once Graph answers", async () => {
     await withFaults(faults, async (run, sandbox, archive) => {
-      await run(pass(0));
+      await run(pass(0), 1);
       const incomplete = (await linesOf(archive, pass(0))).filter((l) => l._archive.incomplete).map((l) => l.id).sort();
       assert.ok(incomplete.length >= 3);
       sandbox.healRecords();
@@ -106,9 +118,8 @@ describe("a bad record costs that record, not its window", () => {
       for (const id of incomplete) {
         const line = pass1.find((l) => l.id === id);
         assert.ok(line, `record ${id} was not read again`);
-        const { _archive, ...document } = line;
-        assert.equal(_archive.incomplete, undefined);
-        assert.deepEqual(document, truth.find((t) => t.id === id)?.document);
+        assert.equal(line._archive.incomplete, undefined);
+        assert.deepEqual(documentOf(line), truth.find((t) => t.id === id)?.document);
       }
       // No record changed meanwhile: the complete ones are skipped as before, the incomplete read again.
       assert.deepEqual(pass1.map((l) => l.id).sort(), incomplete);
@@ -120,8 +131,32 @@ describe("a bad record costs that record, not its window", () => {
   it("every record failing (Graph failing, not a record) fails the job, with nothing written", async () => {
     await withFaults({ failingRecordRate: 1 }, async (run, _sandbox, archive) => {
       await assert.rejects(run(pass(0)), /Graph request failed after 2 attempts \(last: HTTP 500\)/);
+      await assert.rejects(run(pass(0), 1), /Graph request failed after 2 attempts \(last: HTTP 500\)/, "three records failing in a row on a later delivery: Graph, not records");
       assert.equal(await archive.read(dataBlobName(pass(0))), undefined);
       assert.equal(await archive.read(manifestBlobName(pass(0))), undefined);
+    });
+  });
+});
+
+describe("a listing that loops costs at most the half window that still loops", () => {
+  it("is tried once as two halves: the half that lists is archived whole, the half that loops again fails by name", async () => {
+    // The listing of any window holding 07:00 loops: the whole window (06:00–12:00) and its first half.
+    await withFaults({ loopingList: { atInMs: Date.parse("2026-11-26T07:00:00Z") } }, async (run, sandbox, archive, enqueued) => {
+      const outcome = await run(pass(0));
+      assert.equal(outcome.status, "split");
+      const [first, second] = enqueued as [Job, Job];
+      assert.deepEqual(enqueued.map((j) => [new Date(j.window.startInMs).toISOString(), new Date(j.window.endInMs).toISOString(), j.pass]), [
+        ["2026-11-26T06:00:00.000Z", "2026-11-26T09:00:00.000Z", 0],
+        ["2026-11-26T09:00:00.000Z", "2026-11-26T12:00:00.000Z", 0],
+      ]);
+      const manifest = parseManifest(((await archive.read(manifestBlobName(pass(0)))) as Buffer).toString("utf8"), "manifest");
+      assert.equal(manifest.splitReason, "listingLoop");
+      await assert.rejects(run(first), /^GraphPagingError: The listing of window 2026-11-26T06:00:00Z–2026-11-26T09:00:00Z is a paging loop: after 1 pages/);
+      assert.equal(enqueued.length, 2, "a half that loops again was split again");
+      assert.equal((await run(second)).status, "harvested");
+      const truth = sandbox.tenant.groundTruth(second.window.startInMs, second.window.endInMs);
+      assert.ok(truth.length > 0);
+      assert.deepEqual((await linesOf(archive, second)).map((l) => `${l.id}@${l.version}`).sort(), truth.map((t) => `${t.id}@${t.version}`).sort());
     });
   });
 });
@@ -142,14 +177,13 @@ describe("which failures are one record's", () => {
   ];
   for (const [name, error, expected] of rows) it(name, () => assert.equal(isolationOf(error), expected));
 
-  it("three records failing since the last success mean Graph is failing; a window with no record read fails at its end", () => {
-    const failures = new WindowRecordFailures();
-    assert.equal(failures.recordFailed("a"), "isolate");
-    failures.recordRead();
-    assert.deepEqual([failures.recordFailed("b"), failures.recordFailed("c"), failures.recordFailed("d")], ["isolate", "isolate", "failJob"]);
-    assert.equal(failures.failureAtEnd(), undefined, "a record was read: the failures were the records'");
-    const none = new WindowRecordFailures();
-    none.recordFailed("only");
-    assert.equal(none.failureAtEnd(), "only");
+  it("a record failing after its retries fails the job's first delivery; on a later one it is isolated, unless three fail since the last success (Graph failing)", () => {
+    const first = new WindowRecordFailures(0);
+    first.recordRead();
+    assert.equal(first.recordFailed(), "failJob");
+    const later = new WindowRecordFailures(1);
+    assert.equal(later.recordFailed(), "isolate", "a window none of whose records was read yet");
+    later.recordRead();
+    assert.deepEqual([later.recordFailed(), later.recordFailed(), later.recordFailed()], ["isolate", "isolate", "failJob"]);
   });
 });

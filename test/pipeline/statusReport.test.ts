@@ -59,7 +59,21 @@ describe("the status report", () => {
   it("sums records and bytes per day from the manifests' metadata, older days included", () => {
     const old: ArchivedManifest = { job: { window: { startInMs: Date.parse("2026-09-01T00:00:00Z"), endInMs: Date.parse("2026-09-01T01:00:00Z") }, pass: 0 }, status: "complete", records: 42, bytes: 4200 };
     const r = report([...healthy(), old]);
-    assert.deepEqual(r.days[0], { day: "2026-09-01", pass0: { archived: 0, due: 0 }, rereads: { done: 0, due: 0 }, records: 42, bytes: 4200, splits: 0, missing: 0 });
+    assert.deepEqual(r.days[0], { day: "2026-09-01", pass0: { archived: 0, due: 0 }, rereads: { done: 0, due: 0 }, records: 42, incomplete: 0, bytes: 4200, splits: 0, missing: 0 });
     assert.equal(r.exitStatus, 0);
+  });
+
+  it("counts per day the records still incomplete after each window's latest pass, not each pass's", () => {
+    const hour = (h: number, pass: number, incomplete: number | undefined): ArchivedManifest => ({
+      job: { window: { startInMs: Date.parse(`2026-09-01T0${h}:00:00Z`), endInMs: Date.parse(`2026-09-01T0${h + 1}:00:00Z`) }, pass },
+      status: "complete",
+      records: 10,
+      bytes: 100,
+      incomplete,
+    });
+    // 01:00: 3 incomplete at pass 0, 1 still at pass 1; 02:00: 2 at pass 0, none at pass 1; 03:00: 4, no later pass yet.
+    const r = report([...healthy(), hour(1, 0, 3), hour(1, 1, 1), hour(2, 0, 2), hour(2, 1, undefined), hour(3, 0, 4)]);
+    assert.equal(r.days[0]?.day, "2026-09-01");
+    assert.equal(r.days[0]?.incomplete, 1 + 0 + 4);
   });
 });

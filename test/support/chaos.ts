@@ -1,7 +1,8 @@
 /**
  * The archiver under chaos, seeded: the real plan and harvest handlers over an in-process queue,
  * the Graph sandbox with 429 storms (with and without Retry-After), 503s, dropped connections, an
- * outage, answers that stall (a byte at a time) and records whose sessions loop, Azurite behind a proxy that refuses some block uploads, harvesters killed mid-window,
+ * outage, answers that stall (a byte at a time), bad records (sessions that loop, answers over the
+ * body cap, records Graph always fails), Azurite behind a proxy that refuses some block uploads, harvesters killed mid-window,
  * duplicate and concurrent deliveries, and a planner that crashes between sending and saving. Then
  * the archive is checked against the sandbox's ground truth. Used by test/pipeline/chaos.test.ts
  * (short) and `npm run test:chaos` (10 seeds, a table).
@@ -17,13 +18,13 @@ import { blobArchiveStore } from "../../shared/archive/archiveStore.js";
 import { parseManifest } from "../../shared/archive/manifest.js";
 import { loadArchiverConfig, loadPipelineConfig } from "../../shared/config/config.js";
 import { systemClock } from "../../shared/core/clock.js";
-import { jobBody, parseJobMessage } from "../../shared/core/job.js";
+import { jobBody } from "../../shared/core/job.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
 import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
 import type { JobSender } from "../../shared/pipeline/plan/scheduler.js";
 import { type WatermarkStore, memoryWatermarkStore } from "../../shared/pipeline/plan/watermarkStore.js";
 import { startSandbox } from "../../sandbox/server.js";
-import { recordLoops } from "../../sandbox/faults.js";
+import { recordFaultOf } from "../../sandbox/faults.js";
 import { seededRandom, hash32 } from "../../sandbox/random.js";
 import { ManualClock } from "../../sandbox/tenant.js";
 import { sandboxEnv } from "./graph.js";
@@ -40,8 +41,13 @@ export interface ChaosOptions {
   readonly duplicateRate: number;
   readonly storageRefusalRate: number;
   readonly plannerCrashRate: number;
-  /** Share of call records whose sessions nextLink loops: their windows must be dead-lettered, named. */
+  /**
+   * Shares of call records that are bad for good: sessions that loop, answers over the body cap,
+   * every request failing. Each must cost that record only (archived incomplete), never its window.
+   */
   readonly loopingRecordRate: number;
+  readonly oversizedRecordRate: number;
+  readonly failingRecordRate: number;
   /** Share of Graph answers that drip in a byte at a time, past the request deadline. */
   readonly stallRate: number;
 }
@@ -56,13 +62,14 @@ export interface ChaosResult {
   /** Data blobs without a manifest, or whose lines do not match their manifest. */
   readonly partial: number;
   readonly deadLetters: number;
-  /** Truth records in windows dead-lettered for a paging loop: the only ones allowed missing. */
-  readonly lostToLoops: number;
-  /** Windows with a looping record, and those dead-lettered as GraphPagingLoop. */
-  readonly loopWindows: number;
-  readonly loopWindowsDeadLettered: number;
-  /** Dead letters other than a loop (or the later pass of one): each a failure. */
-  readonly unexplainedDeadLetters: number;
+  /** Truth (id, version)s of the records the sandbox made bad (a fixed draw per record). */
+  readonly injectedBad: number;
+  /** Truth (id, version)s with no complete line: missing, or archived only incomplete. Must be the injected bad ones, no more. */
+  readonly lostOrIncomplete: number;
+  /** Of those, ones that were not injected bad: each a record that paid for another's fault. */
+  readonly innocentLost: number;
+  /** Injected bad records archived incomplete (as far as they could be read): none may be missing. */
+  readonly incompleteArchived: number;
   readonly stalled: number;
   readonly retries: number;
   readonly kills: number;
@@ -102,7 +109,7 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
     largeMeetingShare: 0.02,
     // Graph's limits, scaled from 20 s to 1 s windows, as the archiver's settings below are.
     throttle: { appRequests: 150, appWindowInMs: 1000, listRequests: 40, listWindowInMs: 1000 },
-    faults: { unavailableRate: 0.03, dropRate: 0.01, storms: { everyInMs: 5000, lengthInMs: 400 }, outage, loopingRecordRate: options.loopingRecordRate, dripRate: options.stallRate, dripIntervalInMs: 100 },
+    faults: { ...badRecords(options), unavailableRate: 0.03, dropRate: 0.01, storms: { everyInMs: 5000, lengthInMs: 400 }, outage, dripRate: options.stallRate, dripIntervalInMs: 100 },
   });
   const refuse = (method: string, url: URL) => method === "PUT" && url.searchParams.get("comp") === "block" && random() < options.storageRefusalRate;
   const proxy = await startStorageProxy(azurite.blobEndpoint, refuse);
@@ -117,6 +124,8 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
       ARCHIVER_GRAPH_RETRY_MAX_MS: "2000",
       // A dripped answer never completes: the deadline cuts it off and the request is retried.
       ARCHIVER_GRAPH_TIMEOUT_MS: "2000",
+      // Oversized records answer 2 MiB: past this cap.
+      ARCHIVER_GRAPH_MAX_BODY_MB: "1",
       // The job retry policy at 1/300 of its time scale: 1 minute → 200 ms, 1 hour → 12 s.
       ARCHIVER_JOB_RETRY_BASE_MS: "200",
       ARCHIVER_JOB_RETRY_MAX_MS: "12000",
@@ -125,10 +134,8 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
     const pipeline = loadPipelineConfig(env);
     const graph = createGraphRuntime(archiverConfig, { ca: sandbox.ca });
     const archive = blobArchiveStore(container, { blockSizeInBytes: 16 * 1024 });
-    // Passes in order, as npm start runs them: a window dead-lettered for a loop takes its re-read
-    // with it (EarlierPassDeadLettered). Service Bus would keep re-sending that re-read until a
-    // replay of pass 0 or Graph's horizon, and this run must end. No duplicate detection, as on
-    // the default deployment's Service Bus Basic: every repeat is delivered.
+    // Passes in order, as npm start runs them. No duplicate detection, as on the default
+    // deployment's Service Bus Basic: every repeat is delivered.
     const queue = new LocalQueue(10, () => Date.now(), { orderPasses: true, duplicateDetection: false });
     let retries = 0;
     let kills = 0;
@@ -228,27 +235,23 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
     if (watchdog) clearInterval(watchdog);
     const truthRecords = [...sandbox.tenant.groundTruth(from, to, now), ...sandbox.tenant.groundTruth(from, to)];
     const truth = new Set(truthRecords.map((t) => `${t.id}@${t.version}`));
-    const { lines, partial } = await readArchive(BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name));
+    const { lines, incomplete, partial } = await readArchive(BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name));
     const counts = new Map<string, number>();
     for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
-    // A looping record fails its window for good: the window is dead-lettered, named, and only its
-    // records may be missing. Which records loop is the sandbox's fixed draw per record.
-    const hourOf = (t: { document: { startDateTime?: unknown } }) => Math.floor(Date.parse(String(t.document.startDateTime)) / hourInMs) * hourInMs;
-    const loopHours = new Set(truthRecords.filter((t) => recordLoops({ loopingRecordRate: options.loopingRecordRate }, t.id, hash32)).map(hourOf));
-    const deadLetterHour = (body: unknown) => parseJobMessage(body).window.startInMs;
-    const loopDeadLetters = queue.deadLetters.filter((d) => d.reason === "GraphPagingLoop" && loopHours.has(deadLetterHour(d.body)));
-    const laterPasses = queue.deadLetters.filter((d) => d.reason === "EarlierPassDeadLettered" && loopHours.has(deadLetterHour(d.body)));
-    const lost = new Set(truthRecords.filter((t) => loopHours.has(hourOf(t))).map((t) => `${t.id}@${t.version}`));
+    // A bad record costs that record: it is archived incomplete, and nothing else goes missing.
+    // Which records are bad is the sandbox's fixed draw per record.
+    const bad = new Set(truthRecords.filter((t) => recordFaultOf(badRecords(options), t.id, hash32) !== undefined).map((t) => `${t.id}@${t.version}`));
+    const lostOrIncomplete = [...truth].filter((t) => !counts.has(t));
     return {
       seed: options.seed,
       windows,
       truth: truth.size,
       archived: counts.size,
-      missing: [...truth].filter((t) => !counts.has(t)).length,
-      lostToLoops: [...lost].filter((t) => !counts.has(t)).length,
-      loopWindows: loopHours.size,
-      loopWindowsDeadLettered: new Set(loopDeadLetters.map((d) => deadLetterHour(d.body))).size,
-      unexplainedDeadLetters: queue.deadLetters.length - loopDeadLetters.length - laterPasses.length,
+      missing: [...truth].filter((t) => !counts.has(t) && !incomplete.has(t)).length,
+      injectedBad: [...bad].filter((t) => truth.has(t)).length,
+      lostOrIncomplete: lostOrIncomplete.length,
+      innocentLost: lostOrIncomplete.filter((t) => !bad.has(t)).length,
+      incompleteArchived: [...bad].filter((t) => incomplete.has(t)).length,
       stalled: sandbox.stats.stalled,
       duplicated: [...counts.values()].filter((n) => n > 1).length,
       partial,
@@ -272,10 +275,18 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
   }
 }
 
-async function readArchive(container: ContainerClient): Promise<{ lines: string[]; partial: number }> {
+/** The bad-record faults of a chaos run, for the sandbox and for the accounting alike. */
+const badRecords = (options: ChaosOptions) => ({ loopingRecordRate: options.loopingRecordRate, oversizedRecordRate: options.oversizedRecordRate, failingRecordRate: options.failingRecordRate });
+
+/**
+ * Every complete `id@version` line (a repeat is a duplicate), every incomplete one (each later pass
+ * reads such a record again, so it may repeat), and the data blobs that do not match their manifest.
+ */
+async function readArchive(container: ContainerClient): Promise<{ lines: string[]; incomplete: Set<string>; partial: number }> {
   const lines: string[] = [];
+  const incomplete = new Set<string>();
   const manifests = new Map<string, number>();
-  const data = new Map<string, string[]>();
+  const data = new Map<string, number>();
   let partial = 0;
   for await (const blob of container.listBlobsFlat({ prefix: "callrecords/v1/" })) {
     const kind = archiveBlobOf(blob.name);
@@ -286,17 +297,17 @@ async function readArchive(container: ContainerClient): Promise<{ lines: string[
       if (manifest.status === "complete") manifests.set(key, manifest.recordCount);
     } else if (kind?.kind === "data") {
       try {
-        const own = gunzipSync(content).toString("utf8").split("\n").filter((l) => l !== "").map((l) => {
-          const { id, version } = JSON.parse(l) as { id: string; version: number };
-          return `${id}@${version}`;
-        });
-        data.set(key, own);
-        lines.push(...own);
+        const own = gunzipSync(content).toString("utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as { id: string; version: number; _archive: { incomplete?: unknown } });
+        data.set(key, own.length);
+        for (const line of own) {
+          if (line._archive.incomplete) incomplete.add(`${line.id}@${line.version}`);
+          else lines.push(`${line.id}@${line.version}`);
+        }
       } catch {
         partial += 1;
       }
     }
   }
-  for (const [key, own] of data) if (manifests.get(key) !== own.length) partial += 1;
-  return { lines, partial };
+  for (const [key, count] of data) if (manifests.get(key) !== count) partial += 1;
+  return { lines, incomplete, partial };
 }

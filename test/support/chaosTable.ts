@@ -2,8 +2,9 @@
  * `npm run test:chaos`: the long chaos run: ten seeds, two sandbox days each, and a table. The job
  * retry policy runs at 1/300 of its time scale (1 minute → 200 ms, 1 hour → 12 s), so the default
  * 6-second Graph outage stands for a 30-minute one. Exit status 1 if any seed fails the pass rule:
- * nothing missing but the records of windows with a looping record (each such window dead-lettered
- * as GraphPagingLoop), 0 duplicated, 0 partial, no other dead letter, no error escaping a job.
+ * the records lost or archived incomplete are exactly the records the sandbox made bad (looping,
+ * oversized, always failing), each archived incomplete; 0 duplicated, 0 partial, no dead letter,
+ * no error escaping a job.
  *
  *   npm run test:chaos -- [--seeds 10] [--days 2] [--outage-seconds 6]
  */
@@ -18,7 +19,7 @@ const outageMs = Number(values["outage-seconds"]) * 1000;
 
 const columns: [keyof ChaosResult, string][] = [
   ["seed", "seed"], ["truth", "truth"], ["archived", "archived"], ["missing", "missing"], ["duplicated", "dup"], ["partial", "partial"],
-  ["deadLetters", "dead"], ["loopWindows", "loop windows"], ["loopWindowsDeadLettered", "dead for a loop"], ["lostToLoops", "lost to loops"], ["unexplainedDeadLetters", "other dead"], ["stalled", "stalls"], ["escaped", "escaped"], ["retries", "job retries"], ["kills", "kills"], ["duplicateDeliveries", "dup deliveries"],
+  ["deadLetters", "dead"], ["injectedBad", "bad injected"], ["lostOrIncomplete", "lost or incomplete"], ["incompleteArchived", "archived incomplete"], ["innocentLost", "innocent lost"], ["stalled", "stalls"], ["escaped", "escaped"], ["retries", "job retries"], ["kills", "kills"], ["duplicateDeliveries", "dup deliveries"],
   ["storageRefusals", "storage refused"], ["plannerCrashes", "planner crashes"], ["throttled", "429s"], ["unavailable", "503s"], ["dropped", "dropped"],
   ["healedAfterOutageInMs", "healed after outage (ms)"], ["wallInMs", "wall (ms)"],
 ];
@@ -40,6 +41,8 @@ try {
       storageRefusalRate: 0.1,
       plannerCrashRate: 0.2,
       loopingRecordRate: 0.01,
+      oversizedRecordRate: 0.005,
+      failingRecordRate: 0.005,
       stallRate: 0.005,
     });
     results.push(result);
@@ -48,7 +51,7 @@ try {
 } finally {
   await azurite.stop();
 }
-const failed = results.filter((r) => r.missing !== r.lostToLoops || r.duplicated + r.partial + r.unexplainedDeadLetters + r.escaped > 0 || r.loopWindowsDeadLettered !== r.loopWindows);
+const failed = results.filter((r) => r.lostOrIncomplete !== r.injectedBad || r.incompleteArchived !== r.injectedBad || r.missing + r.innocentLost + r.duplicated + r.partial + r.deadLetters + r.escaped > 0);
 const heal = results.map((r) => r.healedAfterOutageInMs).sort((a, b) => a - b);
 console.log(`\n${results.length - failed.length}/${results.length} seeds passed; outage healed ${heal[0]}–${heal.at(-1)} ms after it ended (median ${heal[Math.floor(heal.length / 2)]} ms)`);
 process.exitCode = failed.length > 0 ? 1 : 0;

@@ -7,7 +7,7 @@
 import { dayPartitionPrefix } from "../../archive/archiveLayout.js";
 import type { ArchiveStore } from "../../archive/archiveStore.js";
 import { type TimeWindow, dayInMs, formatInstant } from "../../core/window.js";
-import { type ArchivedManifest, manifestStatus, uncoveredJobs } from "../plan/coverage.js";
+import { type ArchivedManifest, manifestStatus, stillIncomplete, uncoveredJobs } from "../plan/coverage.js";
 import { type PlanSettings, horizonMarginInMs, passDueAt, windowHorizon } from "../plan/planning.js";
 import { listArchivedManifests } from "../plan/sweep.js";
 
@@ -28,6 +28,8 @@ export interface DayCompletion {
   readonly windows: number;
   readonly manifests: number;
   readonly records: number;
+  /** Records still incomplete after each window's latest pass (at the final pass: for good). */
+  readonly incomplete: number;
   readonly bytes: number;
   readonly passes: readonly number[];
 }
@@ -48,6 +50,7 @@ export function dayCompletion(dayStartInMs: number, manifests: readonly Archived
     windows,
     manifests: own.length,
     records: own.reduce((n, m) => n + (m.records ?? 0), 0),
+    incomplete: stillIncomplete(own),
     bytes: own.reduce((n, m) => n + (m.bytes ?? 0), 0),
     passes: [...new Set(own.map((m) => m.job.pass))].sort((a, b) => a - b),
   };

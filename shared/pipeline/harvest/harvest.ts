@@ -15,7 +15,7 @@ import type { CallRecordSummary } from "../../graph/callRecord.js";
 import { forEachLimited, readAhead } from "../../core/asyncFlow.js";
 import type { Clock } from "../../core/clock.js";
 import type { CloudName } from "../../graph/clouds.js";
-import { HarvestStoppedError, InvalidJobError, WaitingForEarlierPass, WindowTooBigError, isRecordExpiredError } from "../../core/errors.js";
+import { HarvestStoppedError, InvalidJobError, WaitingForEarlierPass, WindowTooBigError, isGraphPagingError, isRecordExpiredError } from "../../core/errors.js";
 import type { FetchedRecord, GraphClient } from "../../graph/graphClient.js";
 import type { GraphCounters } from "../../graph/graphCounters.js";
 import { type Job, jobBody, jobKey, parseJobMessage } from "../../core/job.js";
@@ -50,6 +50,8 @@ export interface HarvestDeps {
   readonly signal?: AbortSignal;
   /** With the plan, the final pass of a day's windows writes the day's completion marker. */
   readonly plan?: PlanSettings;
+  /** Which delivery of the job this is (0: the first; a re-sent copy counts up). */
+  readonly attempt?: number;
 }
 
 export type HarvestOutcome =
@@ -90,7 +92,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
   const known = await archivedVersions(job, neighbours, archive);
   const written: ArchivedVersion[] = [];
   const incompleteRecords: IncompleteRecord[] = [];
-  const failures = new WindowRecordFailures();
+  const failures = new WindowRecordFailures(deps.attempt ?? 0);
   const expired: string[] = [];
   let unchanged = 0;
   const seen = new Set<string>();
@@ -131,7 +133,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
         // One record that cannot be read costs that record (recordIsolation.ts), unless the job
         // has failed already or the failure is not one record's.
         const isolation = abort.signal.aborted ? undefined : isolationOf(error);
-        if (isolation === undefined || (isolation === "recordFailing" && failures.recordFailed(error) === "failJob")) throw error;
+        if (isolation === undefined || (isolation === "recordFailing" && failures.recordFailed() === "failJob")) throw error;
         incomplete = { reason: isolation };
       }
       if (item) {
@@ -169,9 +171,6 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
       }
     });
     abort.signal.throwIfAborted();
-    // Records failing while no other record of the window was read: Graph may be failing, not them.
-    const failedAfterAll = failures.failureAtEnd();
-    if (failedAfterAll !== undefined) throw failedAfterAll;
   } catch (error) {
     // The first failure is the job's cause: an upload refused mid-window surfaces in the Graph loop
     // as an abort, and its own error is the one worth reporting. A stop from outside is no failure
@@ -180,7 +179,12 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
     abort.abort(cause);
     // Failing the input stream makes the upload reject before it commits: nothing partial is seen.
     await upload?.discard(cause);
-    if (cause instanceof BudgetExceeded) return split(job, startedAt, deps);
+    if (cause instanceof BudgetExceeded) return split(job, startedAt, deps, "timeBudget");
+    // A listing that loops is tried once more as two halves: a half that lists is archived, and
+    // only a half that loops again fails (a loop in a half of a loop-split window is not split).
+    if (isGraphPagingError(cause) && cause.list === "list" && isSplittable(job.window) && !(await splitForLoop(job, neighbours))) {
+      return split(job, startedAt, deps, "listingLoop");
+    }
     throw cause;
   } finally {
     deps.signal?.removeEventListener("abort", stopFromOutside);
@@ -310,6 +314,15 @@ async function listNeighbours(job: Job, archive: ArchiveStore): Promise<Neighbou
   return neighbours;
 }
 
+/** True when this window is a half of a window of the same pass split because its listing looped. */
+async function splitForLoop(job: Job, neighbours: readonly Neighbour[]): Promise<boolean> {
+  for (const n of neighbours) {
+    const contains = n.job.window.startInMs <= job.window.startInMs && n.job.window.endInMs >= job.window.endInMs && jobKey(n.job) !== jobKey(job);
+    if (n.kind === "manifest" && n.job.pass === job.pass && contains && (await n.manifest())?.splitReason === "listingLoop") return true;
+  }
+  return false;
+}
+
 /** True when the pass before this one has completely archived this window (its halves included). */
 async function earlierPassComplete(job: Job, neighbours: readonly Neighbour[]): Promise<boolean> {
   const covered: [number, number][] = [];
@@ -375,7 +388,7 @@ async function repair(job: Job, blob: Readable, startedAt: number, deps: Harvest
  * Records the split, then sends the halves: a crash in between leaves a split manifest whose next
  * delivery sends the halves again, never a whole window archived alongside its halves.
  */
-async function split(job: Job, startedAt: number, deps: HarvestDeps): Promise<HarvestOutcome> {
+async function split(job: Job, startedAt: number, deps: HarvestDeps, reason: "timeBudget" | "listingLoop"): Promise<HarvestOutcome> {
   if (!isSplittable(job.window)) throw new WindowTooBigError(job.window, deps.timeBudgetInMs);
   const halves: Job[] = splitWindow(job.window).map((window) => ({ window, pass: job.pass }));
   const manifest: Manifest = {
@@ -389,6 +402,7 @@ async function split(job: Job, startedAt: number, deps: HarvestDeps): Promise<Ha
     bytes: 0,
     sha256: undefined,
     splitInto: halves.map((h) => jobBody(h)),
+    splitReason: reason,
   };
   const name = manifestBlobName(job);
   if ((await writeManifest(job, manifest, deps)) === "exists") {

@@ -43,7 +43,7 @@ export type ProcessResult =
 export async function processJobMessage(
   body: unknown,
   settlement: Settlement,
-  runHarvest: (job: Job) => Promise<HarvestOutcome>,
+  runHarvest: (job: Job, attempt: number) => Promise<HarvestOutcome>,
   /** Asked for only when a transient failure is to be re-sent. */
   retrier: () => JobRetrier,
 ): Promise<ProcessResult> {
@@ -57,7 +57,7 @@ export async function processJobMessage(
   }
   const { job, attempt } = delivery;
   try {
-    const outcome = await runHarvest(job);
+    const outcome = await runHarvest(job, attempt);
     await settlement.complete();
     return { status: "done", job, attempt, outcome };
   } catch (error) {

@@ -7,9 +7,13 @@
  * - its sessions or participants page in a loop (the pages before the loop are kept);
  * - an answer for it is over ARCHIVER_GRAPH_MAX_BODY_MB (its list entry is kept);
  * - it still fails after its own retries (5xx, 429, a timeout, a dropped connection, an answer
- *   that is not Graph's shape) while the window's other records are read: at least one other
- *   record of the window succeeded, and fewer than `graphWideAfterFailures` records failed since
- *   the last success (that many means Graph itself is failing: an outage fails the job, as before).
+ *   that is not Graph's shape) on a second delivery of its job, while the window's other records
+ *   are read: the job's first delivery failed (a passing fault gets the job retry policy's delay
+ *   to pass), and fewer than `graphWideAfterFailures` records failed since the last success (that
+ *   many means Graph itself is failing: an outage fails the job, as before). A window none of
+ *   whose records could be read (one or two, all failing) isolates them too on that delivery, its
+ *   listing answered again (else a window holding one broken record would retry until Graph's
+ *   horizon).
  * Never isolated: 401 and 403 (the credential or the grant), 400, a failing listing, storage.
  * The next re-read pass tries an incomplete record again, whatever its version.
  */
@@ -35,28 +39,22 @@ export function isolationOf(error: unknown): "answerTooLarge" | "recordFailing" 
 
 /** The window's record outcomes so far, to tell one failing record from a failing Graph. */
 export class WindowRecordFailures {
-  private succeeded = 0;
   private failedSinceSuccess = 0;
-  private readonly failures: unknown[] = [];
+
+  /** `attempt`: which delivery of the job this is, 0 the first. */
+  constructor(private readonly attempt: number) {}
 
   /** A record of the window was read (whole, or up to a loop). */
   recordRead(): void {
-    this.succeeded += 1;
     this.failedSinceSuccess = 0;
   }
 
-  /** A record failed after its own retries: "isolate" it and go on, or "failJob" (Graph is failing). */
-  recordFailed(error: unknown): "isolate" | "failJob" {
-    this.failedSinceSuccess += 1;
-    this.failures.push(error);
-    return this.failedSinceSuccess >= graphWideAfterFailures ? "failJob" : "isolate";
-  }
-
   /**
-   * At the window's end: the error that fails the job after all (no other record of the window
-   * was read, so a failing record cannot be told from a failing Graph), or undefined.
+   * A record failed after its own retries: "isolate" it and go on, or "failJob" (the job's first
+   * delivery, where a passing fault is still the likelier cause; or Graph is failing).
    */
-  failureAtEnd(): unknown {
-    return this.succeeded === 0 && this.failures.length > 0 ? this.failures[0] : undefined;
+  recordFailed(): "isolate" | "failJob" {
+    this.failedSinceSuccess += 1;
+    return this.attempt === 0 || this.failedSinceSuccess >= graphWideAfterFailures ? "failJob" : "isolate";
   }
 }

@@ -7,7 +7,7 @@
  */
 import { type Job, jobKey } from "../../core/job.js";
 import { type TimeWindow, dayInMs, floorTo, formatInstant } from "../../core/window.js";
-import { type ArchivedManifest, type SweepSettings, coverageGaps, retentionStart } from "../plan/coverage.js";
+import { type ArchivedManifest, type SweepSettings, coverageGaps, retentionStart, stillIncomplete } from "../plan/coverage.js";
 import { type PlanSettings, horizonMarginInMs, passDueAt, windowHorizon } from "../plan/planning.js";
 
 export interface StatusInput {
@@ -27,6 +27,8 @@ export interface DayStatus {
   readonly pass0: { readonly archived: number; readonly due: number };
   readonly rereads: { readonly done: number; readonly due: number };
   readonly records: number;
+  /** Records still incomplete after their window's latest pass (paging loops, oversized answers, failing records). */
+  readonly incomplete: number;
   readonly bytes: number;
   readonly splits: number;
   readonly missing: number;
@@ -102,12 +104,18 @@ export function statusReport(input: StatusInput): StatusReport {
   const missingByWindow = new Set(gaps.missing.map((j) => floorTo(j.window.startInMs, plan.windowInMs)));
   const isAtRisk = (window: TimeWindow) => windowHorizon(window) - nowInMs < input.riskMarginInMs;
 
-  const days = new Map<string, { pass0: [number, number]; rereads: [number, number]; records: number; bytes: number; splits: number; missing: number }>();
+  const days = new Map<string, { pass0: [number, number]; rereads: [number, number]; records: number; incomplete: number; bytes: number; splits: number; missing: number }>();
   const day = (key: string) => {
     let d = days.get(key);
-    if (!d) days.set(key, (d = { pass0: [0, 0], rereads: [0, 0], records: 0, bytes: 0, splits: 0, missing: 0 }));
+    if (!d) days.set(key, (d = { pass0: [0, 0], rereads: [0, 0], records: 0, incomplete: 0, bytes: 0, splits: 0, missing: 0 }));
     return d;
   };
+  const manifestsOfDay = new Map<string, ArchivedManifest[]>();
+  for (const m of input.manifests) {
+    const key = dayOf(m.job.window.startInMs);
+    manifestsOfDay.set(key, [...(manifestsOfDay.get(key) ?? []), m]);
+  }
+  for (const [key, manifests] of manifestsOfDay) day(key).incomplete = stillIncomplete(manifests);
   // What was archived, every day the listing holds (older than Graph's 30 days included).
   for (const m of input.manifests) {
     const d = day(dayOf(m.job.window.startInMs));
@@ -184,6 +192,7 @@ export function statusReport(input: StatusInput): StatusReport {
       pass0: { archived: d.pass0[0], due: d.pass0[1] },
       rereads: { done: d.rereads[0], due: d.rereads[1] },
       records: d.records,
+      incomplete: d.incomplete,
       bytes: d.bytes,
       splits: d.splits,
       missing: d.missing,

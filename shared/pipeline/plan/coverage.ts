@@ -16,6 +16,23 @@ export interface ArchivedManifest {
   /** Records and bytes archived, from the same metadata; undefined when unknown. */
   readonly records?: number | undefined;
   readonly bytes?: number | undefined;
+  /** Of `records`, those archived incomplete (the metadata's `incomplete`; absent: none). */
+  readonly incomplete?: number | undefined;
+}
+
+/**
+ * Records still incomplete among these manifests: the incomplete count of each window's latest
+ * pass, since every later pass reads an incomplete record again (its earlier count is superseded).
+ */
+export function stillIncomplete(manifests: readonly ArchivedManifest[]): number {
+  const latest = new Map<string, ArchivedManifest>();
+  for (const m of manifests) {
+    const key = `${m.job.window.startInMs}-${m.job.window.endInMs}`;
+    if ((latest.get(key)?.job.pass ?? -1) < m.job.pass) latest.set(key, m);
+  }
+  let count = 0;
+  for (const m of latest.values()) count += m.incomplete ?? 0;
+  return count;
 }
 
 export interface SweepSettings {

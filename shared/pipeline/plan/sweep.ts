@@ -42,7 +42,7 @@ async function listDayManifests(archive: ArchiveStore, days: readonly number[]):
       if (blob?.kind !== "manifest") continue;
       const status = metadata.status === "split" || metadata.status === "complete" ? metadata.status : undefined;
       const count = (text: string | undefined) => (text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined);
-      manifests.push({ job: blob.job, status, records: count(metadata.records), bytes: count(metadata.bytes) });
+      manifests.push({ job: blob.job, status, records: count(metadata.records), bytes: count(metadata.bytes), incomplete: count(metadata.incomplete) });
     }
   }
   return manifests;
