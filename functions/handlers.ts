@@ -13,7 +13,8 @@ import { finalPass } from "../shared/pipeline/harvest/dayMarker.js";
 import { type ProcessResult, type Settlement, processJobMessage } from "../shared/pipeline/harvest/jobProcessor.js";
 import type { JobRetryOptions } from "../shared/pipeline/harvest/jobRetryPolicy.js";
 import { type EventLevel, logEvent } from "./logEvents.js";
-import { jobKey } from "../shared/core/job.js";
+import { jobBody, jobKey } from "../shared/core/job.js";
+import { deadLetterBlobName } from "../shared/archive/archiveLayout.js";
 import type { SweepSettings } from "../shared/pipeline/plan/coverage.js";
 import type { SweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
 import type { PlanSettings } from "../shared/pipeline/plan/planning.js";
@@ -150,6 +151,10 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
       () => {
         const d = deps();
         return { send: (jobs) => d.sender.send(jobs), now: () => d.clock.now(), options: d.jobRetry };
+      },
+      async (job, reason, description) => {
+        const record = { schemaVersion: 1, job: jobBody(job), reason, description, deadLetteredAt: formatInstant(deps().clock.now()) };
+        await deps().archive.createText(deadLetterBlobName(job), `${JSON.stringify(record, null, 2)}\n`, "application/json");
       },
     );
     logHarvest(context, result, plan);

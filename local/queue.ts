@@ -10,9 +10,11 @@
  * With `orderPasses` (a local run's queue, not Service Bus's behaviour), two things it does that
  * Service Bus does not, because a local run must end: a re-read pass is held back while an earlier
  * pass of an overlapping window is still to run (the harvest would only answer
- * WaitingForEarlierPass and be retried minutes later), and once a pass is dead-lettered, the later
- * passes of its window are dead-lettered too (in Azure they wait for a replay of it; a local run
- * would otherwise wait for them until Graph's horizon).
+ * WaitingForEarlierPass and be retried minutes later), and a later pass that still waits on a pass
+ * dead-lettered in this run (its re-send answers WaitingForEarlierPass: no lasting dead-letter
+ * record could be written) is dead-lettered as EarlierPassDeadLettered instead of being re-sent
+ * until Graph's horizon. Where the record was written, the later passes run after the given-up
+ * pass, as in Azure, and only passes that were due and failed are reported.
  */
 import { type Job, jobBody, messageIdOf, parseJobMessage } from "../shared/core/job.js";
 import type { Settlement } from "../shared/pipeline/harvest/jobProcessor.js";
@@ -83,19 +85,23 @@ export class LocalQueue implements JobSender {
   async send(jobs: readonly PlannedJob[]): Promise<void> {
     for (const planned of jobs) {
       const isRetry = (planned.attempt ?? 0) > 0 || planned.resendTag !== undefined;
-      this.sendRaw(messageIdOf(planned.job, planned.attempt, planned.resendTag), jobBody(planned.job, planned.attempt), planned.notBeforeInMs, isRetry);
+      const waiting = planned.retryAfterFailure === "WaitingForEarlierPass";
+      this.sendRaw(messageIdOf(planned.job, planned.attempt, planned.resendTag), jobBody(planned.job, planned.attempt), planned.notBeforeInMs, isRetry, waiting);
     }
   }
 
-  /** Any body, as a producer might send it (tests send malformed ones). */
-  sendRaw(messageId: string, body: unknown, notBeforeInMs?: number, isRetry = false): void {
+  /**
+   * Any body, as a producer might send it (tests send malformed ones). `waitingForEarlierPass`: a
+   * re-send of a pass that found its earlier pass not settled.
+   */
+  sendRaw(messageId: string, body: unknown, notBeforeInMs?: number, isRetry = false, waitingForEarlierPass = false): void {
     if (this.options.duplicateDetection !== false && this.seen.has(messageId)) {
       this.duplicatesDropped += 1;
       return;
     }
     this.seen.add(messageId);
     const message = { messageId, body, deliveryCount: 0, notBeforeInMs, isRetry };
-    const job = this.options.orderPasses ? jobOf(message) : undefined;
+    const job = this.options.orderPasses && waitingForEarlierPass ? jobOf(message) : undefined;
     const earlier = job && this.failed.find((f) => isLaterPassOf(job, f));
     if (earlier) {
       this.deadLetter(message, "EarlierPassDeadLettered", `pass ${earlier.pass} of an overlapping window was dead-lettered in this run; this pass runs after it`);
@@ -182,17 +188,7 @@ export class LocalQueue implements JobSender {
   private deadLetter(message: QueuedMessage, reason: string, description: string): void {
     this.deadLetters.push({ messageId: message.messageId, body: message.body, reason, description });
     const job = this.options.orderPasses ? jobOf(message) : undefined;
-    if (!job) return;
-    this.failed.push(job);
-    for (const list of [this.ready, this.scheduled]) {
-      for (let i = list.length - 1; i >= 0; i -= 1) {
-        const later = jobOf(list[i] as QueuedMessage);
-        if (later && isLaterPassOf(later, job)) {
-          const [dropped] = list.splice(i, 1);
-          this.deadLetter(dropped as QueuedMessage, "EarlierPassDeadLettered", `pass ${job.pass} of an overlapping window (${message.messageId}) was dead-lettered in this run; this pass runs after it`);
-        }
-      }
-    }
+    if (job) this.failed.push(job);
   }
 
   private retry(message: QueuedMessage, why: string): void {

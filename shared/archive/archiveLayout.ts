@@ -5,6 +5,10 @@
  *
  *   callrecords/v1/year=2026/month=11/day=27/hour=09/20261127T0900Z_20261127T1000Z_p0.jsonl.gz
  *   callrecords/v1/year=2026/month=11/day=27/hour=09/_20261127T0900Z_20261127T1000Z_p0.manifest.json
+ *   callrecords/v1/year=2026/month=11/day=27/hour=09/_20261127T0900Z_20261127T1000Z_p0.deadletter.json
+ *
+ * A dead-letter record says a (window, pass) was given up (dead-lettered): the later passes of the
+ * window run after it as after a manifest, and a replay of the pass still writes its own manifest.
  */
 import { type Job, jobKey } from "../core/job.js";
 import type { TimeWindow } from "../core/window.js";
@@ -26,6 +30,7 @@ export const dayPartitionPrefix = (instantInMs: number): string => `${archiveRoo
 
 export const dataBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}${jobKey(job)}.jsonl.gz`;
 export const manifestBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}_${jobKey(job)}.manifest.json`;
+export const deadLetterBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}_${jobKey(job)}.deadletter.json`;
 
 /** Day partitions a window touches. Windows divide a day and are aligned, so every window that
  * contains or overlaps this one (an earlier pass, the window a half was split from) starts within
@@ -37,17 +42,17 @@ export function dayPrefixesOf(window: TimeWindow): string[] {
   return prefixes;
 }
 
-const blobNamePattern = /(_?)(\d{8}T\d{4,6}Z)_(\d{8}T\d{4,6}Z)_p(\d+)\.(manifest\.json|jsonl\.gz)$/;
+const blobNamePattern = /(_?)(\d{8}T\d{4,6}Z)_(\d{8}T\d{4,6}Z)_p(\d+)\.(manifest\.json|deadletter\.json|jsonl\.gz)$/;
 
 const parseCompact = (compact: string) =>
   Date.parse(compact.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?Z$/, (_, y, mo, d, h, mi, s) => `${y}-${mo}-${d}T${h}:${mi}:${s ?? "00"}Z`));
 
 /** Reads a blob's job and kind back from its name; undefined for anything else. */
-export function archiveBlobOf(name: string): { job: Job; kind: "manifest" | "data" } | undefined {
+export function archiveBlobOf(name: string): { job: Job; kind: "manifest" | "deadLetter" | "data" } | undefined {
   const match = blobNamePattern.exec(name);
   if (!match) return undefined;
-  const kind = match[5] === "manifest.json" ? "manifest" : "data";
-  if ((kind === "manifest") !== (match[1] === "_")) return undefined;
+  const kind = match[5] === "manifest.json" ? "manifest" : match[5] === "deadletter.json" ? "deadLetter" : "data";
+  if ((kind !== "data") !== (match[1] === "_")) return undefined;
   return { job: { window: { startInMs: parseCompact(match[2] as string), endInMs: parseCompact(match[3] as string) }, pass: Number(match[4]) }, kind };
 }
 

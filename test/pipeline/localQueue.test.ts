@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Job, jobBody, parseJobMessage } from "../../shared/core/job.js";
+import { type Job, parseJobMessage } from "../../shared/core/job.js";
 import { hourInMs } from "../../shared/core/window.js";
 import { LocalQueue } from "../../local/queue.js";
 
@@ -25,21 +25,25 @@ describe("the local queue runs a window's passes in order, and ends", () => {
     assert.deepEqual(overlaps, []);
   });
 
-  it("dead-letters the later passes of a dead-lettered pass, including ones sent afterwards, so the run ends", async () => {
+  it("delivers the later passes of a dead-lettered pass after it (the harvest finds its dead-letter record); one still waiting on it is dead-lettered, so the run ends", async () => {
     const queue = new LocalQueue(5, Date.now, { orderPasses: true });
     await queue.send([job(0, 0), job(0, 1), job(1, 0)].map((j) => ({ job: j, notBeforeInMs: undefined })));
-    await queue.drain(async (body, settlement) => {
+    const delivered: string[] = [];
+    await queue.drain(async (body, settlement, message) => {
       const j = parseJobMessage(body);
+      delivered.push(message.messageId);
       if (j.pass === 0 && j.window.startInMs === start) await settlement.deadLetter("GraphForbidden", "403");
       else await settlement.complete();
     }, 2);
-    // A retry of the later pass, sent after its earlier pass was given up, is given up at once too.
-    queue.sendRaw("late-retry", jobBody(job(0, 2)), undefined, true);
+    assert.ok(delivered.indexOf("20261127T0900Z_20261127T1000Z_p1") > delivered.indexOf("20261127T0900Z_20261127T1000Z_p0"), delivered.join(" "));
+    // A re-send of the later pass that found its earlier pass not settled (no record could be
+    // written) is given up at once; any other re-send of it is delivered.
+    await queue.send([{ job: job(0, 1), notBeforeInMs: undefined, attempt: 1, retryAfterFailure: "WaitingForEarlierPass" }]);
+    await queue.send([{ job: job(0, 1), notBeforeInMs: undefined, attempt: 2, retryAfterFailure: "GraphUnavailable" }]);
     assert.deepEqual(queue.deadLetters.map((d) => [d.messageId, d.reason]), [
       ["20261127T0900Z_20261127T1000Z_p0", "GraphForbidden"],
-      ["20261127T0900Z_20261127T1000Z_p1", "EarlierPassDeadLettered"],
-      ["late-retry", "EarlierPassDeadLettered"],
+      ["20261127T0900Z_20261127T1000Z_p1_a1", "EarlierPassDeadLettered"],
     ]);
-    assert.equal(queue.ready.length, 0);
+    assert.deepEqual(queue.ready.map((m) => m.messageId), ["20261127T0900Z_20261127T1000Z_p1_a2"]);
   });
 });

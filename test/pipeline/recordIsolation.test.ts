@@ -4,12 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, it } from "node:test";
-import { dataBlobName, manifestBlobName } from "../../shared/archive/archiveLayout.js";
+import functions from "@azure/functions";
+import { makeHarvestHandler } from "../../functions/handlers.js";
+import { dataBlobName, deadLetterBlobName, manifestBlobName } from "../../shared/archive/archiveLayout.js";
 import { type ArchiveStore, folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import { parseManifest } from "../../shared/archive/manifest.js";
 import { loadArchiverConfig } from "../../shared/config/config.js";
 import { GraphAnswerTooLargeError, GraphRequestError, GraphResponseError } from "../../shared/core/errors.js";
-import type { Job } from "../../shared/core/job.js";
+import { type Job, jobBody } from "../../shared/core/job.js";
+import { defaultJobRetryOptions } from "../../shared/pipeline/harvest/jobRetryPolicy.js";
 import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
 import { newGraphCounters } from "../../shared/graph/graphCounters.js";
 import { type HarvestOutcome, harvest } from "../../shared/pipeline/harvest/harvest.js";
@@ -185,5 +188,39 @@ describe("which failures are one record's", () => {
     assert.equal(later.recordFailed(), "isolate", "a window none of whose records was read yet");
     later.recordRead();
     assert.deepEqual([later.recordFailed(), later.recordFailed(), later.recordFailed()], ["isolate", "isolate", "failJob"]);
+  });
+});
+
+describe("a later pass after a dead-lettered earlier pass", () => {
+  it("runs once the earlier pass is dead-lettered (its lasting record), archiving the window, where it would otherwise wait for good", async () => {
+    const root = await mkdtemp(join(tmpdir(), "dead-earlier-"));
+    const refusing = await startSandbox({ seed: "isolation", clock: new ManualClock(now), callsPerDay: 300, throttle: false, emptyPageRate: 0, faults: { failAfterRequests: { after: 0, status: 403 } } });
+    const healthy = await startSandbox({ seed: "isolation", clock: new ManualClock(now), callsPerDay: 300, throttle: false, emptyPageRate: 0 });
+    try {
+      const archive = folderArchiveStore(root);
+      const settled: string[] = [];
+      const handlerOn = (sandbox: Sandbox) => {
+        const graph = createGraphRuntime(loadArchiverConfig(sandboxEnv(sandbox, { ARCHIVER_GRAPH_PAGE_SIZE: "10" })), { ca: sandbox.ca });
+        return makeHarvestHandler(() => ({ graph, archive, sender: { send: async () => undefined }, clock: clockAt(now), cloud: "Global", timeBudgetInMs: 600_000, concurrency: 4, jobRetry: defaultJobRetryOptions }));
+      };
+      const settlement = { complete: async () => void settled.push("complete"), abandon: async () => void settled.push("abandon"), deadLetter: async (reason: string) => void settled.push(reason) };
+      const context = new functions.InvocationContext({ invocationId: "t", functionName: "harvest", logHandler: () => undefined });
+      // Before pass 0 is settled, pass 1 waits.
+      const waiting = await handlerOn(healthy)(jobBody(pass(1)), settlement, context);
+      assert.equal(waiting.status === "retrying" && waiting.reason, "WaitingForEarlierPass");
+      const refused = await handlerOn(refusing)(jobBody(pass(0)), settlement, context);
+      assert.equal(refused.status === "deadLettered" && refused.reason, "GraphForbidden");
+      const record = JSON.parse(((await archive.read(deadLetterBlobName(pass(0)))) as Buffer).toString("utf8")) as { reason: string };
+      assert.equal(record.reason, "GraphForbidden");
+      const later = await handlerOn(healthy)(jobBody(pass(1)), settlement, context);
+      assert.equal(later.status, "done");
+      const truth = healthy.tenant.groundTruth(window.startInMs, window.endInMs);
+      assert.deepEqual((await linesOf(archive, pass(1))).map((l) => `${l.id}@${l.version}`).sort(), truth.map((t) => `${t.id}@${t.version}`).sort());
+      assert.deepEqual(settled, ["complete", "GraphForbidden", "complete"]);
+      assert.equal(await archive.read(manifestBlobName(pass(0))), undefined, "the given-up pass keeps no manifest: a replay writes its own");
+    } finally {
+      await Promise.all([refusing.close(), healthy.close()]);
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -87,7 +87,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
 
   const neighbours = await listNeighbours(job, archive);
   if (job.pass > 0 && !(await earlierPassComplete(job, neighbours))) {
-    throw new WaitingForEarlierPass(`Pass ${job.pass - 1} of ${jobKey({ ...job, pass: job.pass - 1 })} has not archived this window yet; pass ${job.pass} runs after it`);
+    throw new WaitingForEarlierPass(`Pass ${job.pass - 1} of ${jobKey({ ...job, pass: job.pass - 1 })} has not archived this window yet (nor been dead-lettered); pass ${job.pass} runs after it`);
   }
   const known = await archivedVersions(job, neighbours, archive);
   const written: ArchivedVersion[] = [];
@@ -293,7 +293,7 @@ function drained(stream: PassThrough): Promise<void> {
 interface Neighbour {
   readonly name: string;
   readonly job: Job;
-  readonly kind: "manifest" | "data";
+  readonly kind: "manifest" | "deadLetter" | "data";
   /** A manifest's content, read once however often it is asked for. */
   readonly manifest: () => Promise<Manifest | undefined>;
 }
@@ -323,12 +323,16 @@ async function splitForLoop(job: Job, neighbours: readonly Neighbour[]): Promise
   return false;
 }
 
-/** True when the pass before this one has completely archived this window (its halves included). */
+/**
+ * True when the pass before this one is settled over this window (its halves included): archived
+ * completely, or given up (dead-lettered, with its lasting record), so that it never holds the
+ * later passes back for good.
+ */
 async function earlierPassComplete(job: Job, neighbours: readonly Neighbour[]): Promise<boolean> {
   const covered: [number, number][] = [];
   for (const n of neighbours) {
-    if (n.kind !== "manifest" || n.job.pass !== job.pass - 1) continue;
-    if ((await n.manifest())?.status === "complete") covered.push([n.job.window.startInMs, n.job.window.endInMs]);
+    if (n.kind === "data" || n.job.pass !== job.pass - 1) continue;
+    if (n.kind === "deadLetter" || (await n.manifest())?.status === "complete") covered.push([n.job.window.startInMs, n.job.window.endInMs]);
   }
   let reached = job.window.startInMs;
   for (const [start, end] of covered.sort((a, b) => a[0] - b[0])) if (start <= reached) reached = Math.max(reached, end);

@@ -46,7 +46,17 @@ export async function processJobMessage(
   runHarvest: (job: Job, attempt: number) => Promise<HarvestOutcome>,
   /** Asked for only when a transient failure is to be re-sent. */
   retrier: () => JobRetrier,
+  /**
+   * Keeps a lasting record that this job was dead-lettered, before the message is, so the later
+   * passes of its window run after it instead of waiting for good. Best effort: if it fails, they
+   * wait for a replay, as they did before.
+   */
+  recordDeadLetter?: (job: Job, reason: string, description: string) => Promise<void>,
 ): Promise<ProcessResult> {
+  const giveUp = async (job: Job, reason: string, description: string) => {
+    await recordDeadLetter?.(job, reason, description).catch(() => undefined);
+    await settlement.deadLetter(reason, description);
+  };
   let delivery: ReturnType<typeof parseJobDelivery>;
   try {
     delivery = parseJobDelivery(body);
@@ -69,20 +79,20 @@ export async function processJobMessage(
     }
     const failure = classifyJobFailure(error);
     if (failure.permanent) {
-      await settlement.deadLetter(failure.reason, failure.description);
+      await giveUp(job, failure.reason, failure.description);
       return { status: "deadLettered", job, reason: failure.reason, description: failure.description };
     }
     let decision: ReturnType<typeof decideJobRetry>;
     try {
       const r = retrier();
       decision = decideJobRetry(failure, { job, attempt, nowInMs: r.now(), random: r.random ?? Math.random }, r.options ?? defaultJobRetryOptions);
-      if (decision.action === "retry") await r.send([{ job, notBeforeInMs: decision.notBeforeInMs, attempt: decision.attempt }]);
+      if (decision.action === "retry") await r.send([{ job, notBeforeInMs: decision.notBeforeInMs, attempt: decision.attempt, retryAfterFailure: failure.reason }]);
     } catch (sendError) {
       await settlement.abandon();
       throw sendError;
     }
     if (decision.action === "deadLetter") {
-      await settlement.deadLetter(decision.reason, decision.description);
+      await giveUp(job, decision.reason, decision.description);
       return { status: "deadLettered", job, reason: decision.reason, description: decision.description };
     }
     await settlement.complete();

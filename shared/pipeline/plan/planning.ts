@@ -31,6 +31,8 @@ export interface PlannedJob {
   readonly attempt?: number;
   /** Set on a re-send by the coverage sweep or a replay: makes the messageId fresh. */
   readonly resendTag?: string;
+  /** On a re-send after a failure: the failure's reason (a local run ends passes waiting on a given-up one). */
+  readonly retryAfterFailure?: string;
 }
 
 export interface Plan {
