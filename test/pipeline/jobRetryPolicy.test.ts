@@ -117,7 +117,7 @@ describe("processJobMessage", () => {
     }));
     assert.deepEqual(calls, ["complete"]);
     // Attempt 2 failed: the step is 4 minutes, and jitter 0 takes half of it.
-    assert.deepEqual(sent, [{ job, attempt: 3, notBeforeInMs: now + 2 * minuteInMs }]);
+    assert.deepEqual(sent, [{ job, attempt: 3, notBeforeInMs: now + 2 * minuteInMs, retryAfterFailure: "GraphUnavailable" }]);
     assert.equal(result.status, "retrying");
   });
 
