@@ -185,10 +185,10 @@ export const settings = {
     parse: integer(1, 1000, 60),
   }),
   maxAttempts: define("ARCHIVER_GRAPH_MAX_ATTEMPTS", {
-    defaultText: "11",
-    description: "Attempts per Graph request before the job fails (throttling included). 11 with the default backoff is about three minutes without a Retry-After, so a Graph outage that short costs its own length, not a job retry cycle (a minute, doubling).",
+    defaultText: "13",
+    description: "Attempts per Graph request before the job fails (throttling included). 13 with the default backoff is 3 to 6 minutes without a Retry-After (equal jitter), so a Graph outage of up to 3 minutes costs its own length, not a job retry cycle (a minute, doubling).",
     deployed: "optional",
-    parse: integer(1, 50, 11),
+    parse: integer(1, 50, 13),
   }),
   requestTimeoutInMs: define("ARCHIVER_GRAPH_TIMEOUT_MS", {
     defaultText: "30000",
