@@ -185,10 +185,10 @@ export const settings = {
     parse: integer(1, 1000, 60),
   }),
   maxAttempts: define("ARCHIVER_GRAPH_MAX_ATTEMPTS", {
-    defaultText: "13",
-    description: "Attempts per Graph request before the job fails (throttling included). 13 with the default backoff is 3 to 6 minutes without a Retry-After (equal jitter), so a Graph outage of up to 3 minutes costs its own length, not a job retry cycle (a minute, doubling).",
+    defaultText: "8",
+    description: "Attempts per Graph request before the job fails (throttling included).",
     deployed: "optional",
-    parse: integer(1, 50, 13),
+    parse: integer(1, 50, 8),
   }),
   requestTimeoutInMs: define("ARCHIVER_GRAPH_TIMEOUT_MS", {
     defaultText: "30000",
