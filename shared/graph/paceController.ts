@@ -44,7 +44,7 @@ export type ThrottleVerdict = "caused" | "suffered";
 
 /** Below this, a 429 at the peak is still no evidence: too few requests to tell a limit from chance. */
 export const minAcceptedForEvidence = 3;
-/** The pace after a 429 caused by it: this share of what got through in the window before. */
+/** The pace after a 429 caused by it: this share of the pace (unpaced: of the most that got through lately). */
 export const decreaseFactor = 0.8;
 /** Requests per window the pace recovers by for each accepted request that waited on it. */
 export const growthPerAccepted = 0.05;
@@ -69,7 +69,7 @@ interface ScopeState {
   /** When each request of the last window was accepted, and refused (429), oldest first. */
   readonly accepted: number[];
   readonly refused: number[];
-  /** The window after a slowdown, which tells whether 429s fell with the pace. */
+  /** The second window after a slowdown, which tells whether 429s fell with the pace. */
   probe: { readonly from: number; readonly until: number; readonly rateBefore: number | undefined; readonly shareBefore: number; accepted: number; refused: number } | undefined;
   /** Probes undone in a row, and no new slowdown before `noProbeBefore`. */
   undone: number;
@@ -210,8 +210,8 @@ export class PaceController {
 
   /**
    * Once the probe window after a slowdown is over: undone if the share of 429s among requests
-   * sent since did not fall to under half of what it was (they do not depend on our pace), its
-   * verdict then counted as suffered.
+   * sent in it did not fall to under a quarter of what it was (they do not depend on our pace),
+   * its verdict then counted as suffered.
    */
   private endProbe(scope: ScopeState, now: number): void {
     const probe = scope.probe;

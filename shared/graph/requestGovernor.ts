@@ -124,7 +124,9 @@ export class RequestGovernor {
   /** Requests waiting for an app slot, first come first served. */
   private readonly waiting: Waiter[] = [];
   private releasing = false;
-  private readonly tally: ThrottleTally = { list: { caused: 0, suffered: 0 }, records: { caused: 0, suffered: 0 } };
+  /** 429s on records, by verdict, and list 429s taken for the app's limit (listing's own are the controller's). */
+  private readonly records: Record<ThrottleVerdict, number> = { caused: 0, suffered: 0 };
+  private listAppCaused = 0;
 
   constructor(
     private readonly options: GovernorOptions,
@@ -291,21 +293,25 @@ export class RequestGovernor {
     const now = this.clock.now();
     this.recent.push({ at: now, scope: scopeKey(scope) });
     while (this.recent.length > 0 && (this.recent[0] as { at: number }).at < now - this.appWideWithinInMs) this.recent.shift();
-    const tally = scope.kind === "list" ? this.tally.list : this.tally.records;
     const severalScopes = new Set(this.recent.map((r) => r.scope)).size >= this.appWideScopes;
     if (severalScopes && this.paces.causedByPace(appScope, now)) {
       this.paces.throttled(appScope, now, retryAfterInMs, sentAt);
-      tally.caused += 1;
+      if (scope.kind === "list") this.listAppCaused += 1;
+      else this.records.caused += 1;
       return "caused";
     }
-    const verdict = scope.kind === "list" ? this.paces.throttled(listScope, now, retryAfterInMs, sentAt) : "suffered";
-    tally[verdict] += 1;
-    return verdict;
+    if (scope.kind === "list") return this.paces.throttled(listScope, now, retryAfterInMs, sentAt);
+    this.records.suffered += 1;
+    return "suffered";
   }
 
-  /** 429s so far, by scope kind and by whether our pace caused them. */
+  /**
+   * 429s so far, by scope kind and by whether our pace caused them. Listing's verdicts are the
+   * controller's, so a slowdown its probe undid counts as suffered here too.
+   */
   throttles(): ThrottleTally {
-    return { list: { ...this.tally.list }, records: { ...this.tally.records } };
+    const list = this.paces.verdicts(listScope);
+    return { list: { caused: list.caused + this.listAppCaused, suffered: list.suffered }, records: { ...this.records } };
   }
 
   /** The paces in force now, per second, and how long each scope stays paused. */
