@@ -15,6 +15,7 @@ import { curatedMarkerName, curatedRoot } from "../../shared/pipeline/curate/cur
 import { dayMarkerName } from "../../shared/pipeline/harvest/dayMarker.js";
 import { azdPackage } from "../support/azdPackage.js";
 import { captureRegistrations, triggerOf } from "../support/functionsCore.js";
+import { graphFixturePath } from "../support/fixtures.js";
 import { withHarvestHost } from "../support/harvestHost.js";
 import { installedCopies, singletonPackages } from "../support/installedCopies.js";
 import { sdkBindingTrigger } from "../support/serviceBusHost.js";
@@ -87,7 +88,7 @@ describe("the deployment package (npm run build)", () => {
         // marker each. A warm worker curates ARCHIVER_CURATE_MAX_DAYS (2) in its first run and the
         // third in its second: every day after a process's first must be as readable as the first.
         const days = [27, 26, 25].map((back) => floorTo(Date.now(), dayInMs) - back * dayInMs);
-        const record = await readFile(join(root, "..", "shared", "fixtures", "graph", "get-callrecord-expanded.json"), "utf8");
+        const record = await readFile(graphFixturePath("get-callrecord-expanded.json"), "utf8");
         for (const day of days) {
           const data = gzipSync(`${JSON.stringify({ ...(JSON.parse(record) as object), _archive: { pass: 0 } })}\n`);
           await archive.getBlockBlobClient(dataBlobName({ window: { startInMs: day + 9 * hourInMs, endInMs: day + 10 * hourInMs }, pass: 0 })).upload(data, data.length);

@@ -8,13 +8,14 @@ import { classifyJobFailure } from "../../shared/pipeline/harvest/jobRetryPolicy
 import { newGraphCounters } from "../../shared/graph/graphCounters.js";
 import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
 import type { HttpTransport } from "../../shared/graph/httpTransport.js";
+import { graphFixturePath } from "../support/fixtures.js";
 import { FakeClock, fixedTokens, tableTransport } from "../support/stubTransport.js";
 
 const graph = "https://graph.microsoft.com";
 const base = `${graph}/v1.0/communications/callRecords`;
 const fixture = (name: string): Record<string, unknown> =>
   // The docs' nextLinks contain `$metadata#`, a slip: a real nextLink is a plain absolute URL.
-  JSON.parse(readFileSync(new URL(`../../../shared/fixtures/graph/${name}`, import.meta.url), "utf8").replaceAll("v1.0/$metadata#communications", "v1.0/communications"));
+  JSON.parse(readFileSync(graphFixturePath(name), "utf8").replaceAll("v1.0/$metadata#communications", "v1.0/communications"));
 
 function clientFor(routes: Record<string, unknown>, requested: string[] = [], env = {}, transport: HttpTransport = tableTransport(routes, requested)) {
   const config = loadArchiverConfig(env).graph;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type DocumentedLake, documentedFixture, documentedLake } from "../support/documentedLake.js";
 
-// Graph's documented examples (../shared/fixtures/graph/) through the DuckDB views and the curated
+// Graph's documented examples (test/fixtures/graph/) through the DuckDB views and the curated
 // tables: the 2020 revision of the expanded record (rich media streams) with the documented
 // sessions page (CPU fields) as its sessions. Every expected value below is typed from the
 // documents, not computed by the code under test.

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type DocumentedLake, documentedFixture, documentedLake } from "../support/documentedLake.js";
 
-// Graph's documented records (../shared/fixtures/graph/, not the sandbox's) through the DuckDB
+// Graph's documented records (test/fixtures/graph/, not the sandbox's) through the DuckDB
 // views and the curated participants table: every identity kind Graph documents is read, and the
 // two agree on a participant whose kinds disagree. Expected values are typed from the documents.
 const none = { acsUser: null, spoolUser: null, phone: null, guest: null, encrypted: null, onPremises: null, acsApplicationInstance: null, spoolApplicationInstance: null, applicationInstance: null, application: null, device: null, user: null };

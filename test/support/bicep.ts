@@ -1,18 +1,19 @@
 /**
  * The Bicep CLI for the infra tests: found in .local/tools (scripts/install-bicep.sh) or on PATH,
  * and an offline copy of infra/ whose bicepconfig points the Microsoft Graph extension at a package
- * built from ../shared/bicep-types, since the registry it names cannot be reached here.
+ * built from the type files in test/fixtures/bicep-types, since the registry it names cannot be reached here.
  */
 import { execFile } from "node:child_process";
 import { access, cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { graphBicepTypesIndex } from "./fixtures.js";
 
 const run = promisify(execFile);
 
 export const projectRoot = resolve(import.meta.dirname, "..", "..");
-export const graphTypesIndex = resolve(projectRoot, "..", "shared", "bicep-types", "microsoftgraph-v1.0-1.0.0", "index.json");
+export const graphTypesIndex = graphBicepTypesIndex;
 export const registryGraphExtension = "br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0";
 
 const isExecutable = async (path: string) => access(path).then(() => true, () => false);

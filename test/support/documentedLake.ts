@@ -1,5 +1,5 @@
 /**
- * One of Graph's documented records (../shared/fixtures/graph/), archived as the harvest writes it
+ * One of Graph's documented records (test/fixtures/graph/), archived as the harvest writes it
  * (one data blob of its day's hour, the day marker), curated, and open in DuckDB with the shipped
  * views: the lake tests that check the views and the curated tables against documents nobody here
  * wrote.
@@ -17,10 +17,10 @@ import { type CuratedTableName } from "../../shared/lake/curatedTables.js";
 import { curateDay, curatedFileName } from "../../shared/pipeline/curate/curateDay.js";
 import { dayMarkerName } from "../../shared/pipeline/harvest/dayMarker.js";
 import { projectRoot } from "./bicep.js";
+import { graphFixture } from "./fixtures.js";
 
 /** A fixture of Graph's documentation, with its `$metadata#` nextLink slip left as it is. */
-export const documentedFixture = async (name: string): Promise<Record<string, unknown>> =>
-  JSON.parse(await readFile(join(projectRoot, "..", "shared", "fixtures", "graph", name), "utf8")) as Record<string, unknown>;
+export const documentedFixture = async (name: string): Promise<Record<string, unknown>> => graphFixture(name);
 
 export interface DocumentedLake {
   /** Rows of a query over the views (and read_parquet of the curated tables). */
