@@ -529,6 +529,7 @@ module alerts 'modules/alerts.bicep' = {
     watermarkLagHours: watermarkLagAlertHours
     auditWorkspaceId: auditLogs ? monitoring.outputs.workspaceId : ''
     archiveContainerName: archiveContainerName
+    archiverPrincipalId: identity.properties.principalId
   }
 }
 

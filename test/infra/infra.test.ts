@@ -7,6 +7,7 @@ import { harvestEvent, planEvent, sweepEvent } from "../../functions/handlers.js
 import { eventLine } from "../../functions/logEvents.js";
 import { allSettings } from "../../shared/config/settings.js";
 import { bicep, findBicep, offlineInfra, type PredictedResource, projectRoot, type Snapshot, snapshot } from "../support/bicep.js";
+import { kustoProblems, storageOperations } from "../support/kusto.js";
 import { hourlyPlan } from "../support/planSettings.js";
 
 // Compiled ARM JSON, as far as these checks read it.
@@ -33,6 +34,20 @@ const cli = (): string => {
   if ("path" in found) return found.path;
   throw new Error(`Bicep checks cannot run with CI=true: ${found.missing}`);
 };
+
+/**
+ * A query whose last substitution ARM can make only while deploying (`[replace('…', '{name}',
+ * reference(…).x)]` in a snapshot): the literal, that expression, and the literal with a stand-in.
+ */
+function deferredQuery(query: string): { text: string; placeholder?: string; deferred?: string } {
+  const match = /^\[replace\('((?:[^']|'')*)', '(\{\w+\})', (.+)\)\]$/s.exec(query);
+  if (!match) return { text: query };
+  const literal = (match[1] as string).replaceAll("''", "'");
+  return { text: literal.replaceAll(match[2] as string, "00000000-0000-0000-0000-0000000000a1"), placeholder: match[2] as string, deferred: match[3] as string };
+}
+
+/** The JSON fields of an event line a query reads: `f.name` or `f['name']`. */
+const eventFieldsRead = (query: string): string[] => [...query.matchAll(/\bf(?:\.(\w+)|\['(\w+)'\])/g)].map((m) => (m[1] ?? m[2]) as string);
 
 const bicepFiles = async (dir: string): Promise<string[]> => {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -306,14 +321,11 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.doesNotMatch(JSON.stringify(template), /passwordCredentials|keyCredentials/, "no secret or certificate on the app");
   });
 
-  it("the alerts read what the functions log: event names and JSON fields the plan function writes", () => {
-    const template = moduleOf("alerts").properties.template;
-    const rules = template.resources;
-    const queryOf = (rule: string) => {
-      const query = String((rules[rule]?.properties?.criteria as { allOf: { query: string }[] }).allOf[0]?.query);
-      const variable = /^\[variables\('(\w+)'\)\]$/.exec(query)?.[1];
-      return variable ? String(template.variables?.[variable]) : query;
-    };
+  it("the alerts read what the functions log: event names and JSON fields the plan function writes", async () => {
+    const rules = named(deployed(await evaluate({})), "Microsoft.Insights/scheduledQueryRules");
+    const suffixes = { watermarkLag: "-watermark-lag", missingWindow: "-missing-window", incompleteRecords: "-incomplete-records", planFailed: "-plan-failed", planSilent: "-plan-silent", noHarvest: "-no-harvest" };
+    const queryOf = (rule: keyof typeof suffixes) =>
+      String((rules.find((r) => r.name.endsWith(suffixes[rule]))?.properties?.criteria as { allOf: { query: string }[] } | undefined)?.allOf[0]?.query);
     const now = Date.UTC(2026, 10, 27, 12);
     const lastJob = { window: { startInMs: Date.UTC(2026, 10, 1, 9), endInMs: Date.UTC(2026, 10, 1, 10) }, pass: 5 };
     const manifestGraph = { requests: 1, pages: 1, retries: { throttled: 0, unavailable: 0, serverError: 0, network: 0, timeout: 0, unauthorized: 0 }, throttledSeconds: 0 };
@@ -332,12 +344,13 @@ describe("infrastructure (Bicep)", { skip }, () => {
       const query = queryOf(rule);
       assert.ok(query.includes(`message startswith "${event} {"`), `${rule} reads ${event} lines: ${query}`);
       assert.ok(eventLine(event, events[event] ?? {}).startsWith(`${event} {`));
-      const fields = [...new Set([...query.matchAll(/\bf\.(\w+)/g)].map((m) => m[1] as string))];
+      const fields = [...new Set(eventFieldsRead(query))];
       assert.deepEqual(fields, Object.keys(expected), rule);
       for (const [field, value] of Object.entries(expected)) assert.equal(events[event]?.[field], value, `${event}.${field}`);
     }
     assert.match(queryOf("planFailed"), /operation_Name == "plan" and success == false/);
-    assert.match(queryOf("planSilent"), /message startswith "plan \{"/);
+    // Requests are never sampled (host.json), so a silent plan function is a stopped one.
+    assert.equal(queryOf("planSilent"), 'requests | where operation_Name == "plan"');
     assert.match(queryOf("noHarvest"), /operation_Name == "harvest" and success == true/);
   });
 
@@ -399,13 +412,52 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.match(refusal(await evaluate({ archiveRetentionDays: 30 })), /archiveRetentionDays \(30\) must not be shorter than archiveImmutabilityDays \(60\)/);
   });
 
-  it("deletes in the archive are alerted from the audit log, which is kept a year", async () => {
+  it("changes to the archive are alerted from the audit log, which is kept a year: deletes, renames, expiries and policy changes by anyone, writes by anyone but the archiver", async () => {
     const resources = deployed(await evaluate({}));
     const alert = named(resources, "Microsoft.Insights/scheduledQueryRules").find((r) => r.name.endsWith("-archive-deleted"));
-    assert.match(JSON.stringify(alert?.properties), /StorageBlobLogs \| where \(OperationName startswith \\"Delete\\" or OperationName has \\"Rename\\"\) and ObjectKey has \\"\/archive\/\\"/);
-    assert.equal((alert?.properties?.severity as number | undefined), 1);
+    const { text: query, placeholder, deferred } = deferredQuery(String((alert?.properties?.criteria as { allOf: { query: string }[] }).allOf[0]?.query));
+    // The archiver's principal id is known only once deployed: the rule takes it from its identity.
+    assert.equal(placeholder, "{archiver}");
+    assert.match(String(deferred), /^reference\('[^']*\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/id-\w+', '[\d-]+'\)\.principalId$/);
+    assert.match(query, /RequesterObjectId != "00000000-0000-0000-0000-0000000000a1"/);
+    const listed = (name: string) => [...(new RegExp(`let ${name} = dynamic\\(\\[([^\\]]*)\\]\\)`).exec(query)?.[1] ?? "").matchAll(/"(\w+)"/g)].map((m) => m[1] as string);
+    // Typed from Microsoft's list of logged operations (test/fixtures/azure-monitor/), not from the rule.
+    assert.deepEqual(listed("removing").sort(), ["DeleteBlob", "DeleteContainer", "DeleteDirectory", "DeleteFile", "DeleteFilesystem", "RenamePathDir", "RenamePathFile", "SetBlobExpiry", "SetContainerServiceMetadata"]);
+    for (const name of ["PutBlob", "PutBlockList", "CopyBlob", "CreatePathFile", "FlushFile", "SetBlobMetadata"]) assert.ok(listed("altering").includes(name), `${name} is watched`);
+    for (const name of [...listed("removing"), ...listed("altering")]) assert.ok(storageOperations.has(name), `${name} is not an operation StorageBlobLogs documents`);
+    assert.doesNotMatch(query, /OperationName (has|contains|startswith)/, "operation names are matched whole");
+    assert.match(query, /tostring\(split\(ObjectKey, "\/"\)\[2\]\) == "archive"/);
+    assert.equal(alert?.properties?.severity, 1);
     const table = named(resources, "Microsoft.OperationalInsights/workspaces/tables").find((t) => t.name.endsWith("/StorageBlobLogs"));
     assert.deepEqual(table?.properties, { retentionInDays: 365, totalRetentionInDays: 365 });
+  });
+
+  it("every KQL query the deployment ships (alerts and workbook) passes Microsoft's Kusto language service against the documented columns", async () => {
+    const resources = deployed(await evaluate({ alertEmail: "ops@example.com" }));
+    const queries: { where: string; query: string }[] = [];
+    for (const rule of named(resources, "Microsoft.Insights/scheduledQueryRules")) {
+      for (const { query } of (rule.properties?.criteria as { allOf: { query: string }[] }).allOf) queries.push({ where: rule.name, query: deferredQuery(query).text });
+    }
+    for (const book of named(resources, "Microsoft.Insights/workbooks")) {
+      const content = JSON.parse(String(book.properties?.serializedData)) as { items: { content: { title: string; query: string } }[] };
+      for (const { content: item } of content.items) queries.push({ where: `workbook: ${item.title}`, query: item.query });
+    }
+    assert.equal(queries.length, 8 + 9, queries.map((q) => q.where).join(", "));
+    for (const { where, query } of queries) {
+      assert.deepEqual(kustoProblems(query), [], `${where}:\n${query}`);
+    }
+  });
+
+  it("the language service catches what it is here for: a made-up column, a bare keyword as a name", () => {
+    assert.match(kustoProblems('traces | where messages startswith "plan {"').join(), /KS142.*'messages'/);
+    assert.match(kustoProblems("traces | extend kind = 1").join(), /KS228.*'kind'/);
+    assert.match(kustoProblems("StorageBlobLogs | where RequesterOid == 1").join(), /KS142/);
+  });
+
+  it("every log alert skips Azure's creation-time query check, which fails on a table with no rows yet (SEM0100 on StorageBlobLogs in a new workspace)", async () => {
+    const rules = named(deployed(await evaluate({})), "Microsoft.Insights/scheduledQueryRules");
+    assert.ok(rules.some((r) => JSON.stringify(r.properties).includes("StorageBlobLogs")), "the archive alert is among them");
+    for (const rule of rules) assert.equal(rule.properties?.skipQueryValidation, true, rule.name);
   });
 
   it("locks the archive account against deletion by default, and only the archive account", () => {
@@ -451,7 +503,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
     for (const { title, query } of queries) {
       const kinds = [...query.matchAll(/message startswith "(\w+) \{"/g)].map((m) => m[1] as string);
       assert.ok(kinds.length > 0, `${title} reads no event line`);
-      for (const field of [...query.matchAll(/\bf\.(\w+)/g)].map((m) => m[1] as string)) {
+      for (const field of eventFieldsRead(query)) {
         assert.ok(kinds.some((kind) => fieldsOf[kind]?.includes(field)), `${title}: no event of ${kinds.join(", ")} writes ${field}`);
       }
       kinds.forEach((kind) => covered.add(kind));
