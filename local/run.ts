@@ -39,6 +39,8 @@ export interface LocalRunOptions {
   readonly queue?: LocalQueue;
   readonly concurrency?: number;
   readonly onProgress?: (line: string) => void;
+  /** Every line the functions log (in Azure, a trace each); by default none is kept. */
+  readonly onLogLine?: (line: string) => void;
   /** How long the run may go without a progress line before it says what it waits on. Default 5 s. */
   readonly quietInMs?: number;
 }
@@ -81,8 +83,8 @@ export function describePaces(paces: PacesInForce, throttles: ThrottleTally, now
   return `Graph pace: ${app}, ${list}, each record after its own Retry-After; 429s: ${caused} from our pace, ${suffered} not`;
 }
 
-export const quietContext = (name: string) =>
-  new functions.InvocationContext({ invocationId: name, functionName: name, logHandler: () => undefined });
+export const quietContext = (name: string, onLogLine?: (line: string) => void) =>
+  new functions.InvocationContext({ invocationId: name, functionName: name, logHandler: (_level, ...args) => onLogLine?.(args.join(" ")) });
 
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummary> {
   const queue = options.queue ?? new LocalQueue(5, () => options.clock.now(), { orderPasses: true });
@@ -120,7 +122,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
 
   // Timer ticks until the planner has caught up with the clock.
   for (;;) {
-    const tick = await plan({ isPastDue: false, scheduleStatus: { last: "", next: "", lastUpdated: "" } } as Timer, quietContext("plan"));
+    const tick = await plan({ isPastDue: false, scheduleStatus: { last: "", next: "", lastUpdated: "" } } as Timer, quietContext("plan", options.onLogLine));
     summary.windows += tick.windows;
     summary.jobs += tick.jobs;
     if (tick.windows === 0) break;
@@ -151,7 +153,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   const started = options.clock.now();
   const waitedBefore = options.graph.retryAfter.waitedSoFarInMs();
   await queue.drain(async (body, settlement, message) => {
-    const result = await harvest(body, settlement, quietContext("harvest"));
+    const result = await harvest(body, settlement, quietContext("harvest", options.onLogLine));
     if (result.status === "retrying") {
       summary.retries += 1;
       const inSeconds = Math.max(0, Math.round((result.notBeforeInMs - options.clock.now()) / 1000));
