@@ -156,6 +156,9 @@ param archiveColdAfterDays int = 180
 @maxValue(146000)
 param archiveImmutabilityDays int = 60
 
+@description('Optional. True once the archive container\'s immutability policy is locked (README "The archive protects itself"): provision then leaves the policy alone, since a locked policy accepts only an extension and refuses the template\'s PUT. The preprovision hook refuses a provision that would send it to a locked policy, naming this setting.')
+param archiveImmutabilityLocked bool = false
+
 @description('Optional. Days after which raw and curated call records are deleted by a lifecycle rule (personal data has an end); 0 (default): kept until deleted by hand. Must not be shorter than archiveImmutabilityDays.')
 @minValue(0)
 @maxValue(146000)
@@ -233,11 +236,15 @@ var archiveWriterDataActions = [
   'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/add/action'
 ]
 
+// Role names and ids are both unique in a tenant, so both come from the resource group: the same
+// environment deployed to a second resource group gets a role of its own instead of colliding on
+// the name (resourceToken is per subscription, environment and region, not per resource group).
+var archiveWriterRoleScope = resourceGroup().id
+
 resource archiveWriterRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
-  name: guid(resourceGroup().id, 'callrecords-archive-writer')
+  name: guid(archiveWriterRoleScope, 'callrecords-archive-writer')
   properties: {
-    // Role names are unique in a tenant: one per deployment.
-    roleName: 'Call records archive writer (${resourceToken})'
+    roleName: 'Call records archive writer (${uniqueString(archiveWriterRoleScope, 'callrecords-archive-writer')})'
     description: 'Read, list and create blobs in the call-record archive; never delete, move or rename them.'
     type: 'CustomRole'
     permissions: [{ actions: [], notActions: [], dataActions: archiveWriterDataActions, notDataActions: [] }]
@@ -349,7 +356,9 @@ module archiveStorage 'modules/storageAccount.bicep' = {
     auditWorkspaceId: auditLogs ? monitoring.outputs.workspaceId : ''
     deleteLock: archiveDeleteLock
     containers: [
-      { name: archiveContainerName, target: 'archiveContainer', immutabilityDays: archiveImmutabilityDays }
+      // Locked: the policy is no longer the template's to send (only `az storage container
+      // immutability-policy extend` changes it).
+      { name: archiveContainerName, target: 'archiveContainer', immutabilityDays: archiveImmutabilityLocked ? 0 : archiveImmutabilityDays }
       { name: stateContainerName, target: 'stateContainer' }
     ]
     tiering: {

@@ -97,6 +97,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
     }
     return result;
   };
+  const snapshotIn = (resourceGroup: string): Promise<Snapshot> => snapshot(cli(), infra, { location: "swedencentral" }, resourceGroup);
   const deployed = (result: Snapshot): readonly PredictedResource[] => {
     assert.ok("resources" in result, `refused: ${"refused" in result ? result.refused : ""}`);
     return result.resources;
@@ -289,14 +290,31 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.match(settings, /'WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID', parameters\('identityId'\)/, "the package is read with the identity, not a SAS");
   });
 
-  it("the archive container's immutability follows archiveImmutabilityDays, on by default for 60 days", () => {
+  it("the archive container's immutability follows archiveImmutabilityDays, on by default for 60 days, and is no longer sent once locked", async () => {
     assert.equal(main.parameters.archiveImmutabilityDays?.defaultValue, 60);
-    const containers = moduleOf("archiveStorage").properties.parameters.containers?.value as { target: string; immutabilityDays?: string }[];
-    assert.equal(containers.find((c) => c.target === "archiveContainer")?.immutabilityDays, "[parameters('archiveImmutabilityDays')]");
-    assert.equal(containers.find((c) => c.target === "stateContainer")?.immutabilityDays, undefined, "the watermark is replaced, so never WORM");
-    const [policy] = ofType("Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies");
-    assert.match(policy?.resource.condition ?? "", /greater\(coalesce\(tryGet\(parameters\('containers'\)\[copyIndex\(\)\], 'immutabilityDays'\), 0\), 0\)/);
-    assert.match(String(policy?.resource.properties?.immutabilityPeriodSinceCreationInDays), /immutabilityDays/);
+    const policies = (parameters: Record<string, string | number | boolean>) => async () =>
+      named(deployed(await evaluate(parameters)), "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies");
+    const [unlocked, ...others] = await policies({})();
+    assert.equal(others.length, 0, "the state container (replaced watermark) is never WORM");
+    assert.match(unlocked?.name ?? "", /^starc\w+\/default\/archive\/default$/);
+    assert.equal(unlocked?.properties?.immutabilityPeriodSinceCreationInDays, 60);
+    assert.equal((await policies({ archiveImmutabilityDays: 400 })())[0]?.properties?.immutabilityPeriodSinceCreationInDays, 400);
+    // A locked policy accepts only "extend": a provision that PUTs it again fails. Once locked, none is sent.
+    assert.deepEqual(await policies({ archiveImmutabilityLocked: true })(), []);
+    assert.deepEqual(await policies({ archiveImmutabilityDays: 0 })(), []);
+  });
+
+  it("names the custom role and its id from one scope, the resource group: the same environment in a second group does not collide on the name", async () => {
+    const roleIn = async (group: string) => {
+      const result = await snapshotIn(group);
+      return named(deployed(result), "Microsoft.Authorization/roleDefinitions")[0];
+    };
+    const [a, b, again] = [await roleIn("rg-one"), await roleIn("rg-two"), await roleIn("rg-one")];
+    assert.match(String(a?.properties?.roleName), /^Call records archive writer \(\w{13}\)$/);
+    assert.notEqual(a?.properties?.roleName, b?.properties?.roleName);
+    assert.notEqual(a?.name, b?.name);
+    assert.equal(a?.properties?.roleName, again?.properties?.roleName, "a redeploy to the same group keeps its role");
+    assert.equal(a?.name, again?.name);
   });
 
   it("grants CallRecords.Read.All to Graph's service principal, picked by value, in the public cloud by default", () => {

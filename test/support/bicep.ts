@@ -85,12 +85,12 @@ const bicepValue = (value: string | number | boolean): string => (typeof value =
  * (`bicep snapshot`, the deployment engine's own expression evaluation), and returns the resources
  * it would create, or the sentence it refuses with (a fail() or an invalid value).
  */
-export async function snapshot(cli: string, infra: string, parameters: Record<string, string | number | boolean>): Promise<Snapshot> {
+export async function snapshot(cli: string, infra: string, parameters: Record<string, string | number | boolean>, resourceGroup = "rg-snapshot"): Promise<Snapshot> {
   const file = join(infra, `snapshot-${++snapshots}.bicepparam`);
   const lines = ["using 'main.bicep'", ...Object.entries({ environmentName: "snap", ...parameters }).map(([name, value]) => `param ${name} = ${bicepValue(value)}`)];
   await writeFile(file, `${lines.join("\n")}\n`);
   const location = String(parameters.location ?? "swedencentral");
-  const run = await bicep(cli, ["snapshot", file, "--subscription-id", subscriptionId, "--tenant-id", tenantId, "--resource-group", "rg-snapshot", "--location", location]);
+  const run = await bicep(cli, ["snapshot", file, "--subscription-id", subscriptionId, "--tenant-id", tenantId, "--resource-group", resourceGroup, "--location", location]);
   const refusal = /could not be completed for the following reason: '([\s\S]*?)'\.?\s*$/m.exec(run.stdout + run.stderr);
   if (run.code !== 0) return { refused: refusal?.[1] ?? (run.stderr || run.stdout) };
   const written = JSON.parse(await readFile(file.replace(/\.bicepparam$/, ".snapshot.json"), "utf8")) as { predictedResources: PredictedResource[] };
