@@ -159,7 +159,7 @@ param archiveImmutabilityDays int = 60
 @description('Optional. True once the archive container\'s immutability policy is locked (README "The archive protects itself"): provision then leaves the policy alone, since a locked policy accepts only an extension and refuses the template\'s PUT. The preprovision hook refuses a provision that would send it to a locked policy, naming this setting.')
 param archiveImmutabilityLocked bool = false
 
-@description('Optional. Days after which raw and curated call records are deleted by a lifecycle rule (personal data has an end); 0 (default): kept until deleted by hand. Must not be shorter than archiveImmutabilityDays.')
+@description('Optional. Days after which raw and curated call records are deleted by a lifecycle rule (personal data has an end); 0 (default): kept until deleted by hand. Needs archiveImmutabilityDays 0: lifecycle deletes do not work in a container with an immutability policy.')
 @minValue(0)
 @maxValue(146000)
 param archiveRetentionDays int = 0
@@ -372,10 +372,12 @@ module archiveStorage 'modules/storageAccount.bicep' = {
     retention: {
       container: archiveContainerName
       prefixes: ['callrecords/', 'curated/']
-      // Never before WORM ends: Azure would refuse the deletes, and an erasure promise would break.
-      deleteAfterDays: archiveRetentionDays == 0 || archiveRetentionDays >= archiveImmutabilityDays
+      // Only without WORM: lifecycle management's delete action does not work on any blob of an
+      // immutable container, not even one whose period has ended (lifecycle management, known
+      // issues). A rule that would never delete is refused by name rather than promised.
+      deleteAfterDays: archiveRetentionDays == 0 || (archiveImmutabilityDays == 0 && !archiveImmutabilityLocked)
         ? archiveRetentionDays
-        : fail('archiveRetentionDays (${archiveRetentionDays}) must not be shorter than archiveImmutabilityDays (${archiveImmutabilityDays}): blobs under WORM cannot be deleted before it ends.')
+        : fail('archiveRetentionDays (${archiveRetentionDays}) needs archiveImmutabilityDays 0: lifecycle management cannot delete any blob in a container with an immutability policy, even past its period. Keep WORM and delete by hand (README "Personal data"), or set archiveImmutabilityDays 0 and delete the unlocked policy (az storage container immutability-policy delete); a locked policy cannot be removed.')
     }
     roleAssignments: roleAssignments
     principals: principals
@@ -592,5 +594,10 @@ output GRAPH_APP_CLIENT_ID string = graphAppId
 output CONSUMPTION_PACKAGE_URL string = functionApp.outputs.consumptionPackageUrl
 @description('Names of the alert rules.')
 output ALERT_RULES string[] = alerts.outputs.alertRuleNames
+@description('The role assignments the template declares on the archive container; the postprovision hook removes the archiver\'s and the deployer\'s others there.')
+output ARCHIVE_ROLE_ASSIGNMENTS array = map(
+  filter(roleAssignments, a => a.target == 'archiveContainer' && principals[a.principal].granted),
+  a => { principalId: principals[a.principal].id, roleDefinitionId: a.roleDefinitionId }
+)
 @description('Resource id of the Azure Monitor workbook (Monitor → Workbooks).')
 output WORKBOOK_ID string = workbook.outputs.id
