@@ -397,6 +397,12 @@ module runtimeStorage 'modules/storageAccount.bicep' = {
     publicNetworkAccess: !vnetEnabled
     softDeleteDays: 7
     containers: [{ name: deploymentContainerName, target: 'deploymentContainer' }, { name: budgetContainerName, target: 'budgetContainer' }]
+    // Who replaced the code package in deployment-package: writes and deletes only (the host's
+    // reads are many and hold nothing to audit). Flex deploys upload with the app's own identity,
+    // so a deploy and the archiver's code writing there look alike in these lines: match them with
+    // the Activity log's deployment entries (README "The archive protects itself").
+    auditWorkspaceId: auditLogs ? monitoring.outputs.workspaceId : ''
+    auditCategories: ['StorageWrite', 'StorageDelete']
     accountTarget: 'runtimeAccount'
     roleAssignments: roleAssignments
     principals: principals

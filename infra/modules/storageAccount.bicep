@@ -50,6 +50,9 @@ param retention {
 @description('Optional. Log Analytics workspace for an audit trail of every blob read, write and delete; empty: none.')
 param auditWorkspaceId string = ''
 
+@description('Optional. Which blob operations the audit trail records.')
+param auditCategories ('StorageRead' | 'StorageWrite' | 'StorageDelete')[] = ['StorageRead', 'StorageWrite', 'StorageDelete']
+
 @description('Optional. A CanNotDelete lock on the account, so deleting the resource group (azd down) stops at it.')
 param deleteLock bool = false
 
@@ -163,11 +166,7 @@ resource blobAudit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = 
   scope: blobService
   properties: {
     workspaceId: auditWorkspaceId
-    logs: [
-      { category: 'StorageRead', enabled: true }
-      { category: 'StorageWrite', enabled: true }
-      { category: 'StorageDelete', enabled: true }
-    ]
+    logs: [for category in auditCategories: { category: category, enabled: true }]
   }
 }
 

@@ -378,14 +378,21 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.ok(!dependsOn.split(" ").includes("functionApp"), "the function app needs the grant's outputs");
   });
 
+  it("audits the runtime account's writes and deletes (who replaced the code package), not its reads", async () => {
+    const settings = named(deployed(await evaluate({})), "Microsoft.Insights/diagnosticSettings");
+    const logsOf = (account: string) => settings.filter((d) => (d.id ?? "").includes(`/storageAccounts/${account}`)).map((d) => (d.properties?.logs as { category: string; enabled: boolean }[]).map((l) => `${l.category}:${l.enabled}`));
+    assert.deepEqual(logsOf("stfn"), [["StorageWrite:true", "StorageDelete:true"]], JSON.stringify(settings.map((d) => d.id)));
+    assert.deepEqual(logsOf("starc"), [["StorageRead:true", "StorageWrite:true", "StorageDelete:true"]]);
+    assert.deepEqual(named(deployed(await evaluate({ auditLogs: false })), "Microsoft.Insights/diagnosticSettings").filter((d) => (d.id ?? "").includes("/storageAccounts/")), []);
+  });
+
   it("keeps an audit trail in Log Analytics by default: archive blob reads, writes and deletes, Service Bus, function logs", () => {
     assert.equal(main.parameters.auditLogs?.defaultValue, true);
     const settings = ofType("Microsoft.Insights/diagnosticSettings");
     const byModule = Object.fromEntries(settings.map((d) => [d.module, JSON.stringify(d.resource.properties?.logs)]));
-    assert.match(byModule.archiveStorage ?? "", /StorageRead.*StorageWrite.*StorageDelete/);
     assert.match(byModule.serviceBus ?? "", /allLogs/);
     assert.match(byModule.functionApp ?? "", /FunctionAppLogs/);
-    for (const module of ["archiveStorage", "serviceBus", "functionApp"]) {
+    for (const module of ["archiveStorage", "runtimeStorage", "serviceBus", "functionApp"]) {
       const parameter = moduleOf(module).properties.parameters.auditWorkspaceId;
       assert.match(JSON.stringify(parameter), /parameters\('auditLogs'\), createObject\('value', reference\('monitoring'\)\.outputs\.workspaceId\.value\), createObject\('value', ''\)/, module);
     }

@@ -66,6 +66,7 @@ export async function offlineInfra(cli: string): Promise<string> {
 
 /** A resource as `bicep snapshot` predicts it; values it cannot know before deploying stay ARM expressions. */
 export interface PredictedResource {
+  readonly id?: string;
   readonly type: string;
   readonly name: string;
   readonly sku?: { readonly name?: string; readonly tier?: string; readonly capacity?: number };
