@@ -67,6 +67,7 @@ export const sweepEvent = (report: SweepRun, nowInMs: number) => ({
   checked: report.checked,
   listedDays: report.listedDays,
   fullListing: report.fullListing,
+  falseMemory: report.falseMemory === true,
   missing: report.missing.length,
   resent: report.resend.length,
   resentJobs: report.resend.slice(0, 20).map((r) => jobKey(r.job)),

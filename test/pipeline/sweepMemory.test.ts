@@ -7,6 +7,7 @@ import { dayInMs, floorTo, hourInMs, minuteInMs } from "../../shared/core/window
 import { type ArchivedManifest, type SweepSettings, coverageGaps, resendTagAt, retentionStart } from "../../shared/pipeline/plan/coverage.js";
 import { type PlanSettings, passDueAt } from "../../shared/pipeline/plan/planning.js";
 import { type SweepMemory, decideSweep, rememberSweep, sweepListing, sweptDays } from "../../shared/pipeline/plan/sweepMemory.js";
+import { serializeSweepMemory as serialized } from "../../shared/pipeline/plan/sweepMemoryStore.js";
 import { parseSweepMemory, serializeSweepMemory } from "../../shared/pipeline/plan/sweepMemoryStore.js";
 
 const plan: PlanSettings = hourlyPlan(48);
@@ -111,7 +112,8 @@ describe("the sweep's memory", () => {
     assert.equal(withMemory[0]?.listed, without[0]?.listed, "the first sweep has no memory: every day");
     assert.ok(fullTicks >= 2 && fullTicks <= 4, `${fullTicks} full listings in two days`);
     // Hourly windows, six passes: a handful of days a tick at most, against 31.
-    assert.ok(withMemory.slice(1).every((tick) => tick.listed <= 6 || tick.listed === without[0]?.listed));
+    // (and two days the memory calls covered, spot-checked in turn).
+    assert.ok(withMemory.slice(1).every((tick) => tick.listed <= 6 + 2 || tick.listed === without[0]?.listed));
     assert.ok(listed * 5 < listedWithout, `${listed} listings with the memory, ${listedWithout} without`);
   });
 
@@ -126,5 +128,52 @@ describe("the sweep's memory", () => {
     assert.ok(sweepListing(memory, later).days.includes(floorTo(missing.window.startInMs, dayInMs)));
     const dayLater = { ...at, nowInMs: start + dayInMs, plannedUntilInMs: watermark(start + dayInMs) };
     assert.equal(sweepListing(memory, dayLater).full, true);
+  });
+
+  describe("checked before it is trusted (a tampered or wrong state/scheduler/sweep.json)", () => {
+    const at = (nowInMs: number) => ({ nowInMs, plannedUntilInMs: watermark(nowInMs), plan, sweep });
+    const everyDayCovered = (nowInMs: number, through: number, listedAll: number): SweepMemory => ({
+      listedAllAtInMs: listedAll,
+      coveredThroughInMs: new Map(sweptDays(at(nowInMs)).map((day) => [day, through])),
+      resent: undefined,
+    });
+
+    it("a memory that claims a future (covered through 9999-12-31, listed a minute ago) lists every day at once", () => {
+      const tampered = everyDayCovered(start, Date.parse("9999-12-31T00:00:00Z"), start - minuteInMs);
+      assert.equal(sweepListing(tampered, at(start)).full, true);
+      // And through the file, as the store reads it back.
+      assert.equal(sweepListing(parseSweepMemory(serialized(tampered)), at(start)).full, true);
+    });
+
+    it("a believable false memory (every day covered through a minute ago) over an empty archive is caught by the first tick's spot check, and the next tick lists every day", () => {
+      const tampered = everyDayCovered(start, start - minuteInMs, start - minuteInMs);
+      const listing = sweepListing(tampered, at(start));
+      assert.equal(listing.full, false);
+      assert.equal(listing.spotChecked.length, 2);
+      const first = decideSweep(tampered, at(start), listing, []);
+      assert.equal(first.falseMemory, true);
+      assert.ok(first.report.missing.length > 0, "the spot-checked days' missing jobs are found (and re-sent) at once");
+      const next = start + tickInMs;
+      assert.equal(sweepListing(parseSweepMemory(serialized(first.next)), at(next)).full, true);
+    });
+
+    it("a false memory about one day only is caught within 16 ticks (31 days, 2 a tick), not the day a full listing waits", () => {
+      // The archive holds everything due except one day, 10 days back; the memory says that day is covered too.
+      const hole = floorTo(start - 10 * dayInMs, dayInMs);
+      const jobs = allJobs(start + dayInMs).filter(({ job, due }) => due <= start && floorTo(job.window.startInMs, dayInMs) !== hole);
+      let memory: SweepMemory | undefined = everyDayCovered(start, start - minuteInMs, start - minuteInMs);
+      let caughtAt: number | undefined;
+      for (let t = 0; t < 96 && caughtAt === undefined; t += 1) {
+        const now = start + t * tickInMs;
+        const listing = sweepListing(memory, at(now));
+        assert.equal(listing.full, false, `tick ${t} listed every day before the spot check caught the hole`);
+        const listed = new Set(listing.days);
+        const manifests: ArchivedManifest[] = jobs.filter(({ job, due }) => due <= now && listed.has(floorTo(job.window.startInMs, dayInMs))).map(({ job }) => ({ job, status: "complete" }));
+        const decided = decideSweep(memory, at(now), listing, manifests);
+        if (decided.falseMemory) caughtAt = t;
+        memory = parseSweepMemory(serialized(decided.next));
+      }
+      assert.ok(caughtAt !== undefined && caughtAt < 16, `caught at tick ${caughtAt}`);
+    });
   });
 });

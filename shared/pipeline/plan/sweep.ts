@@ -27,6 +27,8 @@ export interface SweepDeps {
 export interface SweepRun extends CoverageReport {
   readonly listedDays: number;
   readonly fullListing: boolean;
+  /** A spot-checked day lacked what the memory said it held: the next tick lists every day. */
+  readonly falseMemory?: boolean;
 }
 
 export const listArchivedManifests = (archive: ArchiveStore, fromInMs: number, toInMs: number): Promise<ArchivedManifest[]> =>
@@ -59,9 +61,9 @@ export async function runCoverageSweep(deps: SweepDeps, plannedUntilInMs: number
   const memory = await deps.memory?.read();
   const listing = sweepListing(memory, at);
   const manifests = await listDayManifests(deps.archive, listing.days);
-  const { report, next } = decideSweep(memory, at, listing, manifests);
+  const { report, next, falseMemory } = decideSweep(memory, at, listing, manifests);
   if (report.resend.length > 0) await deps.sender.send(report.resend);
   // Nothing listed and nothing sent: the memory would only be written back as it was read.
   if (listing.days.length > 0 || report.resend.length > 0 || !memory) await deps.memory?.write(next);
-  return { ...report, listedDays: listing.days.length, fullListing: listing.full };
+  return { ...report, listedDays: listing.days.length, fullListing: listing.full, falseMemory };
 }

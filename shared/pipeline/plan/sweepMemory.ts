@@ -38,9 +38,22 @@ export interface SweepClock {
 export interface SweepListing {
   /** The day partitions (UTC starts) to list, oldest first. */
   readonly days: readonly number[];
-  /** True when these are all the days: the memory is absent or a day old. */
+  /** True when these are all the days: the memory is absent, a day old, or not believable. */
   readonly full: boolean;
+  /**
+   * Days among `days` that the memory calls covered, listed anyway to check it: the memory is a
+   * blob anyone with write access to the state container can change, so it is spot-checked, not
+   * trusted. Their coverage is judged from their manifests alone.
+   */
+  readonly spotChecked: readonly number[];
 }
+
+/**
+ * Days the memory calls covered that each tick lists anyway, in turn: every day of Graph's 31 is
+ * checked within 16 ticks (4 hours at the default 15-minute schedule) instead of the daily full
+ * listing's 24 hours, for 2 more listings a tick.
+ */
+export const spotChecksPerTick = 2;
 
 /** Each day partition a sweep at `nowInMs` can expect something in: Graph's retention, up to the watermark. */
 export const sweptDays = (at: SweepClock): number[] => dayStarts(retentionStart(at.nowInMs, at.plan.windowInMs), at.plannedUntilInMs);
@@ -55,15 +68,24 @@ function overdueInstants(day: number, at: SweepClock): number[] {
   return instants;
 }
 
-/** Which days this tick lists: all of them once a day, else those where something fell overdue since. */
+/**
+ * Which days this tick lists: all of them once a day, or when the memory claims what cannot be
+ * (a listing or a coverage after now); else those where something fell overdue since, and
+ * `spotChecksPerTick` of the others in turn.
+ */
 export function sweepListing(memory: SweepMemory | undefined, at: SweepClock): SweepListing {
   const days = sweptDays(at);
-  if (!memory || at.nowInMs - memory.listedAllAtInMs >= fullListingEveryInMs || memory.listedAllAtInMs > at.nowInMs) return { days, full: true };
+  const impossible = memory !== undefined && (memory.listedAllAtInMs > at.nowInMs || [...memory.coveredThroughInMs.values()].some((t) => t > at.nowInMs));
+  if (!memory || impossible || at.nowInMs - memory.listedAllAtInMs >= fullListingEveryInMs) return { days, full: true, spotChecked: [] };
   const changed = days.filter((day) => {
     const through = memory.coveredThroughInMs.get(day) ?? Number.NEGATIVE_INFINITY;
     return overdueInstants(day, at).some((t) => t > through && t <= at.nowInMs);
   });
-  return { days: changed, full: false };
+  const trusted = days.filter((day) => !changed.includes(day));
+  // In turn by the tick's quarter hour, so consecutive ticks check different days whatever the schedule's phase.
+  const turn = Math.floor(at.nowInMs / (15 * 60_000));
+  const spotChecked = trusted.length === 0 ? [] : [...new Set(Array.from({ length: Math.min(spotChecksPerTick, trusted.length) }, (_, i) => trusted[(turn * spotChecksPerTick + i) % trusted.length] as number))];
+  return { days: [...changed, ...spotChecked].sort((a, b) => a - b), full: false, spotChecked };
 }
 
 /**
@@ -103,7 +125,7 @@ export function decideSweep(
   at: SweepClock,
   listing: SweepListing,
   manifests: readonly ArchivedManifest[],
-): { readonly report: CoverageReport; readonly next: SweepMemory } {
+): { readonly report: CoverageReport; readonly next: SweepMemory; readonly falseMemory: boolean } {
   const resendTag = resendTagAt(at.nowInMs, at.plan, at.sweep);
   const report = coverageGaps({
     manifests,
@@ -111,9 +133,16 @@ export function decideSweep(
     plannedUntilInMs: at.plannedUntilInMs,
     plan: at.plan,
     sweep: at.sweep,
-    ...(memory && !listing.full ? { knownCoveredThroughInMs: (day: number) => memory.coveredThroughInMs.get(day) } : {}),
+    ...(memory && !listing.full ? { knownCoveredThroughInMs: (day: number) => (listing.spotChecked.includes(day) ? undefined : memory.coveredThroughInMs.get(day)) } : {}),
     ...(memory?.resent?.tag === resendTag ? { resentThisPeriod: memory.resent.jobs } : {}),
   });
-  const next = rememberSweep(memory, at, listing, { missing: report.missing, resent: report.resend.map((r) => r.job), resendTag });
-  return { report, next };
+  const remembered = rememberSweep(memory, at, listing, { missing: report.missing, resent: report.resend.map((r) => r.job), resendTag });
+  // A spot-checked day missing something the memory said was covered: the memory is false, so the
+  // next tick lists every day (what this tick found missing is already re-sent).
+  const caught = memory !== undefined && report.missing.some((job) => {
+    const day = floorTo(job.window.startInMs, dayInMs);
+    return listing.spotChecked.includes(day) && overdueAt(job.window, job.pass, at.plan, at.sweep) <= (memory.coveredThroughInMs.get(day) ?? Number.NEGATIVE_INFINITY);
+  });
+  const next = caught ? { ...remembered, listedAllAtInMs: 0 } : remembered;
+  return { report, next, falseMemory: caught };
 }
