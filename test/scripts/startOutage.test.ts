@@ -1,21 +1,18 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
-import { gunzipSync } from "node:zlib";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { dayInMs, formatInstant, hourInMs } from "../../shared/core/window.js";
 import { type Sandbox, startSandbox } from "../../sandbox/server.js";
 import { callsPerDayFor } from "../../sandbox/generator.js";
 import { sandboxEnv } from "../support/graph.js";
+import { archivedLines, runScript } from "../support/runScript.js";
 
 // The real `npm start` as a child process on the real clock, against a Graph (the sandbox, in
 // this process) that goes down for longer than one request's retries: jobs fail, are re-sent by
 // the job retry policy, and the run must still end, 0, with every record archived. Nothing here
 // shares a clock with the run: the outage is in real time, the run reads its own.
-const root = resolve(import.meta.dirname, "..", "..");
 const hour = Math.floor(Date.now() / hourInMs) * hourInMs;
 const outageMs = 8_000;
 
@@ -40,43 +37,18 @@ after(() => sandbox.close());
 
 const start = (args: string[]) => script("start", args);
 
-async function script(name: "start" | "status", args: string[]): Promise<{ code: number; stdout: string; stderr: string; wallInMs: number }> {
-  const started = Date.now();
-  const env = {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? "",
+// A request gives up in well under a second of outage; the job is then re-sent after 1–2 s,
+// doubling: the outage outlasts several of both.
+const script = (name: "start" | "status", args: string[]) =>
+  runScript(name, args, 150_000, {
     NODE_EXTRA_CA_CERTS: caFile,
     ...(sandboxEnv(sandbox) as Record<string, string>),
-    // A request gives up in well under a second of outage; the job is then re-sent after 1–2 s,
-    // doubling: the outage outlasts several of both.
     ARCHIVER_GRAPH_MAX_ATTEMPTS: "2",
     ARCHIVER_GRAPH_RETRY_BASE_MS: "50",
     ARCHIVER_GRAPH_RETRY_MAX_MS: "200",
     ARCHIVER_JOB_RETRY_BASE_MS: "2000",
     ARCHIVER_JOB_RETRY_MAX_MS: "4000",
-  };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["--import", "tsx", `scripts/${name}.ts`, ...args], { cwd: root, env, timeout: 150_000 });
-    return { code: 0, stdout, stderr, wallInMs: Date.now() - started };
-  } catch (error) {
-    const e = error as { code: number | null; signal?: string; stdout: string; stderr: string };
-    return { code: e.code ?? -1, stdout: `${e.stdout}${e.signal ? `\n(killed by ${e.signal}: the run did not end)` : ""}`, stderr: e.stderr, wallInMs: Date.now() - started };
-  }
-}
-
-/** Every `id@version` line under the folder's callrecords/, with the pass that wrote it. */
-async function archived(folder: string): Promise<{ key: string; pass: number }[]> {
-  const lines: { key: string; pass: number }[] = [];
-  const files = (await readdir(join(folder, "callrecords"), { recursive: true })).filter((f) => f.endsWith(".jsonl.gz"));
-  for (const file of files) {
-    for (const line of gunzipSync(await readFile(join(folder, "callrecords", file))).toString("utf8").split("\n")) {
-      if (line === "") continue;
-      const record = JSON.parse(line) as { id: string; version: number; _archive: { pass: number } };
-      lines.push({ key: `${record.id}@${record.version}`, pass: record._archive.pass });
-    }
-  }
-  return lines;
-}
+  });
 
 describe("npm start through a Graph outage longer than a request's retries, on the real clock", () => {
   it("a recent span: jobs are re-sent, the run ends 0, and every record is archived once", async () => {
@@ -89,7 +61,7 @@ describe("npm start through a Graph outage longer than a request's retries, on t
     assert.ok(sandbox.stats.unavailable > 0, "the sandbox answered no 503");
     const truth = sandbox.tenant.groundTruth(from, to).map((t) => `${t.id}@${t.version}`).sort();
     assert.ok(truth.length > 0);
-    assert.deepEqual((await archived(out)).map((l) => l.key).sort(), truth);
+    assert.deepEqual((await archivedLines(out)).map((l) => l.key).sort(), truth);
   });
 
   it("a span up to the last settled instant: the re-read passes due by Graph's offsets run now, and npm run status is green after it", async () => {
@@ -109,7 +81,7 @@ describe("npm start through a Graph outage longer than a request's retries, on t
     const out = join(scratch, "days-ago");
     const run = await start(["--from", formatInstant(from), "--to", formatInstant(to), "--out", out]);
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-    const lines = await archived(out);
+    const lines = await archivedLines(out);
     // Passes 1 (6 h), 2 (1 d) and 3 (3 d) are due for every window; pass 4 (7 d) for none.
     const manifests = (await readdir(join(out, "callrecords"), { recursive: true })).filter((f) => f.endsWith(".manifest.json"));
     const ofPass = (pass: number) => manifests.filter((m) => m.endsWith(`_p${pass}.manifest.json`)).length;
