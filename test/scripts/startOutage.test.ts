@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { dayInMs, formatInstant, hourInMs } from "../../shared/core/window.js";
 import { type Sandbox, startSandbox } from "../../sandbox/server.js";
 import { callsPerDayFor } from "../../sandbox/generator.js";
-import { sandboxEnv } from "../support/graph.js";
+import { sandboxCaFile, sandboxEnv } from "../support/graph.js";
 import { archivedLines, runScript } from "../support/runScript.js";
 
 // The real `npm start` as a child process on the real clock, against a Graph (the sandbox, in
@@ -20,8 +19,6 @@ let sandbox: Sandbox;
 let caFile = "";
 let scratch = "";
 before(async () => {
-  scratch = await mkdtemp(join(tmpdir(), "archiver-outage-"));
-  caFile = join(scratch, "sandbox-ca.pem");
   // The outage starts with the first run's third Graph request, however long the run takes to
   // start up; its span gets about 60 calls at any hour (a wall-clock outage and a fixed volume
   // missed each other on a quiet evening: the run ended before the outage began).
@@ -31,7 +28,7 @@ before(async () => {
     throttle: false,
     faults: { outageAfterRequests: { after: 3, lengthInMs: outageMs } },
   });
-  await writeFile(caFile, sandbox.ca);
+  ({ caFile, folder: scratch } = await sandboxCaFile(sandbox, "archiver-outage-"));
 });
 after(() => sandbox.close());
 

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { formatInstant, hourInMs } from "../../shared/core/window.js";
 import { type Sandbox, startSandbox } from "../../sandbox/server.js";
 import { callsPerDayFor } from "../../sandbox/generator.js";
-import { sandboxEnv } from "../support/graph.js";
+import { sandboxCaFile, sandboxEnv } from "../support/graph.js";
 import { archivedLines, runScript } from "../support/runScript.js";
 
 // The real `npm start` as a child process on the real clock, against a Graph whose tokens stop
@@ -20,8 +18,6 @@ let sandbox: Sandbox;
 let caFile = "";
 let scratch = "";
 before(async () => {
-  scratch = await mkdtemp(join(tmpdir(), "archiver-tokens-"));
-  caFile = join(scratch, "sandbox-ca.pem");
   sandbox = await startSandbox({
     seed: "cli-tokens",
     callsPerDay: callsPerDayFor(80, hour - 8 * hourInMs, hour - 2 * hourInMs),
@@ -29,7 +25,7 @@ before(async () => {
     tokenWorksForInSeconds,
     faults: { latencyMs: 100 },
   });
-  await writeFile(caFile, sandbox.ca);
+  ({ caFile, folder: scratch } = await sandboxCaFile(sandbox, "archiver-tokens-"));
 });
 after(() => sandbox.close());
 

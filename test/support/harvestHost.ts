@@ -4,14 +4,11 @@
  * host's settlement endpoint; plus app settings that point a worker at them.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { type Azurite, startAzurite } from "../../local/azurite.js";
 import { type TimeWindow, hourInMs } from "../../shared/core/window.js";
 import { type Sandbox, startSandbox } from "../../sandbox/server.js";
-import { sandboxEnv } from "./graph.js";
+import { sandboxCaFile, sandboxEnv } from "./graph.js";
 import { type SettlementEndpoint, startSettlementEndpoint } from "./serviceBusHost.js";
 
 export interface HarvestHost {
@@ -29,8 +26,7 @@ export interface HarvestHost {
 
 export async function startHarvestHost(): Promise<HarvestHost> {
   const [azurite, sandbox, settlement] = await Promise.all([startAzurite(), startSandbox({ callsPerDay: 200, throttle: false }), startSettlementEndpoint()]);
-  const caFile = join(await mkdtemp(join(tmpdir(), "archiver-ca-")), "sandbox-ca.pem");
-  await writeFile(caFile, sandbox.ca);
+  const { caFile } = await sandboxCaFile(sandbox);
   const hour = Math.floor(Date.now() / hourInMs) * hourInMs;
   const withSettings = async (extra: Record<string, string>) => {
     const name = `archive-${randomBytes(4).toString("hex")}`;
