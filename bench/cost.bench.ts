@@ -107,6 +107,7 @@ async function measureDay(calls: number): Promise<DayMeasure & { readonly archiv
     const curated = await curateDay({ archive, nowInMs: Date.now }, day);
     const curateSeconds = (performance.now() - started) / 1000;
     if (curated.status !== "curated") throw new Error(`the day was not curated: ${curated.status}`);
+    const deliveries = summary.jobs + summary.retries;
     const measure = {
       calls,
       records: summary.records,
@@ -115,10 +116,10 @@ async function measureDay(calls: number): Promise<DayMeasure & { readonly archiv
       write: ops.harvest.write + ops.curate.write,
       list: ops.harvest.list + ops.curate.list,
       read: ops.harvest.read + ops.curate.read,
-      deliveries: summary.jobs + summary.retries,
+      deliveries,
       // What the harvests log (one event line each, in Azure a trace each), plus the host's own two
       // per invocation (Executing / Executed), which host.json now keeps out of sampling too.
-      traces: traceLines + 2 * (summary.jobs + summary.retries),
+      traces: traceLines + 2 * deliveries,
       busySeconds: summary.harvestSeconds + curateSeconds,
       rawBytes: summary.bytes,
       curatedBytes: curated.tables.reduce((n, t) => n + t.bytes, 0),

@@ -1,4 +1,4 @@
-/** Timer trigger: writes each final day, once, as the curated Parquet tables (curated/v1/). */
+/** Timer trigger: writes each final day, once, as the curated Parquet tables (curated/v2/). */
 import { app } from "@azure/functions";
 import { curateDeps } from "./azure.js";
 import { makeCurateHandler } from "./handlers.js";

@@ -146,8 +146,11 @@ traces
 | project {measure}
 '''
 
-var latestPlanLag = replace(replace(replace(replace(latestOrAbsent, '{event}', 'plan'), '{measure}', 'lagHours'), '{field}', 'watermarkLagHours'), '{absent}', string(absentMeasure))
-var latestSweepMissing = replace(replace(replace(replace(latestOrAbsent, '{event}', 'sweep'), '{measure}', 'oldestMissingAgeHours'), '{field}', 'oldestMissingAgeHours'), '{absent}', string(absentMeasure))
+func latestOrAbsentOf(template string, event string, measure string, field string, absent int) string =>
+  replace(replace(replace(replace(template, '{event}', event), '{measure}', measure), '{field}', field), '{absent}', string(absent))
+
+var latestPlanLag = latestOrAbsentOf(latestOrAbsent, 'plan', 'lagHours', 'watermarkLagHours', absentMeasure)
+var latestSweepMissing = latestOrAbsentOf(latestOrAbsent, 'sweep', 'oldestMissingAgeHours', 'oldestMissingAgeHours', absentMeasure)
 
 // Records archived incomplete (a paging loop, an answer over the body cap, a record Graph kept
 // failing) are read again by every re-read pass; after a window's last one they stay incomplete.
@@ -285,7 +288,7 @@ resource curateFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   kind: 'LogAlert'
   properties: {
     skipQueryValidation: skipQueryValidation
-    description: 'The curate function failed: final days are not written as Parquet (curated/v1/) until it succeeds. The raw archive is unaffected. Its exception says why.'
+    description: 'The curate function failed: final days are not written as Parquet (curated/v2/) until it succeeds. The raw archive is unaffected. Its exception says why.'
     severity: 3
     enabled: true
     scopes: [appInsightsId]
