@@ -13,8 +13,8 @@ import { finalPass } from "../shared/pipeline/harvest/dayMarker.js";
 import { type ProcessResult, type Settlement, processJobMessage } from "../shared/pipeline/harvest/jobProcessor.js";
 import type { JobRetryOptions } from "../shared/pipeline/harvest/jobRetryPolicy.js";
 import { type EventLevel, logEvent } from "./logEvents.js";
-import { jobBody, jobKey } from "../shared/core/job.js";
-import { deadLetterBlobName } from "../shared/archive/archiveLayout.js";
+import { jobKey } from "../shared/core/job.js";
+import { archiveJobRecords } from "../shared/pipeline/harvest/jobRecords.js";
 import type { SweepSettings } from "../shared/pipeline/plan/coverage.js";
 import type { SweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
 import type { PlanSettings } from "../shared/pipeline/plan/planning.js";
@@ -153,10 +153,7 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
         const d = deps();
         return { send: (jobs) => d.sender.send(jobs), now: () => d.clock.now(), options: d.jobRetry };
       },
-      async (job, reason, description) => {
-        const record = { schemaVersion: 1, job: jobBody(job), reason, description, deadLetteredAt: formatInstant(deps().clock.now()) };
-        await deps().archive.createText(deadLetterBlobName(job), `${JSON.stringify(record, null, 2)}\n`, "application/json");
-      },
+      () => archiveJobRecords(deps().archive, deps().clock),
     );
     logHarvest(context, result, plan);
     return result;
@@ -164,7 +161,8 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
 }
 
 /**
- * The harvest function's event per message: `harvest`, `harvestRetry`, `harvestDeadLettered` or
+ * The harvest function's event per message: `harvest`, `harvestRetry`, `harvestYielded` (failed
+ * while another retry chain holds the pass: not re-sent), `harvestDeadLettered` or
  * `harvestStopped` (the worker stopped mid-harvest; the message goes back to the queue),
  * with JSON fields the workbook and alerts read (a test holds them together).
  */
@@ -176,8 +174,11 @@ export function harvestEvent(result: ProcessResult, plan?: PlanSettings): { leve
   if (result.status === "abandoned") {
     return { level: "warn", name: "harvestStopped", fields: { ...job, reason: result.reason, description: result.description } };
   }
+  if (result.status === "yielded") {
+    return { level: "warn", name: "harvestYielded", fields: { ...job, holder: result.holder, reason: result.reason, description: result.description } };
+  }
   if (result.status === "retrying") {
-    return { level: "warn", name: "harvestRetry", fields: { ...job, attempt: result.attempt, notBefore: formatInstant(result.notBeforeInMs), reason: result.reason, description: result.description } };
+    return { level: "warn", name: "harvestRetry", fields: { ...job, attempt: result.attempt, chain: result.chain, notBefore: formatInstant(result.notBeforeInMs), reason: result.reason, description: result.description } };
   }
   const { outcome } = result;
   const manifest = "manifest" in outcome ? outcome.manifest : undefined;

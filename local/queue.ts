@@ -86,7 +86,7 @@ export class LocalQueue implements JobSender {
     for (const planned of jobs) {
       const isRetry = (planned.attempt ?? 0) > 0 || planned.resendTag !== undefined;
       const waiting = planned.retryAfterFailure === "WaitingForEarlierPass";
-      this.sendRaw(messageIdOf(planned.job, planned.attempt, planned.resendTag), jobBody(planned.job, planned.attempt), planned.notBeforeInMs, isRetry, waiting);
+      this.sendRaw(messageIdOf(planned.job, planned.attempt, planned.resendTag), jobBody(planned.job, planned.attempt, planned.chain), planned.notBeforeInMs, isRetry, waiting);
     }
   }
 
@@ -130,6 +130,8 @@ export class LocalQueue implements JobSender {
   async drain(
     handle: (body: unknown, settlement: Settlement, message: QueuedMessage) => Promise<unknown>,
     concurrency: number,
+    /** `waitForRetries: false`: return once nothing is ready or in flight (a simulation moves the clock itself). */
+    options: { readonly waitForRetries?: boolean } = {},
   ): Promise<void> {
     this.releaseDue();
     const worker = async () => {
@@ -139,7 +141,7 @@ export class LocalQueue implements JobSender {
         if (!message) {
           // An abandoned message may still come back from another worker, and a failed job's
           // scheduled re-send is still this run's work.
-          const retryDue = Math.min(...this.scheduled.filter((m) => m.isRetry).map((m) => m.notBeforeInMs ?? 0));
+          const retryDue = options.waitForRetries === false ? Number.POSITIVE_INFINITY : Math.min(...this.scheduled.filter((m) => m.isRetry).map((m) => m.notBeforeInMs ?? 0));
           if (this.inFlight.size === 0 && this.ready.length === 0 && !Number.isFinite(retryDue)) return;
           const waitInMs = this.inFlight.size > 0 ? 5 : Math.max(5, Math.min(1000, retryDue - this.now()));
           await new Promise((resolve) => setTimeout(resolve, waitInMs));

@@ -160,6 +160,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
       say(`${message.messageId}  failed (${result.reason}: ${result.description}); attempt ${result.attempt} in ${inSeconds} s`);
       return;
     }
+    if (result.status === "yielded") {
+      say(`${message.messageId}  failed (${result.reason}: ${result.description}); this pass is already being retried (chain ${result.holder})`);
+      return;
+    }
     if (result.status !== "done") return;
     const outcome = result.outcome;
     done += 1;

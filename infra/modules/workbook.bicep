@@ -28,7 +28,7 @@ var queries = [
   }
   {
     title: 'Retried and dead-lettered jobs per hour, by reason'
-    query: 'traces | where message startswith "harvestRetry {" or message startswith "harvestDeadLettered {" | extend [\'kind\'] = tostring(split(message, " ")[0]), f = parse_json(substring(message, indexof(message, "{"))) | summarize count() by bin(timestamp, 1h), reason = strcat([\'kind\'], ": ", tostring(f.reason)) | render columnchart'
+    query: 'traces | where message startswith "harvestRetry {" or message startswith "harvestYielded {" or message startswith "harvestDeadLettered {" | extend [\'kind\'] = tostring(split(message, " ")[0]), f = parse_json(substring(message, indexof(message, "{"))) | summarize count() by bin(timestamp, 1h), reason = strcat([\'kind\'], ": ", tostring(f.reason)) | render columnchart'
   }
   {
     title: 'Records archived per hour'

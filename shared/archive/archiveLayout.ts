@@ -6,9 +6,12 @@
  *   callrecords/v1/year=2026/month=11/day=27/hour=09/20261127T0900Z_20261127T1000Z_p0.jsonl.gz
  *   callrecords/v1/year=2026/month=11/day=27/hour=09/_20261127T0900Z_20261127T1000Z_p0.manifest.json
  *   callrecords/v1/year=2026/month=11/day=27/hour=09/_20261127T0900Z_20261127T1000Z_p0.deadletter.json
+ *   callrecords/v1/year=2026/month=11/day=27/hour=09/_20261127T0900Z_20261127T1000Z_p0.chain.json
  *
- * A dead-letter record says a (window, pass) was given up (dead-lettered): the later passes of the
- * window run after it as after a manifest, and a replay of the pass still writes its own manifest.
+ * The last two are a (window, pass)'s lasting job records (pipeline/harvest/jobRecords.ts), both
+ * write-once: the dead-letter record says the pass was given up, so the later passes of the window
+ * run after it as after a manifest (a replay of the pass still writes its own manifest); the chain
+ * record names the one retry chain the pass's transient failures belong to.
  */
 import { type Job, jobKey } from "../core/job.js";
 import type { TimeWindow } from "../core/window.js";
@@ -31,6 +34,7 @@ export const dayPartitionPrefix = (instantInMs: number): string => `${archiveRoo
 export const dataBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}${jobKey(job)}.jsonl.gz`;
 export const manifestBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}_${jobKey(job)}.manifest.json`;
 export const deadLetterBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}_${jobKey(job)}.deadletter.json`;
+export const chainBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}_${jobKey(job)}.chain.json`;
 
 /** Day partitions a window touches. Windows divide a day and are aligned, so every window that
  * contains or overlaps this one (an earlier pass, the window a half was split from) starts within
@@ -42,22 +46,21 @@ export function dayPrefixesOf(window: TimeWindow): string[] {
   return prefixes;
 }
 
-const blobNamePattern = /(_?)(\d{8}T\d{4,6}Z)_(\d{8}T\d{4,6}Z)_p(\d+)\.(manifest\.json|deadletter\.json|jsonl\.gz)$/;
+const blobNamePattern = /(_?)(\d{8}T\d{4,6}Z)_(\d{8}T\d{4,6}Z)_p(\d+)\.(manifest\.json|deadletter\.json|chain\.json|jsonl\.gz)$/;
 
 const parseCompact = (compact: string) =>
   Date.parse(compact.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})?Z$/, (_, y, mo, d, h, mi, s) => `${y}-${mo}-${d}T${h}:${mi}:${s ?? "00"}Z`));
 
 /** Reads a blob's job and kind back from its name; undefined for anything else. */
-export function archiveBlobOf(name: string): { job: Job; kind: "manifest" | "deadLetter" | "data" } | undefined {
+export type ArchiveBlobKind = "manifest" | "deadLetter" | "chain" | "data";
+
+const kindOfSuffix: Readonly<Record<string, ArchiveBlobKind>> = { "manifest.json": "manifest", "deadletter.json": "deadLetter", "chain.json": "chain", "jsonl.gz": "data" };
+
+export function archiveBlobOf(name: string): { job: Job; kind: ArchiveBlobKind } | undefined {
   const match = blobNamePattern.exec(name);
   if (!match) return undefined;
-  const kind = match[5] === "manifest.json" ? "manifest" : match[5] === "deadletter.json" ? "deadLetter" : "data";
+  const kind = kindOfSuffix[match[5] as string] as ArchiveBlobKind;
   if ((kind !== "data") !== (match[1] === "_")) return undefined;
   return { job: { window: { startInMs: parseCompact(match[2] as string), endInMs: parseCompact(match[3] as string) }, pass: Number(match[4]) }, kind };
 }
 
-/** Reads a manifest's job back from its name; undefined for anything else. */
-export function jobOfManifestName(name: string): Job | undefined {
-  const blob = archiveBlobOf(name);
-  return blob?.kind === "manifest" ? blob.job : undefined;
-}

@@ -21,25 +21,33 @@ export interface JobMessageBody {
   readonly pass: number;
   /** Present on re-sends after a transient failure: 1 for the first re-send. */
   readonly attempt?: number;
+  /** Present on re-sends after a transient failure: the retry chain they belong to (jobRecords.ts). */
+  readonly chain?: string;
 }
 
 /** One delivery's job and how many times it has been re-sent after failing. */
 export interface JobDelivery {
   readonly job: Job;
   readonly attempt: number;
+  /** The retry chain this delivery continues; absent on a first send, a sweep's or a replay's. */
+  readonly chain?: string;
 }
 
 /** `20261127T0900Z_20261127T1000Z_p0`: sortable, filename-safe, and a valid messageId. */
 export const jobKey = (job: Job): string =>
   `${compactInstant(job.window.startInMs)}_${compactInstant(job.window.endInMs)}_p${job.pass}`;
 
-export const jobBody = (job: Job, attempt = 0): JobMessageBody => ({
+export const jobBody = (job: Job, attempt = 0, chain?: string): JobMessageBody => ({
   schemaVersion: jobSchemaVersion,
   windowStart: formatInstant(job.window.startInMs),
   windowEnd: formatInstant(job.window.endInMs),
   pass: job.pass,
   ...(attempt > 0 ? { attempt } : {}),
+  ...(chain !== undefined ? { chain } : {}),
 });
+
+/** A retry chain's id: letters, digits and dashes, as newChainId makes them. */
+export const chainIdPattern = /^[A-Za-z0-9-]{1,40}$/;
 
 /**
  * The messageId of a job's message. The first send is the job key, so planning it twice sends it
@@ -83,7 +91,7 @@ export function parseJobDelivery(body: unknown): JobDelivery {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new InvalidJobError("message body is not a JSON object");
   }
-  const { schemaVersion, windowStart, windowEnd, pass, attempt } = value as Record<string, unknown>;
+  const { schemaVersion, windowStart, windowEnd, pass, attempt, chain } = value as Record<string, unknown>;
   if (schemaVersion !== jobSchemaVersion) {
     throw new InvalidJobError(`schemaVersion must be ${jobSchemaVersion}, got ${JSON.stringify(schemaVersion)}`);
   }
@@ -98,9 +106,12 @@ export function parseJobDelivery(body: unknown): JobDelivery {
   if (attempt !== undefined && (typeof attempt !== "number" || !Number.isInteger(attempt) || attempt < 0 || attempt > 10_000)) {
     throw new InvalidJobError(`attempt must be a whole number from 0 to 10000 when present, got ${JSON.stringify(attempt)}`);
   }
+  if (chain !== undefined && (typeof chain !== "string" || !chainIdPattern.test(chain))) {
+    throw new InvalidJobError(`chain must be 1 to 40 letters, digits or dashes when present, got ${JSON.stringify(chain).slice(0, 60)}`);
+  }
   const window = { startInMs: Date.parse(windowStart as string), endInMs: Date.parse(windowEnd as string) };
   if (window.endInMs <= window.startInMs) throw new InvalidJobError("windowEnd must be after windowStart");
   const problem = windowShapeProblem(window);
   if (problem) throw new InvalidJobError(problem);
-  return { job: { window, pass }, attempt: attempt ?? 0 };
+  return { job: { window, pass }, attempt: attempt ?? 0, ...(chain !== undefined ? { chain } : {}) };
 }

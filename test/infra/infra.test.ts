@@ -521,7 +521,8 @@ describe("infrastructure (Bicep)", { skip }, () => {
     const now = Date.UTC(2026, 10, 27, 12);
     const fieldsOf: Record<string, string[]> = {
       harvest: Object.keys(harvestEvent({ status: "done", job, attempt: 0, outcome: { status: "harvested", manifest: { recordCount: 1, bytes: 1, graph: manifestGraph } as never } }).fields),
-      harvestRetry: Object.keys(harvestEvent({ status: "retrying", job, attempt: 1, notBeforeInMs: now, reason: "r", description: "d" }).fields),
+      harvestRetry: Object.keys(harvestEvent({ status: "retrying", job, attempt: 1, chain: "c1", notBeforeInMs: now, reason: "r", description: "d" }).fields),
+      harvestYielded: Object.keys(harvestEvent({ status: "yielded", job, holder: "c1", reason: "r", description: "d" }).fields),
       harvestDeadLettered: Object.keys(harvestEvent({ status: "deadLettered", job, reason: "r", description: "d" }).fields),
       plan: Object.keys(planEvent({ windows: 1, jobs: 1, advanced: true, nextWindowStartInMs: now }, now)),
       sweep: Object.keys(sweepEvent({ checked: 1, listedDays: 1, fullListing: false, missing: [], resend: [], oldestMissingStartInMs: undefined, oldestMissingMarginInMs: undefined }, now)),
@@ -535,7 +536,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
       }
       kinds.forEach((kind) => covered.add(kind));
     }
-    assert.deepEqual([...covered].sort(), ["harvest", "harvestDeadLettered", "harvestRetry", "plan", "sweep"]);
+    assert.deepEqual([...covered].sort(), ["harvest", "harvestDeadLettered", "harvestRetry", "harvestYielded", "plan", "sweep"]);
     const [book] = ofType("Microsoft.Insights/workbooks");
     assert.equal(book?.resource.properties?.category, "workbook");
   });

@@ -7,6 +7,11 @@ import { classifyJobFailure, decideJobRetry, defaultJobRetryOptions, horizonOf }
 import { type Settlement, processJobMessage } from "../../shared/pipeline/harvest/jobProcessor.js";
 import type { PlannedJob } from "../../shared/pipeline/plan/planning.js";
 import { jobBody } from "../../shared/core/job.js";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
+import { archiveJobRecords } from "../../shared/pipeline/harvest/jobRecords.js";
 
 const graphError = (status: number) => new GraphRequestError(`HTTP ${status}`, status, undefined, "https://graph.microsoft.com/v1.0/communications/callRecords");
 const named = (name: string, message: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(message), { name, ...extra });
@@ -117,7 +122,8 @@ describe("processJobMessage", () => {
     }));
     assert.deepEqual(calls, ["complete"]);
     // Attempt 2 failed: the step is 4 minutes, and jitter 0 takes half of it.
-    assert.deepEqual(sent, [{ job, attempt: 3, notBeforeInMs: now + 2 * minuteInMs, retryAfterFailure: "GraphUnavailable" }]);
+    // A delivery from before chains existed (attempt 2, no chain) starts one: the instant and random 0.
+    assert.deepEqual(sent, [{ job, attempt: 3, notBeforeInMs: now + 2 * minuteInMs, retryAfterFailure: "GraphUnavailable", chain: "c20261127T1200Z-000000" }]);
     assert.equal(result.status, "retrying");
   });
 
@@ -141,4 +147,87 @@ describe("processJobMessage", () => {
     );
     assert.deepEqual(calls, ["abandon"]);
   });
+
+  describe("one retry chain per (window, pass), over a real (folder) archive", () => {
+    const folder = "callrecords/v1/year=2026/month=11/day=26/hour=09";
+    const withArchive = async (test: (root: string, records: () => ReturnType<typeof archiveJobRecords>) => Promise<void>) => {
+      const root = await mkdtemp(join(tmpdir(), "chains-"));
+      try {
+        const archive = folderArchiveStore(root);
+        await test(root, () => archiveJobRecords(archive, { now: () => now, sleep: async () => undefined }));
+      } finally {
+        await rm(root, { recursive: true, force: true });
+      }
+    };
+    const failing = async () => Promise.reject(graphError(503));
+    const deliver = async (body: unknown, records: () => ReturnType<typeof archiveJobRecords>, random: number) => {
+      const { calls, settlement } = settle();
+      const sent: PlannedJob[] = [];
+      const result = await processJobMessage(body, settlement, failing, () => ({ send: async (jobs) => void sent.push(...jobs), now: () => now, random: () => random }), records);
+      return { calls, sent, result };
+    };
+
+    it("the first failing delivery starts the chain; a sweep's re-send and a duplicate that fail end there, unsent; the chain's own retry goes on", async () => {
+      await withArchive(async (root, records) => {
+        const first = await deliver(jobBody(job), records, 0.5);
+        assert.deepEqual(first.sent.map((p) => [p.attempt, p.chain]), [[1, "c20261127T1200Z-800000"]]);
+        const record = JSON.parse(await readFile(join(root, folder, "_20261126T0900Z_20261126T1000Z_p1.chain.json"), "utf8")) as Record<string, unknown>;
+        assert.deepEqual(record, {
+          schemaVersion: 1,
+          job: { schemaVersion: 1, windowStart: "2026-11-26T09:00:00Z", windowEnd: "2026-11-26T10:00:00Z", pass: 1 },
+          chain: "c20261127T1200Z-800000",
+          startedAt: "2026-11-27T12:00:00Z",
+          firstFailure: "GraphUnavailable",
+        });
+
+        // The coverage sweep's re-send (attempt 0, no chain): harvested, failed, found the chain.
+        const sweep = await deliver(jobBody(job), records, 0.25);
+        assert.deepEqual(sweep.sent, []);
+        assert.deepEqual(sweep.calls, ["complete"]);
+        assert.deepEqual(sweep.result.status === "yielded" && [sweep.result.holder, sweep.result.reason], ["c20261127T1200Z-800000", "GraphUnavailable"]);
+
+        // A retry from before chains existed (attempt 4, no chain) ends the same way.
+        const legacy = await deliver(jobBody(job, 4), records, 0.75);
+        assert.equal(legacy.result.status, "yielded");
+        assert.deepEqual(legacy.sent, []);
+
+        // The chain's own copy continues it.
+        const own = await deliver(jobBody(job, 1, "c20261127T1200Z-800000"), records, 0);
+        assert.deepEqual(own.sent.map((p) => [p.attempt, p.chain, p.notBeforeInMs]), [[2, "c20261127T1200Z-800000", now + minuteInMs]]);
+        assert.deepEqual(own.calls, ["complete"]);
+      });
+    });
+
+    it("a chain that reaches the horizon dead-letters once, and its record names the chain", async () => {
+      await withArchive(async (root, records) => {
+        const late: Job = { window: { startInMs: now - 30 * dayInMs + hourInMs, endInMs: now - 30 * dayInMs + 2 * hourInMs }, pass: 0 };
+        const { calls, settlement } = settle();
+        const result = await processJobMessage(jobBody(late, 3, "c20261101T0000Z-abcdef"), settlement, failing, () => ({ send: async () => assert.fail("no re-send at the horizon"), now: () => now, random: () => 0 }), records);
+        assert.equal(result.status, "deadLettered");
+        assert.match(calls[0] ?? "", /^deadLetter GraphUnavailableAtHorizon: Gave up after 4 attempts/);
+        const text = await readFile(join(root, "callrecords/v1/year=2026/month=10/day=28/hour=13/_20261028T1300Z_20261028T1400Z_p0.deadletter.json"), "utf8");
+        const record = JSON.parse(text) as { reason: string; chain: string; deadLetteredAt: string };
+        assert.deepEqual([record.reason, record.chain, record.deadLetteredAt], ["GraphUnavailableAtHorizon", "c20261101T0000Z-abcdef", "2026-11-27T12:00:00Z"]);
+      });
+    });
+
+    it("when the record cannot be written or read, the delivery keeps retrying (at worst two chains, never none)", async () => {
+      const broken = () => ({
+        holdChain: async () => Promise.reject(new Error("storage down")),
+        recordDeadLetter: async () => Promise.reject(new Error("storage down")),
+      });
+      const { calls, settlement } = settle();
+      const sent: PlannedJob[] = [];
+      const result = await processJobMessage(jobBody(job), settlement, failing, () => ({ send: async (jobs) => void sent.push(...jobs), now: () => now, random: () => 0 }), broken);
+      assert.equal(result.status, "retrying");
+      assert.deepEqual([sent.length, calls], [1, ["complete"]]);
+    });
+
+    it("a malformed chain in a body is refused by name", async () => {
+      const { calls, settlement } = settle();
+      await processJobMessage({ ...jobBody(job), chain: "../x" }, settlement, failing, () => assert.fail("no sender"));
+      assert.match(calls[0] ?? "", /^deadLetter InvalidJob: chain must be 1 to 40 letters, digits or dashes when present, got "\.\.\/x"/);
+    });
+  });
 });
+

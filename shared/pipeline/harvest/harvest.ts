@@ -8,7 +8,7 @@
 import { setMaxListeners } from "node:events";
 import { PassThrough, type Readable, pipeline } from "node:stream";
 import { createGzip } from "node:zlib";
-import { archiveBlobOf, dataBlobName, dayPrefixesOf, manifestBlobName } from "../../archive/archiveLayout.js";
+import { type ArchiveBlobKind, archiveBlobOf, dataBlobName, dayPrefixesOf, manifestBlobName } from "../../archive/archiveLayout.js";
 import type { ArchiveStore } from "../../archive/archiveStore.js";
 import { HashTap } from "../../archive/dataLines.js";
 import type { CallRecordSummary } from "../../graph/callRecord.js";
@@ -293,7 +293,7 @@ function drained(stream: PassThrough): Promise<void> {
 interface Neighbour {
   readonly name: string;
   readonly job: Job;
-  readonly kind: "manifest" | "deadLetter" | "data";
+  readonly kind: ArchiveBlobKind;
   /** A manifest's content, read once however often it is asked for. */
   readonly manifest: () => Promise<Manifest | undefined>;
 }
@@ -331,7 +331,8 @@ async function splitForLoop(job: Job, neighbours: readonly Neighbour[]): Promise
 async function earlierPassComplete(job: Job, neighbours: readonly Neighbour[]): Promise<boolean> {
   const covered: [number, number][] = [];
   for (const n of neighbours) {
-    if (n.kind === "data" || n.job.pass !== job.pass - 1) continue;
+    // A chain record only says the pass was retried: not settled.
+    if (n.kind === "data" || n.kind === "chain" || n.job.pass !== job.pass - 1) continue;
     if (n.kind === "deadLetter" || (await n.manifest())?.status === "complete") covered.push([n.job.window.startInMs, n.job.window.endInMs]);
   }
   let reached = job.window.startInMs;

@@ -4,6 +4,10 @@
  * reason when retrying cannot help, otherwise re-sent as a scheduled copy with a fresh messageId
  * and the original completed. Only when even the re-send fails, or the harvest was stopped from
  * outside (the worker is stopping), is the message abandoned, so that Service Bus redelivers it.
+ *
+ * A (window, pass) has one retry chain at a time (jobRecords.ts): a delivery that fails while
+ * another chain holds the pass ends there ("yielded"), so re-sends by the coverage sweep or
+ * duplicates on a queue without duplicate detection never multiply the retries.
  */
 import type { Job } from "../../core/job.js";
 import { parseJobDelivery } from "../../core/job.js";
@@ -11,6 +15,7 @@ import { isHarvestStoppedError } from "../../core/errors.js";
 import type { HarvestOutcome } from "./harvest.js";
 import { type JobRetryOptions, classifyJobFailure, decideJobRetry, defaultJobRetryOptions } from "./jobRetryPolicy.js";
 import type { PlannedJob } from "../plan/planning.js";
+import { type JobRecords, newChainId } from "./jobRecords.js";
 
 export interface Settlement {
   complete(): Promise<void>;
@@ -30,11 +35,15 @@ export type ProcessResult =
   | { readonly status: "deadLettered"; readonly job: Job | undefined; readonly reason: string; readonly description: string }
   | { readonly status: "done"; readonly job: Job; readonly attempt: number; readonly outcome: HarvestOutcome }
   | { readonly status: "abandoned"; readonly job: Job; readonly reason: "HarvestStopped"; readonly description: string }
+  /** Failed transiently while another retry chain holds the pass: completed, not re-sent. */
+  | { readonly status: "yielded"; readonly job: Job; readonly holder: string; readonly reason: string; readonly description: string }
   | {
       readonly status: "retrying";
       readonly job: Job;
       /** The attempt number of the scheduled copy. */
       readonly attempt: number;
+      /** The retry chain the copy continues. */
+      readonly chain: string;
       readonly notBeforeInMs: number;
       readonly reason: string;
       readonly description: string;
@@ -47,14 +56,17 @@ export async function processJobMessage(
   /** Asked for only when a transient failure is to be re-sent. */
   retrier: () => JobRetrier,
   /**
-   * Keeps a lasting record that this job was dead-lettered, before the message is, so the later
-   * passes of its window run after it instead of waiting for good. Best effort: if it fails, they
-   * wait for a replay, as they did before.
+   * The pass's lasting records. The dead-letter record is written before the message is
+   * dead-lettered, so the later passes of its window run after it instead of waiting for good;
+   * best effort: if it fails, they wait for a replay. Without records (tests of other things),
+   * every failing delivery starts or continues its own chain.
    */
-  recordDeadLetter?: (job: Job, reason: string, description: string) => Promise<void>,
+  records?: () => JobRecords,
 ): Promise<ProcessResult> {
-  const giveUp = async (job: Job, reason: string, description: string) => {
-    await recordDeadLetter?.(job, reason, description).catch(() => undefined);
+  const giveUp = async (job: Job, reason: string, description: string, chain: string | undefined) => {
+    await Promise.resolve()
+      .then(() => records?.().recordDeadLetter(job, reason, description, chain))
+      .catch(() => undefined);
     await settlement.deadLetter(reason, description);
   };
   let delivery: ReturnType<typeof parseJobDelivery>;
@@ -79,20 +91,31 @@ export async function processJobMessage(
     }
     const failure = classifyJobFailure(error);
     if (failure.permanent) {
-      await giveUp(job, failure.reason, failure.description);
+      await giveUp(job, failure.reason, failure.description, delivery.chain);
       return { status: "deadLettered", job, reason: failure.reason, description: failure.description };
     }
     let decision: ReturnType<typeof decideJobRetry>;
+    let chain: string;
     try {
       const r = retrier();
-      decision = decideJobRetry(failure, { job, attempt, nowInMs: r.now(), random: r.random ?? Math.random }, r.options ?? defaultJobRetryOptions);
-      if (decision.action === "retry") await r.send([{ job, notBeforeInMs: decision.notBeforeInMs, attempt: decision.attempt, retryAfterFailure: failure.reason }]);
+      const random = r.random ?? Math.random;
+      chain = delivery.chain ?? newChainId(r.now(), random);
+      // Storage failing here must not stop the retry: without an answer this chain goes on.
+      const holder = records ? await Promise.resolve().then(() => records().holdChain(job, chain, failure.reason)).catch(() => chain) : chain;
+      if (holder !== chain) {
+        await settlement.complete();
+        return { status: "yielded", job, holder, reason: failure.reason, description: failure.description };
+      }
+      decision = decideJobRetry(failure, { job, attempt, nowInMs: r.now(), random }, r.options ?? defaultJobRetryOptions);
+      if (decision.action === "retry") {
+        await r.send([{ job, notBeforeInMs: decision.notBeforeInMs, attempt: decision.attempt, retryAfterFailure: failure.reason, chain }]);
+      }
     } catch (sendError) {
       await settlement.abandon();
       throw sendError;
     }
     if (decision.action === "deadLetter") {
-      await giveUp(job, decision.reason, decision.description);
+      await giveUp(job, decision.reason, decision.description, chain);
       return { status: "deadLettered", job, reason: decision.reason, description: decision.description };
     }
     await settlement.complete();
@@ -100,6 +123,7 @@ export async function processJobMessage(
       status: "retrying",
       job,
       attempt: decision.attempt,
+      chain,
       notBeforeInMs: decision.notBeforeInMs,
       reason: decision.failure.reason,
       description: decision.failure.description,

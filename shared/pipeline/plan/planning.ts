@@ -33,6 +33,8 @@ export interface PlannedJob {
   readonly resendTag?: string;
   /** On a re-send after a failure: the failure's reason (a local run ends passes waiting on a given-up one). */
   readonly retryAfterFailure?: string;
+  /** On a re-send after a failure: the retry chain it continues (jobRecords.ts). */
+  readonly chain?: string;
 }
 
 export interface Plan {

@@ -6,7 +6,7 @@ import type { JobSender } from "./scheduler.js";
 
 export function toServiceBusMessage(planned: PlannedJob): ServiceBusMessage {
   return {
-    body: jobBody(planned.job, planned.attempt),
+    body: jobBody(planned.job, planned.attempt, planned.chain),
     contentType: "application/json",
     // On Standard, duplicate detection drops a job sent twice (a re-sent tick); on Basic it runs
     // and finds its manifest. Re-sends after a failure or by the sweep carry a fresh id.
