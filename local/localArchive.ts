@@ -71,6 +71,30 @@ export async function containerProblem(url: string): Promise<string | undefined>
 }
 
 /**
+ * Whether the credential at hand may delete blobs in the container, without deleting anything: a
+ * DELETE of a name no blob has (the service checks authorization first, so 404 means allowed, 403
+ * refused). True, false, or undefined when the answer says neither.
+ */
+export const deleteProbeName = "_probes/delete-check-never-created";
+
+export async function mayDelete(container: ContainerClient): Promise<boolean | undefined> {
+  try {
+    await container.getBlobClient(deleteProbeName).delete();
+    return true;
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    return status === 404 ? true : status === 403 ? false : undefined;
+  }
+}
+
+/** The warning `npm run status` prints when the identity reading the archive could delete from it. */
+export async function deleteRightWarning(url: string): Promise<string | undefined> {
+  const container = containerClientOf(url, { retryOptions: { maxTries: 1 } });
+  if ((await mayDelete(container)) !== true) return undefined;
+  return `warning: the identity reading ${url.split("?")[0]} may delete its blobs (a DELETE of a blob that does not exist was answered 404, not 403). Reading needs no more than Storage Blob Data Reader: use the time-bound reader grant in the README's "Check that it works", or a SAS with read and list only.`;
+}
+
+/**
  * A folder that is an archive: it exists and holds `callrecords/`. Anything else is a usage error
  * (exit 2), never an empty archive reported as an outage.
  */

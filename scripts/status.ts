@@ -24,7 +24,7 @@ import { blobWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import type { Azurite } from "../local/azurite.js";
 import { statusHtml } from "../local/statusHtml.js";
 import { commandArgs, runCommand } from "../local/command.js";
-import { checkArchiveSourceArgs, openArchiveSource } from "../local/localArchive.js";
+import { checkArchiveSourceArgs, deleteRightWarning, openArchiveSource } from "../local/localArchive.js";
 import { UsageError, redactUrl } from "../local/startOptions.js";
 
 const usage = "usage: npm run status -- [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER] [--json] [--html FILE] [--risk-days N]";
@@ -69,6 +69,9 @@ async function main(): Promise<number> {
   const source = await openArchiveSource(args, pipeline);
   ({ azurite } = source);
   const { archive, state } = source;
+  // Reading an archive should not need the right to destroy it: say so when it has it (stderr, so --json stays JSON).
+  const warning = args.archive !== undefined ? await deleteRightWarning(args.archive) : undefined;
+  if (warning) console.error(warning);
 
   // Every day Graph still holds, and the archived days before them: one listing per day.
   const manifests = await listArchivedManifests(archive, retentionStart(now, pipeline.plan.windowInMs) - 365 * dayInMs, now + dayInMs);

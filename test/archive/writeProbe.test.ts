@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { BlobServiceClient, ContainerSASPermissions, type ContainerClient } from "@azure/storage-blob";
 import { type Azurite, startAzurite } from "../../local/azurite.js";
-import { containerProblem, writeProbeName } from "../../local/localArchive.js";
+import { containerProblem, deleteRightWarning, writeProbeName } from "../../local/localArchive.js";
 
 // npm start's check of --out before the first Graph request, against Azurite with SAS tokens of
 // given permissions: a token that may list but not create is refused by name; one that may create
@@ -45,6 +45,25 @@ describe("the --out container check (list, then a create that never overwrites)"
     // Without create, still refused with the probes there.
     assert.match((await containerProblem(await sasUrl("rl"))) ?? "", /not create blobs in it \(403/);
     assert.equal((await names()).length, 2);
+  });
+});
+
+describe("npm run status -- --archive: the warning when the identity reading the archive may delete", () => {
+  it("a SAS with delete: warned, the container named without its query, nothing deleted", async () => {
+    const before = await names();
+    const url = await sasUrl("rld");
+    const warning = await deleteRightWarning(url);
+    assert.match(warning ?? "", /^warning: the identity reading http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/archive may delete its blobs \(a DELETE of a blob that does not exist was answered 404, not 403\)/);
+    assert.doesNotMatch(warning ?? "", /sig=/);
+    assert.deepEqual(await names(), before);
+  });
+
+  it("a SAS with read and list only: no warning", async () => {
+    assert.equal(await deleteRightWarning(await sasUrl("rl")), undefined);
+  });
+
+  it("a SAS with everything but delete: no warning", async () => {
+    assert.equal(await deleteRightWarning(await sasUrl("racwl")), undefined);
   });
 });
 
