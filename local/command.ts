@@ -3,6 +3,7 @@
  * sentence and exit status 2 (never a stack trace), or anything else with its stack and 1. Every
  * line goes through redactUrl, so a SAS token given on the command line is never printed.
  */
+import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { isConfigError } from "../shared/core/errors.js";
 import { UsageError, redactUrl } from "./startOptions.js";
@@ -34,3 +35,9 @@ export function commandArgs<T extends ParseArgsConfig>(config: T): ReturnType<ty
     throw new UsageError((error as Error).message);
   }
 }
+
+/**
+ * A path the user typed, from the folder they typed it in: `npm run` starts scripts in the
+ * project's folder and leaves the user's in INIT_CWD. (The project's own `.local/` stays where it is.)
+ */
+export const userPath = (path: string): string => resolve(process.env.INIT_CWD ?? process.cwd(), path);

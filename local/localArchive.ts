@@ -8,15 +8,16 @@ import { type ArchiveStore, blobArchiveStore, folderArchiveStore } from "../shar
 import { type PipelineConfig, readSettings } from "../shared/config/config.js";
 import { type Azurite, startAzurite } from "./azurite.js";
 import { UsageError, containerUrlOf } from "./startOptions.js";
+import { userPath } from "./command.js";
 
 /** The archive container in the Azurite that keeps its data in .local/azurite (started here). */
-export async function localAzuriteArchive(containerName: string): Promise<{ azurite: Azurite; archive: ArchiveStore }> {
+export async function localAzuriteArchive(containerName: string): Promise<{ azurite: Azurite; archive: ArchiveStore; container: ContainerClient }> {
   const location = resolve(".local/azurite");
   mkdirSync(location, { recursive: true });
   const azurite = await startAzurite({ location });
   const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(containerName);
   await container.createIfNotExists();
-  return { azurite, archive: blobArchiveStore(container) };
+  return { azurite, archive: blobArchiveStore(container), container };
 }
 
 const containerClientOf = (url: string, options: StoragePipelineOptions = {}): ContainerClient =>
@@ -99,7 +100,7 @@ export async function deleteRightWarning(url: string): Promise<string | undefine
  * (exit 2), never an empty archive reported as an outage.
  */
 export function archiveFolder(path: string): string {
-  const folder = resolve(path);
+  const folder = userPath(path);
   if (!existsSync(folder)) throw new UsageError(`--out ${path} does not exist; give the folder npm start -- --out wrote`);
   if (!statSync(folder).isDirectory()) throw new UsageError(`--out ${path} is a file, not an archive folder`);
   if (!existsSync(join(folder, archiveRoot))) throw new UsageError(`--out ${path} is not an archive: it has no ${archiveRoot}/ folder (npm start -- --out FOLDER writes one)`);
@@ -136,5 +137,12 @@ export async function openArchiveSource(args: { out?: string; archive?: string }
       : new BlobServiceClient(pipeline.blobServiceUri as string, new DefaultAzureCredential());
     return { archive: blobArchiveStore(service.getContainerClient(pipeline.archiveContainer)), state: service.getContainerClient(pipeline.stateContainer) };
   }
-  return localAzuriteArchive(pipeline.archiveContainer);
+  const local = await localAzuriteArchive(pipeline.archiveContainer);
+  const first = await local.container.listBlobsFlat({ prefix: `${archiveRoot}/` }).byPage({ maxPageSize: 1 }).next();
+  if (first.done || first.value.segment.blobItems.length === 0) {
+    // Nothing archived yet is not an outage: say what makes an archive (exit 2).
+    await local.azurite.stop();
+    throw new UsageError("there is no archive yet: npm start writes one (in .local/azurite, read here by default); or give --out FOLDER or --archive URL");
+  }
+  return { archive: local.archive, azurite: local.azurite };
 }

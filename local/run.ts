@@ -17,6 +17,7 @@ import { type GraphCounters, addGraphCounters, newGraphCounters } from "../share
 import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { passDueAt } from "../shared/pipeline/plan/planning.js";
 import type { JobSender } from "../shared/pipeline/plan/scheduler.js";
+import type { HarvestOutcome } from "../shared/pipeline/harvest/harvest.js";
 import { makeHarvestHandler, makePlanHandler } from "../functions/handlers.js";
 import { LocalQueue } from "./queue.js";
 
@@ -86,6 +87,14 @@ export function describePaces(paces: PacesInForce, throttles: ThrottleTally, now
 export const quietContext = (name: string, onLogLine?: (line: string) => void) =>
   new functions.InvocationContext({ invocationId: name, functionName: name, logHandler: (_level, ...args) => onLogLine?.(args.join(" ")) });
 
+/** A harvest's outcome as a progress line says it. */
+const outcomeWords: Readonly<Record<HarvestOutcome["status"], string>> = {
+  harvested: "harvested",
+  alreadyDone: "already archived",
+  repaired: "repaired (its manifest was missing)",
+  split: "split in halves (over the time budget)",
+};
+
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummary> {
   const queue = options.queue ?? new LocalQueue(5, () => options.clock.now(), { orderPasses: true });
   const graph = newGraphCounters();
@@ -117,6 +126,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     timeBudgetInMs: options.pipeline.timeBudgetInMs,
     concurrency: options.pipeline.harvestConcurrency,
     jobRetry: options.pipeline.jobRetry,
+    // A day whose every window has its final pass archived gets its marker, as in Azure, so a
+    // local archive of an old enough span can be curated.
+    plan: options.pipeline.plan,
     onCounters: (c) => addGraphCounters(graph, c),
   }));
 
@@ -176,8 +188,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
       summary.expired += outcome.manifest.expired.length;
       summary.bytes += outcome.manifest.bytes;
     }
-    const figures = "manifest" in outcome ? `${outcome.manifest.recordCount} records` : "already archived";
-    say(`[${done}/${Math.max(total, done)}] ${message.messageId}  ${outcome.status}, ${figures}`);
+    const count = "manifest" in outcome ? outcome.manifest.recordCount : 0;
+    const figures = "manifest" in outcome ? `${count} record${count === 1 ? "" : "s"}` : "";
+    say(`[${done}/${Math.max(total, done)}] ${message.messageId}  ${outcomeWords[outcome.status]}${figures ? `, ${figures}` : ""}`);
   }, options.concurrency ?? 4);
   clearInterval(waiting);
   summary.harvestSeconds = (options.clock.now() - started) / 1000;

@@ -41,13 +41,23 @@ export interface StartContext {
 }
 
 const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const isoDay = /^\d{4}-\d{2}-\d{2}$/;
 
-function instant(flag: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const ms = Date.parse(raw);
-  if (!iso.test(raw) || Number.isNaN(ms)) throw new UsageError(`--${flag} expects an ISO 8601 instant such as 2026-11-25T00:00:00Z, got "${raw}"`);
-  return ms;
+/**
+ * What `--from`/`--to` accept, in every command: an ISO 8601 instant (2026-11-25T00:00:00Z) or a
+ * UTC day (2026-11-25, its midnight). `day` says which was given.
+ */
+export function spanEdge(flag: string, raw: string): { readonly ms: number; readonly day: boolean } {
+  const day = isoDay.test(raw);
+  const ms = Date.parse(day ? `${raw}T00:00:00Z` : raw);
+  // Date.parse rolls 2020-02-30 over to March: a day must read back as written.
+  if (!(day || iso.test(raw)) || Number.isNaN(ms) || (day && new Date(ms).toISOString().slice(0, 10) !== raw)) {
+    throw new UsageError(`--${flag} expects an ISO 8601 instant such as 2026-11-25T00:00:00Z or a UTC day such as 2026-11-25, got "${raw}"`);
+  }
+  return { ms, day };
 }
+
+const instant = (flag: string, raw: string | undefined): number | undefined => (raw === undefined ? undefined : spanEdge(flag, raw).ms);
 
 /** --window, checked under its own name rather than the setting it stands for. */
 export function windowMinutesOf(raw: string | undefined): number | undefined {

@@ -73,7 +73,7 @@ export function statusHtml(report: StatusReport): string {
           .join("")}</ul>`
       : `<p id="at-risk">Nothing within ${daysWord(report.riskDays)} of Graph's horizon.</p>`,
     report.missing.length > 0
-      ? `<p id="overdue">${report.missing.length} (window, pass) overdue in all${overdueRest > 0 ? `, ${overdueRest} of them further than ${daysWord(report.riskDays)} from the horizon` : ""}; the oldest is pass ${oldest?.pass} of the window at ${escape(oldest?.windowStart ?? "")} (${daysWord(oldest?.daysBeforeHorizon ?? 0)} before Graph forgets it).</p>`
+      ? `<p id="overdue">${report.missing.length} ${report.missing.length === 1 ? "pass" : "passes"} overdue in all${overdueRest > 0 ? `, ${overdueRest} of them further than ${daysWord(report.riskDays)} from the horizon` : ""}; the oldest is pass ${oldest?.pass} of the window at ${escape(oldest?.windowStart ?? "")} (${daysWord(oldest?.daysBeforeHorizon ?? 0)} before Graph forgets it).</p>`
       : `<p id="overdue">Nothing is overdue.</p>`,
   ].join("\n");
   const table = report.days

@@ -4,20 +4,22 @@
  * days archived before the function existed, or curated under an older schema (curated/v1/), are
  * written into the current one. Write-once as ever: a day already curated is left as it is.
  *
- *   npm run curate -- --from YYYY-MM-DD --to YYYY-MM-DD [--out FOLDER | --archive URL]
+ *   npm run curate -- --from DAY|INSTANT --to DAY|INSTANT [--out FOLDER | --archive URL]
  *
  * Exit status: 0 every final day in the range is curated (days not final yet are listed, not
  * errors), 1 a day failed, 2 bad usage or configuration.
  */
 import { loadPipelineConfig } from "../shared/config/config.js";
-import { dayInMs } from "../shared/core/window.js";
+import { dayInMs, floorTo, formatInstant } from "../shared/core/window.js";
+import { finalPass } from "../shared/pipeline/harvest/dayMarker.js";
+import { type PlanSettings, graphRetentionInMs, passDueAt } from "../shared/pipeline/plan/planning.js";
 import { curateDay, curatedRoot } from "../shared/pipeline/curate/curateDay.js";
 import type { Azurite } from "../local/azurite.js";
 import { commandArgs, runCommand } from "../local/command.js";
 import { checkArchiveSourceArgs, openArchiveSource } from "../local/localArchive.js";
-import { UsageError, redactUrl } from "../local/startOptions.js";
+import { UsageError, redactUrl, spanEdge } from "../local/startOptions.js";
 
-const usage = "usage: npm run curate -- --from YYYY-MM-DD --to YYYY-MM-DD [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER]";
+const usage = "usage: npm run curate -- --from DAY --to DAY [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER]";
 
 const help = `${usage}
 
@@ -26,8 +28,9 @@ included, from the raw archive. A day is final once its _SUCCESS.json marker is 
 re-read pass archived); other days are listed and left. A day already curated is not written again.
 Exit 0 every final day is curated, 1 a day failed, 2 a usage or configuration error.
 
-  --from DAY        first UTC day, YYYY-MM-DD
-  --to DAY          last UTC day, YYYY-MM-DD (included)
+  --from DAY        first UTC day, YYYY-MM-DD, or an instant as npm start takes it (its day)
+  --to DAY          last UTC day, YYYY-MM-DD (included), or npm start's end instant (the span
+                    before it: 2026-11-27T00:00:00Z ends with 2026-11-26)
   --out FOLDER      an archive written by npm start -- --out FOLDER
   --archive URL     https://ACCOUNT.blob.core.windows.net/CONTAINER (your Azure login, or a SAS)
   -h, --help        this text
@@ -38,12 +41,22 @@ Azurite.
 Example:
   npm run curate -- --from 2026-11-01 --to 2026-11-07 --out ./archive-out`;
 
-const dayOf = (option: string, value: string | undefined): number => {
-  if (value === undefined) throw new UsageError(`${option} is required`);
-  const ms = /^\d{4}-\d\d-\d\d$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : Number.NaN;
-  if (!Number.isFinite(ms)) throw new UsageError(`${option} expects a UTC day as YYYY-MM-DD, got "${value}"`);
-  return ms;
+/** The UTC day `--from` starts, or `--to` ends (a day is included; an instant ends the span before it). */
+const dayOf = (flag: "from" | "to", value: string | undefined): number => {
+  if (value === undefined) throw new UsageError(`--${flag} is required`);
+  const edge = spanEdge(flag, value);
+  return floorTo(flag === "to" && !edge.day ? edge.ms - 1 : edge.ms, dayInMs);
 };
+
+/** Why a day is not final yet, and when it becomes so: its last window's last re-read falls due. */
+function notFinalText(dayStartInMs: number, plan: PlanSettings, nowInMs: number): string {
+  const last = { startInMs: dayStartInMs + dayInMs - plan.windowInMs, endInMs: dayStartInMs + dayInMs };
+  const dueInMs = passDueAt(last, finalPass(last, plan), plan);
+  const due = formatInstant(dueInMs).slice(0, 16).replace("T", " ");
+  if (dueInMs > nowInMs) return `not final yet: its last re-read pass falls due ${due} UTC; curate it after that pass is archived`;
+  if (last.startInMs + graphRetentionInMs <= nowInMs) return `not final: its last re-read pass (due ${due} UTC) is not archived, and Graph no longer holds the day, so it stays uncurated`;
+  return `not final yet: its last re-read pass (due ${due} UTC) is not archived; run npm start over the day (or let the deployment's sweep re-send it), then curate`;
+}
 
 let azurite: Azurite | undefined;
 
@@ -53,11 +66,12 @@ async function main(): Promise<number> {
     console.log(help);
     return 0;
   }
-  const from = dayOf("--from", args.from);
-  const to = dayOf("--to", args.to);
+  const from = dayOf("from", args.from);
+  const to = dayOf("to", args.to);
   if (to < from) throw new UsageError(`--to ${args.to} is before --from ${args.from}`);
   checkArchiveSourceArgs(args);
-  const source = await openArchiveSource(args, loadPipelineConfig(process.env));
+  const pipeline = loadPipelineConfig(process.env);
+  const source = await openArchiveSource(args, pipeline);
   ({ azurite } = source);
   console.log(redactUrl(`archive ${source.archive.location}`));
 
@@ -68,7 +82,7 @@ async function main(): Promise<number> {
       if (outcome.status === "curated") {
         console.log(`${outcome.day}  curated: ${outcome.calls} calls, ${outcome.tables.map((t) => `${t.table} ${t.rows}`).join(", ")}`);
       } else {
-        console.log(`${outcome.day}  ${outcome.status === "notFinal" ? "not final yet (no _SUCCESS.json: its last re-read pass is not archived)" : "already curated"}`);
+        console.log(`${outcome.day}  ${outcome.status === "notFinal" ? notFinalText(day, pipeline.plan, Date.now()) : "already curated"}`);
       }
     } catch (error) {
       failed += 1;

@@ -6,7 +6,8 @@
  *   npm start -- [--from ISO] [--to ISO] [--window MINUTES] [--out FOLDER | --out https://ACCOUNT.blob.core.windows.net/CONTAINER]
  */
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { userPath } from "../local/command.js";
 import { parseArgs } from "node:util";
 import { type ArchiveStore, folderArchiveStore } from "../shared/archive/archiveStore.js";
 import { systemClock } from "../shared/core/clock.js";
@@ -68,7 +69,7 @@ const complain = (line: string) => console.error(redactUrl(line));
 
 /** Makes the folder and proves it can be written, or says in a sentence why not. */
 function writableFolder(path: string): string {
-  const folder = resolve(path);
+  const folder = userPath(path);
   if (existsSync(folder) && !statSync(folder).isDirectory()) {
     throw new UsageError(`--out ${path} is a file; give a folder (it is created if missing) or an https:// blob container URL`);
   }

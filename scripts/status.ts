@@ -12,7 +12,6 @@
  * Graph's horizon, 2 bad usage or configuration.
  */
 import { writeFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { DefaultAzureCredential } from "@azure/identity";
 import { ServiceBusClient } from "@azure/service-bus";
 import { loadPipelineConfig } from "../shared/config/config.js";
@@ -23,7 +22,7 @@ import { listArchivedManifests } from "../shared/pipeline/plan/sweep.js";
 import { blobWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import type { Azurite } from "../local/azurite.js";
 import { statusHtml } from "../local/statusHtml.js";
-import { commandArgs, runCommand } from "../local/command.js";
+import { commandArgs, runCommand, userPath } from "../local/command.js";
 import { checkArchiveSourceArgs, deleteRightWarning, openArchiveSource } from "../local/localArchive.js";
 import { UsageError, redactUrl } from "../local/startOptions.js";
 
@@ -39,7 +38,8 @@ Exit 0 nothing at risk, 1 a window is overdue, 3 a window is within --risk-days 
 
   --out FOLDER      an archive written by npm start -- --out FOLDER
   --archive URL     https://ACCOUNT.blob.core.windows.net/CONTAINER (your Azure login, or a SAS)
-  --json            the report as JSON
+  --json            the report as JSON (npm run -s status -- --json > status.json: -s keeps
+                    npm's banner out of it)
   --html FILE       the report as one self-contained page
   --risk-days N     days before Graph's horizon that count as at risk (default 7)
   -h, --help        this text
@@ -86,7 +86,7 @@ async function main(): Promise<number> {
     riskMarginInMs: riskDays * dayInMs,
     deadLetters,
   });
-  if (args.html !== undefined) writeFileSync(resolve(args.html), statusHtml(report));
+  if (args.html !== undefined) writeFileSync(userPath(args.html), statusHtml(report));
   if (args.json) {
     console.log(JSON.stringify(report, null, 2));
   } else {
@@ -98,7 +98,7 @@ async function main(): Promise<number> {
         `${d.day}  ${`${d.pass0.archived}/${d.pass0.due}`.padEnd(9)}  ${`${d.rereads.done}/${d.rereads.due}`.padEnd(9)}  ${String(d.records).padEnd(9)}  ${String(d.incomplete).padEnd(10)}  ${String(d.bytes).padEnd(11)}  ${String(d.splits).padEnd(6)}  ${d.missing}`,
       );
     }
-    if (args.html !== undefined) console.log(`\nHTML report: ${resolve(args.html)}`);
+    if (args.html !== undefined) console.log(`\nHTML report: ${userPath(args.html)}`);
   }
   return report.exitStatus;
 }

@@ -34,13 +34,32 @@ describe("the status report", () => {
     const lost: Job = { window: { startInMs: Date.parse("2026-11-20T14:00:00Z"), endInMs: Date.parse("2026-11-20T15:00:00Z") }, pass: 2 };
     const r = report(manifests.filter((m) => jobKey(m.job) !== jobKey(lost)));
     assert.equal(r.exitStatus, 1);
-    assert.match(r.headline, /^oldest incomplete window 2026-11-20 14:00, 23.1 days before Graph forgets it; 1 \(window, pass\) overdue, 0 of them at risk \(within 7 days\)/);
+    assert.match(r.headline, /^oldest incomplete window 2026-11-20 14:00, 23.1 days before Graph forgets it; 1 window with 1 pass overdue, 0 of them at risk \(within 7 days\)/);
+    // With a watermark, the deployment's sweep fills gaps: no npm start advice.
+    assert.deepEqual(r.fill, []);
     assert.deepEqual(r.missing.map((m) => [m.job, m.daysBeforeHorizon]), [[jobKey(lost), 23.1]]);
     // Overdue, but weeks from Graph's horizon: not "at risk", and its cell says which.
     assert.deepEqual(r.atRisk, []);
     assert.deepEqual([...new Set(r.windows.map((w) => w.state))].sort(), ["archived", "overdue"]);
     assert.equal(r.windows.find((w) => w.windowStart === "2026-11-20T14:00:00Z")?.state, "overdue");
     assert.equal(r.days.find((d) => d.day === "2026-11-20")?.missing, 1);
+  });
+
+  it("an archive a local run wrote (no watermark) over two spans: the gap between, in windows and passes, and the npm start that fills it", () => {
+    // Two local runs: 2026-11-02 00:00–06:00 and 2026-11-02 10:00–12:00, hourly windows. At 14:00
+    // the first run's windows have had their 6-hour re-read (pass 1) too, the second's not yet.
+    const at = Date.parse("2026-11-02T14:00:00Z");
+    const passes: [number, number][] = [0, 1, 2, 3, 4, 5].flatMap((h): [number, number][] => [[h, 0], [h, 1]]).concat([[10, 0], [11, 0]]);
+    const manifests: ArchivedManifest[] = passes.map(([h, pass]) => ({
+      job: { window: { startInMs: Date.parse("2026-11-02T00:00:00Z") + h * hourInMs, endInMs: Date.parse("2026-11-02T01:00:00Z") + h * hourInMs }, pass },
+      status: "complete",
+      records: 1,
+      bytes: 1,
+    }));
+    // The gap, 06:00–10:00: four windows, each missing its pass 0 (a re-read is not expected before it).
+    const r = statusReport({ manifests, nowInMs: at, watermarkInMs: undefined, plan, sweep: { graceInMs: 0, maxResendsPerTick: 96 }, riskMarginInMs: 7 * dayInMs, deadLetters: undefined });
+    assert.deepEqual(r.fill, [{ from: "2026-11-02T06:00:00Z", to: "2026-11-02T10:00:00Z", windows: 4 }]);
+    assert.match(r.headline, /; 4 windows with 4 passes overdue, 0 of them at risk \(within 7 days\)\nto fill 4 windows: npm start -- --from 2026-11-02T06:00:00Z --to 2026-11-02T10:00:00Z\n/);
   });
 
   it("a missing window close to Graph's horizon: exit status 3", () => {

@@ -32,7 +32,7 @@ describe("npm run curate -- --from --to --out", () => {
     const r = await curate(["--from", "2020-02-25", "--to", "2020-02-26", "--out", archive]);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /^2020-02-25 {2}curated: 1 calls, calls 1, sessions 1, segments 1, streams 1, participants 2$/m);
-    assert.match(r.stdout, /^2020-02-26 {2}not final yet/m);
+    assert.match(r.stdout, /^2020-02-26 {2}not final: its last re-read pass \(due 2020-03-18 00:00 UTC\) is not archived, and Graph no longer holds the day, so it stays uncurated$/m);
     assert.equal(await readFile(join(archive, v1Marker), "utf8"), '{"schemaVersion":1}\n');
     assert.equal(JSON.parse(await readFile(join(archive, curatedMarkerName(day)), "utf8")).schemaVersion, 2);
     // DuckDB, not our own reader, reads every table back.
@@ -46,6 +46,13 @@ describe("npm run curate -- --from --to --out", () => {
     db.closeSync();
   });
 
+  it("takes the instants npm start takes: --to 2020-02-26T00:00:00Z ends the span with 2020-02-25", async () => {
+    const r = await curate(["--from", "2020-02-25T00:00:00Z", "--to", "2020-02-26T00:00:00Z", "--out", archive]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^2020-02-25 {2}already curated$/m);
+    assert.doesNotMatch(r.stdout, /^2020-02-26/m);
+  });
+
   it("a second run writes nothing: the day is already curated", async () => {
     const before = await readdir(join(archive, "curated", "v2"), { recursive: true });
     const r = await curate(["--from", "2020-02-25", "--to", "2020-02-25", "--out", archive]);
@@ -56,7 +63,8 @@ describe("npm run curate -- --from --to --out", () => {
 
   const refusals: [string, string[], RegExp][] = [
     ["no --from", ["--to", "2020-02-25"], /^error: --from is required/],
-    ["a day that is not a day", ["--from", "2020-02-30x", "--to", "2020-02-25"], /^error: --from expects a UTC day as YYYY-MM-DD, got "2020-02-30x"/],
+    ["a day that is not a day", ["--from", "2020-02-30x", "--to", "2020-02-25"], /^error: --from expects an ISO 8601 instant such as 2026-11-25T00:00:00Z or a UTC day such as 2026-11-25, got "2020-02-30x"/],
+    ["a day the calendar does not have", ["--from", "2020-02-30", "--to", "2020-03-01"], /^error: --from expects an ISO 8601 instant .* got "2020-02-30"/],
     ["--to before --from", ["--from", "2020-02-25", "--to", "2020-02-24"], /^error: --to 2020-02-24 is before --from 2020-02-25/],
     ["a folder that does not exist", ["--from", "2020-02-25", "--to", "2020-02-25", "--out", "/nonexistent/archive"], /^error: --out \/nonexistent\/archive does not exist/],
   ];

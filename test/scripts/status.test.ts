@@ -107,7 +107,7 @@ describe("npm run status", () => {
         assert.deepEqual(legend.slice(0, 4).map((l) => l.split(":")[0]), ["archived", "in grace", "overdue", "at risk"]);
         assert.equal(legend[2], `overdue: a pass missing past its grace ${overdue}`);
         assert.match(await page.$eval("#verdict", (n) => n.textContent ?? ""), /^overdue: a pass is missing past its grace \(exit status 1\)$/);
-        assert.match(await page.$eval("#headline", (n) => n.textContent ?? ""), /oldest incomplete window .* days before Graph forgets it; \d+ \(window, pass\) overdue, 0 of them at risk \(within 7 days\)/);
+        assert.match(await page.$eval("#headline", (n) => n.textContent ?? ""), /oldest incomplete window .* days before Graph forgets it; \d+ windows? with \d+ pass(es)? overdue, 0 of them at risk \(within 7 days\)/);
         assert.match(await page.$eval("#at-risk", (n) => n.textContent ?? ""), /^Nothing within 7 days of Graph's horizon\.$/);
         // Records per day at the end of each row: today's bar carries the day's records.
         const today = new Date().toISOString().slice(0, 10);

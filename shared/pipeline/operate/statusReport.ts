@@ -76,6 +76,12 @@ export interface StatusReport {
   readonly totals: { readonly records: number; readonly bytes: number; readonly manifests: number };
   /** 0: nothing at risk; 1: a window is overdue; 3: a window is within the risk margin of Graph's horizon. */
   readonly exitStatus: 0 | 1 | 3;
+  /**
+   * Without a watermark (an archive a local run wrote): the spans of windows with a pass overdue,
+   * each as the `npm start` flags that would fill it. Empty with a watermark (the deployment's
+   * sweep fills those itself).
+   */
+  readonly fill: readonly { readonly from: string; readonly to: string; readonly windows: number }[];
   /** The report in sentences, for a terminal. */
   readonly headline: string;
 }
@@ -175,10 +181,15 @@ export function statusReport(input: StatusInput): StatusReport {
     bytes: sortedDays.reduce((n, [, d]) => n + d.bytes, 0),
     manifests: input.manifests.length,
   };
+  const fill = input.watermarkInMs === undefined ? spansOf([...missingByWindow], plan.windowInMs) : [];
+  const windowsMissing = missingByWindow.size;
+  const counted = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   const headline = [
     oldestIncomplete
-      ? `oldest incomplete window ${oldestIncomplete.windowStart.replace("T", " ").slice(0, 16)}, ${oldestIncomplete.daysBeforeHorizon} days before Graph forgets it; ${missing.length} (window, pass) overdue, ${atRiskPasses.length} of them at risk (within ${riskDays} days)`
+      ? `oldest incomplete window ${oldestIncomplete.windowStart.replace("T", " ").slice(0, 16)}, ${oldestIncomplete.daysBeforeHorizon} days before Graph forgets it; ${counted(windowsMissing, "window", "windows")} with ${counted(missing.length, "pass", "passes")} overdue, ${atRiskPasses.length} of them at risk (within ${riskDays} days)`
       : "every due (window, pass) is archived",
+    ...fill.slice(0, 3).map((f) => `to fill ${counted(f.windows, "window", "windows")}: npm start -- --from ${f.from} --to ${f.to}`),
+    ...(fill.length > 3 ? [`(and ${fill.length - 3} more spans: see --json's fill)`] : []),
     watermark ? `watermark ${watermark.at}, ${watermark.lagHours} hours behind now` : "no watermark here (a local run keeps none)",
     deadLetters ? `${deadLetters.count} dead letters${deadLetters.oldest ? `, oldest ${deadLetters.oldest}` : ""}` : undefined,
   ]
@@ -206,6 +217,20 @@ export function statusReport(input: StatusInput): StatusReport {
     deadLetters,
     totals,
     exitStatus,
+    fill,
     headline,
   };
+}
+
+/** Window starts as contiguous spans, oldest first. */
+function spansOf(starts: readonly number[], windowInMs: number): { from: string; to: string; windows: number }[] {
+  const spans: { fromInMs: number; toInMs: number; windows: number }[] = [];
+  for (const start of [...starts].sort((a, b) => a - b)) {
+    const last = spans.at(-1);
+    if (last && last.toInMs === start) {
+      last.toInMs += windowInMs;
+      last.windows += 1;
+    } else spans.push({ fromInMs: start, toInMs: start + windowInMs, windows: 1 });
+  }
+  return spans.map((s) => ({ from: formatInstant(s.fromInMs), to: formatInstant(s.toInMs), windows: s.windows }));
 }
