@@ -7,7 +7,8 @@ import { archiveRoot } from "../shared/archive/archiveLayout.js";
 import { type ArchiveStore, blobArchiveStore, folderArchiveStore } from "../shared/archive/archiveStore.js";
 import { type PipelineConfig, readSettings } from "../shared/config/config.js";
 import { type Azurite, startAzurite } from "./azurite.js";
-import { UsageError, containerUrlOf } from "./startOptions.js";
+import { UsageError, containerUrlOf, redactUrl } from "./startOptions.js";
+import { clouds } from "../shared/graph/clouds.js";
 import { userPath } from "./command.js";
 
 /** The archive container in the Azurite that keeps its data in .local/azurite (started here). */
@@ -122,6 +123,8 @@ export interface ArchiveSource {
   readonly state?: ContainerClient;
   /** The embedded Azurite, when started here: stop it when done. */
   readonly azurite?: Azurite;
+  /** The archive's container, when it is one (not a folder): what npm run query mirrors. */
+  readonly container?: ContainerClient;
 }
 
 /**
@@ -130,12 +133,16 @@ export interface ArchiveSource {
  */
 export async function openArchiveSource(args: { out?: string; archive?: string }, pipeline: PipelineConfig): Promise<ArchiveSource> {
   if (args.out !== undefined) return { archive: folderArchiveStore(archiveFolder(args.out)) };
-  if (args.archive !== undefined) return { archive: containerArchive(args.archive) };
+  if (args.archive !== undefined) {
+    const container = containerClientOf(args.archive);
+    return { archive: blobArchiveStore(container), container };
+  }
   if (pipeline.storageConnectionString || pipeline.blobServiceUri) {
     const service = pipeline.storageConnectionString
       ? BlobServiceClient.fromConnectionString(pipeline.storageConnectionString)
-      : new BlobServiceClient(pipeline.blobServiceUri as string, new DefaultAzureCredential());
-    return { archive: blobArchiveStore(service.getContainerClient(pipeline.archiveContainer)), state: service.getContainerClient(pipeline.stateContainer) };
+      : new BlobServiceClient(checkedServiceUri(pipeline.blobServiceUri as string), new DefaultAzureCredential());
+    const container = service.getContainerClient(pipeline.archiveContainer);
+    return { archive: blobArchiveStore(container), state: service.getContainerClient(pipeline.stateContainer), container };
   }
   const local = await localAzuriteArchive(pipeline.archiveContainer);
   const first = await local.container.listBlobsFlat({ prefix: `${archiveRoot}/` }).byPage({ maxPageSize: 1 }).next();
@@ -144,5 +151,22 @@ export async function openArchiveSource(args: { out?: string; archive?: string }
     await local.azurite.stop();
     throw new UsageError("there is no archive yet: npm start writes one (in .local/azurite, read here by default); or give --out FOLDER or --archive URL");
   }
-  return { archive: local.archive, azurite: local.azurite };
+  return { archive: local.archive, azurite: local.azurite, container: local.container };
+}
+
+/**
+ * ARCHIVER_STORAGE__blobServiceUri, which the local commands read with your Azure login: https on
+ * the cloud's blob endpoints only, as `--archive`; an emulator on this machine is reached with its
+ * key (ARCHIVER_STORAGE, a connection string), never with your token.
+ */
+function checkedServiceUri(uri: string): string {
+  const cloud = readSettings(process.env, ["cloud"]).cloud;
+  const suffix = clouds[cloud].blobHostSuffix;
+  const host = URL.canParse(uri) ? new URL(uri).hostname.toLowerCase() : "";
+  if (!uri.startsWith("https://") || !host.endsWith(suffix)) {
+    throw new UsageError(
+      `ARCHIVER_STORAGE__blobServiceUri ${redactUrl(uri)} is not a blob endpoint of the ${cloud} cloud (https://ACCOUNT${suffix}): your Azure login's token is sent to no other host. For a local emulator, set ARCHIVER_STORAGE to its connection string instead.`,
+    );
+  }
+  return uri;
 }

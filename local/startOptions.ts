@@ -99,6 +99,9 @@ export function containerUrlOf(flag: string, raw: string, cloud: CloudName): str
       `${flag} ${redactUrl(raw)} is not a blob endpoint of the ${cloud} cloud (https://ACCOUNT${suffix}/CONTAINER, set by ARCHIVER_CLOUD): your Azure Storage token is sent to no other host`,
     );
   }
+  if (loopbackHosts.has(host) && !url.searchParams.has("sig")) {
+    throw new UsageError(`${flag} ${redactUrl(raw)} is on this machine: give it as a SAS URL (your Azure login's token goes only to the ${cloud} cloud's blob endpoints)`);
+  }
   if (url.pathname.split("/").filter(Boolean).length !== 1) {
     throw new UsageError(`${flag} ${redactUrl(raw)} must name one blob container: https://ACCOUNT${suffix}/CONTAINER`);
   }
@@ -106,11 +109,13 @@ export function containerUrlOf(flag: string, raw: string, cloud: CloudName): str
 }
 
 /**
- * Text with every URL's query (a SAS signature, say) replaced: safe to print. The query is dropped
- * whole, up to the next blank or quote, whatever it holds (`;`, `,` and `)` included: a SAS may
- * carry them, as in `rscd=attachment;filename=x&sig=…`).
+ * Text with every URL's query and fragment (a SAS signature, say) replaced: safe to print. Past a
+ * URL's path, everything from the first `?` or `#` to the end of the line is dropped, whatever it
+ * holds (blanks and quotes included: `rscd=attachment; filename="a b"&sig=…`); a text that is one
+ * whole URL keeps what follows it nowhere, so pass a URL through here before putting it in a sentence.
  */
-export const redactUrl = (text: string): string => text.replace(/(https?:\/\/[^\s?#"<>]+)\?(?!\[query redacted\])[^\s"<>]*/gi, "$1?[query redacted]");
+export const redactUrl = (text: string): string =>
+  text.replace(/(https?:\/\/[^\s?#"<>]+)[?#](?!\[query redacted\])[^\n]*/gi, (_, base: string) => `${base}?[query redacted]`);
 
 export function planStart(args: StartArguments, context: StartContext): StartPlan {
   const windowMinutes = windowMinutesOf(args.window);

@@ -6,18 +6,17 @@
  *
  *   npm run query -- [--out FOLDER | --archive URL] "SELECT … FROM callrecords_latest …"
  */
-import { createWriteStream } from "node:fs";
-import { mkdir, readFile, stat } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { pipeline as pipe } from "node:stream/promises";
+import { readFile, readdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { archiveRoot } from "../shared/archive/archiveLayout.js";
-import type { ArchiveStore } from "../shared/archive/archiveStore.js";
 import { loadPipelineConfig } from "../shared/config/config.js";
 import type { Azurite } from "../local/azurite.js";
 import { commandArgs, runCommand } from "../local/command.js";
 import { archiveFolder, checkArchiveSourceArgs, openArchiveSource } from "../local/localArchive.js";
-import { UsageError } from "../local/startOptions.js";
+import { UsageError, redactUrl } from "../local/startOptions.js";
+import { mirrorContainer } from "../local/lakeMirror.js";
+import { queryLockdown } from "../local/queryLockdown.js";
 
 const usage = 'usage: npm run query -- [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER] "SQL"';
 
@@ -41,23 +40,6 @@ Example:
 
 let azurite: Azurite | undefined;
 
-/** Copies the archive's raw and curated blobs not yet in `folder`, by name (blobs never change). */
-async function mirror(archive: ArchiveStore, folder: string): Promise<number> {
-  let copied = 0;
-  for (const prefix of [`${archiveRoot}/`, "curated/"]) {
-    for (const name of await archive.list(prefix)) {
-      const file = join(folder, name);
-      if (await stat(file).then(() => true, () => false)) continue;
-      const body = await archive.readStream(name);
-      if (!body) continue;
-      await mkdir(dirname(file), { recursive: true });
-      await pipe(body, createWriteStream(file));
-      copied += 1;
-    }
-  }
-  return copied;
-}
-
 const cell = (value: unknown): string => (value === null || value === undefined ? "NULL" : typeof value === "object" ? JSON.stringify(value) : String(value));
 
 async function main(): Promise<number> {
@@ -78,18 +60,26 @@ async function main(): Promise<number> {
     const source = await openArchiveSource(args, pipeline);
     ({ azurite } = source);
     folder = resolve(".local", "lake", args.archive === undefined ? pipeline.archiveContainer : new URL(args.archive).host + new URL(args.archive).pathname);
-    await mkdir(folder, { recursive: true });
-    const copied = await mirror(source.archive, folder);
-    console.error(`mirrored ${copied} new blob(s) of ${source.archive.location.split("?")[0]} into ${folder}`);
+    if (!source.container) throw new Error("a blob source without its container");
+    const mirrored = await mirrorContainer(source.container, folder, [`${archiveRoot}/`, "curated/"]);
+    for (const { name, problem } of mirrored.refused) console.error(redactUrl(`warning: blob ${JSON.stringify(name)} not copied: ${problem} (a name that could write outside ${folder})`));
+    console.error(`mirrored ${mirrored.copied} new and ${mirrored.refreshed} rewritten blob(s) of ${redactUrl(source.archive.location)} into ${folder}`);
     await azurite?.stop();
     azurite = undefined;
   }
+
+  // The views bind to the data files when created: with none, say so (exit 2) instead of DuckDB's "No files found".
+  const hasData = (await readdir(join(folder, archiveRoot), { recursive: true }).catch(() => [] as string[])).some((name) => name.endsWith(".jsonl.gz"));
+  if (!hasData) throw new UsageError(`the archive in ${folder} holds no call records yet: npm start archives some`);
 
   const db = await DuckDBInstance.create(":memory:");
   const connection = await db.connect();
   try {
     await connection.run(`SET VARIABLE archive = '${folder.replace(/'/g, "''")}'`);
     await connection.run(await readFile(resolve(import.meta.dirname, "..", "lake", "duckdb", "views.sql"), "utf8"));
+    // The views are in; from here the SQL given reads the archive and nothing else: no extension
+    // fetched or loaded, no file outside the archive folder, no network, and no way back.
+    for (const setting of queryLockdown(folder)) await connection.run(setting);
     const statements = sql.split(";").map((s) => s.trim()).filter((s) => s !== "");
     for (const statement of statements.slice(0, -1)) await connection.run(statement);
     const reader = await connection.runAndReadAll(statements.at(-1) ?? "");

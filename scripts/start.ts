@@ -118,7 +118,7 @@ try {
   // every job as a failure to retry.
   if (plan.target.kind === "container") {
     const problem = await containerProblem(plan.target.url);
-    if (problem) throw new UsageError(`cannot use --out ${plan.target.url} (${problem})`);
+    if (problem) throw new UsageError(`cannot use --out ${redactUrl(plan.target.url)} (${problem})`);
   }
   if (!realTenant) {
     sandbox = await startSandbox({ callsPerDay: Number(process.env.SANDBOX_CALLS_PER_DAY ?? 300) });

@@ -46,7 +46,8 @@ describe("npm start refuses what it cannot do, by name (exit status 2)", () => {
     ["--out with a SAS URL naming a blob, not a container", () => ["--out", `https://acct.blob.core.windows.net/archive/x?sv=2024&${secret}`], {}, /^error: --out https:\/\/acct\.blob\.core\.windows\.net\/archive\/x\?\[query redacted\] must name one blob container/],
     ["--out to a host that is not a blob endpoint", () => ["--out", `https://archive.attacker.example/c?${secret}`], {}, /^error: --out https:\/\/archive\.attacker\.example\/c\?\[query redacted\] is not a blob endpoint of the Global cloud \(https:\/\/ACCOUNT\.blob\.core\.windows\.net\/CONTAINER, set by ARCHIVER_CLOUD\): your Azure Storage token is sent to no other host/],
     ["--out to another cloud's blob endpoint", () => ["--out", "https://acct.blob.core.windows.net/c"], { ARCHIVER_CLOUD: "USGov" }, /^error: --out https:\/\/acct\.blob\.core\.windows\.net\/c is not a blob endpoint of the USGov cloud \(https:\/\/ACCOUNT\.blob\.core\.usgovcloudapi\.net\/CONTAINER/],
-    ["--out to a container with no Azure login, before any Graph request", () => ["--out", "https://127.0.0.1:1/archive"], {}, /^error: cannot use --out https:\/\/127\.0\.0\.1:1\/archive \(no Azure login can reach it \(\w+\): sign in with az login/],
+    ["--out to a container on this machine without a SAS: your Azure login's token is not sent there", () => ["--out", "https://127.0.0.1:1/archive"], {}, /^error: --out https:\/\/127\.0\.0\.1:1\/archive is on this machine: give it as a SAS URL \(your Azure login's token goes only to the Global cloud's blob endpoints\)/],
+    ["--out to a container with no Azure login, before any Graph request", () => ["--out", "https://nosuchaccount.blob.core.windows.net/archive"], { AZURE_CONFIG_DIR: "/nonexistent" }, /^error: cannot use --out https:\/\/nosuchaccount\.blob\.core\.windows\.net\/archive \(/],
     ["--out to a container that cannot be reached, with a SAS", () => ["--out", `https://127.0.0.1:1/archive?sv=2024&${secret}`], {}, /^error: cannot use --out https:\/\/127\.0\.0\.1:1\/archive\?\[query redacted\] \(it cannot be reached: connect ECONNREFUSED/],
     ["--window 7", () => ["--window", "7", "--out", scratch], {}, /^error: --window expects minutes that divide a day \(1440\), such as 15, 30, 60 or 120; got "7"/],
     ["--to 10:45 (not an instant)", () => ["--to", "10:45", "--out", scratch], {}, /^error: --to expects an ISO 8601 instant such as 2026-11-25T00:00:00Z, got "10:45"/],
@@ -67,8 +68,14 @@ describe("npm start refuses what it cannot do, by name (exit status 2)", () => {
     });
   }
 
-  it("redacts the whole query string of any URL it prints, whatever it holds", () => {
-    assert.equal(redactUrl("into https://a.blob.core.windows.net/c?sv=1&sig=abc then"), "into https://a.blob.core.windows.net/c?[query redacted] then");
+  it("redacts the whole query and fragment of any URL it prints, whatever they hold, to the end of the line", () => {
+    assert.equal(redactUrl("into https://a.blob.core.windows.net/c?sv=1&sig=abc then\nnext line"), "into https://a.blob.core.windows.net/c?[query redacted]\nnext line");
+    // Blanks and quotes inside the query, and a fragment before it, hide nothing.
+    for (const url of ['https://a.blob.core.windows.net/c?rscd=attachment; filename="a b"&sig=SECRET', "https://a.blob.core.windows.net/c#x?sig=SECRET", "https://a.blob.core.windows.net/c?x=<y>&sig=SECRET"]) {
+      assert.equal(redactUrl(`archive ${url}`), "archive https://a.blob.core.windows.net/c?[query redacted]");
+    }
+    // Already redacted text keeps what follows it (a sentence built around a redacted URL).
+    assert.equal(redactUrl("--out https://a.blob.core.windows.net/c?[query redacted] is not a folder"), "--out https://a.blob.core.windows.net/c?[query redacted] is not a folder");
     // A SAS may carry ; , ) ' in its response headers: they do not end the query.
     for (const sas of ["sv=1&rscd=attachment;filename=x&sig=SECRET", "sv=1&rscd=a,b&sig=SECRET", "rscd=(x)&sig=SECRET", "rscd='x'&sig=SECRET"]) {
       const printed = redactUrl(`error: https://a.blob.core.windows.net/c?${sas}, then`);
