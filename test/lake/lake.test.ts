@@ -60,10 +60,10 @@ describe("lake/ (DuckDB views over the raw archive)", () => {
     }
   });
 
-  it("the README's DuckDB block, run as written, counts calls and streams per hour as the sandbox holds them", async () => {
-    const readme = await readFile(join(projectRoot, "README.md"), "utf8");
+  it("docs/archive.md's DuckDB block, run as written, counts calls and streams per hour as the sandbox holds them", async () => {
+    const readme = await readFile(join(projectRoot, "docs", "archive.md"), "utf8");
     const block = /With your own DuckDB[\s\S]*?```sql\n([\s\S]*?)```/.exec(readme)?.[1];
-    assert.ok(block, "the README's DuckDB block was not found");
+    assert.ok(block, "docs/archive.md's DuckDB block was not found");
     // Its statements, one per line; `.read` is the CLI's, and the views are already read here.
     const statements = block.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("--") && !line.startsWith(".read"));
     assert.match(statements[0] ?? "", /^SET VARIABLE archive = /);

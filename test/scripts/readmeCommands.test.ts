@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -8,14 +8,15 @@ import { after, before, describe, it } from "node:test";
 import type { StatusReport } from "../../shared/pipeline/operate/statusReport.js";
 import { startSandbox } from "../../sandbox/server.js";
 
-// Every npm command in a fenced block of the README, run as a user runs it (npm, a child process,
-// the real clock), or excluded here with the reason. A command added to the README and to neither
-// list fails the first test. Synopses (`[--out FOLDER]`) run with their options filled in.
+// Every npm command in a fenced block of the README or docs/, run as a user runs it (npm, a child
+// process, the real clock), or excluded here with the reason. A command added to a document and to
+// neither list fails the first test. Synopses (`[--out FOLDER]`) run with their options filled in.
 const root = resolve(import.meta.dirname, "..", "..");
 const readme = await readFile(join(root, "README.md"), "utf8");
+const documents = [readme, ...(await Promise.all((await readdir(join(root, "docs"))).filter((f) => f.endsWith(".md")).map((f) => readFile(join(root, "docs", f), "utf8"))))];
 
 /** The npm command of each line of each fenced block that runs one (settings before it kept). */
-const fencedCommands = [...readme.matchAll(/```\w*\n([\s\S]*?)```/g)]
+const fencedCommands = documents.flatMap((text) => [...text.matchAll(/```\w*\n([\s\S]*?)```/g)])
   .flatMap((m) => (m[1] ?? "").split("\n"))
   .map((line) => line.trim())
   .filter((line) => /^(?:[A-Z_]+=\S+ )*npm /.test(line));
