@@ -17,6 +17,38 @@ const perfectArchive = (nowInMs: number, graceInMs: number): Job[] => dueJobs(pl
 const complete = (jobs: readonly Job[]): ArchivedManifest[] => jobs.map((job) => ({ job, status: "complete" }));
 const watermark = (nowInMs: number) => Math.floor((nowInMs - plan.settleInMs) / hourInMs) * hourInMs;
 
+describe("coverageGaps, against expectations typed by hand (no helper of the code's)", () => {
+  // Hourly windows, settled after 1 hour, re-read 6 hours, 1, 3, 7 and 20 days after their end; a
+  // pass is overdue 6 hours after it falls due.
+  const sweep = { graceInMs: 6 * hourInMs, maxResendsPerTick: 5 };
+  const now = Date.parse("2026-11-27T12:00:00Z");
+  const at = (iso: string, pass: number): Job => ({ window: { startInMs: Date.parse(iso), endInMs: Date.parse(iso) + hourInMs }, pass });
+
+  it("an empty archive: pass 0 of every window from Graph's first whole hour (2026-10-28 12:00) to the last overdue one (2026-11-27 04:00, due 06:00, overdue 12:00): 713", () => {
+    const report = coverageGaps({ manifests: [], nowInMs: now, plannedUntilInMs: Date.parse("2026-11-27T11:00:00Z"), plan, sweep });
+    // 2026-10-28 12:00 to 2026-11-27 04:00 is 29 days and 16 hours: 712 hours, so 713 window starts.
+    assert.equal(report.missing.length, 713);
+    assert.deepEqual([report.missing[0], report.missing.at(-1)].map((j) => j && jobKey(j)), ["20261028T1200Z_20261028T1300Z_p0", "20261127T0400Z_20261127T0500Z_p0"]);
+    assert.ok(report.missing.every((j) => j.pass === 0));
+    assert.deepEqual(report.resend.map((r) => jobKey(r.job)), ["20261028T1200Z_20261028T1300Z_p0", "20261028T1300Z_20261028T1400Z_p0", "20261028T1400Z_20261028T1500Z_p0", "20261028T1500Z_20261028T1600Z_p0", "20261028T1600Z_20261028T1700Z_p0"]);
+    assert.equal(report.oldestMissingMarginInMs, Date.parse("2026-11-27T12:00:00Z") - now);
+  });
+
+  it("one window, 2026-11-20 14:00: with passes 0 and 1 archived, pass 2 (due 11-21 15:00) is missing and pass 3 waits for it", () => {
+    const window = { fromInMs: Date.parse("2026-11-20T14:00:00Z"), plannedUntilInMs: Date.parse("2026-11-20T15:00:00Z") };
+    const report = coverageGaps({ manifests: complete([at("2026-11-20T14:00:00Z", 0), at("2026-11-20T14:00:00Z", 1)]), nowInMs: now, ...window, plan, sweep });
+    assert.deepEqual(report.missing.map(jobKey), ["20261120T1400Z_20261120T1500Z_p2"]);
+  });
+
+  it("the same window with passes 0 to 3: nothing missing, as pass 4 (7 days: due 11-27 15:00) is not due", () => {
+    const window = { fromInMs: Date.parse("2026-11-20T14:00:00Z"), plannedUntilInMs: Date.parse("2026-11-20T15:00:00Z") };
+    const manifests = complete([0, 1, 2, 3].map((pass) => at("2026-11-20T14:00:00Z", pass)));
+    assert.deepEqual(coverageGaps({ manifests, nowInMs: now, ...window, plan, sweep }).missing, []);
+    // At 21:00 it is (due 15:00, overdue 21:00).
+    assert.deepEqual(coverageGaps({ manifests, nowInMs: Date.parse("2026-11-27T21:00:00Z"), ...window, plan, sweep }).missing.map(jobKey), ["20261120T1400Z_20261120T1500Z_p4"]);
+  });
+});
+
 describe("coverageGaps", () => {
   const arbitraryNow = fc.integer({ min: 0, max: 40 * 24 }).map((h) => base + h * hourInMs + 7 * minuteInMs);
   const arbitraryGrace = fc.integer({ min: 0, max: 12 }).map((h) => h * hourInMs);

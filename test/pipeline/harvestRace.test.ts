@@ -26,8 +26,11 @@ describe("a record answered after its job failed", () => {
     const config = loadArchiverConfig({}).graph;
     const base = `${config.graphEndpoint}/v1.0/communications/callRecords`;
     let failed = false;
-    // One record is refused (403, the job's failure) at once; the other is answered a little later,
-    // by a transport that, like a response already on the wire, does not heed the abort.
+    // One record is refused (403, the job's failure) at once; the other is answered only once the
+    // job has failed, by a transport that, like a response already on the wire, does not heed the abort.
+    let release = () => undefined as void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const lateAnswers: Promise<unknown>[] = [];
     const transport: HttpTransport = {
       get: async (url) => {
         if (!url.startsWith(`${base}/`)) return ok({ value: [summary("refused"), summary("late")] });
@@ -35,8 +38,9 @@ describe("a record answered after its job failed", () => {
           failed = true;
           return { status: 403, headers: {}, body: JSON.stringify({ error: { code: "Forbidden", message: "no" } }) };
         }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        return ok(url.includes("participants_v2") ? { value: [] } : { ...summary("late"), sessions: [] });
+        const answer = released.then(() => ok(url.includes("participants_v2") ? { value: [] } : { ...summary("late"), sessions: [] }));
+        lateAnswers.push(answer);
+        return answer;
       },
     };
     const counters = newGraphCounters();
@@ -51,7 +55,12 @@ describe("a record answered after its job failed", () => {
         /403|refused access/i,
       );
       assert.ok(failed);
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // Now the late answers arrive: await them, then let what they trigger run its course (turns of
+      // the event loop, not a guessed time) before looking.
+      release();
+      await Promise.all(lateAnswers);
+      for (let turn = 0; turn < 20; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      assert.ok(lateAnswers.length > 0, "the late record was never asked for");
       assert.deepEqual(uploads, [], "the late record started an upload after the job failed");
       assert.deepEqual((await readdir(folder, { recursive: true })).filter((n) => n.endsWith(".gz") || n.includes("tmp")), []);
     } finally {

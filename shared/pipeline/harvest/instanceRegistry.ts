@@ -8,7 +8,8 @@ import { join } from "node:path";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { InstanceRegistry, PeerUsage } from "../../graph/sharedBudget.js";
 
-const prefix = "instances/";
+export const instancesPrefix = "instances/";
+const prefix = instancesPrefix;
 const safe = (instance: string) => instance.replace(/[^\w.-]/g, "_");
 
 /** The announcements within `freshInMs` of the newest (none when there are none). */

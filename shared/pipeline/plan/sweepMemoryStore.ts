@@ -13,7 +13,8 @@ export interface SweepMemoryStore {
   write(memory: SweepMemory): Promise<void>;
 }
 
-const blobName = "scheduler/sweep.json";
+export const sweepMemoryBlobName = "scheduler/sweep.json";
+const blobName = sweepMemoryBlobName;
 
 interface SweepMemoryFile {
   readonly schemaVersion: 1;

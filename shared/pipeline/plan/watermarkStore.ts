@@ -23,7 +23,8 @@ export interface WatermarkStore {
   write(watermark: Watermark, etag: string | undefined): Promise<boolean>;
 }
 
-const blobName = "scheduler/watermark.json";
+export const watermarkBlobName = "scheduler/watermark.json";
+const blobName = watermarkBlobName;
 
 const serialize = (w: Watermark) =>
   JSON.stringify({ schemaVersion: 1, nextWindowStart: formatInstant(w.nextWindowStartInMs) }, null, 2);
