@@ -32,14 +32,14 @@ import { curateDay, curateDueDays, curatedMarkerName, curationCandidates } from 
 import { markDayIfFinal } from "../shared/pipeline/harvest/dayMarker.js";
 import { blobWatermarkStore, memoryWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { blobSweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
-import { retentionStart } from "../shared/pipeline/plan/coverage.js";
-import { passDueAt } from "../shared/pipeline/plan/planning.js";
+
 import { manifestBlobName } from "../shared/archive/archiveLayout.js";
 import { type Job, jobKey } from "../shared/core/job.js";
 import { makePlanHandler } from "../functions/handlers.js";
 import { startAzurite } from "../local/azurite.js";
 import { runLocal } from "../local/run.js";
 import { sandboxSettings, startSandbox } from "../sandbox/server.js";
+import { passDueAt, retentionStart } from "../shared/core/passes.js";
 
 type Kind = "write" | "list" | "read" | "delete";
 type Phase = "harvest" | "curate" | "planTick" | "curateIdle" | "timerSetup";

@@ -9,7 +9,7 @@ import type { CloudName } from "../shared/graph/clouds.js";
 import type { GraphRuntime } from "../shared/graph/graphSetup.js";
 import { type GraphCounters, newGraphCounters } from "../shared/graph/graphCounters.js";
 import { harvest } from "../shared/pipeline/harvest/harvest.js";
-import { finalPass } from "../shared/pipeline/harvest/dayMarker.js";
+
 import { type ProcessResult, type Settlement, processJobMessage } from "../shared/pipeline/harvest/jobProcessor.js";
 import type { JobRetryOptions } from "../shared/pipeline/harvest/jobRetryPolicy.js";
 import { type EventLevel, logEvent } from "./logEvents.js";
@@ -23,6 +23,7 @@ import { type JobSender, type TickResult, runPlanTick } from "../shared/pipeline
 import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
 import { type CurateRunOptions, type CurateRunSummary, curateDueDays } from "../shared/pipeline/curate/curateDay.js";
+import { finalPass } from "../shared/core/passes.js";
 
 export interface PlanDeps {
   readonly watermarks: WatermarkStore;

@@ -15,11 +15,12 @@ import type { GraphRuntime } from "../shared/graph/graphSetup.js";
 import { type PacesInForce, type ThrottleTally, throttleTotals } from "../shared/graph/requestGovernor.js";
 import { type GraphCounters, addGraphCounters, newGraphCounters } from "../shared/graph/graphCounters.js";
 import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
-import { passDueAt } from "../shared/pipeline/plan/planning.js";
+
 import type { JobSender } from "../shared/pipeline/plan/scheduler.js";
 import type { HarvestOutcome } from "../shared/pipeline/harvest/harvest.js";
 import { makeHarvestHandler, makePlanHandler } from "../functions/handlers.js";
 import { LocalQueue } from "./queue.js";
+import { passDueAt } from "../shared/core/passes.js";
 
 export interface LocalRunOptions {
   readonly archiverConfig: ArchiverConfig;

@@ -7,8 +7,9 @@
  * what was left out; a span entirely outside is refused.
  */
 import { type TimeWindow, ceilTo, dayInMs, floorTo, formatInstant } from "../shared/core/window.js";
-import { graphRetentionInMs } from "../shared/pipeline/plan/planning.js";
+
 import { type CloudName, clouds } from "../shared/graph/clouds.js";
+import { graphRetentionInMs } from "../shared/core/passes.js";
 
 export interface StartArguments {
   readonly from?: string | undefined;

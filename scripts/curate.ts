@@ -11,13 +11,14 @@
  */
 import { loadPipelineConfig } from "../shared/config/config.js";
 import { dayInMs, floorTo, formatInstant } from "../shared/core/window.js";
-import { finalPass } from "../shared/pipeline/harvest/dayMarker.js";
-import { type PlanSettings, graphRetentionInMs, passDueAt } from "../shared/pipeline/plan/planning.js";
+
+import { type PlanSettings } from "../shared/pipeline/plan/planning.js";
 import { curateDay, curatedRoot } from "../shared/pipeline/curate/curateDay.js";
 import type { Azurite } from "../local/azurite.js";
 import { commandArgs, runCommand } from "../local/command.js";
 import { checkArchiveSourceArgs, openArchiveSource } from "../local/localArchive.js";
 import { UsageError, redactUrl, spanEdge } from "../local/startOptions.js";
+import { finalPass, graphRetentionInMs, passDueAt } from "../shared/core/passes.js";
 
 const usage = "usage: npm run curate -- --from DAY --to DAY [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER]";
 

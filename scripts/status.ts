@@ -16,7 +16,7 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { ServiceBusClient } from "@azure/service-bus";
 import { loadPipelineConfig } from "../shared/config/config.js";
 import { dayInMs } from "../shared/core/window.js";
-import { retentionStart } from "../shared/pipeline/plan/coverage.js";
+
 import { statusReport } from "../shared/pipeline/operate/statusReport.js";
 import { listArchivedManifests } from "../shared/pipeline/plan/sweep.js";
 import { blobWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
@@ -25,6 +25,7 @@ import { statusHtml } from "../local/statusHtml.js";
 import { commandArgs, runCommand, userPath } from "../local/command.js";
 import { checkArchiveSourceArgs, deleteRightWarning, openArchiveSource } from "../local/localArchive.js";
 import { UsageError, redactUrl } from "../local/startOptions.js";
+import { retentionStart } from "../shared/core/passes.js";
 
 const usage = "usage: npm run status -- [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER] [--json] [--html FILE] [--risk-days N]";
 

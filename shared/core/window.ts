@@ -53,3 +53,29 @@ export function dayStarts(fromInMs: number, toInMs: number): number[] {
   return days;
 }
 export const ceilTo = (ms: number, stepInMs: number): number => Math.ceil(ms / stepInMs) * stepInMs;
+
+/** The shortest half a split makes. */
+export const minimumSplitInMs = 60_000;
+
+/**
+ * True when a window can be split into two equal halves of whole seconds, each at least a minute:
+ * then every half is aligned to its own length and divides a day, as windows must (job.ts). An
+ * hour splits four times, down to 225 s.
+ */
+export const isSplittable = (window: TimeWindow): boolean => {
+  const half = (window.endInMs - window.startInMs) / 2;
+  return half % 1000 === 0 && half >= minimumSplitInMs;
+};
+
+/**
+ * The two halves a window is split into when one harvest cannot finish it: at a whole second. The
+ * harvest splits only windows that halve exactly (`isSplittable`); flooring keeps older split
+ * manifests readable.
+ */
+export function splitWindow(window: TimeWindow): [TimeWindow, TimeWindow] {
+  const mid = window.startInMs + Math.floor((window.endInMs - window.startInMs) / 2 / 1000) * 1000;
+  return [
+    { startInMs: window.startInMs, endInMs: mid },
+    { startInMs: mid, endInMs: window.endInMs },
+  ];
+}

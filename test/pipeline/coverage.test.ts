@@ -4,9 +4,9 @@ import { dueJobs } from "../support/dueJobs.js";
 import { hourlyPlan } from "../support/planSettings.js";
 import fc from "fast-check";
 import { type Job, jobKey } from "../../shared/core/job.js";
-import { dayInMs, hourInMs, minuteInMs } from "../../shared/core/window.js";
+import { dayInMs, hourInMs, minuteInMs, splitWindow } from "../../shared/core/window.js";
 import { type ArchivedManifest, coverageGaps } from "../../shared/pipeline/plan/coverage.js";
-import { type PlanSettings, splitWindow } from "../../shared/pipeline/plan/planning.js";
+import { type PlanSettings } from "../../shared/pipeline/plan/planning.js";
 
 const plan: PlanSettings = hourlyPlan(48);
 const base = Date.parse("2026-11-27T12:00:00Z");

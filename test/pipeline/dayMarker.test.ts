@@ -7,17 +7,18 @@ import { blobArchiveStore } from "../../shared/archive/archiveStore.js";
 import { loadArchiverConfig } from "../../shared/config/config.js";
 import { systemClock } from "../../shared/core/clock.js";
 import type { Job } from "../../shared/core/job.js";
-import { dayInMs, hourInMs } from "../../shared/core/window.js";
+import { dayInMs, hourInMs, splitWindow } from "../../shared/core/window.js";
 import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
 import { newGraphCounters } from "../../shared/graph/graphCounters.js";
 import type { ArchivedManifest } from "../../shared/pipeline/plan/coverage.js";
-import { dayCompletion, dayMarkerName, finalPass } from "../../shared/pipeline/harvest/dayMarker.js";
+import { dayCompletion, dayMarkerName } from "../../shared/pipeline/harvest/dayMarker.js";
 import { harvest } from "../../shared/pipeline/harvest/harvest.js";
-import { splitWindow } from "../../shared/pipeline/plan/planning.js";
+
 import { type Sandbox, startSandbox } from "../../sandbox/server.js";
 import { ManualClock } from "../../sandbox/tenant.js";
 import { sandboxEnv } from "../support/graph.js";
 import { hourlyPlan } from "../support/planSettings.js";
+import { finalPass } from "../../shared/core/passes.js";
 
 const plan = hourlyPlan(48);
 const day = Date.parse("2026-11-02T00:00:00Z");

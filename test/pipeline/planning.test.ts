@@ -2,10 +2,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { hourlyPlan } from "../support/planSettings.js";
 import fc from "fast-check";
-import { firstWatermark, isSplittable, jobsForWindow, planTick, splitWindow, windowReadableProblem, type PlanSettings, type Watermark } from "../../shared/pipeline/plan/planning.js";
+import { firstWatermark, jobsForWindow, planTick, type PlanSettings, type Watermark } from "../../shared/pipeline/plan/planning.js";
 import { InvalidJobError } from "../../shared/core/errors.js";
 import { jobKey, parseJobMessage, windowShapeProblem } from "../../shared/core/job.js";
-import { dayInMs, hourInMs } from "../../shared/core/window.js";
+import { dayInMs, hourInMs, isSplittable, splitWindow } from "../../shared/core/window.js";
+import { windowReadableProblem } from "../../shared/core/passes.js";
 
 const settings: PlanSettings = hourlyPlan(5);
 const start = Date.parse("2026-11-27T09:07:00Z");

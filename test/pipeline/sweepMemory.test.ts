@@ -4,11 +4,12 @@ import fc from "fast-check";
 import { hourlyPlan } from "../support/planSettings.js";
 import { type Job, jobKey } from "../../shared/core/job.js";
 import { dayInMs, floorTo, hourInMs, minuteInMs } from "../../shared/core/window.js";
-import { type ArchivedManifest, type SweepSettings, coverageGaps, resendTagAt, retentionStart } from "../../shared/pipeline/plan/coverage.js";
-import { type PlanSettings, passDueAt } from "../../shared/pipeline/plan/planning.js";
+import { type ArchivedManifest, type SweepSettings, coverageGaps, resendTagAt } from "../../shared/pipeline/plan/coverage.js";
+import { type PlanSettings } from "../../shared/pipeline/plan/planning.js";
 import { type SweepMemory, decideSweep, rememberSweep, sweepListing, sweptDays } from "../../shared/pipeline/plan/sweepMemory.js";
 import { serializeSweepMemory as serialized } from "../../shared/pipeline/plan/sweepMemoryStore.js";
 import { parseSweepMemory, serializeSweepMemory } from "../../shared/pipeline/plan/sweepMemoryStore.js";
+import { passDueAt, retentionStart } from "../../shared/core/passes.js";
 
 const plan: PlanSettings = hourlyPlan(48);
 const sweep: SweepSettings = { graceInMs: 2 * hourInMs, maxResendsPerTick: 1000 };

@@ -1,7 +1,8 @@
 /** Every (window, pass) a healthy archiver has written by `now`: what the sweep and the status report expect. */
 import type { Job } from "../../shared/core/job.js";
-import { retentionStart } from "../../shared/pipeline/plan/coverage.js";
-import { type PlanSettings, horizonMarginInMs, passDueAt, windowHorizon } from "../../shared/pipeline/plan/planning.js";
+
+import { type PlanSettings } from "../../shared/pipeline/plan/planning.js";
+import { horizonMarginInMs, passDueAt, retentionStart, windowHorizon } from "../../shared/core/passes.js";
 
 export function dueJobs(plan: PlanSettings, nowInMs: number, plannedUntilInMs: number, graceInMs: number): Job[] {
   const jobs: Job[] = [];

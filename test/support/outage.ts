@@ -21,12 +21,13 @@ import { jobKey, parseJobMessage } from "../../shared/core/job.js";
 import { dayInMs, minuteInMs } from "../../shared/core/window.js";
 import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
 import { listArchivedManifests } from "../../shared/pipeline/plan/sweep.js";
-import { coverageGaps, retentionStart } from "../../shared/pipeline/plan/coverage.js";
+import { coverageGaps } from "../../shared/pipeline/plan/coverage.js";
 import { memoryWatermarkStore } from "../../shared/pipeline/plan/watermarkStore.js";
 import { memorySweepMemoryStore } from "../../shared/pipeline/plan/sweepMemoryStore.js";
 import { startSandbox } from "../../sandbox/server.js";
 import { ManualClock } from "../../sandbox/tenant.js";
 import { sandboxEnv } from "./graph.js";
+import { retentionStart } from "../../shared/core/passes.js";
 
 export interface OutageOptions {
   readonly seed: number;

@@ -6,21 +6,13 @@
  */
 import { dayPartitionPrefix } from "../../archive/archiveLayout.js";
 import type { ArchiveStore } from "../../archive/archiveStore.js";
-import { type TimeWindow, dayInMs, formatInstant } from "../../core/window.js";
+import { dayInMs, formatInstant } from "../../core/window.js";
 import { type ArchivedManifest, manifestStatus, stillIncomplete, uncoveredJobs } from "../plan/coverage.js";
-import { type PlanSettings, horizonMarginInMs, passDueAt, windowHorizon } from "../plan/planning.js";
+import type { PlanSettings } from "../plan/planning.js";
 import { listArchivedManifests } from "../plan/sweep.js";
+import { finalPass } from "../../core/passes.js";
 
 export const dayMarkerName = (dayStartInMs: number): string => `${dayPartitionPrefix(dayStartInMs)}_SUCCESS.json`;
-
-/** The last pass a window gets: the last re-read that can start well before Graph forgets it. */
-export function finalPass(window: TimeWindow, plan: PlanSettings): number {
-  let last = 0;
-  for (let pass = 1; pass <= plan.rereadOffsetsInMs.length; pass += 1) {
-    if (passDueAt(window, pass, plan) < windowHorizon(window) - horizonMarginInMs) last = pass;
-  }
-  return last;
-}
 
 export interface DayCompletion {
   readonly final: boolean;

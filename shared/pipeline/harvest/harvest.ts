@@ -29,10 +29,11 @@ import {
   manifestSchemaVersion,
   parseManifest,
 } from "../../archive/manifest.js";
-import { finalPass, markDayIfFinal } from "./dayMarker.js";
+import { markDayIfFinal } from "./dayMarker.js";
 import { type Incompleteness, WindowRecordFailures, isolationOf } from "./recordIsolation.js";
-import { type PlanSettings, type PlannedJob, isSplittable, splitWindow, windowReadableProblem } from "../plan/planning.js";
-import { dayInMs, floorTo, formatInstant } from "../../core/window.js";
+import type { PlanSettings, PlannedJob } from "../plan/planning.js";
+import { dayInMs, floorTo, formatInstant, isSplittable, splitWindow } from "../../core/window.js";
+import { finalPass, windowReadableProblem } from "../../core/passes.js";
 
 export interface HarvestDeps {
   readonly graph: GraphClient;

@@ -23,7 +23,7 @@ import {
   isWindowTooBigError,
 } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
-import { horizonMarginInMs, windowHorizon } from "../plan/planning.js";
+import { horizonMarginInMs, windowHorizon } from "../../core/passes.js";
 
 export interface JobRetryOptions {
   /** Delay before the first re-send; doubles per attempt. Default 1 minute. */

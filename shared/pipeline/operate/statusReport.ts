@@ -7,8 +7,9 @@
  */
 import { type Job, jobKey } from "../../core/job.js";
 import { type TimeWindow, dayInMs, floorTo, formatInstant } from "../../core/window.js";
-import { type ArchivedManifest, type SweepSettings, coverageGaps, retentionStart, stillIncomplete } from "../plan/coverage.js";
-import { type PlanSettings, horizonMarginInMs, passDueAt, windowHorizon } from "../plan/planning.js";
+import { type ArchivedManifest, type SweepSettings, coverageGaps, stillIncomplete } from "../plan/coverage.js";
+import type { PlanSettings } from "../plan/planning.js";
+import { horizonMarginInMs, passDueAt, retentionStart, windowHorizon } from "../../core/passes.js";
 
 export interface StatusInput {
   readonly manifests: readonly ArchivedManifest[];

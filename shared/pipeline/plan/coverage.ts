@@ -6,8 +6,9 @@
  * once Graph has forgotten the window.
  */
 import { type Job, jobKey } from "../../core/job.js";
-import { type TimeWindow, ceilTo, compactInstant, dayInMs, floorTo } from "../../core/window.js";
-import { type PlanSettings, type PlannedJob, graphRetentionInMs, horizonMarginInMs, passDueAt, splitWindow, windowHorizon } from "./planning.js";
+import { type TimeWindow, compactInstant, dayInMs, floorTo, splitWindow } from "../../core/window.js";
+import type { PlanSettings, PlannedJob } from "./planning.js";
+import { horizonMarginInMs, passDueAt, retentionStart, windowHorizon } from "../../core/passes.js";
 
 export interface ArchivedManifest {
   readonly job: Job;
@@ -84,9 +85,6 @@ export function uncoveredJobs(status: ReadonlyMap<string, ArchivedManifest["stat
   if (status.get(jobKey(job)) !== "split" || depth > 20) return [];
   return splitWindow(window).flatMap((half) => uncoveredJobs(status, half, pass, depth + 1));
 }
-
-/** The first window whose every record Graph still holds. */
-export const retentionStart = (nowInMs: number, windowInMs: number): number => ceilTo(nowInMs - graphRetentionInMs, windowInMs);
 
 /** The instant a (window, pass) is expected archived by: when it fell due, plus the grace. */
 export const overdueAt = (window: TimeWindow, pass: number, plan: PlanSettings, sweep: SweepSettings): number => passDueAt(window, pass, plan) + sweep.graceInMs;

@@ -4,9 +4,8 @@
  * delay and re-read passes at fixed offsets after its end, all well inside Graph's 30 days.
  */
 import type { Job } from "../../core/job.js";
-import { type TimeWindow, ceilTo, dayInMs, formatInstant } from "../../core/window.js";
-
-export const graphRetentionInMs = 30 * dayInMs;
+import { type TimeWindow, ceilTo, dayInMs } from "../../core/window.js";
+import { graphRetentionInMs, horizonMarginInMs, passDueAt, windowHorizon } from "../../core/passes.js";
 
 export interface PlanSettings {
   readonly windowInMs: number;
@@ -61,31 +60,6 @@ export function planTick(watermark: Watermark | undefined, nowInMs: number, sett
   return { windows, jobs, next: { nextWindowStartInMs: start } };
 }
 
-/** The instant after which Graph no longer holds a window's earliest records. */
-export const windowHorizon = (window: TimeWindow): number => window.startInMs + graphRetentionInMs;
-
-/**
- * What makes a job's window unreadable now, if anything: it ended before Graph's 30 days (Graph
- * has forgotten its calls: an empty answer would be archived as "checked, nothing there"), or it
- * has not started yet. Pure; the harvest refuses such a job before its first Graph request.
- */
-export function windowReadableProblem(window: TimeWindow, nowInMs: number): string | undefined {
-  if (window.endInMs <= nowInMs - graphRetentionInMs) {
-    return `windowEnd ${formatInstant(window.endInMs)} is past Graph's 30-day horizon (${formatInstant(nowInMs - graphRetentionInMs)}): Graph no longer holds those calls`;
-  }
-  if (window.startInMs >= nowInMs) return `windowStart ${formatInstant(window.startInMs)} is in the future (now ${formatInstant(nowInMs)})`;
-  return undefined;
-}
-
-/** A re-read must be able to start, and retry, this long before the window's horizon. */
-export const horizonMarginInMs = 2 * 3_600_000;
-
-/** When pass `pass` of a window falls due: the settle delay after its end, or its re-read offset. */
-export function passDueAt(window: TimeWindow, pass: number, settings: PlanSettings): number {
-  if (pass === 0) return window.endInMs + settings.settleInMs;
-  return window.endInMs + (settings.rereadOffsetsInMs[pass - 1] ?? Number.POSITIVE_INFINITY);
-}
-
 /**
  * Pass 0 now; each re-read pass at its offset after the window's end. Every pass is planned, so
  * every (window, pass) exists in the end and the coverage sweep can expect it by name. A re-read
@@ -101,32 +75,6 @@ export function jobsForWindow(window: TimeWindow, nowInMs: number, settings: Pla
     if (notBeforeInMs < windowHorizon(window) - horizonMarginInMs) jobs.push({ job: { window, pass }, notBeforeInMs });
   });
   return jobs;
-}
-
-/** The shortest half a split makes. */
-export const minimumSplitInMs = 60_000;
-
-/**
- * True when a window can be split into two equal halves of whole seconds, each at least a minute:
- * then every half is aligned to its own length and divides a day, as windows must (job.ts). An
- * hour splits four times, down to 225 s.
- */
-export const isSplittable = (window: TimeWindow): boolean => {
-  const half = (window.endInMs - window.startInMs) / 2;
-  return half % 1000 === 0 && half >= minimumSplitInMs;
-};
-
-/**
- * The two halves a window is split into when one harvest cannot finish it: at a whole second. The
- * harvest splits only windows that halve exactly (`isSplittable`); flooring keeps older split
- * manifests readable.
- */
-export function splitWindow(window: TimeWindow): [TimeWindow, TimeWindow] {
-  const mid = window.startInMs + Math.floor((window.endInMs - window.startInMs) / 2 / 1000) * 1000;
-  return [
-    { startInMs: window.startInMs, endInMs: mid },
-    { startInMs: mid, endInMs: window.endInMs },
-  ];
 }
 
 /**

@@ -9,8 +9,9 @@
  */
 import { type Job, jobKey } from "../../core/job.js";
 import { dayInMs, dayStarts, floorTo } from "../../core/window.js";
-import { type ArchivedManifest, type CoverageReport, type SweepSettings, coverageGaps, overdueAt, resendTagAt, retentionStart } from "./coverage.js";
+import { type ArchivedManifest, type CoverageReport, type SweepSettings, coverageGaps, overdueAt, resendTagAt } from "./coverage.js";
 import type { PlanSettings } from "./planning.js";
+import { retentionStart } from "../../core/passes.js";
 
 export interface SweepMemory {
   /** When every day of the retention was last listed. */
