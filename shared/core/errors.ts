@@ -140,6 +140,17 @@ export class WaitingForEarlierPass extends Error {
 }
 
 /**
+ * Storage said a blob exists (a create refused) but then could not return it: a race with another
+ * writer, or storage answering inconsistently. Transient: the next delivery reads it again.
+ */
+export class ArchiveBlobVanishedError extends Error {
+  override readonly name = "ArchiveBlobVanishedError";
+  constructor(readonly blob: string) {
+    super(`${blob} was reported as existing but cannot be read`);
+  }
+}
+
+/**
  * The harvest was stopped from outside (the host is stopping this worker) before it finished: no
  * failure of the job, whose message is left for Service Bus to deliver again.
  */
@@ -170,3 +181,21 @@ export const isArchiveDataError = (e: unknown): e is ArchiveDataError => e insta
 export const isWindowTooBigError = (e: unknown): e is WindowTooBigError => e instanceof WindowTooBigError;
 export const isInvalidJobError = (e: unknown): e is InvalidJobError => e instanceof InvalidJobError;
 export const isHarvestStoppedError = (e: unknown): e is HarvestStoppedError => e instanceof HarvestStoppedError;
+export const isWaitingForEarlierPass = (e: unknown): e is WaitingForEarlierPass => e instanceof WaitingForEarlierPass;
+export const isArchiveBlobVanishedError = (e: unknown): e is ArchiveBlobVanishedError => e instanceof ArchiveBlobVanishedError;
+
+/** A failure of storage as its SDK or the file system reports it (no class of ours). */
+export const isStorageFailure = (e: unknown): boolean => {
+  const { name, code } = (e ?? {}) as { name?: unknown; code?: unknown };
+  return name === "RestError" || name === "StorageError" || code === "ENOSPC" || isArchiveBlobVanishedError(e);
+};
+
+/**
+ * Entra refusing the app's credential (a wrong secret, an unknown app), as @azure/identity reports
+ * it: configuration. Entra unreachable or failing (5xx) is not.
+ */
+export const isCredentialRejected = (e: unknown): boolean => {
+  const { name, statusCode, message } = (e ?? {}) as { name?: unknown; statusCode?: unknown; message?: unknown };
+  if (name !== "AuthenticationError" && name !== "AuthenticationRequiredError") return false;
+  return statusCode === 400 || statusCode === 401 || /\b(invalid_client|unauthorized_client)\b/.test(String(message ?? ""));
+};

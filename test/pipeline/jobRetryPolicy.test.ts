@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, ForeignNextLinkError, GraphRequestError, GraphResponseError, InvalidJobError } from "../../shared/core/errors.js";
+import { ArchiveBlobVanishedError, ConfigError, ForeignNextLinkError, GraphRequestError, GraphResponseError, InvalidJobError, WaitingForEarlierPass } from "../../shared/core/errors.js";
 import type { Job } from "../../shared/core/job.js";
 import { dayInMs, hourInMs, minuteInMs } from "../../shared/core/window.js";
 import { classifyJobFailure, decideJobRetry, defaultJobRetryOptions, horizonOf } from "../../shared/pipeline/harvest/jobRetryPolicy.js";
@@ -33,7 +33,9 @@ describe("classifyJobFailure", () => {
     ["a malformed Graph answer", new GraphResponseError("not a page", "u"), false, "GraphBadAnswer"],
     ["storage refusing a write (403, role still propagating)", named("RestError", "AuthorizationPermissionMismatch", { statusCode: 403 }), false, "StorageFailed"],
     ["a full disk", Object.assign(new Error("ENOSPC"), { code: "ENOSPC" }), false, "StorageFailed"],
-    ["an earlier pass still running", named("WaitingForEarlierPass", "pass 0 has no manifest yet"), false, "WaitingForEarlierPass"],
+    ["an earlier pass still running", new WaitingForEarlierPass("pass 0 has no manifest yet"), false, "WaitingForEarlierPass"],
+    ["a blob storage said exists but could not return", new ArchiveBlobVanishedError("callrecords/v1/x.jsonl.gz"), false, "StorageFailed"],
+    ["an error merely named like one of ours", named("WaitingForEarlierPass", "not ours"), false, "HarvestFailed"],
     ["anything else", new Error("boom"), false, "HarvestFailed"],
   ];
   for (const [what, error, permanent, reason] of table) {

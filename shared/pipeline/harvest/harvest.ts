@@ -15,7 +15,7 @@ import type { CallRecordSummary } from "../../graph/callRecord.js";
 import { forEachLimited, readAhead } from "../../core/asyncFlow.js";
 import type { Clock } from "../../core/clock.js";
 import type { CloudName } from "../../graph/clouds.js";
-import { HarvestStoppedError, InvalidJobError, WaitingForEarlierPass, WindowTooBigError, isGraphPagingError, isRecordExpiredError } from "../../core/errors.js";
+import { ArchiveBlobVanishedError, HarvestStoppedError, InvalidJobError, WaitingForEarlierPass, WindowTooBigError, isGraphPagingError, isRecordExpiredError } from "../../core/errors.js";
 import type { FetchedRecord, GraphClient } from "../../graph/graphClient.js";
 import type { GraphCounters } from "../../graph/graphCounters.js";
 import { type Job, jobBody, jobKey, parseJobMessage } from "../../core/job.js";
@@ -198,7 +198,7 @@ export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutco
     if (done.result === "exists") {
       // Another delivery of this job committed first: its blob is the truth.
       const theirs = await archive.readStream(dataName);
-      if (!theirs) throw new Error(`${dataName} was reported as existing but cannot be read`);
+      if (!theirs) throw new ArchiveBlobVanishedError(dataName);
       return repair(job, theirs, startedAt, deps);
     }
     bytes = done.bytes;
@@ -414,7 +414,7 @@ async function split(job: Job, startedAt: number, deps: HarvestDeps, reason: "ti
   if ((await writeManifest(job, manifest, deps)) === "exists") {
     // Another delivery finished first: its manifest decides (and a split one sends its halves).
     const text = await deps.archive.read(name);
-    if (!text) throw new Error(`${name} was reported as existing but cannot be read`);
+    if (!text) throw new ArchiveBlobVanishedError(name);
     const theirs = parseManifest(text.toString("utf8"), name);
     if (theirs.status === "split") await enqueueHalves(theirs, deps, "missingOnly");
     return { status: "alreadyDone" };

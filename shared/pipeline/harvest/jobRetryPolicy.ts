@@ -15,11 +15,15 @@
 import {
   isArchiveDataError,
   isConfigError,
+  isCredentialRejected,
   isForeignNextLinkError,
   isGraphAnswerTooLargeError,
   isGraphPagingError,
   isGraphRequestError,
+  isGraphResponseError,
   isInvalidJobError,
+  isStorageFailure,
+  isWaitingForEarlierPass,
   isWindowTooBigError,
 } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
@@ -61,37 +65,38 @@ export function describeFailure(error: unknown): string {
   return text.length <= descriptionLimit ? text : `${text.slice(0, descriptionLimit)}… (${text.length - descriptionLimit} more characters)`;
 }
 
+type Guard = (error: unknown) => boolean;
+const graphStatus = (status: number): Guard => (error) => isGraphRequestError(error) && error.status === status;
+
+/**
+ * Every kind of failure the archiver knows, first match wins: its type guard, whether retrying can
+ * fix it, and the reason dead letters and events name it by. Anything else is "HarvestFailed",
+ * transient.
+ */
+export const failureKinds: readonly (readonly [guard: Guard, permanent: boolean, reason: string])[] = [
+  [isInvalidJobError, true, "InvalidJob"],
+  [isConfigError, true, "ConfigurationError"],
+  [isForeignNextLinkError, true, "ForeignNextLink"],
+  // Reading the same chain, answer or blob again gives the same result: a person must look.
+  [isGraphPagingError, true, "GraphPagingLoop"],
+  [isGraphAnswerTooLargeError, true, "GraphAnswerTooLarge"],
+  [isArchiveDataError, true, "ArchiveDataUnreadable"],
+  [isWindowTooBigError, true, "WindowTooBig"],
+  [graphStatus(400), true, "GraphBadRequest"],
+  [graphStatus(403), true, "GraphForbidden"],
+  [graphStatus(401), true, "GraphUnauthorized"],
+  [isGraphRequestError, false, "GraphUnavailable"],
+  [isCredentialRejected, true, "CredentialRejected"],
+  [isWaitingForEarlierPass, false, "WaitingForEarlierPass"],
+  [isGraphResponseError, false, "GraphBadAnswer"],
+  [isStorageFailure, false, "StorageFailed"],
+];
+
 /** Names the failure and whether retrying can fix it. */
 export function classifyJobFailure(error: unknown): JobFailure {
   const description = describeFailure(error);
-  const permanent = (reason: string): JobFailure => ({ permanent: true, reason, description });
-  const transient = (reason: string): JobFailure => ({ permanent: false, reason, description });
-  if (isInvalidJobError(error)) return permanent("InvalidJob");
-  if (isConfigError(error)) return permanent("ConfigurationError");
-  if (isForeignNextLinkError(error)) return permanent("ForeignNextLink");
-  // Reading the same chain, answer or blob again gives the same result: a person must look.
-  if (isGraphPagingError(error)) return permanent("GraphPagingLoop");
-  if (isGraphAnswerTooLargeError(error)) return permanent("GraphAnswerTooLarge");
-  if (isArchiveDataError(error)) return permanent("ArchiveDataUnreadable");
-  if (isWindowTooBigError(error)) return permanent("WindowTooBig");
-  if (isGraphRequestError(error)) {
-    if (error.status === 400) return permanent("GraphBadRequest");
-    if (error.status === 403) return permanent("GraphForbidden");
-    if (error.status === 401) return permanent("GraphUnauthorized");
-    return transient("GraphUnavailable");
-  }
-  const name = error instanceof Error ? error.name : "";
-  // Entra refusing the app's credential (a wrong secret, an unknown app) is configuration; Entra
-  // being unreachable or failing (5xx) is not.
-  const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
-  const isAuthentication = name === "AuthenticationError" || name === "AuthenticationRequiredError";
-  if (isAuthentication && (status === 400 || status === 401 || /\b(invalid_client|unauthorized_client)\b/.test(description))) {
-    return permanent("CredentialRejected");
-  }
-  if (name === "WaitingForEarlierPass") return transient("WaitingForEarlierPass");
-  if (name === "GraphResponseError") return transient("GraphBadAnswer");
-  if (name === "RestError" || name === "StorageError" || (error as { code?: unknown })?.code === "ENOSPC") return transient("StorageFailed");
-  return transient("HarvestFailed");
+  const [, permanent, reason] = failureKinds.find(([guard]) => guard(error)) ?? [undefined, false, "HarvestFailed"];
+  return { permanent, reason, description };
 }
 
 export type JobRetryDecision =
