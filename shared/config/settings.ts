@@ -1,7 +1,7 @@
 /**
- * Every setting the archiver reads, in one table: name, default, meaning and parser. The README's
- * configuration table and the Bicep app settings are checked against this list by tests, so the
- * three cannot drift apart.
+ * Every setting the archiver reads, in one table: name, meaning and parser, each default written
+ * once, in its parser (the text docs/configuration.md shows is derived from it). That table and
+ * the Bicep app settings are checked against this list by tests, so the three cannot drift apart.
  */
 import { cloudNames } from "../graph/clouds.js";
 import { ncrontabProblem } from "./ncrontab.js";
@@ -10,7 +10,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface Setting<T> {
   readonly name: string;
-  /** The default as the README shows it; `undefined` when the setting has none. */
+  /** The default as docs/configuration.md shows it; `undefined` when the setting has none. */
   readonly defaultText: string | undefined;
   readonly description: string;
   /** Where it must be set in Azure: `app` settings the Bicep template must write. */
@@ -19,7 +19,15 @@ export interface Setting<T> {
   readonly parse: (raw: string | undefined) => T;
 }
 
-type Spec = Omit<Setting<unknown>, "parse" | "name">;
+/** A parser that knows its own default: the one place the default is written. */
+type Parser<T> = ((raw: string | undefined) => T) & { readonly defaultText?: string };
+
+/** Gives a parser its default's text, from the value it falls back to. */
+const defaulting = <T>(parse: (raw: string | undefined) => T, fallback: string | number | undefined): Parser<T> =>
+  fallback === undefined ? parse : Object.assign(parse, { defaultText: String(fallback) });
+
+/** The default's text comes from the parser; `defaultText` is given only where words say it better ("the cloud's Graph host"). */
+type Spec = Omit<Setting<unknown>, "parse" | "name" | "defaultText"> & { readonly defaultText?: string | undefined };
 
 const problem = (message: string): never => {
   throw new SettingProblem(message);
@@ -44,42 +52,42 @@ export class SettingProblem extends Error {
   override readonly name = "SettingProblem";
 }
 
-const integer =
-  (min: number, max: number, fallback?: number) =>
-  (raw: string | undefined): number => {
+const integer = (min: number, max: number, fallback?: number): Parser<number> =>
+  defaulting((raw) => {
     if (raw === undefined) return fallback ?? problem("is required");
     if (!/^-?\d+$/.test(raw)) return problem(`expected a whole number, got "${raw}"`);
     const n = Number(raw);
     if (n < min || n > max) return problem(`expected a number from ${min} to ${max}, got ${n}`);
     return n;
-  };
+  }, fallback);
 
-const choice =
-  <T extends string>(values: readonly T[], fallback: T) =>
-  (raw: string | undefined): T => {
+const choice = <T extends string>(values: readonly T[], fallback: T): Parser<T> =>
+  defaulting((raw) => {
     if (raw === undefined) return fallback;
     const hit = values.find((v) => v.toLowerCase() === raw.toLowerCase());
     return hit ?? problem(`expected one of ${values.join(", ")}, got "${raw}"`);
-  };
+  }, fallback);
 
 /** A timer's 6-field NCRONTAB schedule, each field's range and names checked. */
-const schedule =
-  (fallback: string) =>
-  (raw: string | undefined): string => {
+const schedule = (fallback: string): Parser<string> =>
+  defaulting((raw) => {
     const value = raw ?? fallback;
     const wrong = ncrontabProblem(value);
     return wrong ? problem(`expected a 6-field NCRONTAB expression such as "${fallback}": ${wrong}`) : value;
-  };
+  }, fallback);
 
 const optionalText = (raw: string | undefined): string | undefined => raw;
 
-const textWithDefault =
-  (fallback: string, pattern?: RegExp, expected?: string) =>
-  (raw: string | undefined): string => {
+const textWithDefault = (fallback: string, pattern?: RegExp, expected?: string): Parser<string> =>
+  defaulting((raw) => {
     const value = raw ?? fallback;
     if (pattern && !pattern.test(value)) return problem(`expected ${expected}, got "${value}"`);
     return value;
-  };
+  }, fallback);
+
+/** Azure Storage's rule for a container's name. */
+export const containerNamePattern = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
+const containerName = (fallback: string): Parser<string> => textWithDefault(fallback, containerNamePattern, "a container name");
 
 /** An https origin (scheme, host, optional port), with any trailing slash removed. */
 const httpsOrigin = (raw: string | undefined): string | undefined => {
@@ -116,13 +124,15 @@ export const parseDurationList = (raw: string): number[] => {
   return values;
 };
 
-function define<T>(name: string, spec: Spec & { parse: (raw: string | undefined) => T }) {
-  return { name, ...spec } as Setting<T>;
+function define<T>(name: string, spec: Spec & { parse: Parser<T> }): Setting<T> {
+  return { name, ...spec, defaultText: "defaultText" in spec ? spec.defaultText : spec.parse.defaultText };
 }
+
+/** A duration list (`6h,1d,3d`) falling back to `fallback`. */
+const durations = (fallback: string): Parser<number[]> => defaulting((raw) => parseDurationList(raw ?? fallback), fallback);
 
 export const settings = {
   cloud: define("ARCHIVER_CLOUD", {
-    defaultText: "Global",
     description: `Microsoft cloud: ${cloudNames.join(", ")}. Sets the Graph and authority hosts.`,
     deployed: "required",
     parse: choice(cloudNames, "Global"),
@@ -141,26 +151,22 @@ export const settings = {
     parse: httpsOrigin,
   }),
   tenantId: define("AZURE_TENANT_ID", {
-    defaultText: undefined,
     description:
       "Tenant to harvest with a client secret, certificate or app registration. Required with any of those.",
     deployed: "optional",
     parse: optionalText,
   }),
   clientId: define("AZURE_CLIENT_ID", {
-    defaultText: undefined,
     description: "Application (client) id used with `AZURE_CLIENT_SECRET` or a certificate.",
     deployed: "optional",
     parse: optionalText,
   }),
   clientSecret: define("AZURE_CLIENT_SECRET", {
-    defaultText: undefined,
     description: "Client secret (local runs only; Azure deployments use managed identity).",
     deployed: "optional",
     parse: optionalText,
   }),
   clientCertificatePath: define("AZURE_CLIENT_CERTIFICATE_PATH", {
-    defaultText: undefined,
     description: "PEM file with the certificate and private key, instead of a secret.",
     deployed: "optional",
     parse: optionalText,
@@ -172,50 +178,42 @@ export const settings = {
     parse: optionalText,
   }),
   graphAppClientId: define("ARCHIVER_GRAPH_APP_CLIENT_ID", {
-    defaultText: undefined,
     description:
       "Client id of an app registration that trusts the managed identity (federated credential). When set, Graph tokens are that app's, obtained with a managed identity assertion; needs `AZURE_TENANT_ID`.",
     deployed: "optional",
     parse: optionalText,
   }),
   pageSize: define("ARCHIVER_GRAPH_PAGE_SIZE", {
-    defaultText: "60",
     description: "`Prefer: odata.maxpagesize` for list requests.",
     deployed: "optional",
     parse: integer(1, 1000, 60),
   }),
   maxAttempts: define("ARCHIVER_GRAPH_MAX_ATTEMPTS", {
-    defaultText: "8",
     description: "Attempts per Graph request before the job fails (throttling included).",
     deployed: "optional",
     parse: integer(1, 50, 8),
   }),
   requestTimeoutInMs: define("ARCHIVER_GRAPH_TIMEOUT_MS", {
-    defaultText: "30000",
     description: "Deadline of one Graph request, headers and body, in milliseconds (an answer still arriving then is cut off and retried).",
     deployed: "optional",
     parse: integer(100, 300_000, 30_000),
   }),
   maxBodyMegabytes: define("ARCHIVER_GRAPH_MAX_BODY_MB", {
-    defaultText: "64",
     description: "Largest Graph answer read, in MiB; a longer one is cut off: a record's answer archives that record incomplete, a list page's fails the job (dead-lettered GraphAnswerTooLarge). A page of 60 sessions of a 5,000-session meeting is under 1 MiB.",
     deployed: "optional",
     parse: integer(1, 400, 64),
   }),
   retryBaseDelayInMs: define("ARCHIVER_GRAPH_RETRY_BASE_MS", {
-    defaultText: "500",
     description: "First backoff delay when Graph gives no Retry-After, in milliseconds; doubles per attempt, with jitter.",
     deployed: "optional",
     parse: integer(1, 60_000, 500),
   }),
   maxRetryDelayInMs: define("ARCHIVER_GRAPH_RETRY_MAX_MS", {
-    defaultText: "60000",
     description: "Cap on any one backoff or Retry-After wait, in milliseconds.",
     deployed: "optional",
     parse: integer(1, 600_000, 60_000),
   }),
   rateLimitRequests: define("ARCHIVER_GRAPH_RATE_REQUESTS", {
-    defaultText: "1500",
     description: "This process's starting pace, requests per rate window: its share of the app's budget (Graph: 1,500 / 20 s per app per tenant, shared by every instance).",
     deployed: "optional",
     parse: integer(1, 100_000, 1500),
@@ -233,58 +231,49 @@ export const settings = {
     parse: (raw) => (raw === undefined ? undefined : integer(1, 100_000)(raw)),
   }),
   rateLimitWindowSeconds: define("ARCHIVER_GRAPH_RATE_WINDOW_SECONDS", {
-    defaultText: "20",
     description: "Length of the rate window, in seconds.",
     deployed: "optional",
     parse: integer(1, 3600, 20),
   }),
   windowMinutes: define("ARCHIVER_WINDOW_MINUTES", {
-    defaultText: "60",
     description: "Window length in minutes; must divide a day (1440). Windows are aligned to it.",
     deployed: "optional",
-    parse: (raw) => {
+    parse: defaulting((raw) => {
       const minutes = integer(1, 1440, 60)(raw);
       return 1440 % minutes === 0 ? minutes : problem(`must divide a day (1440 minutes), got ${minutes}`);
-    },
+    }, 60),
   }),
   settleMinutes: define("ARCHIVER_SETTLE_MINUTES", {
-    defaultText: "60",
     description: "Delay after a window ends before its first pass (records appear after the call ends).",
     deployed: "optional",
     parse: integer(0, 24 * 60, 60),
   }),
   rereadOffsets: define("ARCHIVER_REREAD_OFFSETS", {
-    defaultText: "6h,1d,3d,7d,20d",
     description: "Re-read passes, as offsets after a window's end (m, h, d); catch late and updated records before Graph forgets them.",
     deployed: "optional",
-    parse: (raw) => parseDurationList(raw ?? "6h,1d,3d,7d,20d"),
+    parse: durations("6h,1d,3d,7d,20d"),
   }),
   maxWindowsPerTick: define("ARCHIVER_MAX_WINDOWS_PER_TICK", {
-    defaultText: "48",
     description: "Most windows one timer tick plans (bounds catch-up bursts).",
     deployed: "optional",
     parse: integer(1, 10_000, 48),
   }),
   safetyMarginMinutes: define("ARCHIVER_SAFETY_MARGIN_MINUTES", {
-    defaultText: "60",
     description: "A first run starts this long after the oldest instant Graph holds (now − 30 days).",
     deployed: "optional",
     parse: integer(0, 7 * 24 * 60, 60),
   }),
   schedule: define("ARCHIVER_SCHEDULE", {
-    defaultText: "0 */15 * * * *",
     description: "NCRONTAB (6 fields) of the planning timer.",
     deployed: "required",
     parse: schedule("0 */15 * * * *"),
   }),
   queueName: define("ARCHIVER_QUEUE_NAME", {
-    defaultText: "harvest-jobs",
     description: "Service Bus queue carrying harvest jobs.",
     deployed: "required",
     parse: textWithDefault("harvest-jobs", /^[A-Za-z0-9][A-Za-z0-9._-]{0,259}$/, "a Service Bus queue name"),
   }),
   serviceBusNamespace: define("ARCHIVER_SERVICEBUS__fullyQualifiedNamespace", {
-    defaultText: undefined,
     description: "Service Bus namespace host (identity-based connection, used by the trigger and the sender).",
     deployed: "required",
     parse: (raw) => {
@@ -297,92 +286,77 @@ export const settings = {
     },
   }),
   blobServiceUri: define("ARCHIVER_STORAGE__blobServiceUri", {
-    defaultText: undefined,
     description: "Blob endpoint of the archive account, e.g. https://<account>.blob.core.windows.net (identity-based).",
     deployed: "required",
     parse: blobEndpoint("starchive"),
   }),
   budgetBlobServiceUri: define("ARCHIVER_BUDGET_STORAGE__blobServiceUri", {
-    defaultText: undefined,
     description:
       "Blob endpoint of the account where busy instances announce their Graph use (the shared budget): the Functions runtime account, so these frequent writes stay out of the archive's audit log. Unset: the state container of the archive account.",
     deployed: "required",
     parse: blobEndpoint("stfn123"),
   }),
   budgetContainer: define("ARCHIVER_BUDGET_CONTAINER", {
-    defaultText: "budget",
     description: "Container, in ARCHIVER_BUDGET_STORAGE__blobServiceUri's account, of the instances' announcements.",
     deployed: "optional",
-    parse: textWithDefault("budget", /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "a container name"),
+    parse: containerName("budget"),
   }),
   storageConnectionString: define("ARCHIVER_STORAGE", {
-    defaultText: undefined,
     description: "Storage connection string, for Azurite only (local runs); Azure uses `ARCHIVER_STORAGE__blobServiceUri`.",
     deployed: "optional",
     parse: optionalText,
   }),
   archiveContainer: define("ARCHIVER_ARCHIVE_CONTAINER", {
-    defaultText: "archive",
     description: "Container of the archive (JSON Lines and manifests).",
     deployed: "required",
-    parse: textWithDefault("archive", /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "a container name"),
+    parse: containerName("archive"),
   }),
   stateContainer: define("ARCHIVER_STATE_CONTAINER", {
-    defaultText: "state",
     description: "Container of the scheduler's watermark.",
     deployed: "required",
-    parse: textWithDefault("state", /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, "a container name"),
+    parse: containerName("state"),
   }),
   timeBudgetSeconds: define("ARCHIVER_TIME_BUDGET_SECONDS", {
-    defaultText: "1200",
     description: "Time one harvest may take before it splits its window in two (keep below the function timeout).",
     deployed: "optional",
     parse: integer(10, 7200, 1200),
   }),
   jobRetryBaseMs: define("ARCHIVER_JOB_RETRY_BASE_MS", {
-    defaultText: "60000",
     description: "Delay before a failed job is sent again, in milliseconds; doubles per attempt, with jitter.",
     deployed: "optional",
     parse: integer(10, 3_600_000, 60_000),
   }),
   jobRetryMaxMs: define("ARCHIVER_JOB_RETRY_MAX_MS", {
-    defaultText: "3600000",
     description: "Cap on the delay before a failed job is sent again, in milliseconds. Retries go on until Graph's 30-day horizon is 2 hours away.",
     deployed: "optional",
     parse: integer(10, 86_400_000, 3_600_000),
   }),
   sweepGraceMinutes: define("ARCHIVER_SWEEP_GRACE_MINUTES", {
-    defaultText: "360",
     description: "A (window, pass) missing this long after it fell due is sent again by the plan function's coverage sweep (once per such period).",
     deployed: "optional",
     parse: integer(15, 7 * 1440, 360),
   }),
   sweepMaxJobs: define("ARCHIVER_SWEEP_MAX_JOBS", {
-    defaultText: "96",
     description: "Most jobs one coverage sweep sends again, oldest window first.",
     deployed: "optional",
     parse: integer(0, 10_000, 96),
   }),
   curateSchedule: define("ARCHIVER_CURATE_SCHEDULE", {
-    defaultText: "0 30 * * * *",
     description: "NCRONTAB (6 fields) of the curate timer, which writes final days as Parquet (curated/v2/).",
     deployed: "required",
     parse: schedule("0 30 * * * *"),
   }),
   curateLookbackDays: define("ARCHIVER_CURATE_LOOKBACK_DAYS", {
-    defaultText: "45",
     description: "Days back the curate function looks for final days not yet curated (a day is final about 20 days on).",
     deployed: "optional",
     parse: integer(1, 3660, 45),
   }),
   curateMaxDays: define("ARCHIVER_CURATE_MAX_DAYS", {
-    defaultText: "2",
     description: "Most days one curate run writes (about a minute each for 100,000 calls).",
     deployed: "optional",
     parse: integer(0, 100, 2),
   }),
   harvestConcurrency: define("ARCHIVER_HARVEST_CONCURRENCY", {
-    defaultText: "8",
     description: "The fewest records whose details one harvest fetches at once; above it, the number follows the pace (rate × Graph's observed latency, up to 64).",
     deployed: "optional",
     parse: integer(1, 64, 8),
