@@ -67,157 +67,199 @@ class BudgetExceeded extends Error {
 
 const jsonLines = "application/x-ndjson";
 
+/**
+ * Three steps: decide how the job starts (already done, a data blob to repair a manifest from, or
+ * a window to read), stream the window into its data blob, then settle (commit the blob, write the
+ * manifest, mark the day). A time budget spent or a listing that loops ends in a split instead.
+ */
 export async function harvest(job: Job, deps: HarvestDeps): Promise<HarvestOutcome> {
+  const start = await decideStart(job, deps);
+  if (start.kind === "settled") return start.outcome;
+  const streamed = await streamWindow(job, deps, start);
+  if (streamed.kind === "split") return split(job, start.startedAt, deps, streamed.reason);
+  return settle(job, deps, start.startedAt, streamed.window);
+}
+
+type Start =
+  | { readonly kind: "settled"; readonly outcome: HarvestOutcome }
+  | { readonly kind: "read"; readonly startedAt: number; readonly neighbours: readonly Neighbour[]; readonly known: ReadonlyMap<string, number> };
+
+/** What this delivery must do, from the archive alone: nothing, a repair, or read the window. */
+async function decideStart(job: Job, deps: HarvestDeps): Promise<Start> {
   const { archive, clock } = deps;
   const unreadable = windowReadableProblem(job.window, clock.now());
   if (unreadable) throw new InvalidJobError(unreadable);
   const manifestName = manifestBlobName(job);
-  const dataName = dataBlobName(job);
   const done = await archive.read(manifestName);
   if (done) {
     // A split whose halves may have been lost with a crash: the halves not archived yet are sent
     // again (no queue tier is relied on to drop a repeat; Service Bus Basic has no duplicate detection).
     const manifest = parseManifest(done.toString("utf8"), manifestName);
     if (manifest.status === "split") await enqueueHalves(manifest, deps, "missingOnly");
-    return { status: "alreadyDone" };
+    return { kind: "settled", outcome: { status: "alreadyDone" } };
   }
-
   const startedAt = clock.now();
-  const existing = await archive.readStream(dataName);
-  if (existing) return repair(job, existing, startedAt, deps);
-
+  const existing = await archive.readStream(dataBlobName(job));
+  if (existing) return { kind: "settled", outcome: await repair(job, existing, startedAt, deps) };
   const neighbours = await listNeighbours(job, archive);
   if (job.pass > 0 && !(await earlierPassComplete(job, neighbours))) {
     throw new WaitingForEarlierPass(`Pass ${job.pass - 1} of ${jobKey({ ...job, pass: job.pass - 1 })} has not archived this window yet (nor been dead-lettered); pass ${job.pass} runs after it`);
   }
-  const known = await archivedVersions(job, neighbours, archive);
-  const written: ArchivedVersion[] = [];
-  const incompleteRecords: IncompleteRecord[] = [];
-  const failures = new WindowRecordFailures(deps.attempt ?? 0);
-  const expired: string[] = [];
-  let unchanged = 0;
-  const seen = new Set<string>();
-  // Stops Graph requests still in flight once the job has failed (the upload refused, a record
-  // fetch failed): the job's error is decided, the rest is wasted budget.
-  const abort = new AbortController();
-  // Every request in flight listens for the abort: as many as the harvest's concurrency.
-  setMaxListeners(1024, abort.signal);
-  const stopFromOutside = () => abort.abort(new HarvestStoppedError(deps.signal?.reason));
-  deps.signal?.addEventListener("abort", stopFromOutside, { once: true });
-  let upload: Upload | undefined;
+  return { kind: "read", startedAt, neighbours, known: await archivedVersions(job, neighbours, archive) };
+}
 
+type Streamed = { readonly kind: "streamed"; readonly window: WindowStream } | { readonly kind: "split"; readonly reason: "timeBudget" | "listingLoop" };
+
+/**
+ * Reads the window and writes its data blob's lines, the records fetched side by side. Any failure
+ * discards the upload (nothing partial is committed) and is the job's, unless it calls for a split.
+ */
+async function streamWindow(job: Job, deps: HarvestDeps, start: Extract<Start, { kind: "read" }>): Promise<Streamed> {
+  const stream = new WindowStream(job, deps, start.startedAt, start.known);
+  const stopFromOutside = () => stream.abort.abort(new HarvestStoppedError(deps.signal?.reason));
+  deps.signal?.addEventListener("abort", stopFromOutside, { once: true });
   try {
     // Listing runs a page ahead of the records, and records are fetched across page boundaries:
     // the next page is on its way while this one's records are, and no page waits for its
     // slowest record before the next starts.
-    const wanted = async function* (pages: AsyncIterable<CallRecordSummary[]>) {
-      for await (const page of pages) {
-        for (const record of page) {
-          if (seen.has(record.id)) continue;
-          seen.add(record.id);
-          if ((known.get(record.id) ?? -1) >= record.version) unchanged += 1;
-          else yield record;
-        }
-        if (clock.now() - startedAt > deps.timeBudgetInMs) throw new BudgetExceeded();
-      }
-    };
-    const archiveRecord = async (record: CallRecordSummary) => {
-      let item: FetchedRecord | undefined;
-      let incomplete: Incompleteness | undefined;
+    await forEachLimited(stream.wanted(readAhead(deps.graph.listWindow(job.window, stream.abort.signal))), deps.concurrency, async (record) => {
       try {
-        item = await deps.graph.getRecord(record.id, abort.signal);
-      } catch (error) {
-        if (isRecordExpiredError(error)) {
-          expired.push(record.id);
-          return;
-        }
-        // One record that cannot be read costs that record (recordIsolation.ts), unless the job
-        // has failed already or the failure is not one record's.
-        const isolation = abort.signal.aborted ? undefined : isolationOf(error);
-        if (isolation === undefined || (isolation === "recordFailing" && failures.recordFailed() === "failJob")) throw error;
-        incomplete = { reason: isolation };
-      }
-      if (item) {
-        failures.recordRead();
-        if (item.loop) incomplete = { reason: "pagingLoop", list: item.loop.list, pagesRead: item.loop.pagesRead };
-      }
-      // A record answered after the job failed is not written: the upload it would start now
-      // would come after the failed job's discard, and be left open.
-      abort.signal.throwIfAborted();
-      upload ??= startUpload(archive, dataName, (failure) => abort.abort(failure));
-      // Incomplete: as far as it was read, or its list entry when its own GET failed.
-      const document = item?.document ?? record;
-      const line = {
-        ...document,
-        _archive: {
-          harvestedAt: formatInstant(clock.now()),
-          window: { start: formatInstant(job.window.startInMs), end: formatInstant(job.window.endInMs) },
-          pass: job.pass,
-          cloud: deps.cloud,
-          participantsListed: item?.participantsListed ?? false,
-          ...(incomplete ? { incomplete } : {}),
-        },
-      };
-      await upload.write(`${JSON.stringify(line)}\n`);
-      written.push({ id: document.id, version: document.version });
-      if (incomplete) incompleteRecords.push({ id: document.id, version: document.version, ...incomplete });
-    };
-    await forEachLimited(wanted(readAhead(deps.graph.listWindow(job.window, abort.signal))), deps.concurrency, async (record) => {
-      try {
-        await archiveRecord(record);
+        await stream.archiveRecord(record);
       } catch (error) {
         // Stops the listing and the other records at once: the job's failure is decided.
-        abort.abort(error);
+        stream.abort.abort(error);
         throw error;
       }
     });
-    abort.signal.throwIfAborted();
+    stream.abort.signal.throwIfAborted();
+    return { kind: "streamed", window: stream };
   } catch (error) {
     // The first failure is the job's cause: an upload refused mid-window surfaces in the Graph loop
     // as an abort, and its own error is the one worth reporting. A stop from outside is no failure
     // of the job, whatever a request in flight made of it.
-    const cause = deps.signal?.aborted ? new HarvestStoppedError(deps.signal.reason) : (upload?.failure ?? error);
-    abort.abort(cause);
+    const cause = deps.signal?.aborted ? new HarvestStoppedError(deps.signal.reason) : (stream.upload?.failure ?? error);
+    stream.abort.abort(cause);
     // Failing the input stream makes the upload reject before it commits: nothing partial is seen.
-    await upload?.discard(cause);
-    if (cause instanceof BudgetExceeded) return split(job, startedAt, deps, "timeBudget");
+    await stream.upload?.discard(cause);
+    if (cause instanceof BudgetExceeded) return { kind: "split", reason: "timeBudget" };
     // A listing that loops is tried once more as two halves: a half that lists is archived, and
     // only a half that loops again fails (a loop in a half of a loop-split window is not split).
-    if (isGraphPagingError(cause) && cause.list === "list" && isSplittable(job.window) && !(await splitForLoop(job, neighbours))) {
-      return split(job, startedAt, deps, "listingLoop");
+    if (isGraphPagingError(cause) && cause.list === "list" && isSplittable(job.window) && !(await splitForLoop(job, start.neighbours))) {
+      return { kind: "split", reason: "listingLoop" };
     }
     throw cause;
   } finally {
     deps.signal?.removeEventListener("abort", stopFromOutside);
   }
+}
 
-  let bytes = 0;
-  let sha256: string | undefined;
-  if (upload) {
-    const done = await upload.finish();
+/** One window being read: what it has written so far, and the abort every request listens to. */
+class WindowStream {
+  readonly written: ArchivedVersion[] = [];
+  readonly incomplete: IncompleteRecord[] = [];
+  readonly expired: string[] = [];
+  unchanged = 0;
+  upload: Upload | undefined;
+  /** Stops Graph requests still in flight once the job has failed: its error is decided, the rest is wasted budget. */
+  readonly abort = new AbortController();
+  private readonly seen = new Set<string>();
+  private readonly failures: WindowRecordFailures;
+
+  constructor(
+    private readonly job: Job,
+    private readonly deps: HarvestDeps,
+    private readonly startedAt: number,
+    private readonly known: ReadonlyMap<string, number>,
+  ) {
+    this.failures = new WindowRecordFailures(deps.attempt ?? 0);
+    // Every request in flight listens for the abort: as many as the harvest's concurrency.
+    setMaxListeners(1024, this.abort.signal);
+  }
+
+  /** The listed records not archived at this version before, each once; past the time budget, BudgetExceeded. */
+  async *wanted(pages: AsyncIterable<CallRecordSummary[]>): AsyncGenerator<CallRecordSummary> {
+    for await (const page of pages) {
+      for (const record of page) {
+        if (this.seen.has(record.id)) continue;
+        this.seen.add(record.id);
+        if ((this.known.get(record.id) ?? -1) >= record.version) this.unchanged += 1;
+        else yield record;
+      }
+      if (this.deps.clock.now() - this.startedAt > this.deps.timeBudgetInMs) throw new BudgetExceeded();
+    }
+  }
+
+  /** Fetches one record in full and writes its line; a record that cannot be read whole is isolated (recordIsolation.ts). */
+  async archiveRecord(record: CallRecordSummary): Promise<void> {
+    const { deps, job, abort } = this;
+    let item: FetchedRecord | undefined;
+    let incomplete: Incompleteness | undefined;
+    try {
+      item = await deps.graph.getRecord(record.id, abort.signal);
+    } catch (error) {
+      if (isRecordExpiredError(error)) {
+        this.expired.push(record.id);
+        return;
+      }
+      // One record that cannot be read costs that record, unless the job has failed already or
+      // the failure is not one record's.
+      const isolation = abort.signal.aborted ? undefined : isolationOf(error);
+      if (isolation === undefined || (isolation === "recordFailing" && this.failures.recordFailed() === "failJob")) throw error;
+      incomplete = { reason: isolation };
+    }
+    if (item) {
+      this.failures.recordRead();
+      if (item.loop) incomplete = { reason: "pagingLoop", list: item.loop.list, pagesRead: item.loop.pagesRead };
+    }
+    // A record answered after the job failed is not written: the upload it would start now
+    // would come after the failed job's discard, and be left open.
+    abort.signal.throwIfAborted();
+    this.upload ??= startUpload(deps.archive, dataBlobName(job), (failure) => abort.abort(failure));
+    // Incomplete: as far as it was read, or its list entry when its own GET failed.
+    const document = item?.document ?? record;
+    const line = {
+      ...document,
+      _archive: {
+        harvestedAt: formatInstant(deps.clock.now()),
+        window: { start: formatInstant(job.window.startInMs), end: formatInstant(job.window.endInMs) },
+        pass: job.pass,
+        cloud: deps.cloud,
+        participantsListed: item?.participantsListed ?? false,
+        ...(incomplete ? { incomplete } : {}),
+      },
+    };
+    await this.upload.write(`${JSON.stringify(line)}\n`);
+    this.written.push({ id: document.id, version: document.version });
+    if (incomplete) this.incomplete.push({ id: document.id, version: document.version, ...incomplete });
+  }
+}
+
+/** Commits the data blob (if any record was written), writes the manifest, and marks the day when this was its final pass. */
+async function settle(job: Job, deps: HarvestDeps, startedAt: number, window: WindowStream): Promise<HarvestOutcome> {
+  const dataName = dataBlobName(job);
+  let committed: { bytes: number; sha256: string } | undefined;
+  if (window.upload) {
+    const done = await window.upload.finish();
     if (done.result === "exists") {
       // Another delivery of this job committed first: its blob is the truth.
-      const theirs = await archive.readStream(dataName);
+      const theirs = await deps.archive.readStream(dataName);
       if (!theirs) throw new ArchiveBlobVanishedError(dataName);
       return repair(job, theirs, startedAt, deps);
     }
-    bytes = done.bytes;
-    sha256 = done.sha256;
+    committed = done;
   }
-  const manifest: Manifest = {
-    ...manifestBase(job, startedAt, deps),
-    status: "complete",
-    dataBlob: upload ? dataName : undefined,
-    records: written,
-    recordCount: written.length,
-    ...(incompleteRecords.length > 0 ? { incomplete: incompleteRecords } : {}),
-    expired,
-    unchanged,
-    bytes,
-    sha256,
-  };
+  const manifest = buildManifest(job, startedAt, deps, {
+    kind: "complete",
+    dataBlob: committed ? dataName : undefined,
+    records: window.written,
+    incomplete: window.incomplete,
+    expired: window.expired,
+    unchanged: window.unchanged,
+    bytes: committed?.bytes ?? 0,
+    sha256: committed?.sha256,
+  });
   if ((await writeManifest(job, manifest, deps)) === "exists") return { status: "alreadyDone" };
-  if (deps.plan && job.pass === finalPass(job.window, deps.plan)) await markDayIfFinal(archive, floorTo(job.window.startInMs, dayInMs), deps.plan, clock.now());
+  if (deps.plan && job.pass === finalPass(job.window, deps.plan)) await markDayIfFinal(deps.archive, floorTo(job.window.startInMs, dayInMs), deps.plan, deps.clock.now());
   return { status: "harvested", manifest };
 }
 
@@ -373,19 +415,7 @@ async function archivedVersions(job: Job, neighbours: readonly Neighbour[], arch
 /** A committed data blob without its manifest (a crash in between, or another delivery's blob): the manifest is rebuilt from it. */
 async function repair(job: Job, blob: Readable, startedAt: number, deps: HarvestDeps): Promise<HarvestOutcome> {
   const { records, incomplete, bytes, sha256 } = await describeDataBlob(dataBlobName(job), blob);
-  const manifest: Manifest = {
-    ...manifestBase(job, startedAt, deps),
-    status: "complete",
-    dataBlob: dataBlobName(job),
-    records,
-    recordCount: records.length,
-    ...(incomplete.length > 0 ? { incomplete } : {}),
-    expired: [],
-    unchanged: 0,
-    bytes,
-    sha256,
-    repairedFromBlob: true,
-  };
+  const manifest = buildManifest(job, startedAt, deps, { kind: "complete", dataBlob: dataBlobName(job), records, incomplete, expired: [], unchanged: 0, bytes, sha256, repairedFromBlob: true });
   if ((await writeManifest(job, manifest, deps)) === "exists") return { status: "alreadyDone" };
   return { status: "repaired", manifest };
 }
@@ -397,19 +427,7 @@ async function repair(job: Job, blob: Readable, startedAt: number, deps: Harvest
 async function split(job: Job, startedAt: number, deps: HarvestDeps, reason: "timeBudget" | "listingLoop"): Promise<HarvestOutcome> {
   if (!isSplittable(job.window)) throw new WindowTooBigError(job.window, deps.timeBudgetInMs);
   const halves: Job[] = splitWindow(job.window).map((window) => ({ window, pass: job.pass }));
-  const manifest: Manifest = {
-    ...manifestBase(job, startedAt, deps),
-    status: "split",
-    dataBlob: undefined,
-    records: [],
-    recordCount: 0,
-    expired: [],
-    unchanged: 0,
-    bytes: 0,
-    sha256: undefined,
-    splitInto: halves.map((h) => jobBody(h)),
-    splitReason: reason,
-  };
+  const manifest = buildManifest(job, startedAt, deps, { kind: "split", halves, reason });
   const name = manifestBlobName(job);
   if ((await writeManifest(job, manifest, deps)) === "exists") {
     // Another delivery finished first: its manifest decides (and a split one sends its halves).
@@ -440,9 +458,24 @@ async function enqueueHalves(manifest: Manifest, deps: HarvestDeps, which: "both
 const writeManifest = (job: Job, manifest: Manifest, deps: HarvestDeps) =>
   deps.archive.createText(manifestBlobName(job), `${JSON.stringify(manifest, null, 2)}\n`, "application/json", manifestMetadata(manifest));
 
-function manifestBase(job: Job, startedAt: number, deps: HarvestDeps) {
+type ManifestContent =
+  | {
+      readonly kind: "complete";
+      readonly dataBlob: string | undefined;
+      readonly records: readonly ArchivedVersion[];
+      readonly incomplete: readonly IncompleteRecord[];
+      readonly expired: readonly string[];
+      readonly unchanged: number;
+      readonly bytes: number;
+      readonly sha256: string | undefined;
+      readonly repairedFromBlob?: true;
+    }
+  | { readonly kind: "split"; readonly halves: readonly Job[]; readonly reason: "timeBudget" | "listingLoop" };
+
+/** The one place a manifest is built: a harvested or repaired window's, or a split's. */
+function buildManifest(job: Job, startedAt: number, deps: HarvestDeps, content: ManifestContent): Manifest {
   const finished = deps.clock.now();
-  return {
+  const base = {
     schemaVersion: manifestSchemaVersion,
     job: jobBody(job),
     graph: graphFigures(deps.counters),
@@ -451,4 +484,32 @@ function manifestBase(job: Job, startedAt: number, deps: HarvestDeps) {
     durationMs: finished - startedAt,
     cloud: deps.cloud,
   } as const;
+  if (content.kind === "split") {
+    return {
+      ...base,
+      status: "split",
+      dataBlob: undefined,
+      records: [],
+      recordCount: 0,
+      expired: [],
+      unchanged: 0,
+      bytes: 0,
+      sha256: undefined,
+      splitInto: content.halves.map((h) => jobBody(h)),
+      splitReason: content.reason,
+    };
+  }
+  return {
+    ...base,
+    status: "complete",
+    dataBlob: content.dataBlob,
+    records: [...content.records],
+    recordCount: content.records.length,
+    ...(content.incomplete.length > 0 ? { incomplete: [...content.incomplete] } : {}),
+    expired: [...content.expired],
+    unchanged: content.unchanged,
+    bytes: content.bytes,
+    sha256: content.sha256,
+    ...(content.repairedFromBlob ? { repairedFromBlob: true } : {}),
+  };
 }
