@@ -634,7 +634,22 @@ describe("infrastructure (Bicep)", { skip }, () => {
     const file = JSON.parse(await readFile(join(projectRoot, "infra", "main.parameters.json"), "utf8")) as { parameters: Record<string, unknown> };
     const unknown = Object.keys(file.parameters).filter((name) => !(name in main.parameters));
     assert.deepEqual(unknown, []);
-    assert.ok("environmentName" in file.parameters && "location" in file.parameters && "principalId" in file.parameters);
+    const valueOf = (name: string) => (file.parameters[name] as { value?: unknown } | undefined)?.value;
+    assert.deepEqual([valueOf("environmentName"), valueOf("location"), valueOf("principalId")], ["${AZURE_ENV_NAME}", "${AZURE_LOCATION}", "${AZURE_PRINCIPAL_ID}"]);
+  });
+
+  it("every azd environment value main.parameters.json reads is in docs/deploy.md's table, against the parameter it sets", async () => {
+    const file = JSON.parse(await readFile(join(projectRoot, "infra", "main.parameters.json"), "utf8")) as { parameters: Record<string, { value?: unknown }> };
+    const doc = await readFile(join(projectRoot, "docs", "deploy.md"), "utf8");
+    const builtIn = new Set(["AZURE_ENV_NAME", "AZURE_LOCATION", "AZURE_PRINCIPAL_ID", "AZURE_PRINCIPAL_TYPE"]);
+    const missing: string[] = [];
+    for (const [parameter, { value }] of Object.entries(file.parameters)) {
+      const variable = /^\$\{([A-Z_]+)(=[^}]*)?\}$/.exec(String(value))?.[1];
+      assert.ok(variable, `${parameter}: ${String(value)} is not an azd environment value`);
+      if (builtIn.has(variable)) continue;
+      if (!doc.includes(`| \`${variable}\` | \`${parameter}\` |`)) missing.push(`${variable} → ${parameter}`);
+    }
+    assert.deepEqual(missing, []);
   });
 });
 
