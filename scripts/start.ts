@@ -3,7 +3,7 @@
  * sandbox tenant into Azurite (both embedded); with AZURE_TENANT_ID / AZURE_CLIENT_ID /
  * AZURE_CLIENT_SECRET it harvests that tenant.
  *
- *   npm start -- [--from ISO] [--to ISO] [--window MINUTES] [--out FOLDER | --out https://ACCOUNT.blob.core.windows.net/CONTAINER]
+ *   npm start -- [--from INSTANT|DAY] [--to INSTANT|DAY] [--window MINUTES] [--out FOLDER | --out https://ACCOUNT.blob.core.windows.net/CONTAINER]
  */
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -24,7 +24,7 @@ import { containerArchive, containerProblem, localAzuriteArchive } from "../loca
 import { UsageError, planStart, redactUrl, windowMinutesOf } from "../local/startOptions.js";
 import { type Sandbox, sandboxSettings, startSandbox } from "../sandbox/server.js";
 
-const usage = "usage: npm start -- [--from ISO] [--to ISO] [--window MINUTES] [--out FOLDER|https://ACCOUNT.blob.core.windows.net/CONTAINER]";
+const usage = "usage: npm start -- [--from INSTANT|DAY] [--to INSTANT|DAY] [--window MINUTES] [--out FOLDER|https://ACCOUNT.blob.core.windows.net/CONTAINER]";
 
 const help = `${usage}
 
@@ -32,8 +32,10 @@ Archives a span of call records on this machine: the real plan and harvest handl
 in-process queue. Exit 0 when every window was archived, 1 if any job was dead-lettered, 2 for a
 usage or configuration error.
 
-  --from ISO        first instant (default: two days before --to, or Graph's oldest)
-  --to ISO          end of the span (default: the last settled instant, now − ARCHIVER_SETTLE_MINUTES)
+  --from INSTANT    first instant, such as 2026-11-25T00:00:00Z, or a UTC day, 2026-11-25 (its
+                    midnight) (default: two days before --to, or Graph's oldest)
+  --to INSTANT      end of the span, an instant or a day as --from (default: the last settled
+                    instant, now − ARCHIVER_SETTLE_MINUTES)
   --window MINUTES  window length, dividing a day (default: ARCHIVER_WINDOW_MINUTES, 60)
   --out TARGET      a folder (created if missing) or https://ACCOUNT.blob.core.windows.net/CONTAINER
                     (your Azure login, or a SAS); default: the embedded Azurite in .local/azurite

@@ -87,8 +87,8 @@ describe("a local run over a day old enough: its day marker, then curate, taking
     assert.doesNotMatch(curate.stdout, /not final/);
   });
 
-  it("run again: every pass 'already archived', never an internal status name", async () => {
-    const again = await runScript("start", ["--from", from, "--to", to, "--window", "1440", "--out", "archive-out"], 120_000, { INIT_CWD: user });
+  it("run again, the span given as days: the same six passes, each 'already archived', never an internal status name", async () => {
+    const again = await runScript("start", ["--from", dayText, "--to", to.slice(0, 10), "--window", "1440", "--out", "archive-out"], 120_000, { INIT_CWD: user });
     assert.equal(again.code, 0, again.stderr);
     assert.equal((again.stdout.match(/ {2}already archived$/gm) ?? []).length, 6, again.stdout);
     assert.doesNotMatch(again.stdout, /alreadyDone/);
