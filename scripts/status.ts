@@ -18,7 +18,7 @@ import { loadPipelineConfig } from "../shared/config/config.js";
 import { dayInMs } from "../shared/core/window.js";
 
 import { statusReport } from "../shared/pipeline/operate/statusReport.js";
-import { listArchivedManifests } from "../shared/pipeline/plan/sweep.js";
+import { listArchivedManifests } from "../shared/pipeline/plan/manifestListing.js";
 import { blobWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import type { Azurite } from "../local/azurite.js";
 import { statusHtml } from "../local/statusHtml.js";

@@ -20,7 +20,7 @@ import { loadArchiverConfig, loadPipelineConfig } from "../../shared/config/conf
 import { jobKey, parseJobMessage } from "../../shared/core/job.js";
 import { dayInMs, minuteInMs } from "../../shared/core/window.js";
 import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
-import { listArchivedManifests } from "../../shared/pipeline/plan/sweep.js";
+import { listArchivedManifests } from "../../shared/pipeline/plan/manifestListing.js";
 import { coverageGaps } from "../../shared/pipeline/plan/coverage.js";
 import { memoryWatermarkStore } from "../../shared/pipeline/plan/watermarkStore.js";
 import { memorySweepMemoryStore } from "../../shared/pipeline/plan/sweepMemoryStore.js";

@@ -9,7 +9,7 @@ import type { ArchiveStore } from "../../archive/archiveStore.js";
 import { dayInMs, formatInstant } from "../../core/window.js";
 import { type ArchivedManifest, manifestStatus, stillIncomplete, uncoveredJobs } from "../plan/coverage.js";
 import type { PlanSettings } from "../plan/planning.js";
-import { listArchivedManifests } from "../plan/sweep.js";
+import { listArchivedManifests } from "../plan/manifestListing.js";
 import { finalPass } from "../../core/passes.js";
 
 export const dayMarkerName = (dayStartInMs: number): string => `${dayPartitionPrefix(dayStartInMs)}_SUCCESS.json`;

@@ -3,11 +3,10 @@
  * partition (one listing per day, with the split status in blob metadata, so no manifest is read;
  * only the days sweepMemory.ts picks), ask coverage.ts what is missing, and send that again.
  */
-import { archiveBlobOf, dayPartitionPrefix } from "../../archive/archiveLayout.js";
 import type { ArchiveStore } from "../../archive/archiveStore.js";
 import type { Clock } from "../../core/clock.js";
-import { dayStarts } from "../../core/window.js";
-import type { ArchivedManifest, CoverageReport, SweepSettings } from "./coverage.js";
+import type { CoverageReport, SweepSettings } from "./coverage.js";
+import { listDayManifests } from "./manifestListing.js";
 import type { PlanSettings } from "./planning.js";
 import type { JobSender } from "./scheduler.js";
 import { decideSweep, sweepListing } from "./sweepMemory.js";
@@ -29,25 +28,6 @@ export interface SweepRun extends CoverageReport {
   readonly fullListing: boolean;
   /** A spot-checked day lacked what the memory said it held: the next tick lists every day. */
   readonly falseMemory?: boolean;
-}
-
-export const listArchivedManifests = (archive: ArchiveStore, fromInMs: number, toInMs: number): Promise<ArchivedManifest[]> =>
-  listDayManifests(archive, dayStarts(fromInMs, toInMs));
-
-/** The manifests of the given day partitions, one listing each. */
-async function listDayManifests(archive: ArchiveStore, days: readonly number[]): Promise<ArchivedManifest[]> {
-  const manifests: ArchivedManifest[] = [];
-  for (const day of days) {
-    const prefix = dayPartitionPrefix(day);
-    for (const { name, metadata } of await archive.listWithMetadata(prefix)) {
-      const blob = archiveBlobOf(name);
-      if (blob?.kind !== "manifest") continue;
-      const status = metadata.status === "split" || metadata.status === "complete" ? metadata.status : undefined;
-      const count = (text: string | undefined) => (text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined);
-      manifests.push({ job: blob.job, status, records: count(metadata.records), bytes: count(metadata.bytes), incomplete: count(metadata.incomplete) });
-    }
-  }
-  return manifests;
 }
 
 /**

@@ -1,0 +1,28 @@
+/**
+ * What the archive holds, from listings alone: the manifests of whole UTC days, each with the
+ * status and counts its blob metadata carries, so no manifest is read. The coverage sweep, the
+ * day marker and the status report list through here.
+ */
+import { archiveBlobOf, dayPartitionPrefix } from "../../archive/archiveLayout.js";
+import type { ArchiveStore } from "../../archive/archiveStore.js";
+import { dayStarts } from "../../core/window.js";
+import type { ArchivedManifest } from "./coverage.js";
+
+export const listArchivedManifests = (archive: ArchiveStore, fromInMs: number, toInMs: number): Promise<ArchivedManifest[]> =>
+  listDayManifests(archive, dayStarts(fromInMs, toInMs));
+
+/** The manifests of the given day partitions, one listing each. */
+export async function listDayManifests(archive: ArchiveStore, days: readonly number[]): Promise<ArchivedManifest[]> {
+  const manifests: ArchivedManifest[] = [];
+  for (const day of days) {
+    const prefix = dayPartitionPrefix(day);
+    for (const { name, metadata } of await archive.listWithMetadata(prefix)) {
+      const blob = archiveBlobOf(name);
+      if (blob?.kind !== "manifest") continue;
+      const status = metadata.status === "split" || metadata.status === "complete" ? metadata.status : undefined;
+      const count = (text: string | undefined) => (text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined);
+      manifests.push({ job: blob.job, status, records: count(metadata.records), bytes: count(metadata.bytes), incomplete: count(metadata.incomplete) });
+    }
+  }
+  return manifests;
+}
