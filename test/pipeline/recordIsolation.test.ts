@@ -48,7 +48,7 @@ async function linesOf(archive: ArchiveStore, job: Job): Promise<Line[]> {
 }
 
 /** Harvests jobs from a sandbox with these faults into a fresh folder; the halves of a split are kept in `enqueued`. */
-async function withFaults(faults: FaultOptions, body: (run: (job: Job, attempt?: number) => Promise<HarvestOutcome>, sandbox: Sandbox, archive: ArchiveStore, enqueued: Job[]) => Promise<void>) {
+async function withFaults(faults: FaultOptions, body: (run: (job: Job, attempt?: number) => Promise<HarvestOutcome>, sandbox: Sandbox, archive: ArchiveStore, enqueued: Job[]) => Promise<void>, concurrency = 4) {
   const sandbox = await startSandbox({ seed: "isolation", clock: new ManualClock(now), callsPerDay: 300, throttle: false, emptyPageRate: 0, faults });
   const root = await mkdtemp(join(tmpdir(), "isolation-"));
   try {
@@ -59,7 +59,7 @@ async function withFaults(faults: FaultOptions, body: (run: (job: Job, attempt?:
     const run = (job: Job, attempt = 0) => {
       const counters = newGraphCounters();
       const enqueue = async (jobs: readonly { job: Job }[]) => void enqueued.push(...jobs.map((j) => j.job));
-      return harvest(job, { graph: graph.newClient(counters), counters, archive, clock: clockAt(now), cloud: "Global", timeBudgetInMs: 600_000, concurrency: () => 4, enqueue, attempt });
+      return harvest(job, { graph: graph.newClient(counters), counters, archive, clock: clockAt(now), cloud: "Global", timeBudgetInMs: 600_000, concurrency: () => concurrency, enqueue, attempt });
     };
     await body(run, sandbox, archive, enqueued);
   } finally {
@@ -129,6 +129,22 @@ describe("a bad record costs that record, not its window", () => {
       const manifest = parseManifest(((await archive.read(manifestBlobName(pass(1)))) as Buffer).toString("utf8"), "manifest");
       assert.equal(manifest.incomplete, undefined);
     });
+  });
+
+  it("an outage that begins as the window's last record is read: the job fails on its retry delivery too, and no innocent record is archived incomplete", async () => {
+    // A healthy run counts the window's Graph requests; then, one record at a time, Graph goes
+    // down from the last of them on (an outage of a minute): the last record fails after its own
+    // retries with no record read after it. Asked again, the listing fails too: Graph, not a record.
+    let requests = 0;
+    await withFaults({}, async (run, sandbox) => {
+      assert.equal((await run(pass(0), 1)).status, "harvested");
+      requests = sandbox.stats.graphRequests;
+    }, 1);
+    assert.ok(requests > 5, `${requests} requests`);
+    await withFaults({ outageAfterRequests: { after: requests - 1, lengthInMs: 60_000 } }, async (run, _sandbox, archive) => {
+      await assert.rejects(run(pass(0), 1), /Graph request failed after 2 attempts \(last: HTTP 503\)/);
+      assert.equal(await archive.read(manifestBlobName(pass(0))), undefined, "a record caught by the outage was archived incomplete");
+    }, 1);
   });
 
   it("every record failing (Graph failing, not a record) fails the job, with nothing written", async () => {

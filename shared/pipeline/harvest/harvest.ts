@@ -132,6 +132,7 @@ async function streamWindow(job: Job, deps: HarvestDeps, start: Extract<Start, {
       }
     });
     stream.abort.signal.throwIfAborted();
+    await stream.confirmIsolated();
     return { kind: "streamed", window: stream };
   } catch (error) {
     // The first failure is the job's cause: an upload refused mid-window surfaces in the Graph loop
@@ -186,6 +187,21 @@ class WindowStream {
         else yield record;
       }
       if (this.deps.clock.now() - this.startedAt > this.deps.timeBudgetInMs) throw new BudgetExceeded();
+    }
+  }
+
+  /**
+   * Records isolated with no record read after them stand only if Graph answers now (the first
+   * page of the window's listing, asked again): if it does not, Graph is failing, not the records,
+   * and the job fails (recordIsolation.ts).
+   */
+  async confirmIsolated(): Promise<void> {
+    if (!this.failures.unconfirmed) return;
+    const pages = this.deps.graph.listWindow(this.job.window, this.abort.signal)[Symbol.asyncIterator]();
+    try {
+      await pages.next();
+    } finally {
+      await pages.return?.(undefined);
     }
   }
 

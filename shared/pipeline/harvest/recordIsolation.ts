@@ -10,10 +10,11 @@
  *   that is not Graph's shape) on a second delivery of its job, while the window's other records
  *   are read: the job's first delivery failed (a passing fault gets the job retry policy's delay
  *   to pass), and fewer than `graphWideAfterFailures` records failed since the last success (that
- *   many means Graph itself is failing: an outage fails the job, as before). A window none of
- *   whose records could be read (one or two, all failing) isolates them too on that delivery, its
- *   listing answered again (else a window holding one broken record would retry until Graph's
- *   horizon).
+ *   many means Graph itself is failing: an outage fails the job, as before). Records isolated
+ *   with no record read after them (the last one or two of a window, or a window holding only
+ *   them) stand only if Graph answers a listing asked after them: an outage that began as the
+ *   window ended fails the job instead (else a window holding one broken record would retry until
+ *   Graph's horizon, and an innocent record caught by an outage would be archived incomplete).
  * Never isolated: 401 and 403 (the credential or the grant), 400, a failing listing, storage.
  * The next re-read pass tries an incomplete record again, whatever its version.
  */
@@ -56,5 +57,10 @@ export class WindowRecordFailures {
   recordFailed(): "isolate" | "failJob" {
     this.failedSinceSuccess += 1;
     return this.attempt === 0 || this.failedSinceSuccess >= graphWideAfterFailures ? "failJob" : "isolate";
+  }
+
+  /** True when records were isolated and none was read after them: Graph must answer once more for them to stand. */
+  get unconfirmed(): boolean {
+    return this.failedSinceSuccess > 0;
   }
 }
