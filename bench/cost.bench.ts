@@ -32,7 +32,6 @@ import { curateDay, curateDueDays, curatedMarkerName, curationCandidates } from 
 import { markDayIfFinal } from "../shared/pipeline/harvest/dayMarker.js";
 import { blobWatermarkStore, memoryWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { blobSweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
-
 import { manifestBlobName } from "../shared/archive/archiveLayout.js";
 import { type Job, jobKey } from "../shared/core/job.js";
 import { makePlanHandler } from "../functions/handlers.js";

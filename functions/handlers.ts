@@ -9,7 +9,6 @@ import type { CloudName } from "../shared/graph/clouds.js";
 import type { GraphRuntime } from "../shared/graph/graphSetup.js";
 import { type GraphCounters, newGraphCounters } from "../shared/graph/graphCounters.js";
 import { harvest } from "../shared/pipeline/harvest/harvest.js";
-
 import { type ProcessResult, type Settlement, processJobMessage } from "../shared/pipeline/harvest/jobProcessor.js";
 import type { JobRetryOptions } from "../shared/pipeline/harvest/jobRetryPolicy.js";
 import { type EventLevel, logEvent } from "./logEvents.js";

@@ -15,7 +15,6 @@ import type { GraphRuntime } from "../shared/graph/graphSetup.js";
 import { type PacesInForce, type ThrottleTally, throttleTotals } from "../shared/graph/requestGovernor.js";
 import { type GraphCounters, addGraphCounters, newGraphCounters } from "../shared/graph/graphCounters.js";
 import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
-
 import type { JobSender } from "../shared/pipeline/plan/scheduler.js";
 import type { HarvestOutcome } from "../shared/pipeline/harvest/harvest.js";
 import { makeHarvestHandler, makePlanHandler } from "../functions/handlers.js";

@@ -7,7 +7,6 @@
  * what was left out; a span entirely outside is refused.
  */
 import { type TimeWindow, ceilTo, dayInMs, floorTo, formatInstant } from "../shared/core/window.js";
-
 import { type CloudName, clouds } from "../shared/graph/clouds.js";
 import { graphRetentionInMs } from "../shared/core/passes.js";
 

@@ -11,8 +11,7 @@
  */
 import { loadPipelineConfig } from "../shared/config/config.js";
 import { dayInMs, floorTo, formatInstant } from "../shared/core/window.js";
-
-import { type PlanSettings } from "../shared/pipeline/plan/planning.js";
+import type { PlanSettings } from "../shared/pipeline/plan/planning.js";
 import { curateDay, curatedRoot } from "../shared/pipeline/curate/curateDay.js";
 import type { Azurite } from "../local/azurite.js";
 import { commandArgs, runCommand } from "../local/command.js";

@@ -16,7 +16,6 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { ServiceBusClient } from "@azure/service-bus";
 import { loadPipelineConfig } from "../shared/config/config.js";
 import { dayInMs } from "../shared/core/window.js";
-
 import { statusReport } from "../shared/pipeline/operate/statusReport.js";
 import { listArchivedManifests } from "../shared/pipeline/plan/manifestListing.js";
 import { blobWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";

@@ -13,7 +13,6 @@ import { newGraphCounters } from "../../shared/graph/graphCounters.js";
 import type { ArchivedManifest } from "../../shared/pipeline/plan/coverage.js";
 import { dayCompletion, dayMarkerName } from "../../shared/pipeline/harvest/dayMarker.js";
 import { harvest } from "../../shared/pipeline/harvest/harvest.js";
-
 import { type Sandbox, startSandbox } from "../../sandbox/server.js";
 import { ManualClock } from "../../sandbox/tenant.js";
 import { sandboxEnv } from "../support/graph.js";

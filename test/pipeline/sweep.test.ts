@@ -10,7 +10,6 @@ import { blobArchiveStore } from "../../shared/archive/archiveStore.js";
 import { loadPipelineConfig } from "../../shared/config/config.js";
 import { type Job, jobKey, messageIdOf } from "../../shared/core/job.js";
 import { dayInMs, hourInMs, splitWindow } from "../../shared/core/window.js";
-
 import { runPlanTick } from "../../shared/pipeline/plan/scheduler.js";
 import { blobWatermarkStore } from "../../shared/pipeline/plan/watermarkStore.js";
 import { sweptDays } from "../../shared/pipeline/plan/sweepMemory.js";

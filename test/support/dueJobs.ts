@@ -1,7 +1,6 @@
 /** Every (window, pass) a healthy archiver has written by `now`: what the sweep and the status report expect. */
 import type { Job } from "../../shared/core/job.js";
-
-import { type PlanSettings } from "../../shared/pipeline/plan/planning.js";
+import type { PlanSettings } from "../../shared/pipeline/plan/planning.js";
 import { horizonMarginInMs, passDueAt, retentionStart, windowHorizon } from "../../shared/core/passes.js";
 
 export function dueJobs(plan: PlanSettings, nowInMs: number, plannedUntilInMs: number, graceInMs: number): Job[] {
