@@ -7,7 +7,7 @@ import { archiveRoot } from "../shared/archive/archiveLayout.js";
 import { type ArchiveStore, blobArchiveStore, folderArchiveStore } from "../shared/archive/archiveStore.js";
 import { type PipelineConfig, readSettings } from "../shared/config/config.js";
 import { type Azurite, startAzurite } from "./azurite.js";
-import { UsageError, containerUrlOf, redactUrl } from "./startOptions.js";
+import { UsageError, containerUrlOf, onCloudBlobEndpoint, redactUrl } from "./startOptions.js";
 import { clouds } from "../shared/graph/clouds.js";
 import { userPath } from "./command.js";
 
@@ -161,11 +161,9 @@ export async function openArchiveSource(args: { out?: string; archive?: string }
  */
 function checkedServiceUri(uri: string): string {
   const cloud = readSettings(process.env, ["cloud"]).cloud;
-  const suffix = clouds[cloud].blobHostSuffix;
-  const host = URL.canParse(uri) ? new URL(uri).hostname.toLowerCase() : "";
-  if (!uri.startsWith("https://") || !host.endsWith(suffix)) {
+  if (!(URL.canParse(uri) && onCloudBlobEndpoint(new URL(uri), cloud))) {
     throw new UsageError(
-      `ARCHIVER_STORAGE__blobServiceUri ${redactUrl(uri)} is not a blob endpoint of the ${cloud} cloud (https://ACCOUNT${suffix}): your Azure login's token is sent to no other host. For a local emulator, set ARCHIVER_STORAGE to its connection string instead.`,
+      `ARCHIVER_STORAGE__blobServiceUri ${redactUrl(uri)} is not a blob endpoint of the ${cloud} cloud (https://ACCOUNT${clouds[cloud].blobHostSuffix}): your Azure login's token is sent to no other host. For a local emulator, set ARCHIVER_STORAGE to its connection string instead.`,
     );
   }
   return uri;

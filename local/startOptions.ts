@@ -85,6 +85,10 @@ const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
  * blob endpoints (or loopback, for an emulator), one container. `DefaultAzureCredential`'s storage
  * token is good for every account you can reach, so it is never sent to any other host.
  */
+/** True for an https URL on the cloud's blob endpoints: the only hosts that get your Azure login's storage token. */
+export const onCloudBlobEndpoint = (url: URL, cloud: CloudName): boolean =>
+  url.protocol === "https:" && url.hostname.toLowerCase().endsWith(clouds[cloud].blobHostSuffix);
+
 export function containerUrlOf(flag: string, raw: string, cloud: CloudName): string {
   const suffix = clouds[cloud].blobHostSuffix;
   let url: URL;
@@ -94,7 +98,7 @@ export function containerUrlOf(flag: string, raw: string, cloud: CloudName): str
     throw new UsageError(`${flag} ${redactUrl(raw)} is not a URL; give https://ACCOUNT${suffix}/CONTAINER`);
   }
   const host = url.hostname.toLowerCase();
-  if (url.protocol !== "https:" || !(host.endsWith(suffix) || loopbackHosts.has(host))) {
+  if (!(onCloudBlobEndpoint(url, cloud) || (url.protocol === "https:" && loopbackHosts.has(host)))) {
     throw new UsageError(
       `${flag} ${redactUrl(raw)} is not a blob endpoint of the ${cloud} cloud (https://ACCOUNT${suffix}/CONTAINER, set by ARCHIVER_CLOUD): your Azure Storage token is sent to no other host`,
     );

@@ -8,10 +8,11 @@
  * (short) and `npm run test:chaos` (10 seeds, a table).
  */
 import { gunzipSync } from "node:zlib";
-import functions, { type Timer } from "@azure/functions";
+import type { Timer } from "@azure/functions";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import type { Azurite } from "../../local/azurite.js";
 import { LocalQueue } from "../../local/queue.js";
+import { quietContext } from "../../local/run.js";
 import { makeHarvestHandler, makePlanHandler } from "../../functions/handlers.js";
 import { archiveBlobOf } from "../../shared/archive/archiveLayout.js";
 import { blobArchiveStore } from "../../shared/archive/archiveStore.js";
@@ -86,8 +87,6 @@ export interface ChaosResult {
   readonly wallInMs: number;
 }
 
-const context = (name: string) => new functions.InvocationContext({ invocationId: name, functionName: name, logHandler: () => undefined });
-
 export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise<ChaosResult> {
   const started = Date.now();
   const random = seededRandom(hash32(`chaos:${options.seed}`));
@@ -161,7 +160,7 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
     let windows = 0;
     for (;;) {
       try {
-        const tick = await planner({} as Timer, context("plan"));
+        const tick = await planner({} as Timer, quietContext("plan"));
         windows += tick.windows;
         if (tick.windows === 0) break;
       } catch {
@@ -203,7 +202,7 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
           jobRetry: pipeline.jobRetry,
           signal: controller.signal,
         }));
-        const run = handler(body, { complete: muted(settlement.complete), abandon: muted(settlement.abandon), deadLetter: muted(settlement.deadLetter) }, context("harvest"))
+        const run = handler(body, { complete: muted(settlement.complete), abandon: muted(settlement.abandon), deadLetter: muted(settlement.deadLetter) }, quietContext("harvest"))
           .then(
             (result) => {
               if (!dead && result.status === "retrying") retries += 1;

@@ -8,11 +8,12 @@
  * letter. Used by test/pipeline/chaos.test.ts and `npm run test:chaos -- --outage`.
  */
 import { gunzipSync } from "node:zlib";
-import functions, { type Timer } from "@azure/functions";
+import type { Timer } from "@azure/functions";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalQueue } from "../../local/queue.js";
+import { quietContext } from "../../local/run.js";
 import { makeHarvestHandler, makePlanHandler } from "../../functions/handlers.js";
 import { archiveBlobOf, archiveRoot } from "../../shared/archive/archiveLayout.js";
 import { type ArchiveStore, folderArchiveStore } from "../../shared/archive/archiveStore.js";
@@ -61,8 +62,6 @@ export interface OutageResult {
   readonly lostIds: number;
   readonly wallInMs: number;
 }
-
-const context = (name: string) => new functions.InvocationContext({ invocationId: name, functionName: name, logHandler: () => undefined });
 
 export async function runOutage(options: OutageOptions): Promise<OutageResult> {
   const started = Date.now();
@@ -117,7 +116,7 @@ export async function runOutage(options: OutageOptions): Promise<OutageResult> {
       const next = Math.min(nextTick, nextDue);
       clock.set(Math.max(clock.now(), next));
       if (next === nextTick) {
-        await tick({} as Timer, context("plan"));
+        await tick({} as Timer, quietContext("plan"));
         nextTick += tickEveryInMs;
       }
       queue.releaseDue();
@@ -125,7 +124,7 @@ export async function runOutage(options: OutageOptions): Promise<OutageResult> {
         async (body, settlement) => {
           const key = jobKey(parseJobMessage(body));
           deliveries.set(key, (deliveries.get(key) ?? 0) + 1);
-          const result = await harvester(body, settlement, context("harvest"));
+          const result = await harvester(body, settlement, quietContext("harvest"));
           if (result.status === "yielded") yielded += 1;
         },
         4,

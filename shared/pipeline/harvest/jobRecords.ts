@@ -37,13 +37,17 @@ const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 export function archiveJobRecords(archive: ArchiveStore, clock: Clock): JobRecords {
   return {
     async holdChain(job, chain, reason) {
-      const record = { schemaVersion: 1, job: jobBody(job), chain, startedAt: formatInstant(clock.now()), firstFailure: reason };
-      if ((await archive.createText(chainBlobName(job), json(record), "application/json")) === "created") return chain;
-      const text = await archive.read(chainBlobName(job));
-      const holder = text ? holderOf(text.toString("utf8")) : undefined;
+      // Read first: every failing delivery after the first finds the record, so one read settles
+      // it; only the first (or a race with another first) also creates it.
+      const existing = await archive.read(chainBlobName(job));
+      if (!existing) {
+        const record = { schemaVersion: 1, job: jobBody(job), chain, startedAt: formatInstant(clock.now()), firstFailure: reason };
+        if ((await archive.createText(chainBlobName(job), json(record), "application/json")) === "created") return chain;
+      }
+      const text = existing ?? (await archive.read(chainBlobName(job)));
       // A record that cannot be read names no holder: this chain goes on (at worst two chains, as
       // before the record existed), rather than none.
-      return holder ?? chain;
+      return (text && holderOf(text.toString("utf8"))) ?? chain;
     },
     async recordDeadLetter(job, reason, description, chain) {
       const record = { schemaVersion: 1, job: jobBody(job), reason, description, deadLetteredAt: formatInstant(clock.now()), ...(chain ? { chain } : {}) };
