@@ -48,6 +48,8 @@ export interface HarvestHandlerDeps {
   readonly plan?: PlanSettings;
   /** Called with each harvest's counters, for run totals. */
   readonly onCounters?: (counters: GraphCounters) => void;
+  /** False in a local run: no retry chain records (jobRecords.ts says why). */
+  readonly retryChains?: boolean;
 }
 
 /**
@@ -153,7 +155,10 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
         const d = deps();
         return { send: (jobs) => d.sender.send(jobs), now: () => d.clock.now(), options: d.jobRetry };
       },
-      () => archiveJobRecords(deps().archive, deps().clock),
+      () => {
+        const d = deps();
+        return archiveJobRecords(d.archive, d.clock, { chains: d.retryChains !== false });
+      },
     );
     logHarvest(context, result, plan);
     return result;

@@ -129,6 +129,9 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     // A day whose every window has its final pass archived gets its marker, as in Azure, so a
     // local archive of an old enough span can be curated.
     plan: options.pipeline.plan,
+    // One process holds every retry of this run; a chain record an earlier, stopped run left
+    // would only hold its passes back (and no sweep runs here to send them again).
+    retryChains: false,
     onCounters: (c) => addGraphCounters(graph, c),
   }));
 
@@ -170,10 +173,6 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
       summary.retries += 1;
       const inSeconds = Math.max(0, Math.round((result.notBeforeInMs - options.clock.now()) / 1000));
       say(`${message.messageId}  failed (${result.reason}: ${result.description}); attempt ${result.attempt} in ${inSeconds} s`);
-      return;
-    }
-    if (result.status === "yielded") {
-      say(`${message.messageId}  failed (${result.reason}: ${result.description}); this pass is already being retried (chain ${result.holder})`);
       return;
     }
     if (result.status !== "done") return;

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { chainBlobName } from "../../shared/archive/archiveLayout.js";
+import { jobBody } from "../../shared/core/job.js";
 import { after, before, describe, it } from "node:test";
 import { dayInMs, formatInstant, hourInMs } from "../../shared/core/window.js";
 import { type Sandbox, startSandbox } from "../../sandbox/server.js";
@@ -48,10 +50,18 @@ const script = (name: "start" | "status", args: string[]) =>
   });
 
 describe("npm start through a Graph outage longer than a request's retries, on the real clock", () => {
-  it("a recent span: jobs are re-sent, the run ends 0, and every record is archived once", async () => {
+  it("a recent span: jobs are re-sent, the run ends 0, and every record is archived once, whatever retry chains an earlier, interrupted run left in the folder", async () => {
     const from = hour - 8 * hourInMs;
     const to = hour - 2 * hourInMs;
     const out = join(scratch, "recent");
+    // An earlier run stopped with Ctrl-C while its passes were being retried: their chain records
+    // stay (write-once), naming chains no queue holds any more. This run must retry on regardless.
+    for (let start = from; start < to; start += hourInMs) {
+      const job = { window: { startInMs: start, endInMs: start + hourInMs }, pass: 0 };
+      const file = join(out, ...chainBlobName(job).split("/"));
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, `${JSON.stringify({ schemaVersion: 1, job: jobBody(job), chain: "c20200101T0000Z-000000", startedAt: "2020-01-01T00:00:00Z", firstFailure: "GraphUnavailable" })}\n`);
+    }
     const run = await start(["--from", formatInstant(from), "--to", formatInstant(to), "--out", out]);
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, /attempt 1 in \d+ s/, "no job failed and was re-sent: the outage was not met");

@@ -34,9 +34,19 @@ export const newChainId = (nowInMs: number, random: () => number): string =>
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
-export function archiveJobRecords(archive: ArchiveStore, clock: Clock): JobRecords {
+export interface JobRecordOptions {
+  /**
+   * False: no chain record is read or written, and every failing delivery retries on (as before
+   * chains). For a local run: its one queue drops repeats, nothing else re-sends, and its archive
+   * may hold chain records of an earlier run that was stopped, whose chains no queue holds.
+   */
+  readonly chains?: boolean;
+}
+
+export function archiveJobRecords(archive: ArchiveStore, clock: Clock, options: JobRecordOptions = {}): JobRecords {
   return {
     async holdChain(job, chain, reason) {
+      if (options.chains === false) return chain;
       // Read first: every failing delivery after the first finds the record, so one read settles
       // it; only the first (or a race with another first) also creates it.
       const existing = await archive.read(chainBlobName(job));
