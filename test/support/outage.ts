@@ -20,7 +20,7 @@ import { type ArchiveStore, folderArchiveStore } from "../../shared/archive/arch
 import { loadArchiverConfig, loadPipelineConfig } from "../../shared/config/config.js";
 import { jobKey, parseJobMessage } from "../../shared/core/job.js";
 import { dayInMs, minuteInMs } from "../../shared/core/window.js";
-import { createGraphRuntime } from "../../shared/graph/graphSetup.js";
+import { type GraphRuntime, createGraphRuntime } from "../../shared/graph/graphSetup.js";
 import { listArchivedManifests } from "../../shared/pipeline/plan/manifestListing.js";
 import { coverageGaps } from "../../shared/pipeline/plan/coverage.js";
 import { memoryWatermarkStore } from "../../shared/pipeline/plan/watermarkStore.js";
@@ -37,7 +37,7 @@ export interface OutageOptions {
   readonly afterDays: number;
   /** Window length: a day keeps the run short; the bound is per (window, pass) whatever the length. */
   readonly windowMinutes: number;
-  /** False replays the archiver before chain records: their creation fails, so every failing delivery retries on. */
+  /** False replays the archiver before chain records: every failing delivery retries on. */
   readonly chainRecords: boolean;
   /** ARCHIVER_REREAD_OFFSETS, if not the default. */
   readonly rereadOffsets?: string;
@@ -85,20 +85,16 @@ export async function runOutage(options: OutageOptions): Promise<OutageResult> {
   try {
     // One attempt per Graph request: the job retry policy (real delays) is what is measured.
     const settings = { ARCHIVER_GRAPH_MAX_ATTEMPTS: "1", ARCHIVER_GRAPH_RATE_REQUESTS: "100000", ARCHIVER_GRAPH_RATE_WINDOW_SECONDS: "1", ARCHIVER_WINDOW_MINUTES: String(options.windowMinutes), ...(options.rereadOffsets ? { ARCHIVER_REREAD_OFFSETS: options.rereadOffsets } : {}) };
-    const runtimes = [down, up].map((sandbox) => createGraphRuntime(loadArchiverConfig(sandboxEnv(sandbox, settings)), { ca: sandbox.ca }));
+    const [downGraph, upGraph] = [down, up].map((sandbox) => createGraphRuntime(loadArchiverConfig(sandboxEnv(sandbox, settings)), { ca: sandbox.ca }));
     const pipeline = loadPipelineConfig(sandboxEnv(up, settings));
-    const blobs = folderArchiveStore(folder);
-    // Before chain records: their creation fails, and a delivery that cannot hold a chain retries on.
-    const archive: ArchiveStore = options.chainRecords
-      ? blobs
-      : { ...blobs, createText: async (blob, ...rest) => (blob.endsWith(".chain.json") ? Promise.reject(new Error("no chain records")) : blobs.createText(blob, ...rest)) };
+    const archive = folderArchiveStore(folder);
     const queue = new LocalQueue(10, () => clock.now(), { duplicateDetection: false });
-    const plan = { ...pipeline.plan };
+    const { plan } = pipeline;
     const watermarks = memoryWatermarkStore({ nextWindowStartInMs: start });
     const plannerDeps = { watermarks, sender: queue, clock: simulated, plan, sweep: { archive, settings: pipeline.sweep, memory: memorySweepMemoryStore() } };
     const tick = makePlanHandler(() => plannerDeps);
     const harvester = makeHarvestHandler(() => ({
-      graph: clock.now() < outageEnd ? (runtimes[0] as (typeof runtimes)[0]) : (runtimes[1] as (typeof runtimes)[0]),
+      graph: (clock.now() < outageEnd ? downGraph : upGraph) as GraphRuntime,
       archive,
       sender: queue,
       clock: simulated,
@@ -107,6 +103,8 @@ export async function runOutage(options: OutageOptions): Promise<OutageResult> {
       concurrency: pipeline.harvestConcurrency,
       jobRetry: pipeline.jobRetry,
       plan,
+      // Without: every failing delivery retries on, as before chain records.
+      retryChains: options.chainRecords,
     }));
     const deliveries = new Map<string, number>();
     let yielded = 0;
@@ -132,14 +130,14 @@ export async function runOutage(options: OutageOptions): Promise<OutageResult> {
       );
     }
 
-    const manifests = await listArchivedManifests(blobs, start, end);
-    const gaps = coverageGaps({ manifests, nowInMs: end, plannedUntilInMs: (await watermarks.read())?.watermark.nextWindowStartInMs ?? start, fromInMs: start, plan, sweep: pipeline.sweep });
-    const lastArchivedEnd = Math.max(start, ...manifests.filter((m) => m.job.pass === 0).map((m) => m.job.window.endInMs));
-    // Every record Graph still held when the outage ended: windows that reached Graph's horizon
+    // Every window Graph still held when the outage ended: those that reached Graph's horizon
     // during the outage are lost to it, each dead-lettered once.
     const heldFrom = retentionStart(outageEnd, window);
+    const manifests = await listArchivedManifests(archive, heldFrom, end);
+    const gaps = coverageGaps({ manifests, nowInMs: end, plannedUntilInMs: (await watermarks.read())?.watermark.nextWindowStartInMs ?? start, fromInMs: heldFrom, plan, sweep: pipeline.sweep });
+    const lastArchivedEnd = Math.max(start, ...manifests.filter((m) => m.job.pass === 0).map((m) => m.job.window.endInMs));
     const truth = new Set(up.tenant.groundTruth(heldFrom, lastArchivedEnd, end).map((t) => t.id));
-    const archived = await archivedIds(blobs);
+    const archived = await archivedIds(archive);
     const [maxJob, max] = [...deliveries].reduce((a, b) => (b[1] > a[1] ? b : a), ["", 0] as [string, number]);
     return {
       startInMs: start,
