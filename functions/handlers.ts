@@ -23,6 +23,9 @@ import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
 import { type CurateRunOptions, type CurateRunSummary, curateDueDays } from "../shared/pipeline/curate/curateDay.js";
 import { finalPass } from "../shared/core/passes.js";
+import { harvestLog } from "../shared/pipeline/harvest/harvestLog.js";
+import { defaultLogPlan } from "../shared/config/config.js";
+import type { PipelineConfig } from "../shared/config/config.js";
 
 export interface PlanDeps {
   readonly watermarks: WatermarkStore;
@@ -50,6 +53,8 @@ export interface HarvestHandlerDeps {
   readonly onCounters?: (counters: GraphCounters) => void;
   /** False in a local run: no retry chain records (jobRecords.ts says why). */
   readonly retryChains?: boolean;
+  /** The telephony logs' plans (config.ts); a log's job whose log is off is read by its defaults. */
+  readonly logs?: PipelineConfig["logs"];
 }
 
 /**
@@ -131,6 +136,18 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
         const counters = newGraphCounters();
         const endHarvest = d.graph.beginHarvest();
         try {
+          if (job.source !== undefined) {
+            const logJob = { ...job, source: job.source };
+            return await harvestLog(logJob, {
+              graph: d.graph.newClient(counters),
+              counters,
+              archive: d.archive,
+              clock: d.clock,
+              cloud: d.cloud,
+              plan: d.logs?.[job.source] ?? defaultLogPlan(job.source),
+              ...(d.signal ? { signal: d.signal } : {}),
+            });
+          }
           return await harvest(job, {
             graph: d.graph.newClient(counters),
             counters,
@@ -172,7 +189,9 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
  * with JSON fields the workbook and alerts read (a test holds them together).
  */
 export function harvestEvent(result: ProcessResult, plan?: PlanSettings): { level: EventLevel; name: string; fields: Record<string, unknown> } {
-  const job = result.job ? { job: jobKey(result.job), windowStart: formatInstant(result.job.window.startInMs), pass: result.job.pass } : {};
+  const job = result.job
+    ? { job: jobKey(result.job), source: result.job.source ?? "callRecords", windowStart: formatInstant(result.job.window.startInMs), pass: result.job.pass }
+    : {};
   if (result.status === "deadLettered") {
     return { level: "error", name: "harvestDeadLettered", fields: { ...job, reason: result.reason, description: result.description } };
   }
@@ -198,7 +217,7 @@ export function harvestEvent(result: ProcessResult, plan?: PlanSettings): { leve
       records: manifest?.recordCount ?? 0,
       // Records archived incomplete, and whether this was the window's last re-read: incomplete
       // records after it stay so (an alert reads both).
-      incomplete: manifest?.incomplete?.length ?? 0,
+      incomplete: (manifest && "incomplete" in manifest ? manifest.incomplete?.length : 0) ?? 0,
       lastPass: plan !== undefined && result.job.pass === finalPass(result.job.window, plan),
       bytes: manifest?.bytes ?? 0,
       graphRequests: manifest?.graph.requests ?? 0,

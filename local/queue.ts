@@ -53,8 +53,9 @@ function jobOf(message: QueuedMessage): Job | undefined {
   return parsedJobs.get(message);
 }
 
-/** True when `later` is a later pass over some of the same time as `earlier`. */
+/** True when `later` is a later pass of the same source over some of the same time as `earlier`. */
 const isLaterPassOf = (later: Job, earlier: Job): boolean =>
+  later.source === earlier.source &&
   later.pass > earlier.pass && later.window.startInMs < earlier.window.endInMs && later.window.endInMs > earlier.window.startInMs;
 
 export class LocalQueue implements JobSender {

@@ -20,6 +20,9 @@ import type { HarvestOutcome } from "../shared/pipeline/harvest/harvest.js";
 import { makeHarvestHandler, makePlanHandler } from "../functions/handlers.js";
 import { LocalQueue } from "./queue.js";
 import { passDueAt } from "../shared/core/passes.js";
+import type { LogSourceName } from "../shared/core/sources.js";
+import type { TimeWindow } from "../shared/core/window.js";
+import { type PlanSettings, jobsForWindow } from "../shared/pipeline/plan/planning.js";
 
 export interface LocalRunOptions {
   readonly archiverConfig: ArchiverConfig;
@@ -44,6 +47,19 @@ export interface LocalRunOptions {
   readonly onLogLine?: (line: string) => void;
   /** How long the run may go without a progress line before it says what it waits on. Default 5 s. */
   readonly quietInMs?: number;
+  /** The telephony logs' days to read (startOptions.ts logDaysOf), each log with its plan. */
+  readonly logDays?: readonly { readonly source: LogSourceName; readonly days: readonly TimeWindow[]; readonly plan: PlanSettings }[];
+}
+
+/** What a run did for one telephony log. */
+export interface LogRunFigures {
+  /** Days read, and passes of them harvested. */
+  days: number;
+  passes: number;
+  rows: number;
+  bytes: number;
+  /** Passes where Graph answered that the tenant has no such log (404). */
+  unsupported: number;
 }
 
 export interface LocalRunSummary {
@@ -69,6 +85,8 @@ export interface LocalRunSummary {
   waitedOnGraphSeconds: number;
   /** Graph's 429s by scope, and whether our pace caused them (else something else did: another app, a tenant or service limit). */
   throttles: ThrottleTally;
+  /** Per telephony log read in this run. */
+  logs: Partial<Record<LogSourceName, LogRunFigures>>;
 }
 
 /**
@@ -93,6 +111,7 @@ const outcomeWords: Readonly<Record<HarvestOutcome["status"], string>> = {
   alreadyDone: "already archived",
   repaired: "repaired (its manifest was missing)",
   split: "split in halves (over the time budget)",
+  unsupported: "not available in this tenant (Graph answered 404): recorded, asked again with the next day",
 };
 
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummary> {
@@ -102,6 +121,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     windows: 0, jobs: 0, harvested: 0, alreadyDone: 0, repaired: 0, splits: 0, records: 0, expired: 0, bytes: 0,
     graph, deadLetters: [], retries: 0, scheduledLater: 0, nextPassDueInMs: undefined, harvestSeconds: 0, waitedOnGraphSeconds: 0,
     throttles: options.graph.governor.throttles(),
+    logs: {},
   };
   // The planner staggers re-reads already due one settle delay per pass after pass 0 (in Azure, a
   // catch-up's re-reads would otherwise only meet WaitingForEarlierPass). The local queue runs
@@ -133,6 +153,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     // would only hold its passes back (and no sweep runs here to send them again).
     retryChains: false,
     onCounters: (c) => addGraphCounters(graph, c),
+    logs: Object.fromEntries((options.logDays ?? []).map((l) => [l.source, l.plan])),
   }));
 
   // Timer ticks until the planner has caught up with the clock.
@@ -141,6 +162,13 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     summary.windows += tick.windows;
     summary.jobs += tick.jobs;
     if (tick.windows === 0) break;
+  }
+  // The logs' days, every pass planned; re-reads due later stay scheduled, as call records' do.
+  for (const log of options.logDays ?? []) {
+    summary.logs[log.source] = { days: log.days.length, passes: 0, rows: 0, bytes: 0, unsupported: 0 };
+    const now = options.clock.now();
+    const jobs = log.days.flatMap((day) => jobsForWindow(day, now, log.plan)).map((j) => ({ ...j, job: { ...j.job, source: log.source } }));
+    await queue.send(jobs.map((j) => (j.job.pass > 0 ? { ...j, notBeforeInMs: passDueAt(j.job.window, j.job.pass, log.plan) } : j)));
   }
   const total = queue.ready.length;
   let done = 0;
@@ -178,6 +206,15 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     if (result.status !== "done") return;
     const outcome = result.outcome;
     done += 1;
+    const log = result.job.source === undefined ? undefined : summary.logs[result.job.source];
+    if (log && "manifest" in outcome) {
+      log.passes += 1;
+      log.rows += outcome.manifest.recordCount;
+      log.bytes += outcome.manifest.bytes;
+      if (outcome.status === "unsupported") log.unsupported += 1;
+      say(`[${done}/${Math.max(total, done)}] ${message.messageId}  ${outcomeWords[outcome.status]}${outcome.status === "unsupported" ? "" : `, ${outcome.manifest.recordCount} row${outcome.manifest.recordCount === 1 ? "" : "s"}`}`);
+      return;
+    }
     if (outcome.status === "alreadyDone") summary.alreadyDone += 1;
     else {
       if (outcome.status === "split") summary.splits += 1;

@@ -157,3 +157,19 @@ export function planStart(args: StartArguments, context: StartContext): StartPla
   if (to <= from) throw new UsageError(`--to (${formatInstant(to)}) must be after --from (${formatInstant(from)}) by at least one window`);
   return { span: { startInMs: from, endInMs: to }, windowMinutes, target, warnings };
 }
+
+/**
+ * The days of a telephony log a local run reads: each day whose first read is due (its end plus
+ * ARCHIVER_LOG_SETTLE_HOURS is past) and that Graph still holds (the log's horizon, less a day).
+ * With `--from` or `--to`, the days the span touches; without either, the two newest such days,
+ * as call records' default span is two days. Pure.
+ */
+export function logDaysOf(span: TimeWindow, spanGiven: boolean, nowInMs: number, plan: { readonly settleInMs: number; readonly horizonInMs?: number; readonly safetyMarginInMs: number }): TimeWindow[] {
+  const lastEnd = floorTo(nowInMs - plan.settleInMs, dayInMs);
+  const firstStart = ceilTo(nowInMs - (plan.horizonInMs ?? graphRetentionInMs) + plan.safetyMarginInMs, dayInMs);
+  const from = Math.max(firstStart, spanGiven ? floorTo(span.startInMs, dayInMs) : lastEnd - 2 * dayInMs);
+  const to = Math.min(lastEnd, spanGiven ? ceilTo(span.endInMs, dayInMs) : lastEnd);
+  const days: TimeWindow[] = [];
+  for (let start = from; start + dayInMs <= to; start += dayInMs) days.push({ startInMs: start, endInMs: start + dayInMs });
+  return days;
+}

@@ -80,7 +80,7 @@ export function callsPerDayFor(calls: number, fromInMs: number, toInMs: number):
 }
 
 export class CallGenerator {
-  private readonly people: Person[];
+  readonly people: readonly Person[];
   private readonly days = new Map<number, SandboxCall[]>();
 
   constructor(readonly options: GeneratorOptions) {

@@ -11,6 +11,8 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { minuteInMs } from "../shared/core/window.js";
 import { createCallRecordsRoutes } from "./callRecordsRoutes.js";
+import { createLogRoutes, isLogPath } from "./logRoutes.js";
+import { type LogSourceName, logRequestsPerMinute, logSources } from "../shared/core/sources.js";
 import { type SandboxCertificate, generateSandboxCertificate } from "./certificate.js";
 import { Cursors } from "./cursors.js";
 import { createEntra } from "./entra.js";
@@ -47,6 +49,17 @@ export interface SandboxOptions extends Partial<GeneratorOptions> {
   readonly managedIdentity?: { readonly endpoint?: ManagedIdentityEndpoint; readonly trustedSubject?: string; readonly granted?: boolean };
   /** PEM of a certificate registered on the sandbox app, so it can also sign in with that certificate. */
   readonly clientCertificate?: string;
+  /**
+   * The telephony logs (logRoutes.ts): rows a day per log (default: a tenth of `callsPerDay`, at
+   * least 10), logs the tenant lacks (404), their pace (50 / 60 s per log; `false`: none) and
+   * horizons (365 and 150 days).
+   */
+  readonly logs?: {
+    readonly rowsPerDay?: number;
+    readonly unsupported?: readonly LogSourceName[];
+    readonly requestsPerMinute?: number | false;
+    readonly horizonDays?: Partial<Record<LogSourceName, number>>;
+  };
 }
 
 export interface SandboxStats {
@@ -81,6 +94,8 @@ export interface Sandbox {
   readonly graphAppClientId: string;
   readonly tenant: SandboxTenant;
   readonly stats: SandboxStats;
+  /** The telephony logs: their ground truth and request figures. */
+  readonly logs: Pick<ReturnType<typeof createLogRoutes>, "groundTruth" | "stats">;
   /** Makes every issued token invalid, so the next Graph call answers 401. */
   revokeTokens(): void;
   /** Ends every per-record fault (loops, oversized answers, failing records): Graph fixed them. */
@@ -151,6 +166,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     oversizedBytes: faults.oversizedBytes ?? 2 * 1024 * 1024,
   });
 
+  const logs = createLogRoutes({
+    origin: () => origin,
+    seed: options.seed ?? "contoso",
+    calls: tenant.generator,
+    now: () => clock.now(),
+    rowsPerDay: options.logs?.rowsPerDay ?? Math.max(10, Math.round((options.callsPerDay ?? 300) / 10)),
+    unsupported: options.logs?.unsupported ?? [],
+    requestsPerMinute: options.logs?.requestsPerMinute === false ? undefined : (options.logs?.requestsPerMinute ?? logRequestsPerMinute),
+    horizonDays: {
+      pstnCalls: options.logs?.horizonDays?.pstnCalls ?? logSources.pstnCalls.defaultHorizonDays,
+      directRoutingCalls: options.logs?.horizonDays?.directRoutingCalls ?? logSources.directRoutingCalls.defaultHorizonDays,
+    },
+  });
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", origin);
     try {
@@ -166,7 +195,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         throw new HttpError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
       }
       if ((await injectFault(req, faults, faultRandom, stats, startedAt)) === "dropped") return;
-      const answer = callRecords(url, req, appId);
+      const answer = isLogPath(url.pathname) ? logs.answer(url) : callRecords(url, req, appId);
       // Drawn only when stalls are asked for, so other seeded faults fall as they always did.
       if (faults.dripRate && faultRandom() < faults.dripRate) {
         stats.stalled += 1;
@@ -201,6 +230,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     graphAppClientId,
     tenant,
     stats,
+    logs: { groundTruth: logs.groundTruth, stats: logs.stats },
     revokeTokens: () => entra.revokeTokens(),
     healRecords: () => {
       recordsHealed = true;

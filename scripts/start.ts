@@ -21,7 +21,8 @@ import type { Azurite } from "../local/azurite.js";
 import { type LocalRunSummary, runLocal } from "../local/run.js";
 import { throttleTotals } from "../shared/graph/requestGovernor.js";
 import { containerArchive, containerProblem, localAzuriteArchive } from "../local/localArchive.js";
-import { UsageError, planStart, redactUrl, windowMinutesOf } from "../local/startOptions.js";
+import { UsageError, logDaysOf, planStart, redactUrl, windowMinutesOf } from "../local/startOptions.js";
+import { logSourceNames, logSources } from "../shared/core/sources.js";
 import { type Sandbox, sandboxSettings, startSandbox } from "../sandbox/server.js";
 
 const usage = "usage: npm start -- [--from INSTANT|DAY] [--to INSTANT|DAY] [--window MINUTES] [--out FOLDER|https://ACCOUNT.blob.core.windows.net/CONTAINER]";
@@ -140,6 +141,11 @@ try {
     ({ azurite, archive } = await localAzuriteArchive(pipeline.archiveContainer));
   }
 
+  const spanGiven = args.from !== undefined || args.to !== undefined;
+  const logDays = logSourceNames.flatMap((source) => {
+    const logPlan = pipeline.logs[source];
+    return logPlan ? [{ source, plan: logPlan, days: logDaysOf(plan.span, spanGiven, Date.now(), logPlan) }] : [];
+  });
   say(`callrecords-archiver: harvesting ${sandbox ? `the Graph sandbox tenant (${sandbox.origin})` : archiverConfig.graph.graphEndpoint}`);
   say(`  span ${formatInstant(from)} → ${formatInstant(to)} in ${windowInMs / 60_000}-minute windows, into ${archive.location}`);
   const summary = await runLocal({
@@ -152,6 +158,7 @@ try {
     // Plan exactly up to --to: the planner stops a settle delay before its "now".
     planClock: { now: () => to + pipeline.plan.settleInMs, sleep: systemClock.sleep },
     onProgress: (line) => say(`  ${line}`),
+    logDays,
   });
   const g = summary.graph;
   say(`
@@ -161,6 +168,19 @@ Summary
   Graph             ${g.requests} requests, ${g.pages} list pages, ${totalRetries(g)} retries (${Object.entries(g.retries).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(", ") || "none"}); ${(g.throttledInMs / 1000).toFixed(1)} request-seconds waited on Graph's Retry-After (requests waiting side by side each count: ${summary.waitedOnGraphSeconds.toFixed(1)} s of wall time); ${throttleCauses(summary.throttles)}
   wall time         ${((Date.now() - started) / 1000).toFixed(1)} s
   archive           ${archive.location}/callrecords/v1/year=…/month=…/day=…/hour=…/`);
+  for (const { source, plan: logPlan } of logDays) {
+    const figures = summary.logs[source];
+    if (!figures) continue;
+    const label = logSources[source].label;
+    const readable = `a day is read ${logPlan.settleInMs / 3_600_000} h after it ends`;
+    say(
+      figures.days === 0
+        ? `  ${label.padEnd(20)} no day of the span is readable yet (${readable}, ARCHIVER_LOG_SETTLE_HOURS)`
+        : figures.unsupported > 0 && figures.unsupported === figures.passes
+          ? `  ${label.padEnd(20)} not available in this tenant: Graph answered 404 for ${logSources[source].graphFunction} (recorded; every day asks again)`
+          : `  ${label.padEnd(20)} ${figures.days} day${figures.days === 1 ? "" : "s"}, ${figures.passes} passes: ${figures.rows} rows archived (${(figures.bytes / 1024).toFixed(0)} KiB gzip) under ${logSources[source].archiveRoot}/`,
+    );
+  }
   if (azurite) say(`  Azurite keeps it in .local/azurite: \`npm run query -- "SELECT …"\` reads it through the lake views, and \`npm start -- --out ./archive-out\` writes the same layout to a folder`);
   if (summary.deadLetters.length > 0) {
     complain(`\n${summary.deadLetters.length} job(s) failed and were dead-lettered:`);

@@ -12,11 +12,20 @@
  * write-once: the dead-letter record says the pass was given up, so the later passes of the window
  * run after it as after a manifest (a replay of the pass still writes its own manifest); the chain
  * record names the one retry chain the pass's transient failures belong to.
+ *
+ * A telephony log's blobs (core/sources.ts) sit below its own root, a tenant level and the day,
+ * with the same names: windows of a log are days, so there is no hour level.
+ *
+ *   pstncalls/v1/tenant=home/year=2026/month=11/day=27/20261127T0000Z_20261128T0000Z_p0.jsonl.gz
  */
 import { type Job, jobKey } from "../core/job.js";
 import type { TimeWindow } from "../core/window.js";
+import { type LogSourceName, homeTenantFolder, logSourceNames, logSources } from "../core/sources.js";
 
 export const archiveRoot = "callrecords/v1";
+
+/** Where a log's blobs start: `pstncalls/v1/tenant=home/`. */
+export const logRoot = (source: LogSourceName): string => `${logSources[source].archiveRoot}/${homeTenantFolder}/`;
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -28,21 +37,25 @@ export function dayPartition(instantInMs: number): string {
 
 export const partitionPrefix = (instantInMs: number): string => `${archiveRoot}/${dayPartition(instantInMs)}hour=${pad(new Date(instantInMs).getUTCHours())}/`;
 
-/** `callrecords/v1/year=2026/month=11/day=27/`: a UTC day's partition. */
-export const dayPartitionPrefix = (instantInMs: number): string => `${archiveRoot}/${dayPartition(instantInMs)}`;
+/** `callrecords/v1/year=2026/month=11/day=27/` (or a log's day): a UTC day's partition. */
+export const dayPartitionPrefix = (instantInMs: number, source?: LogSourceName): string =>
+  source === undefined ? `${archiveRoot}/${dayPartition(instantInMs)}` : `${logRoot(source)}${dayPartition(instantInMs)}`;
 
-export const dataBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}${jobKey(job)}.jsonl.gz`;
-export const manifestBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}_${jobKey(job)}.manifest.json`;
-export const deadLetterBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}_${jobKey(job)}.deadletter.json`;
-export const chainBlobName = (job: Job): string => `${partitionPrefix(job.window.startInMs)}_${jobKey(job)}.chain.json`;
+/** The folder a job's blobs are written to. */
+const jobFolder = (job: Job): string => (job.source === undefined ? partitionPrefix(job.window.startInMs) : dayPartitionPrefix(job.window.startInMs, job.source));
+
+export const dataBlobName = (job: Job): string => `${jobFolder(job)}${jobKey(job)}.jsonl.gz`;
+export const manifestBlobName = (job: Job): string => `${jobFolder(job)}_${jobKey(job)}.manifest.json`;
+export const deadLetterBlobName = (job: Job): string => `${jobFolder(job)}_${jobKey(job)}.deadletter.json`;
+export const chainBlobName = (job: Job): string => `${jobFolder(job)}_${jobKey(job)}.chain.json`;
 
 /** Day partitions a window touches. Windows divide a day and are aligned, so every window that
  * contains or overlaps this one (an earlier pass, the window a half was split from) starts within
  * these days: listing them finds every blob a harvest must consult. */
-export function dayPrefixesOf(window: TimeWindow): string[] {
+export function dayPrefixesOf(window: TimeWindow, source?: LogSourceName): string[] {
   const day = 86_400_000;
   const prefixes: string[] = [];
-  for (let t = Math.floor(window.startInMs / day) * day; t < window.endInMs; t += day) prefixes.push(dayPartitionPrefix(t));
+  for (let t = Math.floor(window.startInMs / day) * day; t < window.endInMs; t += day) prefixes.push(dayPartitionPrefix(t, source));
   return prefixes;
 }
 
@@ -61,6 +74,8 @@ export function archiveBlobOf(name: string): { job: Job; kind: ArchiveBlobKind }
   if (!match) return undefined;
   const kind = kindOfSuffix[match[5] as string] as ArchiveBlobKind;
   if ((kind !== "data") !== (match[1] === "_")) return undefined;
-  return { job: { window: { startInMs: parseCompact(match[2] as string), endInMs: parseCompact(match[3] as string) }, pass: Number(match[4]) }, kind };
+  const source = logSourceNames.find((s) => name.startsWith(`${logSources[s].archiveRoot}/`));
+  const window = { startInMs: parseCompact(match[2] as string), endInMs: parseCompact(match[3] as string) };
+  return { job: { window, pass: Number(match[4]), ...(source !== undefined ? { source } : {}) }, kind };
 }
 

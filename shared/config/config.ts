@@ -8,6 +8,8 @@ import { ConfigError } from "../core/errors.js";
 import type { SweepSettings } from "../pipeline/plan/coverage.js";
 import { type JobRetryOptions, defaultJobRetryOptions } from "../pipeline/harvest/jobRetryPolicy.js";
 import { type PlanSettings, planSettingsProblems } from "../pipeline/plan/planning.js";
+import { type LogSourceName, logSourceNames, logSources } from "../core/sources.js";
+import { dayInMs } from "../core/window.js";
 import type { CurateRunOptions } from "../pipeline/curate/curateDay.js";
 import {
   type Env,
@@ -155,6 +157,8 @@ export interface PipelineConfig {
   readonly sweep: SweepSettings;
   readonly curate: CurateRunOptions;
   readonly managedIdentityClientId: string | undefined;
+  /** The telephony logs that are on, each with its plan (day windows, its own passes and horizon). */
+  readonly logs: Partial<Readonly<Record<LogSourceName, PlanSettings>>>;
 }
 
 const pipelineKeys = [
@@ -182,6 +186,12 @@ const pipelineKeys = [
   "curateLookbackDays",
   "curateMaxDays",
   "managedIdentityClientId",
+  "pstnCalls",
+  "directRoutingCalls",
+  "pstnHorizonDays",
+  "directRoutingHorizonDays",
+  "logSettleHours",
+  "logRereadOffsets",
 ] as const satisfies readonly SettingKey[];
 
 /**
@@ -197,6 +207,26 @@ export function parseFunctionTimeoutInMs(text: string | undefined): number | und
   const [, days, h, m, sec] = match;
   return (((Number(days ?? 0) * 24 + Number(h)) * 60 + Number(m)) * 60 + Number(sec)) * 1000;
 }
+
+/** A telephony log's plan: its windows are days (one request each, where Graph allows 90), a day partition each. */
+export const logPlanOf = (s: { horizonDays: number; settleHours: number; rereadOffsetsInMs: readonly number[]; maxWindowsPerTick: number }): PlanSettings => ({
+  windowInMs: dayInMs,
+  settleInMs: s.settleHours * 3_600_000,
+  rereadOffsetsInMs: s.rereadOffsetsInMs,
+  maxWindowsPerTick: s.maxWindowsPerTick,
+  // A first run starts a day inside the log's horizon, so it never races Graph's deletions.
+  safetyMarginInMs: dayInMs,
+  horizonInMs: s.horizonDays * dayInMs,
+});
+
+/** A log's plan at the settings' defaults: for a log's job that arrives while the log is off. */
+export const defaultLogPlan = (source: LogSourceName): PlanSettings =>
+  logPlanOf({
+    horizonDays: settings[source === "pstnCalls" ? "pstnHorizonDays" : "directRoutingHorizonDays"].parse(undefined),
+    settleHours: settings.logSettleHours.parse(undefined),
+    rereadOffsetsInMs: settings.logRereadOffsets.parse(undefined),
+    maxWindowsPerTick: settings.maxWindowsPerTick.parse(undefined),
+  });
 
 /**
  * Loads the pipeline's settings. With the host's function timeout (host.json `functionTimeout`,
@@ -225,6 +255,16 @@ export function loadPipelineConfig(env: Env, host: { functionTimeoutInMs?: numbe
   if (problems.length > 0) {
     throw new ConfigError(problems.map((problem) => ({ setting: "ARCHIVER_REREAD_OFFSETS", problem })));
   }
+  const logs: Partial<Record<LogSourceName, PlanSettings>> = {};
+  const logSwitches = { pstnCalls: [s.pstnCalls, s.pstnHorizonDays], directRoutingCalls: [s.directRoutingCalls, s.directRoutingHorizonDays] } as const;
+  for (const source of logSourceNames) {
+    const [enabled, horizonDays] = logSwitches[source];
+    if (enabled === "off") continue;
+    const logPlan = logPlanOf({ horizonDays, settleHours: s.logSettleHours, rereadOffsetsInMs: s.logRereadOffsets, maxWindowsPerTick: s.maxWindowsPerTick });
+    const wrong = planSettingsProblems(logPlan);
+    if (wrong.length > 0) throw new ConfigError(wrong.map((problem) => ({ setting: "ARCHIVER_LOG_REREAD_OFFSETS", problem: `${problem} (${logSources[source].label}, ${logSources[source].horizonSetting})` })));
+    logs[source] = logPlan;
+  }
   return {
     plan,
     queueName: s.queueName,
@@ -236,10 +276,16 @@ export function loadPipelineConfig(env: Env, host: { functionTimeoutInMs?: numbe
     budgetRegistry: s.budgetBlobServiceUri === undefined ? undefined : { blobServiceUri: s.budgetBlobServiceUri, container: s.budgetContainer },
     timeBudgetInMs: s.timeBudgetSeconds * 1000,
     harvestConcurrency: s.harvestConcurrency,
-    jobRetry: { ...defaultJobRetryOptions, baseDelayInMs: s.jobRetryBaseMs, maxDelayInMs: Math.max(s.jobRetryBaseMs, s.jobRetryMaxMs) },
+    jobRetry: {
+      ...defaultJobRetryOptions,
+      baseDelayInMs: s.jobRetryBaseMs,
+      maxDelayInMs: Math.max(s.jobRetryBaseMs, s.jobRetryMaxMs),
+      logHorizonsInMs: { pstnCalls: s.pstnHorizonDays * dayInMs, directRoutingCalls: s.directRoutingHorizonDays * dayInMs },
+    },
     sweep: { graceInMs: s.sweepGraceMinutes * 60_000, maxResendsPerTick: s.sweepMaxJobs },
     // A day is final once its last window's last re-read has run: no sooner than that offset after it.
     curate: { lookbackDays: s.curateLookbackDays, maxDays: s.curateMaxDays, finalAfterInMs: plan.rereadOffsetsInMs.at(-1) ?? 0 },
     managedIdentityClientId: s.managedIdentityClientId,
+    logs,
   };
 }

@@ -253,6 +253,36 @@ export const settings = {
     deployed: "optional",
     parse: durations("6h,1d,3d,7d,20d"),
   }),
+  pstnCalls: define("ARCHIVER_PSTN_CALLS", {
+    description: "Archive the PSTN call log (Calling Plans) too: `on` or `off`. A tenant without it is recorded as such, not failed.",
+    deployed: "optional",
+    parse: choice(["on", "off"], "on"),
+  }),
+  directRoutingCalls: define("ARCHIVER_DIRECT_ROUTING_CALLS", {
+    description: "Archive the Direct Routing call log too: `on` or `off`. A tenant without it is recorded as such, not failed.",
+    deployed: "optional",
+    parse: choice(["on", "off"], "on"),
+  }),
+  pstnHorizonDays: define("ARCHIVER_PSTN_HORIZON_DAYS", {
+    description: "Days Graph keeps the PSTN call log (Teams docs: 365 by default; some countries more, such as 450 in the UK). The first run reaches this far back.",
+    deployed: "optional",
+    parse: integer(35, 3650, 365),
+  }),
+  directRoutingHorizonDays: define("ARCHIVER_DIRECT_ROUTING_HORIZON_DAYS", {
+    description: "Days Graph keeps the Direct Routing call log (Teams docs: 150 by default; 180 in the Netherlands and Sweden). The first run reaches this far back.",
+    deployed: "optional",
+    parse: integer(35, 3650, 150),
+  }),
+  logSettleHours: define("ARCHIVER_LOG_SETTLE_HOURS", {
+    description: "Hours after a day ends before the telephony logs' first read of it (their rows appear 24–48 h late).",
+    deployed: "optional",
+    parse: integer(0, 240, 48),
+  }),
+  logRereadOffsets: define("ARCHIVER_LOG_REREAD_OFFSETS", {
+    description: "The telephony logs' re-reads of a day, as offsets after its end (m, h, d): late rows and changed rows.",
+    deployed: "optional",
+    parse: durations("7d,30d"),
+  }),
   maxWindowsPerTick: define("ARCHIVER_MAX_WINDOWS_PER_TICK", {
     description: "Most windows one timer tick plans (bounds catch-up bursts).",
     deployed: "optional",

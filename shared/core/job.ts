@@ -4,6 +4,7 @@
  * twice sends it once (duplicate detection on messageId).
  */
 import { InvalidJobError } from "./errors.js";
+import { type LogSourceName, isLogSourceName, logSourceNames, logSources } from "./sources.js";
 import { type TimeWindow, compactInstant, dayInMs, formatInstant } from "./window.js";
 
 export const jobSchemaVersion = 1;
@@ -12,6 +13,8 @@ export interface Job {
   readonly window: TimeWindow;
   /** 0 for the first read after the settle delay; k for the k-th re-read offset. */
   readonly pass: number;
+  /** A telephony log's job names its log; a call records job names none (sources.ts). */
+  readonly source?: LogSourceName;
 }
 
 export interface JobMessageBody {
@@ -19,6 +22,8 @@ export interface JobMessageBody {
   readonly windowStart: string;
   readonly windowEnd: string;
   readonly pass: number;
+  /** Present on a telephony log's job only. */
+  readonly source?: LogSourceName;
   /** Present on re-sends after a transient failure: 1 for the first re-send. */
   readonly attempt?: number;
   /** Present on re-sends after a transient failure: the retry chain they belong to (jobRecords.ts). */
@@ -42,6 +47,7 @@ export const jobBody = (job: Job, attempt = 0, chain?: string): JobMessageBody =
   windowStart: formatInstant(job.window.startInMs),
   windowEnd: formatInstant(job.window.endInMs),
   pass: job.pass,
+  ...(job.source !== undefined ? { source: job.source } : {}),
   ...(attempt > 0 ? { attempt } : {}),
   ...(chain !== undefined ? { chain } : {}),
 });
@@ -56,7 +62,7 @@ export const chainIdPattern = /^[A-Za-z0-9-]{1,40}$/;
  * never drops a retry.
  */
 export const messageIdOf = (job: Job, attempt = 0, resendTag?: string): string =>
-  `${jobKey(job)}${attempt > 0 ? `_a${attempt}` : ""}${resendTag ? `_${resendTag}` : ""}`;
+  `${job.source !== undefined ? `${logSources[job.source].messagePrefix}_` : ""}${jobKey(job)}${attempt > 0 ? `_a${attempt}` : ""}${resendTag ? `_${resendTag}` : ""}`;
 
 /** Whole seconds only: an instant with a fraction would share its blob names with the whole-second window. */
 const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -91,7 +97,7 @@ export function parseJobDelivery(body: unknown): JobDelivery {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new InvalidJobError("message body is not a JSON object");
   }
-  const { schemaVersion, windowStart, windowEnd, pass, attempt, chain } = value as Record<string, unknown>;
+  const { schemaVersion, windowStart, windowEnd, pass, attempt, chain, source } = value as Record<string, unknown>;
   if (schemaVersion !== jobSchemaVersion) {
     throw new InvalidJobError(`schemaVersion must be ${jobSchemaVersion}, got ${JSON.stringify(schemaVersion)}`);
   }
@@ -109,9 +115,12 @@ export function parseJobDelivery(body: unknown): JobDelivery {
   if (chain !== undefined && (typeof chain !== "string" || !chainIdPattern.test(chain))) {
     throw new InvalidJobError(`chain must be 1 to 40 letters, digits or dashes when present, got ${JSON.stringify(chain).slice(0, 60)}`);
   }
+  if (source !== undefined && !isLogSourceName(source)) {
+    throw new InvalidJobError(`source must be ${logSourceNames.map((n) => JSON.stringify(n)).join(" or ")} when present (absent: call records), got ${JSON.stringify(source).slice(0, 60)}`);
+  }
   const window = { startInMs: Date.parse(windowStart as string), endInMs: Date.parse(windowEnd as string) };
   if (window.endInMs <= window.startInMs) throw new InvalidJobError("windowEnd must be after windowStart");
   const problem = windowShapeProblem(window);
   if (problem) throw new InvalidJobError(problem);
-  return { job: { window, pass }, attempt: attempt ?? 0, ...(chain !== undefined ? { chain } : {}) };
+  return { job: { window, pass, ...(source !== undefined ? { source } : {}) }, attempt: attempt ?? 0, ...(chain !== undefined ? { chain } : {}) };
 }

@@ -9,6 +9,7 @@ import { GraphClient } from "./graphClient.js";
 import { type GraphCounters, RetryAfterLedger, newGraphCounters } from "./graphCounters.js";
 import { createNodeTransport } from "./httpTransport.js";
 import { RequestGovernor } from "./requestGovernor.js";
+import { logRequestsPerMinute } from "../core/sources.js";
 
 export interface GraphSetupOptions {
   /** Extra CA to trust (PEM) for Graph and the token endpoint: a sandbox or a private endpoint. */
@@ -19,6 +20,8 @@ export interface GraphSetupOptions {
 export interface GraphRuntime {
   readonly config: ArchiverConfig;
   readonly governor: RequestGovernor;
+  /** The telephony logs' governor: apart from call records'. */
+  readonly logGovernor: RequestGovernor;
   /** Wall time some request of this process waited on Graph's Retry-After. */
   readonly retryAfter: RetryAfterLedger;
   /**
@@ -50,6 +53,9 @@ export function createGraphRuntime(config: ArchiverConfig, options: GraphSetupOp
     },
     clock,
   );
+  // The telephony logs' own pace, under the lower of their documented limits (one log's 50 / 60 s),
+  // so both logs together stay within the app's 200 / 60 s and call records never queue behind them.
+  const logGovernor = new RequestGovernor({ requests: logRequestsPerMinute, windowInMs: 60_000, listRequests: logRequestsPerMinute, listWindowInMs: 60_000 }, clock);
   const retryAfter = new RetryAfterLedger(() => clock.now());
   // Latency of Graph's answers, smoothed (about the last 50 requests).
   let latencyInMs = 300;
@@ -60,6 +66,7 @@ export function createGraphRuntime(config: ArchiverConfig, options: GraphSetupOp
   return {
     config,
     governor,
+    logGovernor,
     retryAfter,
     suggestedConcurrency: (min, max) => {
       const process = Math.min(max, Math.ceil(governor.ratePerSecond() * (latencyInMs / 1000) * 1.2));
@@ -74,6 +81,6 @@ export function createGraphRuntime(config: ArchiverConfig, options: GraphSetupOp
       };
     },
     newClient: (counters = newGraphCounters()) =>
-      new GraphClient(config.graph, { tokens, transport, governor, clock, counters, retryAfter, observeLatency }),
+      new GraphClient(config.graph, { tokens, transport, governor, logGovernor, clock, counters, retryAfter, observeLatency }),
   };
 }

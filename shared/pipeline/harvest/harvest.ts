@@ -30,6 +30,7 @@ import {
   parseManifest,
 } from "../../archive/manifest.js";
 import { markDayIfFinal } from "./dayMarker.js";
+import type { LogHarvestOutcome } from "./harvestLog.js";
 import { type Incompleteness, WindowRecordFailures, isolationOf } from "./recordIsolation.js";
 import type { PlanSettings, PlannedJob } from "../plan/planning.js";
 import { dayInMs, floorTo, formatInstant, isSplittable, splitWindow } from "../../core/window.js";
@@ -58,7 +59,9 @@ export interface HarvestDeps {
 export type HarvestOutcome =
   | { readonly status: "harvested" | "repaired"; readonly manifest: Manifest }
   | { readonly status: "alreadyDone" }
-  | { readonly status: "split"; readonly manifest: Manifest };
+  | { readonly status: "split"; readonly manifest: Manifest }
+  /** A telephony log's outcomes (harvestLog.ts): its manifest, or a tenant without the log. */
+  | Exclude<LogHarvestOutcome, { readonly status: "alreadyDone" }>;
 
 /** Thrown inside a harvest to abandon the upload when the time budget runs out. */
 class BudgetExceeded extends Error {

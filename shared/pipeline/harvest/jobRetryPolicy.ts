@@ -28,6 +28,8 @@ import {
 } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import { horizonMarginInMs, windowHorizon } from "../../core/passes.js";
+import { type LogSourceName, logSources } from "../../core/sources.js";
+import { dayInMs } from "../../core/window.js";
 
 export interface JobRetryOptions {
   /** Delay before the first re-send; doubles per attempt. Default 1 minute. */
@@ -36,6 +38,8 @@ export interface JobRetryOptions {
   readonly maxDelayInMs: number;
   /** A retry must start at least this long before Graph's horizon for the window. Default 2 hours. */
   readonly horizonMarginInMs: number;
+  /** Each telephony log's horizon as configured; absent: its documented default (core/sources.ts). */
+  readonly logHorizonsInMs?: Partial<Readonly<Record<LogSourceName, number>>>;
 }
 
 export const defaultJobRetryOptions: JobRetryOptions = {
@@ -112,8 +116,11 @@ export interface JobAttempt {
   readonly random: () => number;
 }
 
-/** The instant after which Graph no longer holds the window's earliest records. */
-export const horizonOf = (job: Job): number => windowHorizon(job.window);
+/** The instant after which Graph no longer holds the window's earliest records (its source's horizon). */
+export const horizonOf = (job: Job, options?: JobRetryOptions): number =>
+  job.source === undefined
+    ? windowHorizon(job.window)
+    : windowHorizon(job.window, { horizonInMs: options?.logHorizonsInMs?.[job.source] ?? logSources[job.source].defaultHorizonDays * dayInMs });
 
 export function decideJobRetry(failure: JobFailure, at: JobAttempt, options: JobRetryOptions = defaultJobRetryOptions): JobRetryDecision {
   if (failure.permanent) return { action: "deadLetter", reason: failure.reason, description: failure.description };
@@ -121,11 +128,12 @@ export function decideJobRetry(failure: JobFailure, at: JobAttempt, options: Job
   // Equal jitter: half the step fixed, half random, so windows failed by one outage spread out.
   const delayInMs = Math.round(step / 2 + (step / 2) * at.random());
   const notBeforeInMs = at.nowInMs + delayInMs;
-  if (notBeforeInMs > horizonOf(at.job) - options.horizonMarginInMs) {
+  const horizon = horizonOf(at.job, options);
+  if (notBeforeInMs > horizon - options.horizonMarginInMs) {
     return {
       action: "deadLetter",
       reason: `${failure.reason}AtHorizon`,
-      description: `Gave up after ${at.attempt + 1} attempts: a retry would come too close to Graph's 30-day horizon for this window. Last error: ${failure.description}`,
+      description: `Gave up after ${at.attempt + 1} attempts: a retry would come too close to Graph's ${Math.round((horizon - at.job.window.startInMs) / dayInMs)}-day horizon for this window. Last error: ${failure.description}`,
     };
   }
   return { action: "retry", attempt: at.attempt + 1, notBeforeInMs, delayInMs, failure };

@@ -5,7 +5,7 @@
  */
 import type { Job } from "../../core/job.js";
 import { type TimeWindow, ceilTo, dayInMs } from "../../core/window.js";
-import { graphRetentionInMs, horizonMarginInMs, passDueAt, windowHorizon } from "../../core/passes.js";
+import { horizonMarginInMs, horizonOf, passDueAt, windowHorizon } from "../../core/passes.js";
 
 export interface PlanSettings {
   readonly windowInMs: number;
@@ -15,6 +15,8 @@ export interface PlanSettings {
   readonly maxWindowsPerTick: number;
   /** Added to the oldest instant Graph holds, so a first run does not race its deletions. */
   readonly safetyMarginInMs: number;
+  /** How long Graph keeps the source; absent: call records' 30 days (a log's schedule sets its own). */
+  readonly horizonInMs?: number;
 }
 
 /** Everything before `nextWindowStartInMs` has been planned. */
@@ -44,7 +46,7 @@ export interface Plan {
 
 /** Where a new deployment starts: the oldest instant Graph still holds, plus a margin. */
 export function firstWatermark(nowInMs: number, settings: PlanSettings): Watermark {
-  return { nextWindowStartInMs: ceilTo(nowInMs - graphRetentionInMs + settings.safetyMarginInMs, settings.windowInMs) };
+  return { nextWindowStartInMs: ceilTo(nowInMs - horizonOf(settings) + settings.safetyMarginInMs, settings.windowInMs) };
 }
 
 export function planTick(watermark: Watermark | undefined, nowInMs: number, settings: PlanSettings): Plan {
@@ -72,7 +74,7 @@ export function jobsForWindow(window: TimeWindow, nowInMs: number, settings: Pla
   settings.rereadOffsetsInMs.forEach((_, i) => {
     const pass = i + 1;
     const notBeforeInMs = Math.max(passDueAt(window, pass, settings), nowInMs + pass * settings.settleInMs);
-    if (notBeforeInMs < windowHorizon(window) - horizonMarginInMs) jobs.push({ job: { window, pass }, notBeforeInMs });
+    if (notBeforeInMs < windowHorizon(window, settings) - horizonMarginInMs) jobs.push({ job: { window, pass }, notBeforeInMs });
   });
   return jobs;
 }
@@ -87,8 +89,9 @@ export function watermarkProblem(watermark: Watermark, nowInMs: number, settings
   const minutes = settings.windowInMs / 60_000;
   if (at % settings.windowInMs !== 0) return `holds ${new Date(at).toISOString()}, which is not aligned to the ${minutes}-minute window length`;
   if (at > nowInMs + settings.windowInMs) return `holds ${new Date(at).toISOString()}, more than one window after now (${new Date(nowInMs).toISOString()}): no window would ever be planned`;
-  if (at < nowInMs - graphRetentionInMs) {
-    return `holds ${new Date(at).toISOString()}, before Graph's 30-day retention (${new Date(nowInMs - graphRetentionInMs).toISOString()}): those windows can no longer be read`;
+  const horizon = horizonOf(settings);
+  if (at < nowInMs - horizon) {
+    return `holds ${new Date(at).toISOString()}, before Graph's ${horizon / dayInMs}-day retention (${new Date(nowInMs - horizon).toISOString()}): those windows can no longer be read`;
   }
   return undefined;
 }
@@ -98,8 +101,8 @@ export function planSettingsProblems(settings: PlanSettings): string[] {
   const problems: string[] = [];
   if (dayInMs % settings.windowInMs !== 0) problems.push("window length must divide a day");
   const last = settings.rereadOffsetsInMs.at(-1) ?? 0;
-  if (settings.windowInMs + last + settings.settleInMs >= graphRetentionInMs - dayInMs) {
-    problems.push("the last re-read must come more than a day before Graph's 30-day retention ends");
+  if (settings.windowInMs + last + settings.settleInMs >= horizonOf(settings) - dayInMs) {
+    problems.push(`the last re-read must come more than a day before Graph's ${horizonOf(settings) / dayInMs}-day retention ends`);
   }
   return problems;
 }
