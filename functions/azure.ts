@@ -21,7 +21,8 @@ import { type BudgetSharing, shareBudget } from "../shared/graph/sharedBudget.js
 import { blobInstanceRegistry } from "../shared/pipeline/harvest/instanceRegistry.js";
 import type { JobSender } from "../shared/pipeline/plan/scheduler.js";
 import { serviceBusJobSender } from "../shared/pipeline/plan/serviceBusSender.js";
-import { blobWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
+import { blobWatermarkStore, logWatermarkBlobName } from "../shared/pipeline/plan/watermarkStore.js";
+import { logSourceNames } from "../shared/core/sources.js";
 import { blobSweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
 import type { CurateDeps, HarvestHandlerDeps, PlanDeps } from "./handlers.js";
 
@@ -149,6 +150,10 @@ export function planDeps(): PlanDeps {
       settings: pipeline.sweep,
       memory: blobSweepMemoryStore(blobs(pipeline).getContainerClient(pipeline.stateContainer)),
     },
+    logs: logSourceNames.flatMap((source) => {
+      const plan = pipeline.logs[source];
+      return plan ? [{ source, plan, watermarks: blobWatermarkStore(blobs(pipeline).getContainerClient(pipeline.stateContainer), logWatermarkBlobName(source)) }] : [];
+    }),
   };
 }
 
@@ -164,6 +169,7 @@ export function harvestDeps(): HarvestHandlerDeps {
     concurrency: pipeline.harvestConcurrency,
     jobRetry: pipeline.jobRetry,
     plan: pipeline.plan,
+    logs: pipeline.logs,
     signal: shutdown.signal,
   };
 }

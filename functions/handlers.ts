@@ -26,6 +26,7 @@ import { finalPass } from "../shared/core/passes.js";
 import { harvestLog } from "../shared/pipeline/harvest/harvestLog.js";
 import { defaultLogPlan } from "../shared/config/config.js";
 import type { PipelineConfig } from "../shared/config/config.js";
+import type { LogSourceName } from "../shared/core/sources.js";
 
 export interface PlanDeps {
   readonly watermarks: WatermarkStore;
@@ -34,6 +35,8 @@ export interface PlanDeps {
   readonly plan: PlanSettings;
   /** The coverage sweep, run after each tick; absent in a local run over an explicit span. */
   readonly sweep?: { readonly archive: ArchiveStore; readonly settings: SweepSettings; readonly memory?: SweepMemoryStore };
+  /** The telephony logs that are on, each planned from its own watermark after call records. */
+  readonly logs?: readonly { readonly source: LogSourceName; readonly plan: PlanSettings; readonly watermarks: WatermarkStore }[];
 }
 
 export interface HarvestHandlerDeps {
@@ -117,6 +120,17 @@ export function makePlanHandler(deps: () => PlanDeps) {
         result.nextWindowStartInMs,
       );
       logEvent(context, report.missing.length > 0 ? "warn" : "info", "sweep", sweepEvent(report, d.clock.now()));
+    }
+    // Each log after call records, and apart: a log's stored watermark that is wrong fails its
+    // own planning (an error event names it), never call records'.
+    for (const log of d.logs ?? []) {
+      const sender: JobSender = { send: (jobs) => d.sender.send(jobs.map((j) => ({ ...j, job: { ...j.job, source: log.source } }))) };
+      try {
+        const tick = await runPlanTick({ watermarks: log.watermarks, sender, clock: d.clock, plan: log.plan });
+        logEvent(context, "info", "planLog", { source: log.source, ...planEvent(tick, d.clock.now()) });
+      } catch (error) {
+        logEvent(context, "error", "planLogFailed", { source: log.source, description: error instanceof Error ? error.message : String(error) });
+      }
     }
     return result;
   };

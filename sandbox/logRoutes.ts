@@ -24,6 +24,8 @@ export interface LogRouteOptions {
   readonly rowsPerDay: number;
   /** Logs this tenant does not have: Graph answers 404. */
   readonly unsupported: readonly LogSourceName[];
+  /** Logs the app may not read (no permission for them): Graph answers 403. */
+  readonly forbidden: readonly LogSourceName[];
   /** Requests per 60 s per log; `undefined`: unthrottled. */
   readonly requestsPerMinute: number | undefined;
   /** How long Graph keeps each log, in days. */
@@ -68,6 +70,7 @@ export function createLogRoutes(options: LogRouteOptions) {
     if (!match) throw new HttpError(400, "BadRequest", "The function needs fromDateTime and toDateTime, as getPstnCalls(fromDateTime=2019-11-01,toDateTime=2019-12-01).");
     const source: LogSourceName = match[1] === "getPstnCalls" ? "pstnCalls" : "directRoutingCalls";
     stats.requests += 1;
+    if (options.forbidden.includes(source)) throw new HttpError(403, "Forbidden", "Missing role permissions on the request. API requires one of 'CallRecords.Read.All, CallRecord-PstnCalls.Read.All'.");
     if (options.unsupported.includes(source)) throw new HttpError(404, "NotFound", `${logSources[source].label} are not available for this tenant.`);
     const now = options.now();
     pace(source, now);

@@ -51,12 +51,13 @@ export interface SandboxOptions extends Partial<GeneratorOptions> {
   readonly clientCertificate?: string;
   /**
    * The telephony logs (logRoutes.ts): rows a day per log (default: a tenth of `callsPerDay`, at
-   * least 10), logs the tenant lacks (404), their pace (50 / 60 s per log; `false`: none) and
+   * least 10), logs the tenant lacks (404) or the app may not read (403), their pace (50 / 60 s per log; `false`: none) and
    * horizons (365 and 150 days).
    */
   readonly logs?: {
     readonly rowsPerDay?: number;
     readonly unsupported?: readonly LogSourceName[];
+    readonly forbidden?: readonly LogSourceName[];
     readonly requestsPerMinute?: number | false;
     readonly horizonDays?: Partial<Record<LogSourceName, number>>;
   };
@@ -173,6 +174,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     now: () => clock.now(),
     rowsPerDay: options.logs?.rowsPerDay ?? Math.max(10, Math.round((options.callsPerDay ?? 300) / 10)),
     unsupported: options.logs?.unsupported ?? [],
+    forbidden: options.logs?.forbidden ?? [],
     requestsPerMinute: options.logs?.requestsPerMinute === false ? undefined : (options.logs?.requestsPerMinute ?? logRequestsPerMinute),
     horizonDays: {
       pstnCalls: options.logs?.horizonDays?.pstnCalls ?? logSources.pstnCalls.defaultHorizonDays,

@@ -8,6 +8,7 @@ import { dirname } from "node:path";
 import type { ContainerClient } from "@azure/storage-blob";
 import { WatermarkError } from "../../core/errors.js";
 import type { Watermark } from "./planning.js";
+import { type LogSourceName, logSources } from "../../core/sources.js";
 import { formatInstant, parseStateInstant } from "../../core/window.js";
 
 export interface StoredWatermark {
@@ -45,9 +46,12 @@ function deserialize(text: string, location: string): Watermark {
   return { nextWindowStartInMs };
 }
 
-export function blobWatermarkStore(container: ContainerClient): WatermarkStore {
-  const blob = container.getBlockBlobClient(blobName);
-  const location = `${container.containerName}/${blobName}`;
+/** A telephony log's watermark: beside call records', one per log. */
+export const logWatermarkBlobName = (source: LogSourceName): string => `scheduler/${logSources[source].archiveRoot.split("/")[0]}-watermark.json`;
+
+export function blobWatermarkStore(container: ContainerClient, name: string = blobName): WatermarkStore {
+  const blob = container.getBlockBlobClient(name);
+  const location = `${container.containerName}/${name}`;
   return {
     location,
     async read() {
