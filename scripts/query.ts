@@ -10,6 +10,8 @@ import { readFile, readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { archiveRoot } from "../shared/archive/archiveLayout.js";
+import { logSourceNames, logSources } from "../shared/core/sources.js";
+import { logViewFiles } from "../shared/lake/telephonyViews.js";
 import { loadPipelineConfig } from "../shared/config/config.js";
 import type { Azurite } from "../local/azurite.js";
 import { commandArgs, runCommand } from "../local/command.js";
@@ -23,8 +25,8 @@ const usage = 'usage: npm run query -- [--out FOLDER | --archive https://ACCOUNT
 const help = `${usage}
 
 Runs SQL over the archive through the DuckDB views of lake/duckdb/views.sql (callrecords_latest,
-callrecord_sessions, callrecord_segments, callrecord_streams, callrecord_participants, …) and
-prints the rows. Several statements may be given, separated by ";"; the last one's rows are printed.
+callrecord_sessions, callrecord_segments, callrecord_streams, callrecord_participants, …), and
+pstn_calls and direct_routing_calls once the archive holds those logs, and prints the rows. Several statements may be given, separated by ";"; the last one's rows are printed.
 Exit 0 on success, 1 if the SQL fails, 2 a usage or configuration error.
 
   --out FOLDER      an archive written by npm start -- --out FOLDER (read in place)
@@ -61,7 +63,7 @@ async function main(): Promise<number> {
     ({ azurite } = source);
     folder = resolve(".local", "lake", args.archive === undefined ? pipeline.archiveContainer : new URL(args.archive).host + new URL(args.archive).pathname);
     if (!source.container) throw new Error("a blob source without its container");
-    const mirrored = await mirrorContainer(source.container, folder, [`${archiveRoot}/`, "curated/"]);
+    const mirrored = await mirrorContainer(source.container, folder, [`${archiveRoot}/`, "curated/", ...logSourceNames.map((s) => `${logSources[s].archiveRoot}/`)]);
     for (const { name, problem } of mirrored.refused) console.error(redactUrl(`warning: blob ${JSON.stringify(name)} not copied: ${problem} (a name that could write outside ${folder})`));
     console.error(`mirrored ${mirrored.copied} new and ${mirrored.refreshed} rewritten blob(s) of ${redactUrl(source.archive.location)} into ${folder}`);
     await azurite?.stop();
@@ -77,6 +79,11 @@ async function main(): Promise<number> {
   try {
     await connection.run(`SET VARIABLE archive = '${folder.replace(/'/g, "''")}'`);
     await connection.run(await readFile(resolve(import.meta.dirname, "..", "lake", "duckdb", "views.sql"), "utf8"));
+    // Each telephony log's views once the archive holds that log (DuckDB binds a view's files).
+    for (const source of logSourceNames) {
+      const files = await readdir(join(folder, logSources[source].archiveRoot), { recursive: true }).catch(() => [] as string[]);
+      if (files.some((name) => name.endsWith(".jsonl.gz"))) await connection.run(await readFile(resolve(import.meta.dirname, "..", "lake", "duckdb", logViewFiles[source]), "utf8"));
+    }
     // The views are in; from here the SQL given reads the archive and nothing else: no extension
     // fetched or loaded, no file outside the archive folder, no network, and no way back.
     for (const setting of queryLockdown(folder)) await connection.run(setting);

@@ -330,3 +330,145 @@ FROM (
   )
 ) AS p;
 GO
+
+-- Every archived line of the PSTN calls log: the tenant folder and the day (filepath(1..4)),
+-- typed fields, the line as raw.
+CREATE OR ALTER VIEW dbo.pstn_calls_raw AS
+SELECT f.filepath(1) AS [tenant], CAST(f.filepath(2) AS INT) AS [year], CAST(f.filepath(3) AS INT) AS [month],
+  CAST(f.filepath(4) AS INT) AS [day], f.filepath() AS archiveFile, f.doc AS raw,
+  j.[id] AS [id],
+  j.[callId] AS [callId],
+  j.[userId] AS [userId],
+  j.[userPrincipalName] AS [userPrincipalName],
+  j.[userDisplayName] AS [userDisplayName],
+  CASE WHEN LEFT(j.[startDateTime], 4) BETWEEN '1678' AND '2261' AND j.[startDateTime] LIKE '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T%'
+      THEN CAST(SWITCHOFFSET(TRY_CAST(j.[startDateTime] AS DATETIMEOFFSET(7)), '+00:00') AS DATETIME2(7)) END AS [startDateTime],
+  CASE WHEN LEFT(j.[endDateTime], 4) BETWEEN '1678' AND '2261' AND j.[endDateTime] LIKE '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T%'
+      THEN CAST(SWITCHOFFSET(TRY_CAST(j.[endDateTime] AS DATETIMEOFFSET(7)), '+00:00') AS DATETIME2(7)) END AS [endDateTime],
+  COALESCE(TRY_CAST(j.[duration] AS BIGINT), CASE WHEN ABS(TRY_CAST(j.[duration] AS FLOAT)) < 9.2E18 THEN CAST(CASE WHEN TRY_CAST(j.[duration] AS FLOAT) - FLOOR(TRY_CAST(j.[duration] AS FLOAT)) = 0.5 THEN 2 * ROUND(TRY_CAST(j.[duration] AS FLOAT) / 2, 0) ELSE ROUND(TRY_CAST(j.[duration] AS FLOAT), 0) END AS BIGINT) END) AS [duration],
+  TRY_CAST(j.[charge] AS FLOAT) AS [charge],
+  j.[callType] AS [callType],
+  j.[currency] AS [currency],
+  j.[calleeNumber] AS [calleeNumber],
+  j.[usageCountryCode] AS [usageCountryCode],
+  j.[tenantCountryCode] AS [tenantCountryCode],
+  TRY_CAST(j.[connectionCharge] AS FLOAT) AS [connectionCharge],
+  j.[callerNumber] AS [callerNumber],
+  j.[destinationContext] AS [destinationContext],
+  j.[destinationName] AS [destinationName],
+  j.[conferenceId] AS [conferenceId],
+  j.[licenseCapability] AS [licenseCapability],
+  j.[inventoryType] AS [inventoryType],
+  j.[operator] AS [operator],
+  j.[callDurationSource] AS [callDurationSource],
+  COALESCE(TRY_CAST(j.[archivePass] AS BIGINT), CASE WHEN ABS(TRY_CAST(j.[archivePass] AS FLOAT)) < 9.2E18 THEN CAST(CASE WHEN TRY_CAST(j.[archivePass] AS FLOAT) - FLOOR(TRY_CAST(j.[archivePass] AS FLOAT)) = 0.5 THEN 2 * ROUND(TRY_CAST(j.[archivePass] AS FLOAT) / 2, 0) ELSE ROUND(TRY_CAST(j.[archivePass] AS FLOAT), 0) END AS BIGINT) END) AS [archivePass]
+FROM OPENROWSET(BULK 'pstncalls/v1/tenant=*/year=*/month=*/day=*/*.jsonl.gz', DATA_SOURCE = 'callrecords_archive',
+    FORMAT = 'CSV', FIELDTERMINATOR = '0x0b', FIELDQUOTE = '0x0b', ROWTERMINATOR = '0x0a', DATA_COMPRESSION = 'GZIP')
+  WITH (doc NVARCHAR(MAX)) AS f
+CROSS APPLY OPENJSON(f.doc) WITH (
+    [id] NVARCHAR(4000) '$.id',
+    [callId] NVARCHAR(4000) '$.callId',
+    [userId] NVARCHAR(4000) '$.userId',
+    [userPrincipalName] NVARCHAR(4000) '$.userPrincipalName',
+    [userDisplayName] NVARCHAR(4000) '$.userDisplayName',
+    [startDateTime] NVARCHAR(4000) '$.startDateTime',
+    [endDateTime] NVARCHAR(4000) '$.endDateTime',
+    [duration] NVARCHAR(4000) '$.duration',
+    [charge] NVARCHAR(4000) '$.charge',
+    [callType] NVARCHAR(4000) '$.callType',
+    [currency] NVARCHAR(4000) '$.currency',
+    [calleeNumber] NVARCHAR(4000) '$.calleeNumber',
+    [usageCountryCode] NVARCHAR(4000) '$.usageCountryCode',
+    [tenantCountryCode] NVARCHAR(4000) '$.tenantCountryCode',
+    [connectionCharge] NVARCHAR(4000) '$.connectionCharge',
+    [callerNumber] NVARCHAR(4000) '$.callerNumber',
+    [destinationContext] NVARCHAR(4000) '$.destinationContext',
+    [destinationName] NVARCHAR(4000) '$.destinationName',
+    [conferenceId] NVARCHAR(4000) '$.conferenceId',
+    [licenseCapability] NVARCHAR(4000) '$.licenseCapability',
+    [inventoryType] NVARCHAR(4000) '$.inventoryType',
+    [operator] NVARCHAR(4000) '$.operator',
+    [callDurationSource] NVARCHAR(4000) '$.callDurationSource',
+    [archivePass] NVARCHAR(4000) '$._archive.pass'
+  ) AS j;
+GO
+
+-- One row per log row: the last line archived for it.
+CREATE OR ALTER VIEW dbo.pstn_calls AS
+SELECT * FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY [tenant], [year], [month], [day], COALESCE(id, CONVERT(NVARCHAR(64), HASHBYTES('SHA2_256', raw), 2)) ORDER BY archivePass DESC) AS lineRank
+  FROM dbo.pstn_calls_raw
+) r
+WHERE lineRank = 1;
+GO
+
+-- Every archived line of the Direct Routing calls log: the tenant folder and the day (filepath(1..4)),
+-- typed fields, the line as raw.
+CREATE OR ALTER VIEW dbo.direct_routing_calls_raw AS
+SELECT f.filepath(1) AS [tenant], CAST(f.filepath(2) AS INT) AS [year], CAST(f.filepath(3) AS INT) AS [month],
+  CAST(f.filepath(4) AS INT) AS [day], f.filepath() AS archiveFile, f.doc AS raw,
+  j.[id] AS [id],
+  j.[correlationId] AS [correlationId],
+  j.[userId] AS [userId],
+  j.[userPrincipalName] AS [userPrincipalName],
+  j.[userDisplayName] AS [userDisplayName],
+  CASE WHEN LEFT(j.[startDateTime], 4) BETWEEN '1678' AND '2261' AND j.[startDateTime] LIKE '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T%'
+      THEN CAST(SWITCHOFFSET(TRY_CAST(j.[startDateTime] AS DATETIMEOFFSET(7)), '+00:00') AS DATETIME2(7)) END AS [startDateTime],
+  CASE WHEN LEFT(j.[inviteDateTime], 4) BETWEEN '1678' AND '2261' AND j.[inviteDateTime] LIKE '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T%'
+      THEN CAST(SWITCHOFFSET(TRY_CAST(j.[inviteDateTime] AS DATETIMEOFFSET(7)), '+00:00') AS DATETIME2(7)) END AS [inviteDateTime],
+  CASE WHEN LEFT(j.[failureDateTime], 4) BETWEEN '1678' AND '2261' AND j.[failureDateTime] LIKE '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T%'
+      THEN CAST(SWITCHOFFSET(TRY_CAST(j.[failureDateTime] AS DATETIMEOFFSET(7)), '+00:00') AS DATETIME2(7)) END AS [failureDateTime],
+  CASE WHEN LEFT(j.[endDateTime], 4) BETWEEN '1678' AND '2261' AND j.[endDateTime] LIKE '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T%'
+      THEN CAST(SWITCHOFFSET(TRY_CAST(j.[endDateTime] AS DATETIMEOFFSET(7)), '+00:00') AS DATETIME2(7)) END AS [endDateTime],
+  COALESCE(TRY_CAST(j.[duration] AS BIGINT), CASE WHEN ABS(TRY_CAST(j.[duration] AS FLOAT)) < 9.2E18 THEN CAST(CASE WHEN TRY_CAST(j.[duration] AS FLOAT) - FLOOR(TRY_CAST(j.[duration] AS FLOAT)) = 0.5 THEN 2 * ROUND(TRY_CAST(j.[duration] AS FLOAT) / 2, 0) ELSE ROUND(TRY_CAST(j.[duration] AS FLOAT), 0) END AS BIGINT) END) AS [duration],
+  j.[callType] AS [callType],
+  CASE WHEN LOWER(LTRIM(RTRIM(j.[successfulCall]))) = 'true' THEN CAST(1 AS BIT) WHEN LOWER(LTRIM(RTRIM(j.[successfulCall]))) = 'false' THEN CAST(0 AS BIT)
+      WHEN TRY_CAST(j.[successfulCall] AS FLOAT) IS NOT NULL THEN CAST(CASE WHEN TRY_CAST(j.[successfulCall] AS FLOAT) = 0 THEN 0 ELSE 1 END AS BIT) END AS [successfulCall],
+  j.[callerNumber] AS [callerNumber],
+  j.[calleeNumber] AS [calleeNumber],
+  j.[mediaPathLocation] AS [mediaPathLocation],
+  j.[signalingLocation] AS [signalingLocation],
+  COALESCE(TRY_CAST(j.[finalSipCode] AS BIGINT), CASE WHEN ABS(TRY_CAST(j.[finalSipCode] AS FLOAT)) < 9.2E18 THEN CAST(CASE WHEN TRY_CAST(j.[finalSipCode] AS FLOAT) - FLOOR(TRY_CAST(j.[finalSipCode] AS FLOAT)) = 0.5 THEN 2 * ROUND(TRY_CAST(j.[finalSipCode] AS FLOAT) / 2, 0) ELSE ROUND(TRY_CAST(j.[finalSipCode] AS FLOAT), 0) END AS BIGINT) END) AS [finalSipCode],
+  COALESCE(TRY_CAST(j.[callEndSubReason] AS BIGINT), CASE WHEN ABS(TRY_CAST(j.[callEndSubReason] AS FLOAT)) < 9.2E18 THEN CAST(CASE WHEN TRY_CAST(j.[callEndSubReason] AS FLOAT) - FLOOR(TRY_CAST(j.[callEndSubReason] AS FLOAT)) = 0.5 THEN 2 * ROUND(TRY_CAST(j.[callEndSubReason] AS FLOAT) / 2, 0) ELSE ROUND(TRY_CAST(j.[callEndSubReason] AS FLOAT), 0) END AS BIGINT) END) AS [callEndSubReason],
+  j.[finalSipCodePhrase] AS [finalSipCodePhrase],
+  j.[trunkFullyQualifiedDomainName] AS [trunkFullyQualifiedDomainName],
+  CASE WHEN LOWER(LTRIM(RTRIM(j.[mediaBypassEnabled]))) = 'true' THEN CAST(1 AS BIT) WHEN LOWER(LTRIM(RTRIM(j.[mediaBypassEnabled]))) = 'false' THEN CAST(0 AS BIT)
+      WHEN TRY_CAST(j.[mediaBypassEnabled] AS FLOAT) IS NOT NULL THEN CAST(CASE WHEN TRY_CAST(j.[mediaBypassEnabled] AS FLOAT) = 0 THEN 0 ELSE 1 END AS BIT) END AS [mediaBypassEnabled],
+  COALESCE(TRY_CAST(j.[archivePass] AS BIGINT), CASE WHEN ABS(TRY_CAST(j.[archivePass] AS FLOAT)) < 9.2E18 THEN CAST(CASE WHEN TRY_CAST(j.[archivePass] AS FLOAT) - FLOOR(TRY_CAST(j.[archivePass] AS FLOAT)) = 0.5 THEN 2 * ROUND(TRY_CAST(j.[archivePass] AS FLOAT) / 2, 0) ELSE ROUND(TRY_CAST(j.[archivePass] AS FLOAT), 0) END AS BIGINT) END) AS [archivePass]
+FROM OPENROWSET(BULK 'directroutingcalls/v1/tenant=*/year=*/month=*/day=*/*.jsonl.gz', DATA_SOURCE = 'callrecords_archive',
+    FORMAT = 'CSV', FIELDTERMINATOR = '0x0b', FIELDQUOTE = '0x0b', ROWTERMINATOR = '0x0a', DATA_COMPRESSION = 'GZIP')
+  WITH (doc NVARCHAR(MAX)) AS f
+CROSS APPLY OPENJSON(f.doc) WITH (
+    [id] NVARCHAR(4000) '$.id',
+    [correlationId] NVARCHAR(4000) '$.correlationId',
+    [userId] NVARCHAR(4000) '$.userId',
+    [userPrincipalName] NVARCHAR(4000) '$.userPrincipalName',
+    [userDisplayName] NVARCHAR(4000) '$.userDisplayName',
+    [startDateTime] NVARCHAR(4000) '$.startDateTime',
+    [inviteDateTime] NVARCHAR(4000) '$.inviteDateTime',
+    [failureDateTime] NVARCHAR(4000) '$.failureDateTime',
+    [endDateTime] NVARCHAR(4000) '$.endDateTime',
+    [duration] NVARCHAR(4000) '$.duration',
+    [callType] NVARCHAR(4000) '$.callType',
+    [successfulCall] NVARCHAR(4000) '$.successfulCall',
+    [callerNumber] NVARCHAR(4000) '$.callerNumber',
+    [calleeNumber] NVARCHAR(4000) '$.calleeNumber',
+    [mediaPathLocation] NVARCHAR(4000) '$.mediaPathLocation',
+    [signalingLocation] NVARCHAR(4000) '$.signalingLocation',
+    [finalSipCode] NVARCHAR(4000) '$.finalSipCode',
+    [callEndSubReason] NVARCHAR(4000) '$.callEndSubReason',
+    [finalSipCodePhrase] NVARCHAR(4000) '$.finalSipCodePhrase',
+    [trunkFullyQualifiedDomainName] NVARCHAR(4000) '$.trunkFullyQualifiedDomainName',
+    [mediaBypassEnabled] NVARCHAR(4000) '$.mediaBypassEnabled',
+    [archivePass] NVARCHAR(4000) '$._archive.pass'
+  ) AS j;
+GO
+
+-- One row per log row: the last line archived for it.
+CREATE OR ALTER VIEW dbo.direct_routing_calls AS
+SELECT * FROM (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY [tenant], [year], [month], [day], COALESCE(id, CONVERT(NVARCHAR(64), HASHBYTES('SHA2_256', raw), 2)) ORDER BY archivePass DESC) AS lineRank
+  FROM dbo.direct_routing_calls_raw
+) r
+WHERE lineRank = 1;
+GO

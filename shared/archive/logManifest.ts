@@ -24,7 +24,7 @@ export interface LogManifest {
   readonly rowsAnswered: number;
   /** Rows an earlier pass archived with the same content. */
   readonly unchanged: number;
-  /** Rows answered twice in this pass with the same content (paging with `$skip` over a growing log). */
+  /** Rows answered more than once in this pass (paging with `$skip` over a growing log): the last answer is kept. */
   readonly repeated: number;
   /** Rows answered that started outside the window: at its end, where Graph's end is inclusive. */
   readonly outsideWindow: number;

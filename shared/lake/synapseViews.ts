@@ -36,7 +36,7 @@ export function synapseCoerce(rule: Exclude<FlatRule, "seconds">, x: string): st
 }
 
 /** A schema field of one level, typed from the WITH clause's text column. */
-const typedField = (alias: string, field: Field): string => {
+export const typedField = (alias: string, field: Field): string => {
   const rule = ruleOf(field.type);
   const nested = field.type.kind === "struct" || field.type.kind === "list";
   // A duration stays ISO-8601 text, as in DuckDB; its seconds are a column of their own.

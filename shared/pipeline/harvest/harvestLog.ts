@@ -16,7 +16,7 @@ import { Readable } from "node:stream";
 import { createGzip } from "node:zlib";
 import { dataBlobName, deadLetterBlobName, manifestBlobName } from "../../archive/archiveLayout.js";
 import type { ArchiveStore } from "../../archive/archiveStore.js";
-import { HashTap } from "../../archive/dataLines.js";
+import { HashTap, type JsonLine } from "../../archive/dataLines.js";
 import { graphFigures } from "../../archive/manifest.js";
 import { type LogManifest, describeLogBlob, digestsOfBlob, logManifestMetadata, parseLogManifest, rowDigest, rowKey } from "../../archive/logManifest.js";
 import type { Clock } from "../../core/clock.js";
@@ -59,11 +59,10 @@ export async function harvestLog(job: LogJob, deps: LogHarvestDeps): Promise<Log
   if (existing) return repair(job, existing, startedAt, deps);
   const earlier = await earlierDigests(job, archive);
 
-  const lines: string[] = [];
-  const seen = new Map<string, string>();
+  // The last content answered per row in this pass: a row answered twice (paging with `$skip`
+  // over a log still growing) counts once, as Graph answered it last.
+  const answered = new Map<string, { readonly digest: string; readonly row: JsonLine }>();
   let rowsAnswered = 0;
-  let unchanged = 0;
-  let repeated = 0;
   let outsideWindow = 0;
   try {
     for await (const page of deps.graph.listLog(job.source, job.window, deps.signal)) {
@@ -77,22 +76,22 @@ export async function harvestLog(job: LogJob, deps: LogHarvestDeps): Promise<Log
         }
         const digest = rowDigest(row);
         const key = rowKey(row, digest);
-        if (seen.get(key) === digest) {
-          repeated += 1;
-          continue;
-        }
-        seen.set(key, digest);
-        if (earlier.get(key) === digest) {
-          unchanged += 1;
-          continue;
-        }
-        lines.push(JSON.stringify({ ...row, _archive: { source: job.source, harvestedAt: formatInstant(clock.now()), window: windowText(job), pass: job.pass, cloud: deps.cloud } }));
+        answered.delete(key);
+        answered.set(key, { digest, row });
       }
     }
   } catch (error) {
     if (isLogUnsupported(error)) return settleUnsupported(job, startedAt, deps, error.status, error.graphCode);
     throw error;
   }
+  const harvestedAt = formatInstant(clock.now());
+  const lines: string[] = [];
+  let unchanged = 0;
+  for (const [key, { digest, row }] of answered) {
+    if (earlier.get(key) === digest) unchanged += 1;
+    else lines.push(JSON.stringify({ ...row, _archive: { source: job.source, harvestedAt, window: windowText(job), pass: job.pass, cloud: deps.cloud } }));
+  }
+  const repeated = rowsAnswered - outsideWindow - answered.size;
   let committed: { bytes: number; sha256: string } | undefined;
   if (lines.length > 0) {
     const written = await writeData(archive, dataBlobName(job), lines);

@@ -1,0 +1,22 @@
+-- callrecords-archiver: DuckDB views over the archived PSTN calls log.
+-- Generated from shared/lake/telephonyLogSchema.ts by `npm run lake`; edit that, not this file.
+--
+-- With the archive root set (SET VARIABLE archive = '/path/to/archive'), and once the archive holds
+-- this log (DuckDB needs a file to bind the view to):
+--   .read lake/duckdb/pstn-calls.sql
+
+-- Every archived line of every pass: the tenant folder ('home': the deployment's own tenant) and the
+-- day as columns, typed fields, and the line itself as raw.
+CREATE OR REPLACE VIEW pstn_calls_raw AS
+SELECT tenant, year, month, day, r.*, json AS raw, filename AS archiveFile
+FROM (
+  SELECT *, json_transform(json, '{"id":"VARCHAR","callId":"VARCHAR","userId":"VARCHAR","userPrincipalName":"VARCHAR","userDisplayName":"VARCHAR","startDateTime":"TIMESTAMP_NS","endDateTime":"TIMESTAMP_NS","duration":"BIGINT","charge":"DOUBLE","callType":"VARCHAR","currency":"VARCHAR","calleeNumber":"VARCHAR","usageCountryCode":"VARCHAR","tenantCountryCode":"VARCHAR","connectionCharge":"DOUBLE","callerNumber":"VARCHAR","destinationContext":"VARCHAR","destinationName":"VARCHAR","conferenceId":"VARCHAR","licenseCapability":"VARCHAR","inventoryType":"VARCHAR","operator":"VARCHAR","callDurationSource":"VARCHAR","_archive":{"source":"VARCHAR","harvestedAt":"TIMESTAMP_NS","window":{"start":"TIMESTAMP_NS","end":"TIMESTAMP_NS"},"pass":"BIGINT","cloud":"VARCHAR"}}') AS r
+  FROM read_json_objects(getvariable('archive') || '/pstncalls/v1/tenant=*/year=*/month=*/day=*/*.jsonl.gz',
+    format = 'newline_delimited', hive_partitioning = true, hive_types = {'tenant': VARCHAR, 'year': INTEGER, 'month': INTEGER, 'day': INTEGER}, filename = true)
+);
+
+-- One row per log row: the last line archived for it (a re-read writes a row again only when Graph's
+-- content changed). A row without an id (none has been seen) is its own.
+CREATE OR REPLACE VIEW pstn_calls AS
+SELECT * FROM pstn_calls_raw
+QUALIFY row_number() OVER (PARTITION BY tenant, year, month, day, coalesce(id, md5(raw::VARCHAR)) ORDER BY _archive.pass DESC) = 1;
