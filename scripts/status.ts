@@ -18,13 +18,16 @@ import { loadPipelineConfig } from "../shared/config/config.js";
 import { dayInMs } from "../shared/core/window.js";
 import { statusReport } from "../shared/pipeline/operate/statusReport.js";
 import { listArchivedManifests } from "../shared/pipeline/plan/manifestListing.js";
-import { blobWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
+import { blobWatermarkStore, logWatermarkBlobName } from "../shared/pipeline/plan/watermarkStore.js";
 import type { Azurite } from "../local/azurite.js";
 import { statusHtml } from "../local/statusHtml.js";
 import { commandArgs, runCommand, userPath } from "../local/command.js";
 import { checkArchiveSourceArgs, deleteRightWarning, openArchiveSource } from "../local/localArchive.js";
 import { UsageError, redactUrl } from "../local/startOptions.js";
 import { retentionStart } from "../shared/core/passes.js";
+import { logSourceNames } from "../shared/core/sources.js";
+import { type LogStatus, logStatus } from "../shared/pipeline/operate/logStatus.js";
+import { listLogManifests } from "../shared/pipeline/plan/manifestListing.js";
 
 const usage = "usage: npm run status -- [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER] [--json] [--html FILE] [--risk-days N]";
 
@@ -86,9 +89,20 @@ async function main(): Promise<number> {
     riskMarginInMs: riskDays * dayInMs,
     deadLetters,
   });
+  // Each telephony log that is on, by its own plan and horizon (docs/telephony-logs.md).
+  const logs: LogStatus[] = [];
+  for (const logSource of logSourceNames) {
+    const plan = pipeline.logs[logSource];
+    if (!plan) continue;
+    const logWatermark = state ? (await blobWatermarkStore(state, logWatermarkBlobName(logSource)).read())?.watermark.nextWindowStartInMs : undefined;
+    const logManifests = await listLogManifests(archive, logSource);
+    if (logManifests.length === 0 && logWatermark === undefined) continue;
+    logs.push(logStatus({ source: logSource, manifests: logManifests, nowInMs: now, plan, watermarkInMs: logWatermark, graceInMs: pipeline.sweep.graceInMs, riskMarginInMs: riskDays * dayInMs }));
+  }
+  const exitStatus = report.exitStatus === 3 || logs.some((l) => l.atRisk.length > 0) ? 3 : report.exitStatus === 1 || logs.some((l) => l.missing.length > 0) ? 1 : 0;
   if (args.html !== undefined) writeFileSync(userPath(args.html), statusHtml(report));
   if (args.json) {
-    console.log(JSON.stringify(report, null, 2));
+    console.log(JSON.stringify({ ...report, exitStatus, logs }, null, 2));
   } else {
     console.log(redactUrl(`archive ${archive.location}`));
     console.log(report.headline);
@@ -98,9 +112,11 @@ async function main(): Promise<number> {
         `${d.day}  ${`${d.pass0.archived}/${d.pass0.due}`.padEnd(9)}  ${`${d.rereads.done}/${d.rereads.due}`.padEnd(9)}  ${String(d.records).padEnd(9)}  ${String(d.incomplete).padEnd(10)}  ${String(d.bytes).padEnd(11)}  ${String(d.splits).padEnd(6)}  ${d.missing}`,
       );
     }
+    if (logs.length > 0) console.log("");
+    for (const log of logs) console.log(log.headline);
     if (args.html !== undefined) console.log(`\nHTML report: ${userPath(args.html)}`);
   }
-  return report.exitStatus;
+  return exitStatus;
 }
 
 /** The dead-letter count and the oldest dead letter's enqueue time, by peeking (nothing is settled). */
