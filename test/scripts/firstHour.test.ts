@@ -77,7 +77,9 @@ describe("a local run over a day old enough: its day marker, then curate, taking
   it("marks the day final (all six passes archived) and says each pass in words", async () => {
     const marker = JSON.parse(await readFile(join(user, "archive-out", "callrecords", "v1", `year=${dayText.slice(0, 4)}`, `month=${dayText.slice(5, 7)}`, `day=${dayText.slice(8, 10)}`, "_SUCCESS.json"), "utf8")) as { final: boolean; passes: number[] };
     assert.deepEqual([marker.final, marker.passes], [true, [0, 1, 2, 3, 4, 5]]);
-    assert.match(run.stdout, /\[6\/6\] \S+_p5 {2}harvested, \d+ records?$/m);
+    // Six call records passes, and two passes (0, and the re-read 7 days on) of each telephony log.
+    assert.match(run.stdout, /\[\d+\/10\] \d{8}T\S+_p5 {2}harvested, \d+ records?$/m);
+    assert.match(run.stdout, /\[\d+\/10\] pstn_\S+_p1 {2}harvested, \d+ rows?$/m);
   });
 
   it("npm run curate takes the same --from/--to and curates the day", async () => {
@@ -90,7 +92,8 @@ describe("a local run over a day old enough: its day marker, then curate, taking
   it("run again, the span given as days: the same six passes, each 'already archived', never an internal status name", async () => {
     const again = await runScript("start", ["--from", dayText, "--to", to.slice(0, 10), "--window", "1440", "--out", "archive-out"], 120_000, { INIT_CWD: user });
     assert.equal(again.code, 0, again.stderr);
-    assert.equal((again.stdout.match(/ {2}already archived$/gm) ?? []).length, 6, again.stdout);
+    assert.equal((again.stdout.match(/\] \d{8}T\S+ {2}already archived$/gm) ?? []).length, 6, again.stdout);
+    assert.equal((again.stdout.match(/\] (pstn|dr)_\S+ {2}already archived$/gm) ?? []).length, 4, again.stdout);
     assert.doesNotMatch(again.stdout, /alreadyDone/);
   });
 });
