@@ -23,7 +23,7 @@ import type { JobSender } from "../shared/pipeline/plan/scheduler.js";
 import { serviceBusJobSender } from "../shared/pipeline/plan/serviceBusSender.js";
 import { blobWatermarkStore, logWatermarkBlobName } from "../shared/pipeline/plan/watermarkStore.js";
 import { logSourceNames } from "../shared/core/sources.js";
-import { blobSweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
+import { blobSweepMemoryStore, logSweepMemoryBlobName } from "../shared/pipeline/plan/sweepMemoryStore.js";
 import type { CurateDeps, HarvestHandlerDeps, PlanDeps } from "./handlers.js";
 
 type Loaded = { readonly archiver: ArchiverConfig; readonly pipeline: PipelineConfig } | { readonly error: unknown };
@@ -152,7 +152,8 @@ export function planDeps(): PlanDeps {
     },
     logs: logSourceNames.flatMap((source) => {
       const plan = pipeline.logs[source];
-      return plan ? [{ source, plan, watermarks: blobWatermarkStore(blobs(pipeline).getContainerClient(pipeline.stateContainer), logWatermarkBlobName(source)) }] : [];
+      const state = blobs(pipeline).getContainerClient(pipeline.stateContainer);
+      return plan ? [{ source, plan, watermarks: blobWatermarkStore(state, logWatermarkBlobName(source)), sweepMemory: blobSweepMemoryStore(state, logSweepMemoryBlobName(source)) }] : [];
     }),
   };
 }
@@ -176,5 +177,5 @@ export function harvestDeps(): HarvestHandlerDeps {
 
 export function curateDeps(): CurateDeps {
   const { pipeline } = configuration();
-  return { archive: blobArchiveStore(blobs(pipeline).getContainerClient(pipeline.archiveContainer)), clock: systemClock, curate: pipeline.curate };
+  return { archive: blobArchiveStore(blobs(pipeline).getContainerClient(pipeline.archiveContainer)), clock: systemClock, curate: pipeline.curate, logs: pipeline.logs };
 }

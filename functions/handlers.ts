@@ -18,6 +18,7 @@ import type { SweepSettings } from "../shared/pipeline/plan/coverage.js";
 import type { SweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
 import type { PlanSettings } from "../shared/pipeline/plan/planning.js";
 import { type SweepRun, runCoverageSweep } from "../shared/pipeline/plan/sweep.js";
+import { runLogSweep } from "../shared/pipeline/plan/logSweep.js";
 import { type JobSender, type TickResult, runPlanTick } from "../shared/pipeline/plan/scheduler.js";
 import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
@@ -26,7 +27,8 @@ import { finalPass } from "../shared/core/passes.js";
 import { harvestLog } from "../shared/pipeline/harvest/harvestLog.js";
 import { defaultLogPlan } from "../shared/config/config.js";
 import type { PipelineConfig } from "../shared/config/config.js";
-import type { LogSourceName } from "../shared/core/sources.js";
+import { type LogSourceName, logSourceNames } from "../shared/core/sources.js";
+import { curateLogDueDays } from "../shared/pipeline/curate/curateLogDay.js";
 
 export interface PlanDeps {
   readonly watermarks: WatermarkStore;
@@ -36,7 +38,7 @@ export interface PlanDeps {
   /** The coverage sweep, run after each tick; absent in a local run over an explicit span. */
   readonly sweep?: { readonly archive: ArchiveStore; readonly settings: SweepSettings; readonly memory?: SweepMemoryStore };
   /** The telephony logs that are on, each planned from its own watermark after call records. */
-  readonly logs?: readonly { readonly source: LogSourceName; readonly plan: PlanSettings; readonly watermarks: WatermarkStore }[];
+  readonly logs?: readonly { readonly source: LogSourceName; readonly plan: PlanSettings; readonly watermarks: WatermarkStore; readonly sweepMemory?: SweepMemoryStore }[];
 }
 
 export interface HarvestHandlerDeps {
@@ -90,6 +92,8 @@ export interface CurateDeps {
   readonly archive: ArchiveStore;
   readonly clock: Clock;
   readonly curate: CurateRunOptions;
+  /** The telephony logs that are on: their final days are curated after call records'. */
+  readonly logs?: PipelineConfig["logs"];
 }
 
 /** The curate function's event per run: the days it wrote, with rows per table. */
@@ -105,6 +109,12 @@ export function makeCurateHandler(deps: () => CurateDeps) {
     const d = deps();
     const summary = await curateDueDays({ archive: d.archive, nowInMs: () => d.clock.now() }, d.curate);
     logEvent(context, "info", "curate", curateEvent(summary));
+    for (const source of logSourceNames) {
+      const plan = d.logs?.[source];
+      if (!plan) continue;
+      const days = await curateLogDueDays({ archive: d.archive, nowInMs: () => d.clock.now() }, source, { lookbackDays: d.curate.lookbackDays, maxDays: d.curate.maxDays, finalAfterInMs: plan.rereadOffsetsInMs.at(-1) ?? 0 });
+      logEvent(context, "info", "curateLog", { source, curated: days.length, days: days.map((c) => c.day), rows: days.reduce((n, c) => n + c.rows, 0) });
+    }
     return summary;
   };
 }
@@ -128,6 +138,14 @@ export function makePlanHandler(deps: () => PlanDeps) {
       try {
         const tick = await runPlanTick({ watermarks: log.watermarks, sender, clock: d.clock, plan: log.plan });
         logEvent(context, "info", "planLog", { source: log.source, ...planEvent(tick, d.clock.now()) });
+        if (d.sweep) {
+          const report = await runLogSweep(
+            { source: log.source, archive: d.sweep.archive, sender: d.sender, clock: d.clock, plan: log.plan, sweep: d.sweep.settings, ...(log.sweepMemory ? { memory: log.sweepMemory } : {}) },
+            tick.nextWindowStartInMs,
+          );
+          const event = sweepEvent({ ...report, listedDays: 0, fullListing: true }, d.clock.now());
+          logEvent(context, report.missing.length > 0 ? "warn" : "info", "sweepLog", { source: log.source, ...event });
+        }
       } catch (error) {
         logEvent(context, "error", "planLogFailed", { source: log.source, description: error instanceof Error ? error.message : String(error) });
       }

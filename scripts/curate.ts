@@ -18,6 +18,8 @@ import { commandArgs, runCommand } from "../local/command.js";
 import { checkArchiveSourceArgs, openArchiveSource } from "../local/localArchive.js";
 import { UsageError, redactUrl, spanEdge } from "../local/startOptions.js";
 import { finalPass, graphRetentionInMs, passDueAt } from "../shared/core/passes.js";
+import { logSourceNames, logSources } from "../shared/core/sources.js";
+import { curateLogDay } from "../shared/pipeline/curate/curateLogDay.js";
 
 const usage = "usage: npm run curate -- --from DAY --to DAY [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER]";
 
@@ -87,6 +89,16 @@ async function main(): Promise<number> {
     } catch (error) {
       failed += 1;
       console.error(`${new Date(day).toISOString().slice(0, 10)}  failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    // The telephony logs' day too, where the archive holds it: said only when curated or failed.
+    for (const log of logSourceNames) {
+      try {
+        const outcome = await curateLogDay({ archive: source.archive, nowInMs: Date.now }, log, day);
+        if (outcome.status === "curated") console.log(`${outcome.day}  ${logSources[log].label} curated: ${outcome.rows} rows`);
+      } catch (error) {
+        failed += 1;
+        console.error(`${new Date(day).toISOString().slice(0, 10)}  ${logSources[log].label} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
   }
   return failed > 0 ? 1 : 0;

@@ -70,7 +70,7 @@ const identityField = (identity: Json, field: string): string | null => {
 };
 
 /** The column type each coercion rule gives (a duration's seconds are a double). */
-const curatedTypeOf: Readonly<Record<FlatRule, CuratedType>> = {
+export const curatedTypeOf: Readonly<Record<FlatRule, CuratedType>> = {
   text: "string",
   integer: "bigint",
   double: "double",
@@ -78,7 +78,7 @@ const curatedTypeOf: Readonly<Record<FlatRule, CuratedType>> = {
   timestamp: "timestamp",
   seconds: "double",
 };
-const readers: Readonly<Record<FlatRule, (value: unknown) => CuratedValue>> = {
+export const readers: Readonly<Record<FlatRule, (value: unknown) => CuratedValue>> = {
   text: asText,
   integer: asInteger,
   double: asDouble,

@@ -136,3 +136,20 @@ export async function writeCuratedDay(files: readonly DayFile[], outDir: string,
   const calls = outputs.find((o) => o.table.name === "calls")?.rows ?? 0;
   return { files: outputs.map((o) => ({ table: o.table.name, file: o.file, rows: o.rows })), lines, calls };
 }
+
+/**
+ * One small table as one zstd Parquet file, one row group: a telephony log's day (thousands of
+ * rows, where a day of call records is millions of stream rows).
+ */
+export async function writeParquetFile(file: string, columns: readonly CuratedColumn[], rows: readonly (readonly CuratedValue[])[]): Promise<void> {
+  await zstdOnce();
+  const writer = new ParquetWriter({
+    writer: fileWriter(file),
+    schema: [{ name: "root", num_children: columns.length }, ...columns.map(schemaElement)],
+    codec: "ZSTD",
+    compressors: { ZSTD: (bytes: Uint8Array) => zstd(bytes, 3) },
+    createdBy: "callrecords-archiver",
+  });
+  if (rows.length > 0) await writer.write({ columnData: columns.map((c, i) => ({ name: c.name, data: rows.map((row) => row[i] ?? null) })), rowGroupSize: rows.length });
+  await writer.finish();
+}

@@ -16,6 +16,8 @@ import { dataBlobName } from "../../shared/archive/archiveLayout.js";
 import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import type { LogSourceName } from "../../shared/core/sources.js";
 import { projectRoot } from "../support/bicep.js";
+import { dayMarkerName } from "../../shared/pipeline/harvest/dayMarker.js";
+import { curateLogDay, curatedLogFileName } from "../../shared/pipeline/curate/curateLogDay.js";
 import { archiveRecord, documentedFixture } from "../support/documentedLake.js";
 
 let root: string;
@@ -56,6 +58,12 @@ before(async () => {
     trunkFullyQualifiedDomainName: "sbc1.contoso.example",
   };
   await archiveRows("directRoutingCalls", "2019-11-01", 0, [direct, { ...direct, id: "1f8e3a90-0000-4000-a000-000000000001", correlationId: "e523d2ed-2966-4b6b-925b-754a88034cc5" }, failed]);
+  // Both days final (as the final pass marks them), then curated as the curate function does.
+  for (const source of ["pstnCalls", "directRoutingCalls"] as const) {
+    await folderArchiveStore(root).createText(dayMarkerName(Date.parse("2019-11-01T00:00:00Z"), source), "{}", "application/json");
+    const outcome = await curateLogDay({ archive: folderArchiveStore(root), nowInMs: () => Date.parse("2019-12-15T00:00:00Z") }, source, Date.parse("2019-11-01T00:00:00Z"));
+    if (outcome.status !== "curated") throw new Error(`${source}: ${outcome.status}`);
+  }
   db = await DuckDBInstance.create(":memory:");
   sql = await db.connect();
   await sql.run(`SET VARIABLE archive = '${root}'`);
@@ -171,5 +179,30 @@ describe("the README's telephony queries", () => {
         { trunkFullyQualifiedDomainName: "tll-audiocodes01.adatum.biz", hour: "2019-11-01 00:00:00", calls: "2" },
       ],
     );
+  });
+});
+
+describe("the curated telephony tables", () => {
+  const parquet = (source: LogSourceName) => `read_parquet('${join(root, curatedLogFileName(source, Date.parse("2019-11-01T00:00:00Z")))}')`;
+
+  it("hold each row once, the re-read's line, typed alike the views (timestamps to the microsecond)", async () => {
+    assert.deepEqual(await rows(`SELECT id, startDateTime::VARCHAR AS startDateTime, duration, charge, connectionCharge, currency, archivePass FROM ${parquet("pstnCalls")}`), [
+      { id: "9c4984c7-6c3c-427d-a30c-bd0b2eacee90", startDateTime: "2019-11-01 00:00:08.258993+00", duration: "219", charge: 0.12, connectionCharge: 0.02, currency: "USD", archivePass: "1" },
+    ]);
+    assert.deepEqual(
+      await rows(`SELECT id, failureDateTime::VARCHAR AS failureDateTime, successfulCall, finalSipCode, callerNumber FROM ${parquet("directRoutingCalls")} ORDER BY id`),
+      [
+        { id: "1f8e3a90-0000-4000-a000-000000000001", failureDateTime: null, successfulCall: true, finalSipCode: "0", callerNumber: "+12345678***" },
+        { id: "1f8e3a90-0000-4000-a000-000000000002", failureDateTime: "2019-11-01 01:10:02.5+00", successfulCall: false, finalSipCode: "486", callerNumber: "+12345678***" },
+        { id: "9e8bba57-dc14-533a-a7dd-f0da6575eed1", failureDateTime: null, successfulCall: true, finalSipCode: "0", callerNumber: "+12345678***" },
+      ],
+    );
+  });
+
+  it("agree with the views on every column they share", async () => {
+    for (const [source, view] of [["pstnCalls", "pstn_calls"], ["directRoutingCalls", "direct_routing_calls"]] as const) {
+      const columns = "id, userId, callType, duration, startDateTime::TIMESTAMP AS startDateTime, endDateTime::TIMESTAMP AS endDateTime";
+      assert.deepEqual(await rows(`SELECT ${columns} FROM ${parquet(source)} ORDER BY id`), await rows(`SELECT ${columns} FROM ${view} ORDER BY id`), source);
+    }
   });
 });

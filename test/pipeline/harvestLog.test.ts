@@ -20,6 +20,7 @@ import type { GraphRuntime } from "../../shared/graph/graphSetup.js";
 import { newGraphCounters } from "../../shared/graph/graphCounters.js";
 import { type LogHarvestOutcome, harvestLog } from "../../shared/pipeline/harvest/harvestLog.js";
 import { classifyJobFailure } from "../../shared/pipeline/harvest/jobRetryPolicy.js";
+import { dayMarkerName } from "../../shared/pipeline/harvest/dayMarker.js";
 import { ManualClock } from "../../sandbox/tenant.js";
 import type { Sandbox, SandboxOptions } from "../../sandbox/server.js";
 import { withSandbox } from "../support/graph.js";
@@ -119,7 +120,11 @@ describe("a telephony log's harvest", () => {
       for (const row of truth) {
         assert.deepEqual(rowOfLine(last.get(row.id as string) ?? {}), row);
       }
+      // The day is final only after its final pass (the re-read 30 days on).
+      assert.equal(await archive.read(dayMarkerName(day1, "pstnCalls")), undefined);
       const third = manifestOf(await run("pstnCalls", day1, 2));
+      const marker = JSON.parse(String(await archive.read(dayMarkerName(day1, "pstnCalls")))) as { final: boolean; passes: number[] };
+      assert.deepEqual([marker.final, marker.passes], [true, [0, 1, 2]]);
       assert.equal(third.recordCount, 0);
       assert.equal(third.dataBlob, undefined);
       assert.equal((await run("pstnCalls", day1, 2)).status, "alreadyDone");

@@ -11,8 +11,10 @@ import { type ArchivedManifest, manifestStatus, stillIncomplete, uncoveredJobs }
 import type { PlanSettings } from "../plan/planning.js";
 import { listArchivedManifests } from "../plan/manifestListing.js";
 import { finalPass } from "../../core/passes.js";
+import type { LogSourceName } from "../../core/sources.js";
 
-export const dayMarkerName = (dayStartInMs: number): string => `${dayPartitionPrefix(dayStartInMs)}_SUCCESS.json`;
+/** The marker of a day of call records, or of a telephony log's day (`source`), whose window is the day itself. */
+export const dayMarkerName = (dayStartInMs: number, source?: LogSourceName): string => `${dayPartitionPrefix(dayStartInMs, source)}_SUCCESS.json`;
 
 export interface DayCompletion {
   readonly final: boolean;

@@ -22,7 +22,8 @@ import { type LogManifest, describeLogBlob, digestsOfBlob, logManifestMetadata, 
 import type { Clock } from "../../core/clock.js";
 import { ArchiveBlobVanishedError, type GraphRequestError, InvalidJobError, WaitingForEarlierPass, isGraphRequestError } from "../../core/errors.js";
 import { type Job, jobBody, jobKey } from "../../core/job.js";
-import { windowReadableProblem } from "../../core/passes.js";
+import { finalPass, windowReadableProblem } from "../../core/passes.js";
+import { dayMarkerName } from "./dayMarker.js";
 import { type LogSourceName, logSources, rowInWindow, rowStartInMs } from "../../core/sources.js";
 import { formatInstant } from "../../core/window.js";
 import type { CloudName } from "../../graph/clouds.js";
@@ -113,7 +114,7 @@ export async function harvestLog(job: LogJob, deps: LogHarvestDeps): Promise<Log
     bytes: committed?.bytes ?? 0,
     sha256: committed?.sha256,
   });
-  if ((await writeManifest(job, manifest, archive)) === "exists") return { status: "alreadyDone" };
+  if ((await writeManifest(job, manifest, deps)) === "exists") return { status: "alreadyDone" };
   return { status: "harvested", manifest };
 }
 
@@ -149,8 +150,18 @@ async function writeData(archive: ArchiveStore, name: string, lines: readonly st
   return result === "exists" ? "exists" : { bytes: tap.bytes, sha256: tap.sha256() };
 }
 
-async function writeManifest(job: Job, manifest: LogManifest, archive: ArchiveStore) {
-  return archive.createText(manifestBlobName(job), JSON.stringify(manifest, null, 2), "application/json", logManifestMetadata(manifest));
+/**
+ * Writes the manifest; after the day's final pass (the last re-read its horizon leaves room for),
+ * also the day's marker, `day=DD/_SUCCESS.json`: every pass reads the whole day, so the final one
+ * leaves the day as Graph will keep it, and the day can be curated.
+ */
+async function writeManifest(job: LogJob, manifest: LogManifest, deps: LogHarvestDeps) {
+  const result = await deps.archive.createText(manifestBlobName(job), JSON.stringify(manifest, null, 2), "application/json", logManifestMetadata(manifest));
+  if (job.pass === finalPass(job.window, deps.plan)) {
+    const marker = { final: true, day: formatInstant(job.window.startInMs).slice(0, 10), source: job.source, passes: Array.from({ length: job.pass + 1 }, (_, i) => i), markedAt: formatInstant(deps.clock.now()) };
+    await deps.archive.createText(dayMarkerName(job.window.startInMs, job.source), `${JSON.stringify(marker, null, 2)}\n`, "application/json");
+  }
+  return result;
 }
 
 /**
@@ -175,7 +186,7 @@ async function settleUnsupported(job: LogJob, startedAt: number, deps: LogHarves
     sha256: undefined,
     unsupported: { status: status ?? 404, code },
   });
-  if ((await writeManifest(job, manifest, deps.archive)) === "exists") return { status: "alreadyDone" };
+  if ((await writeManifest(job, manifest, deps)) === "exists") return { status: "alreadyDone" };
   return { status: "unsupported", manifest };
 }
 
@@ -194,7 +205,7 @@ async function repair(job: LogJob, blob: Readable, startedAt: number, deps: LogH
     sha256,
     repairedFromBlob: true,
   });
-  if ((await writeManifest(job, manifest, deps.archive)) === "exists") return { status: "alreadyDone" };
+  if ((await writeManifest(job, manifest, deps)) === "exists") return { status: "alreadyDone" };
   return { status: "repaired", manifest };
 }
 

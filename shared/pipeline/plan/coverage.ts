@@ -3,12 +3,12 @@
  * function of the archive's manifest names (and split status), the clock and the settings, in the
  * manner of a reconciler: desired state from the clock, actual state from the archive, the
  * difference re-sent. Run on every plan tick, it makes a dead letter or a lost message final only
- * once Graph has forgotten the window.
+ * once Graph has forgotten the window. A telephony log's plan carries its own horizon (logSweep.ts).
  */
 import { type Job, jobKey } from "../../core/job.js";
 import { type TimeWindow, compactInstant, dayInMs, floorTo, splitWindow } from "../../core/window.js";
 import type { PlanSettings, PlannedJob } from "./planning.js";
-import { horizonMarginInMs, passDueAt, retentionStart, windowHorizon } from "../../core/passes.js";
+import { horizonMarginInMs, horizonOf, passDueAt, retentionStart, windowHorizon } from "../../core/passes.js";
 
 export interface ArchivedManifest {
   readonly job: Job;
@@ -106,12 +106,12 @@ export function coverageGaps(input: CoverageInput): CoverageReport {
 
   const missing: Job[] = [];
   let checked = 0;
-  const first = Math.max(retentionStart(nowInMs, plan.windowInMs), input.fromInMs ?? Number.NEGATIVE_INFINITY);
+  const first = Math.max(retentionStart(nowInMs, plan.windowInMs, horizonOf(plan)), input.fromInMs ?? Number.NEGATIVE_INFINITY);
   for (let start = first; start + plan.windowInMs <= input.plannedUntilInMs; start += plan.windowInMs) {
     const window = { startInMs: start, endInMs: start + plan.windowInMs };
     for (let pass = 0; pass <= plan.rereadOffsetsInMs.length; pass += 1) {
       const due = passDueAt(window, pass, plan);
-      if (overdueAt(window, pass, plan, sweep) > nowInMs || due >= windowHorizon(window) - horizonMarginInMs) continue;
+      if (overdueAt(window, pass, plan, sweep) > nowInMs || due >= windowHorizon(window, plan) - horizonMarginInMs) continue;
       // A re-read runs after the pass before it: while that one is missing, it is the one to send.
       if (pass > 0 && uncovered(window, pass - 1).length > 0) break;
       checked += 1;
@@ -131,6 +131,6 @@ export function coverageGaps(input: CoverageInput): CoverageReport {
     missing,
     resend,
     oldestMissingStartInMs: oldest?.window.startInMs,
-    oldestMissingMarginInMs: oldest ? windowHorizon(oldest.window) - nowInMs : undefined,
+    oldestMissingMarginInMs: oldest ? windowHorizon(oldest.window, plan) - nowInMs : undefined,
   };
 }

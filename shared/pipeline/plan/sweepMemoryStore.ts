@@ -7,6 +7,7 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { formatInstant, parseStateInstant } from "../../core/window.js";
 import type { SweepMemory } from "./sweepMemory.js";
+import { type LogSourceName, logSources } from "../../core/sources.js";
 
 export interface SweepMemoryStore {
   read(): Promise<SweepMemory | undefined>;
@@ -55,8 +56,11 @@ export function parseSweepMemory(text: string): SweepMemory | undefined {
   return { listedAllAtInMs: listedAll, coveredThroughInMs: covered, resent: validResent ? { tag: resent.tag, jobs: new Set(resent.jobs) } : undefined };
 }
 
-export function blobSweepMemoryStore(container: ContainerClient): SweepMemoryStore {
-  const blob = container.getBlockBlobClient(blobName);
+/** A telephony log's sweep memory: beside call records', one per log. */
+export const logSweepMemoryBlobName = (source: LogSourceName): string => `scheduler/${logSources[source].archiveRoot.split("/")[0]}-sweep.json`;
+
+export function blobSweepMemoryStore(container: ContainerClient, name: string = blobName): SweepMemoryStore {
+  const blob = container.getBlockBlobClient(name);
   return {
     async read() {
       try {
