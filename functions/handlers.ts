@@ -14,7 +14,7 @@ import type { JobRetryOptions } from "../shared/pipeline/harvest/jobRetryPolicy.
 import { type EventLevel, logEvent } from "./logEvents.js";
 import { jobKey } from "../shared/core/job.js";
 import { archiveJobRecords } from "../shared/pipeline/harvest/jobRecords.js";
-import type { SweepSettings } from "../shared/pipeline/plan/coverage.js";
+import type { CoverageReport, SweepSettings } from "../shared/pipeline/plan/coverage.js";
 import type { SweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
 import type { PlanSettings } from "../shared/pipeline/plan/planning.js";
 import { type SweepRun, runCoverageSweep } from "../shared/pipeline/plan/sweep.js";
@@ -88,6 +88,12 @@ export const sweepEvent = (report: SweepRun, nowInMs: number) => ({
   oldestMissingMarginHours: report.oldestMissingMarginInMs === undefined ? null : Math.round((report.oldestMissingMarginInMs / 3_600_000) * 10) / 10,
 });
 
+/** A telephony log's sweep event per tick: the sweep's fields, and which log. The telephony alert reads it. */
+export const sweepLogEvent = (source: LogSourceName, report: CoverageReport, nowInMs: number) => ({ source, ...sweepEvent({ ...report, listedDays: 0, fullListing: true }, nowInMs) });
+
+/** A telephony log whose planning failed (its watermark unreadable, storage refused): which, and why. */
+export const planLogFailedEvent = (source: LogSourceName, error: unknown) => ({ source, description: error instanceof Error ? error.message : String(error) });
+
 export interface CurateDeps {
   readonly archive: ArchiveStore;
   readonly clock: Clock;
@@ -143,11 +149,10 @@ export function makePlanHandler(deps: () => PlanDeps) {
             { source: log.source, archive: d.sweep.archive, sender: d.sender, clock: d.clock, plan: log.plan, sweep: d.sweep.settings, ...(log.sweepMemory ? { memory: log.sweepMemory } : {}) },
             tick.nextWindowStartInMs,
           );
-          const event = sweepEvent({ ...report, listedDays: 0, fullListing: true }, d.clock.now());
-          logEvent(context, report.missing.length > 0 ? "warn" : "info", "sweepLog", { source: log.source, ...event });
+          logEvent(context, report.missing.length > 0 ? "warn" : "info", "sweepLog", sweepLogEvent(log.source, report, d.clock.now()));
         }
       } catch (error) {
-        logEvent(context, "error", "planLogFailed", { source: log.source, description: error instanceof Error ? error.message : String(error) });
+        logEvent(context, "error", "planLogFailed", planLogFailedEvent(log.source, error));
       }
     }
     return result;

@@ -249,6 +249,45 @@ resource missingWindow 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   }
 }
 
+// A telephony log whose planning failed (its own watermark unreadable), or whose sweep finds a
+// (day, pass) missing within a week of the log's horizon. A tenant without the log alerts nothing:
+// its days are settled as such (docs/telephony-logs.md).
+var telephonyLogProblems = '''
+traces
+| where operation_Name == "plan" and (message startswith "planLogFailed {" or message startswith "sweepLog {")
+| extend f = parse_json(substring(message, indexof(message, "{")))
+| summarize problems = countif(message startswith "planLogFailed {") + countif(message startswith "sweepLog {" and todouble(f.oldestMissingMarginHours) < 168)
+'''
+
+resource telephonyLog 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-telephony-log'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    skipQueryValidation: skipQueryValidation
+    description: 'A telephony log (PSTN or Direct Routing calls) could not be planned (planLogFailed names why), or its coverage sweep finds a (day, pass) missing within a week of the log\'s horizon. It re-sends it; if this persists, look at the dead letters and the harvest logs.'
+    severity: 2
+    enabled: true
+    scopes: [appInsightsId]
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: telephonyLogProblems
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'problems'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: map(actions, a => a.actionGroupId) }
+  }
+}
+
 // A plan function that throws (an unreadable watermark, storage refused) is a failed request; one
 // that no longer runs at all (the app stopped, a bad schedule) leaves no request: both alert.
 resource planFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {

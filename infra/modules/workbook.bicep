@@ -31,12 +31,12 @@ var queries = [
     query: 'traces | where message startswith "harvestRetry {" or message startswith "harvestYielded {" or message startswith "harvestDeadLettered {" | extend [\'kind\'] = tostring(split(message, " ")[0]), f = parse_json(substring(message, indexof(message, "{"))) | summarize count() by bin(timestamp, 1h), reason = strcat([\'kind\'], ": ", tostring(f.reason)) | render columnchart'
   }
   {
-    title: 'Records archived per hour'
-    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | summarize records = sum(toint(f.records)) by bin(timestamp, 1h) | render timechart'
+    title: 'Call records archived per hour'
+    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | where tostring(f.source) in ("", "callRecords") | summarize records = sum(toint(f.records)) by bin(timestamp, 1h) | render timechart'
   }
   {
-    title: 'Graph requests per minute against the ceiling (1,500 per 20 s)'
-    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | summarize requests = sum(toint(f.graphRequests)) by bin(timestamp, 1m) | extend ceiling = 4500 | render timechart'
+    title: 'Graph requests per minute for call records against their ceiling (1,500 per 20 s)'
+    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | where tostring(f.source) in ("", "callRecords") | summarize requests = sum(toint(f.graphRequests)) by bin(timestamp, 1m) | extend ceiling = 4500 | render timechart'
   }
   {
     title: 'Seconds throttled per hour'
@@ -53,6 +53,14 @@ var queries = [
   {
     title: 'Coverage sweep: missing (window, pass), the oldest one\'s age and its margin before Graph\'s horizon, in hours'
     query: 'traces | where message startswith "sweep {" | extend f = parse_json(substring(message, indexof(message, "{"))) | project timestamp, [\'missing\'] = toint(f[\'missing\']), oldestMissingAgeHours = todouble(f.oldestMissingAgeHours), oldestMissingMarginHours = todouble(f.oldestMissingMarginHours) | render timechart'
+  }
+  {
+    title: 'Telephony logs: rows archived, Graph requests (their own limit: 50 per minute) and days without the log (404), per day and log'
+    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | where tostring(f.source) in ("pstnCalls", "directRoutingCalls") | summarize rows = sum(toint(f.records)), requests = sum(toint(f.graphRequests)), unsupported = countif(tostring(f.outcome) == "unsupported") by bin(timestamp, 1d), source = tostring(f.source) | render columnchart'
+  }
+  {
+    title: 'Telephony logs: coverage sweep, missing (day, pass) and the oldest one\'s margin before the log\'s horizon, in hours'
+    query: 'traces | where message startswith "sweepLog {" | extend f = parse_json(substring(message, indexof(message, "{"))) | project timestamp, source = tostring(f.source), [\'missing\'] = toint(f[\'missing\']), oldestMissingMarginHours = todouble(f.oldestMissingMarginHours) | render timechart'
   }
   {
     title: 'Watermark lag in hours'

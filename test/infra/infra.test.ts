@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { before, describe, it } from "node:test";
-import { harvestEvent, planEvent, sweepEvent } from "../../functions/handlers.js";
+import { harvestEvent, planEvent, planLogFailedEvent, sweepEvent, sweepLogEvent } from "../../functions/handlers.js";
 import { eventLine } from "../../functions/logEvents.js";
 import { allSettings } from "../../shared/config/settings.js";
 import { bicep, findBicep, offlineInfra, type PredictedResource, projectRoot, type Snapshot, snapshot } from "../support/bicep.js";
@@ -341,7 +341,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
 
   it("the alerts read what the functions log: event names and JSON fields the plan function writes", async () => {
     const rules = named(deployed(await evaluate({})), "Microsoft.Insights/scheduledQueryRules");
-    const suffixes = { watermarkLag: "-watermark-lag", missingWindow: "-missing-window", incompleteRecords: "-incomplete-records", planFailed: "-plan-failed", planSilent: "-plan-silent", noHarvest: "-no-harvest" };
+    const suffixes = { watermarkLag: "-watermark-lag", missingWindow: "-missing-window", incompleteRecords: "-incomplete-records", telephonyLog: "-telephony-log", planFailed: "-plan-failed", planSilent: "-plan-silent", noHarvest: "-no-harvest" };
     const queryOf = (rule: keyof typeof suffixes) =>
       String((rules.find((r) => r.name.endsWith(suffixes[rule]))?.properties?.criteria as { allOf: { query: string }[] } | undefined)?.allOf[0]?.query);
     const now = Date.UTC(2026, 10, 27, 12);
@@ -353,11 +353,14 @@ describe("infrastructure (Bicep)", { skip }, () => {
       harvest: harvestEvent({ status: "done", job: lastJob, attempt: 0, outcome: { status: "harvested", manifest: incompleteManifest as never } }, hourlyPlan(48)).fields,
       plan: planEvent({ windows: 2, jobs: 12, advanced: true, nextWindowStartInMs: now - 2 * 3_600_000 }, now),
       sweep: sweepEvent({ checked: 10, listedDays: 31, fullListing: true, missing: [], resend: [], oldestMissingStartInMs: now - 30 * 3_600_000, oldestMissingMarginInMs: 0 }, now),
+      // A PSTN day missing 150 hours before the log's horizon: within the alert's week.
+      sweepLog: sweepLogEvent("pstnCalls", { checked: 3, missing: [], resend: [], oldestMissingStartInMs: now - 360 * 86_400_000, oldestMissingMarginInMs: 150 * 3_600_000 }, now),
     };
     for (const [rule, event, expected] of [
       ["watermarkLag", "plan", { watermarkLagHours: 2 }],
       ["missingWindow", "sweep", { oldestMissingAgeHours: 30 }],
       ["incompleteRecords", "harvest", { lastPass: true, incomplete: 2 }],
+      ["telephonyLog", "sweepLog", { oldestMissingMarginHours: 150 }],
     ] as const) {
       const query = queryOf(rule);
       assert.ok(query.includes(`message startswith "${event} {"`), `${rule} reads ${event} lines: ${query}`);
@@ -366,6 +369,8 @@ describe("infrastructure (Bicep)", { skip }, () => {
       assert.deepEqual(fields, Object.keys(expected), rule);
       for (const [field, value] of Object.entries(expected)) assert.equal(events[event]?.[field], value, `${event}.${field}`);
     }
+    assert.match(queryOf("telephonyLog"), /message startswith "planLogFailed \{"/);
+    assert.ok(eventLine("planLogFailed", planLogFailedEvent("directRoutingCalls", new Error("unreadable"))).startsWith("planLogFailed {"));
     assert.match(queryOf("planFailed"), /operation_Name == "plan" and success == false/);
     // Requests are never sampled (host.json), so a silent plan function is a stopped one.
     assert.equal(queryOf("planSilent"), 'requests | where operation_Name == "plan"');
@@ -469,7 +474,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
       const content = JSON.parse(String(book.properties?.serializedData)) as { items: { content: { title: string; query: string } }[] };
       for (const { content: item } of content.items) queries.push({ where: `workbook: ${item.title}`, query: item.query });
     }
-    assert.equal(queries.length, 8 + 9, queries.map((q) => q.where).join(", "));
+    assert.equal(queries.length, 9 + 11, queries.map((q) => q.where).join(", "));
     for (const { where, query } of queries) {
       assert.deepEqual(kustoProblems(query), [], `${where}:\n${query}`);
     }
@@ -526,6 +531,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
       harvestDeadLettered: Object.keys(harvestEvent({ status: "deadLettered", job, reason: "r", description: "d" }).fields),
       plan: Object.keys(planEvent({ windows: 1, jobs: 1, advanced: true, nextWindowStartInMs: now }, now)),
       sweep: Object.keys(sweepEvent({ checked: 1, listedDays: 1, fullListing: false, missing: [], resend: [], oldestMissingStartInMs: undefined, oldestMissingMarginInMs: undefined }, now)),
+      sweepLog: Object.keys(sweepLogEvent("pstnCalls", { checked: 1, missing: [], resend: [], oldestMissingStartInMs: undefined, oldestMissingMarginInMs: undefined }, now)),
     };
     const covered = new Set<string>();
     for (const { title, query } of queries) {
@@ -536,7 +542,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
       }
       kinds.forEach((kind) => covered.add(kind));
     }
-    assert.deepEqual([...covered].sort(), ["harvest", "harvestDeadLettered", "harvestRetry", "harvestYielded", "plan", "sweep"]);
+    assert.deepEqual([...covered].sort(), ["harvest", "harvestDeadLettered", "harvestRetry", "harvestYielded", "plan", "sweep", "sweepLog"]);
     const [book] = ofType("Microsoft.Insights/workbooks");
     assert.equal(book?.resource.properties?.category, "workbook");
   });
