@@ -31,6 +31,7 @@ import { loadArchiverConfig, loadPipelineConfig } from "../shared/config/config.
 import { systemClock } from "../shared/core/clock.js";
 import { jobBody } from "../shared/core/job.js";
 import { dayInMs, hourInMs } from "../shared/core/window.js";
+import { logDaysPerTick, logSourceNames } from "../shared/core/sources.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
 import { shareBudget } from "../shared/graph/sharedBudget.js";
 import { folderInstanceRegistry } from "../shared/pipeline/harvest/instanceRegistry.js";
@@ -113,6 +114,8 @@ interface Figures {
   readonly loadedRequestsPerSecond?: number;
   /** 429s by the limit that gave them. */
   readonly throttledBy?: string;
+  /** Of `requests`, the telephony logs'. */
+  readonly logRequests?: number;
 }
 
 /** Instance `index` of `instances`: when it starts and stops taking jobs, in seconds from the start. */
@@ -121,13 +124,21 @@ const always: Presence = () => ({ from: 0, until: seconds });
 /** Instances come and go: one joins every eighth of the run; the last two leave at three quarters. */
 const comingAndGoing: Presence = (index, instances) => ({ from: (index * seconds) / 8, until: index >= instances - 2 ? (3 * seconds) / 4 : seconds });
 
-async function harvestScenario(sandbox: SandboxLink, instances: number, presence: Presence = always, label = `${instances} instance${instances > 1 ? "s" : ""}`): Promise<Figures> {
+async function harvestScenario(sandbox: SandboxLink, instances: number, presence: Presence = always, label = `${instances} instance${instances > 1 ? "s" : ""}`, withLogs = false): Promise<Figures> {
   const env = { ...sandbox.env, ARCHIVER_GRAPH_RATE_REQUESTS: String(Math.floor(ceiling / instances)), ARCHIVER_GRAPH_CEILING_REQUESTS: String(ceiling), ARCHIVER_GRAPH_RATE_WINDOW_SECONDS: String(windowInMs / 1000) };
   const config = loadArchiverConfig(env);
   const pipeline = loadPipelineConfig(env);
   const folder = await mkdtemp(join(tmpdir(), "bench-archive-"));
   const archive = folderArchiveStore(folder);
   const queue = new LocalQueue(10);
+  // With logs: ahead of call records, what a first deploy's planning tick sends of each log (its
+  // newest due days, pass 0; the re-reads already due are scheduled later).
+  if (withLogs) {
+    const newest = Math.floor(Date.now() / dayInMs) * dayInMs - 3 * dayInMs;
+    for (const source of logSourceNames) {
+      for (let d = 0; d < logDaysPerTick; d += 1) queue.sendRaw(`${source}${d}`, jobBody({ window: { startInMs: newest - d * dayInMs, endInMs: newest - (d - 1) * dayInMs }, pass: 0, source }));
+    }
+  }
   for (const window of windows((240 * 60) / windowMinutes)) queue.sendRaw(`w${window.startInMs}`, jobBody({ window, pass: 0 }));
   const before = await sandbox.stats();
   const cpu = process.cpuUsage();
@@ -169,7 +180,8 @@ async function harvestScenario(sandbox: SandboxLink, instances: number, presence
           const message = queue.ready.shift();
           if (!message) return;
           const result = await handler(message.body, { complete: async () => undefined, abandon: async () => undefined, deadLetter: async () => undefined }, context);
-          if (result.status === "done" && "manifest" in result.outcome) records += result.outcome.manifest.recordCount;
+          // Call records only: a log's rows are not records.
+          if (result.status === "done" && result.job.source === undefined && "manifest" in result.outcome) records += result.outcome.manifest.recordCount;
         }
       };
       await Promise.all(Array.from({ length: 4 }, worker));
@@ -193,6 +205,7 @@ async function harvestScenario(sandbox: SandboxLink, instances: number, presence
     requests: after.graphRequests - before.graphRequests,
     throttled: after.throttled - before.throttled,
     cpuMs: (used.user + used.system) / 1000,
+    logRequests: after.logRequests - before.logRequests,
   };
 }
 
@@ -224,6 +237,9 @@ if (sandbox) try {
   const results: Figures[] = [await naiveScenario(sandbox)];
   for (const n of instanceCounts) results.push(await harvestScenario(sandbox, n));
   if (process.env.BENCH_COMING_AND_GOING !== "0") results.push(await harvestScenario(sandbox, 4, comingAndGoing, "4 come & go"));
+  // BENCH_LOGS=0 skips it: 1 instance again, with a first deploy's tick of telephony log jobs ahead.
+  const withLogs = process.env.BENCH_LOGS === "0" ? undefined : await harvestScenario(sandbox, 1, always, "1 + logs", true);
+  if (withLogs) results.push(withLogs);
   const naive = results[0] as Figures;
   const naiveRate = naive.records / naive.seconds;
   console.log("\nscenario     | seconds | records | records/s | × naive | requests/s | share of ceiling | while loaded | 429s (%)    | CPU ms/record | 429s by limit");
@@ -243,6 +259,13 @@ if (sandbox) try {
         (r.cpuMs / Math.max(1, r.records)).toFixed(2).padStart(13),
         r.throttledBy ?? "",
       ].join(" | "),
+    );
+  }
+  const alone = results.find((r) => r.label === "1 instance");
+  if (withLogs && alone) {
+    const share = (r: Figures) => (100 * (r.requests - (r.logRequests ?? 0))) / r.seconds / ceilingPerSecond;
+    console.log(
+      `\ncall records' share of the ceiling, 1 instance: ${share(alone).toFixed(1)} % alone, ${share(withLogs).toFixed(1)} % with ${2 * logDaysPerTick} telephony log jobs queued ahead (${withLogs.logRequests} log requests, paced apart at 50 a minute, one log job at a time); difference ${(share(alone) - share(withLogs)).toFixed(1)} points (target: within 2)`,
     );
   }
   console.log(`\npeak RSS of the archiver's process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (targets: >= 90 % of the ceiling, < 2 % 429s, >= 20× naive, <= 256 MB)`);

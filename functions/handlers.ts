@@ -12,7 +12,7 @@ import { harvest } from "../shared/pipeline/harvest/harvest.js";
 import { type ProcessResult, type Settlement, processJobMessage } from "../shared/pipeline/harvest/jobProcessor.js";
 import type { JobRetryOptions } from "../shared/pipeline/harvest/jobRetryPolicy.js";
 import { type EventLevel, logEvent } from "./logEvents.js";
-import { jobKey } from "../shared/core/job.js";
+import { type JobDelivery, jobKey, parseJobDelivery } from "../shared/core/job.js";
 import { archiveJobRecords } from "../shared/pipeline/harvest/jobRecords.js";
 import type { CoverageReport, SweepSettings } from "../shared/pipeline/plan/coverage.js";
 import type { SweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
@@ -21,7 +21,7 @@ import { type SweepRun, runCoverageSweep } from "../shared/pipeline/plan/sweep.j
 import { runLogSweep } from "../shared/pipeline/plan/logSweep.js";
 import { type JobSender, type TickResult, runPlanTick } from "../shared/pipeline/plan/scheduler.js";
 import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
-import { formatInstant } from "../shared/core/window.js";
+import { compactInstant, formatInstant } from "../shared/core/window.js";
 import { type CurateRunOptions, type CurateRunSummary, curateDueDays } from "../shared/pipeline/curate/curateDay.js";
 import { finalPass } from "../shared/core/passes.js";
 import { harvestLog } from "../shared/pipeline/harvest/harvestLog.js";
@@ -60,6 +60,11 @@ export interface HarvestHandlerDeps {
   readonly retryChains?: boolean;
   /** The telephony logs' plans (config.ts); a log's job whose log is off is read by its defaults. */
   readonly logs?: PipelineConfig["logs"];
+  /**
+   * False in a local run: log jobs run side by side, paced, instead of one at a time with the rest
+   * sent again for minutes later (a local run must end; its queue is its own).
+   */
+  readonly logLane?: boolean;
 }
 
 /**
@@ -164,6 +169,19 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
     // Dependencies are resolved inside the job, so a configuration error is the job's failure
     // (dead-lettered with the setting's name), not an unsettled message.
     let plan: PlanSettings | undefined;
+    // A telephony log's job runs only when this process's log lane is free; otherwise it is sent
+    // again for a moment later, so log jobs never fill the slots call records need (graphSetup.ts).
+    let freeLane: (() => void) | undefined;
+    const logJob = logDeliveryOf(body);
+    if (logJob && deps().logLane !== false) {
+      const d = deps();
+      freeLane = d.graph.tryBeginLogHarvest();
+      if (!freeLane) {
+        const deferred = await deferLogJob(logJob, settlement, d);
+        logHarvest(context, deferred, undefined);
+        return deferred;
+      }
+    }
     const result = await processJobMessage(
       body,
       settlement,
@@ -213,10 +231,37 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
         const d = deps();
         return archiveJobRecords(d.archive, d.clock, { chains: d.retryChains !== false });
       },
-    );
+    ).finally(() => freeLane?.());
     logHarvest(context, result, plan);
     return result;
   };
+}
+
+/** A message's delivery when it is a telephony log's job; undefined for anything else (a malformed body is the processor's to refuse). */
+function logDeliveryOf(body: unknown): JobDelivery | undefined {
+  try {
+    const delivery = parseJobDelivery(body);
+    return delivery.job.source === undefined ? undefined : delivery;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How long a log job waits for the lane: half a minute to five, spread, so a tick's jobs come back apart. */
+const logLaneDelayInMs = (random: number) => 30_000 + Math.round(random * 270_000);
+
+/** Sends a log job again for later, its attempt and chain kept, and completes this delivery; abandons it if the send fails. */
+async function deferLogJob(delivery: JobDelivery, settlement: Settlement, d: HarvestHandlerDeps): Promise<ProcessResult> {
+  const now = d.clock.now();
+  const notBeforeInMs = now + logLaneDelayInMs(Math.random());
+  try {
+    await d.sender.send([{ job: delivery.job, notBeforeInMs, attempt: delivery.attempt, resendTag: `d${compactInstant(now)}`, ...(delivery.chain ? { chain: delivery.chain } : {}) }]);
+  } catch (error) {
+    await settlement.abandon();
+    throw error;
+  }
+  await settlement.complete();
+  return { status: "deferred", job: delivery.job, notBeforeInMs };
 }
 
 /**
@@ -234,6 +279,9 @@ export function harvestEvent(result: ProcessResult, plan?: PlanSettings): { leve
   }
   if (result.status === "abandoned") {
     return { level: "warn", name: "harvestStopped", fields: { ...job, reason: result.reason, description: result.description } };
+  }
+  if (result.status === "deferred") {
+    return { level: "info", name: "harvestDeferred", fields: { ...job, notBefore: formatInstant(result.notBeforeInMs) } };
   }
   if (result.status === "yielded") {
     return { level: "warn", name: "harvestYielded", fields: { ...job, holder: result.holder, reason: result.reason, description: result.description } };

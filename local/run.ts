@@ -154,6 +154,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     retryChains: false,
     onCounters: (c) => addGraphCounters(graph, c),
     logs: Object.fromEntries((options.logDays ?? []).map((l) => [l.source, l.plan])),
+    logLane: false,
   }));
 
   // Timer ticks until the planner has caught up with the clock.

@@ -79,6 +79,8 @@ export interface SandboxStats {
   throttledBy: { app: number; list: number; record: number };
   /** List requests the throttle let through. */
   admittedBy: { list: number };
+  /** Requests for the telephony logs (counted in graphRequests too). */
+  logRequests: number;
 }
 
 export interface Sandbox {
@@ -135,7 +137,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = options.faults ?? {};
   const faultRandom = seededRandom(hash32(`${options.seed ?? "contoso"}:faults`));
   const throttle = options.throttle === false ? undefined : new Throttle({ ...graphThrottleLimits, ...(options.throttle ?? {}) });
-  const stats: SandboxStats = { graphRequests: 0, throttled: 0, unavailable: 0, dropped: 0, slow: 0, throttledAnyway: 0, stalled: 0, tokensIssued: 0, emptyPages: 0, throttledBy: throttle?.refusals ?? { app: 0, list: 0, record: 0 }, admittedBy: throttle?.admitted ?? { list: 0 } };
+  const stats: SandboxStats = { graphRequests: 0, throttled: 0, unavailable: 0, dropped: 0, slow: 0, throttledAnyway: 0, stalled: 0, tokensIssued: 0, emptyPages: 0, throttledBy: throttle?.refusals ?? { app: 0, list: 0, record: 0 }, admittedBy: throttle?.admitted ?? { list: 0 }, logRequests: 0 };
   let origin = "";
   const startedAt = Date.now();
   let recordsHealed = false;
@@ -197,7 +199,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         throw new HttpError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
       }
       if ((await injectFault(req, faults, faultRandom, stats, startedAt)) === "dropped") return;
-      const answer = isLogPath(url.pathname) ? logs.answer(url) : callRecords(url, req, appId);
+      const isLog = isLogPath(url.pathname);
+      if (isLog) stats.logRequests += 1;
+      const answer = isLog ? logs.answer(url) : callRecords(url, req, appId);
       // Drawn only when stalls are asked for, so other seeded faults fall as they always did.
       if (faults.dripRate && faultRandom() < faults.dripRate) {
         stats.stalled += 1;

@@ -8,7 +8,7 @@ import { ConfigError } from "../core/errors.js";
 import type { SweepSettings } from "../pipeline/plan/coverage.js";
 import { type JobRetryOptions, defaultJobRetryOptions } from "../pipeline/harvest/jobRetryPolicy.js";
 import { type PlanSettings, planSettingsProblems } from "../pipeline/plan/planning.js";
-import { type LogSourceName, logSourceNames, logSources } from "../core/sources.js";
+import { type LogSourceName, logDaysPerTick, logSourceNames, logSources } from "../core/sources.js";
 import { dayInMs } from "../core/window.js";
 import type { CurateRunOptions } from "../pipeline/curate/curateDay.js";
 import {
@@ -213,7 +213,7 @@ export const logPlanOf = (s: { horizonDays: number; settleHours: number; rereadO
   windowInMs: dayInMs,
   settleInMs: s.settleHours * 3_600_000,
   rereadOffsetsInMs: s.rereadOffsetsInMs,
-  maxWindowsPerTick: s.maxWindowsPerTick,
+  maxWindowsPerTick: Math.min(s.maxWindowsPerTick, logDaysPerTick),
   // A first run starts a day inside the log's horizon, so it never races Graph's deletions.
   safetyMarginInMs: dayInMs,
   horizonInMs: s.horizonDays * dayInMs,

@@ -72,6 +72,15 @@ export const isLogSourceName = (value: unknown): value is LogSourceName => typeo
  */
 export const logRequestsPerMinute = 50;
 
+/**
+ * Days of each log one planning tick sends at most. A log's job mostly waits on that pace, and a
+ * job that waits holds one of the harvest's slots: a first deploy's backfill (365 and 150 days)
+ * sent at once would hold them all for minutes, and call records would wait behind it. Trickled,
+ * a tick's log jobs hold about a slot-second each (16 a tick, every 15 minutes), and the backfill
+ * takes about a day, well inside the logs' horizons.
+ */
+export const logDaysPerTick = 8;
+
 /** Graph answers one request for at most 90 days of a log. */
 export const maxLogRangeInMs = 90 * dayInMs;
 

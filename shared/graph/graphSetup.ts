@@ -34,6 +34,12 @@ export interface GraphRuntime {
   suggestedConcurrency(min: number, max: number): number;
   /** Counts a harvest as running in this process until the function it returns is called. */
   beginHarvest(): () => void;
+  /**
+   * The process's one telephony log lane: a log job mostly waits on the logs' pace, and a job that
+   * waits holds one of the harvest's slots, so one log job at a time runs here; undefined while
+   * another holds it. The function it returns frees the lane.
+   */
+  tryBeginLogHarvest(): (() => void) | undefined;
   /** A client whose counters are this harvest's own; all share the process's governor and tokens. */
   newClient(counters?: GraphCounters): GraphClient;
 }
@@ -63,6 +69,7 @@ export function createGraphRuntime(config: ArchiverConfig, options: GraphSetupOp
     latencyInMs += (ms - latencyInMs) / 50;
   };
   let harvests = 0;
+  let logLaneHeld = false;
   return {
     config,
     governor,
@@ -78,6 +85,15 @@ export function createGraphRuntime(config: ArchiverConfig, options: GraphSetupOp
       return () => {
         if (!ended) harvests -= 1;
         ended = true;
+      };
+    },
+    tryBeginLogHarvest: () => {
+      if (logLaneHeld) return undefined;
+      logLaneHeld = true;
+      let freed = false;
+      return () => {
+        if (!freed) logLaneHeld = false;
+        freed = true;
       };
     },
     newClient: (counters = newGraphCounters()) =>
