@@ -12,7 +12,7 @@ before(async () => {
 after(() => azurite.stop());
 
 describe("chaos, one seed over one sandbox day", () => {
-  it("archives every (id, version) exactly once, with nothing partial, no dead letter and no error escaping a job; a bad record costs that record only, archived incomplete", { timeout: 300_000 }, async () => {
+  it("archives every (id, version) and every log row exactly once, with nothing partial, no dead letter and no error escaping a job; a bad record costs that record only, archived incomplete", { timeout: 300_000 }, async () => {
     const result = await runChaos(azurite, {
       seed: 1,
       days: 1,
@@ -35,6 +35,13 @@ describe("chaos, one seed over one sandbox day", () => {
       JSON.stringify(result),
     );
     assert.ok(result.truth > 50 && result.archived === result.truth - result.injectedBad && result.incompleteArchived === result.injectedBad, JSON.stringify(result));
+    // Both telephony logs, their day's passes 0 and 1 under the same chaos: every row's last line is Graph's row, each content once, in its own day.
+    assert.deepEqual(
+      { logMissing: result.logMissing, logDuplicated: result.logDuplicated, logMisplaced: result.logMisplaced, logExtra: result.logExtra },
+      { logMissing: 0, logDuplicated: 0, logMisplaced: 0, logExtra: 0 },
+      JSON.stringify(result),
+    );
+    assert.ok(result.logRows >= 20, JSON.stringify(result));
     // The chaos really happened.
     assert.ok(result.throttled > 0 && result.unavailable > 0 && result.retries > 0 && result.stalled > 0 && result.injectedBad > 0, JSON.stringify(result));
   });

@@ -14,7 +14,9 @@ import type { Azurite } from "../../local/azurite.js";
 import { LocalQueue } from "../../local/queue.js";
 import { quietContext } from "../../local/run.js";
 import { makeHarvestHandler, makePlanHandler } from "../../functions/handlers.js";
-import { archiveBlobOf } from "../../shared/archive/archiveLayout.js";
+import { archiveBlobOf, logRoot } from "../../shared/archive/archiveLayout.js";
+import { rowDigest, rowOfLine } from "../../shared/archive/logManifest.js";
+import { type LogSourceName, logSourceNames, rowStartInMs } from "../../shared/core/sources.js";
 import { blobArchiveStore } from "../../shared/archive/archiveStore.js";
 import { parseManifest } from "../../shared/archive/manifest.js";
 import { loadArchiverConfig, loadPipelineConfig } from "../../shared/config/config.js";
@@ -82,6 +84,14 @@ export interface ChaosResult {
   readonly dropped: number;
   /** Errors that escaped a job to the process. */
   readonly escaped: number;
+  /** The telephony logs (both, every day of the span, passes 0 and 1): rows Graph holds at the end. */
+  readonly logRows: number;
+  /** Of those, rows whose last archived line is not Graph's row now (missing or stale). */
+  readonly logMissing: number;
+  /** Lines archived twice with the same content, lines in a day the row did not start in, and rows Graph does not hold. */
+  readonly logDuplicated: number;
+  readonly logMisplaced: number;
+  readonly logExtra: number;
   /** From the outage's end until every job was done. */
   readonly healedAfterOutageInMs: number;
   readonly wallInMs: number;
@@ -201,6 +211,10 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
           concurrency: pipeline.harvestConcurrency,
           jobRetry: pipeline.jobRetry,
           signal: controller.signal,
+          logs: pipeline.logs,
+          // The lane's re-sends come minutes later: on this run's scale, every log job runs side by
+          // side (the lane has its own test, test/functions/logLane.test.ts).
+          logLane: false,
         }));
         const run = handler(body, { complete: muted(settlement.complete), abandon: muted(settlement.abandon), deadLetter: muted(settlement.deadLetter) }, quietContext("harvest"))
           .then(
@@ -221,13 +235,22 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
         zombies.push(run);
         await settlement.abandon();
       }, 4);
+    // Both telephony logs, each whole day of the span: pass 0 now, pass 1 three days on, under the same chaos.
+    const logDays: number[] = [];
+    for (let day = Math.floor(from / dayInMs) * dayInMs; day + dayInMs <= to; day += dayInMs) logDays.push(day);
+    const sendLogPass = (pass: number) => {
+      for (const day of logDays) for (const source of logSourceNames) queue.sendRaw(`log-${source}-${day}-p${pass}`, jobBody({ window: { startInMs: day, endInMs: day + dayInMs }, pass, source }));
+    };
+    sendLogPass(0);
     await deliver();
     const allDone = Date.now();
     await Promise.all(zombies);
 
-    // Three days on, some records have new versions: pass 1 of every window, under the same chaos.
+    // Three days on, some records have new versions (and log rows arrived late or changed): pass 1
+    // of every window and log day, under the same chaos.
     dataClock.advance(3 * dayInMs);
     for (let start = from; start < to; start += hourInMs) queue.sendRaw(`reread-${start}`, jobBody({ window: { startInMs: start, endInMs: start + hourInMs }, pass: 1 }));
+    sendLogPass(1);
     await deliver();
     await Promise.all(zombies);
 
@@ -241,6 +264,16 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
     // Which records are bad is the sandbox's fixed draw per record.
     const bad = new Set(truthRecords.filter((t) => recordFaultOf(badRecords(options), t.id, hash32) !== undefined).map((t) => `${t.id}@${t.version}`));
     const lostOrIncomplete = [...truth].filter((t) => !counts.has(t));
+    const logs = { rows: 0, missing: 0, duplicated: 0, misplaced: 0, extra: 0 };
+    for (const source of logSourceNames) {
+      const held = logDays.flatMap((day) => sandbox.logs.groundTruth(source, day, day + dayInMs));
+      const checked = await checkLogArchive(BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name), source, held);
+      logs.rows += held.length;
+      logs.missing += checked.missing;
+      logs.duplicated += checked.duplicated;
+      logs.misplaced += checked.misplaced;
+      logs.extra += checked.extra;
+    }
     return {
       seed: options.seed,
       windows,
@@ -264,6 +297,11 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
       unavailable: sandbox.stats.unavailable,
       dropped: sandbox.stats.dropped,
       escaped: escaped.length,
+      logRows: logs.rows,
+      logMissing: logs.missing,
+      logDuplicated: logs.duplicated,
+      logMisplaced: logs.misplaced,
+      logExtra: logs.extra,
       healedAfterOutageInMs: Math.max(0, allDone - outage.toInMs),
       wallInMs: Date.now() - started,
     };
@@ -272,6 +310,41 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
     process.off("unhandledRejection", onEscape);
     await Promise.all([sandbox.close(), proxy.close()]);
   }
+}
+
+/**
+ * A log's archive against the rows Graph holds: the last line per row (days, then passes, in
+ * order) must be Graph's row now; no content archived twice; every line in the day its row started.
+ */
+async function checkLogArchive(container: ContainerClient, source: LogSourceName, held: readonly Record<string, unknown>[]) {
+  const blobs: { name: string; day: number; pass: number }[] = [];
+  for await (const blob of container.listBlobsFlat({ prefix: logRoot(source) })) {
+    const parsed = archiveBlobOf(blob.name);
+    if (parsed?.kind === "data") blobs.push({ name: blob.name, day: parsed.job.window.startInMs, pass: parsed.job.pass });
+  }
+  blobs.sort((a, b) => a.day - b.day || a.pass - b.pass);
+  const last = new Map<string, string>();
+  const seen = new Set<string>();
+  let duplicated = 0;
+  let misplaced = 0;
+  for (const blob of blobs) {
+    const text = gunzipSync(await container.getBlockBlobClient(blob.name).downloadToBuffer()).toString("utf8");
+    for (const line of text.split("\n").filter((l) => l !== "")) {
+      const row = rowOfLine(JSON.parse(line) as Record<string, unknown>);
+      const digest = rowDigest(row);
+      if (seen.has(`${String(row.id)}:${digest}`)) duplicated += 1;
+      seen.add(`${String(row.id)}:${digest}`);
+      if (Math.floor((rowStartInMs(row.startDateTime) ?? 0) / dayInMs) * dayInMs !== blob.day) misplaced += 1;
+      last.set(String(row.id), digest);
+    }
+  }
+  const truth = new Map(held.map((row) => [String(row.id), rowDigest(row)] as const));
+  return {
+    missing: [...truth].filter(([id, digest]) => last.get(id) !== digest).length,
+    extra: [...last.keys()].filter((id) => !truth.has(id)).length,
+    duplicated,
+    misplaced,
+  };
 }
 
 /** The bad-record faults of a chaos run, for the sandbox and for the accounting alike. */

@@ -4,7 +4,7 @@
  * 6-second Graph outage stands for a 30-minute one. Exit status 1 if any seed fails the pass rule:
  * the records lost or archived incomplete are exactly the records the sandbox made bad (looping,
  * oversized, always failing), each archived incomplete; 0 duplicated, 0 partial, no dead letter,
- * no error escaping a job.
+ * no error escaping a job; and every telephony log row's last line Graph's row, once, in its day.
  *
  *   npm run test:chaos -- [--seeds 10] [--days 2] [--outage-seconds 6]
  */
@@ -21,6 +21,7 @@ const columns: [keyof ChaosResult, string][] = [
   ["seed", "seed"], ["truth", "truth"], ["archived", "archived"], ["missing", "missing"], ["duplicated", "dup"], ["partial", "partial"],
   ["deadLetters", "dead"], ["injectedBad", "bad injected"], ["lostOrIncomplete", "lost or incomplete"], ["incompleteArchived", "archived incomplete"], ["innocentLost", "innocent lost"], ["stalled", "stalls"], ["escaped", "escaped"], ["retries", "job retries"], ["kills", "kills"], ["duplicateDeliveries", "dup deliveries"],
   ["storageRefusals", "storage refused"], ["plannerCrashes", "planner crashes"], ["throttled", "429s"], ["unavailable", "503s"], ["dropped", "dropped"],
+  ["logRows", "log rows"], ["logMissing", "log missing"], ["logDuplicated", "log dup"], ["logMisplaced", "log misplaced"], ["logExtra", "log extra"],
   ["healedAfterOutageInMs", "healed after outage (ms)"], ["wallInMs", "wall (ms)"],
 ];
 
@@ -51,7 +52,9 @@ try {
 } finally {
   await azurite.stop();
 }
-const failed = results.filter((r) => r.lostOrIncomplete !== r.injectedBad || r.incompleteArchived !== r.injectedBad || r.missing + r.innocentLost + r.duplicated + r.partial + r.deadLetters + r.escaped > 0);
+const failed = results.filter(
+  (r) => r.lostOrIncomplete !== r.injectedBad || r.incompleteArchived !== r.injectedBad || r.missing + r.innocentLost + r.duplicated + r.partial + r.deadLetters + r.escaped + r.logMissing + r.logDuplicated + r.logMisplaced + r.logExtra > 0,
+);
 const heal = results.map((r) => r.healedAfterOutageInMs).sort((a, b) => a - b);
 console.log(`\n${results.length - failed.length}/${results.length} seeds passed; outage healed ${heal[0]}–${heal.at(-1)} ms after it ended (median ${heal[Math.floor(heal.length / 2)]} ms)`);
 process.exitCode = failed.length > 0 ? 1 : 0;
