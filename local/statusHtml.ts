@@ -7,6 +7,7 @@
  */
 import { dayInMs, floorTo } from "../shared/core/window.js";
 import type { StatusReport, WindowState } from "../shared/pipeline/operate/statusReport.js";
+import type { LogStatus } from "../shared/pipeline/operate/logStatus.js";
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -23,7 +24,23 @@ const noWindow = "#f4f4f4";
 const dayLabel = (day: string) => day.slice(5);
 const daysWord = (n: number) => `${n} ${n === 1 ? "day" : "days"}`;
 
-export function statusHtml(report: StatusReport): string {
+/** The telephony logs' section: one row per log, by its own schedule and horizon (logStatus.ts). */
+function logsSection(logs: readonly LogStatus[]): string {
+  if (logs.length === 0) return "";
+  const rows = logs
+    .map(
+      (l) =>
+        `<tr data-log="${l.source}"><td style="text-align:left">${escape(l.label)}</td><td>${l.horizonDays} days</td><td>${l.availability === "unsupported" ? "not in this tenant (404)" : l.availability}</td><td>${l.days.read}/${l.days.due}</td><td>${l.rereads.done}/${l.rereads.due}</td><td>${l.rows}</td><td>${l.missing.length}</td><td>${l.atRisk.length}</td></tr>`,
+    )
+    .join("\n");
+  return `<h2>Telephony logs</h2>
+<table id="logs"><thead><tr><th>log</th><th>horizon</th><th>available</th><th>days read</th><th>re-reads</th><th>rows</th><th>overdue</th><th>at risk</th></tr></thead><tbody>
+${rows}
+</tbody></table>
+${logs.map((l) => `<p class="status">${escape(l.headline)}</p>`).join("\n")}`;
+}
+
+export function statusHtml(report: StatusReport, logs: readonly LogStatus[] = []): string {
   const now = Date.parse(report.generatedAt);
   const slots = Math.round((24 * 60) / report.windowMinutes);
   const columnOfHour = (h: number) => Math.floor((h * 60) / report.windowMinutes) + 2;
@@ -120,6 +137,7 @@ ${risk}
 <table><thead><tr><th>day</th><th>pass 0</th><th>re-reads</th><th>records</th><th>bytes</th><th>splits</th><th>missing</th></tr></thead><tbody>
 ${table}
 </tbody></table>
+${logsSection(logs)}
 </body></html>
 `;
 }

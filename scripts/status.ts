@@ -100,7 +100,7 @@ async function main(): Promise<number> {
     logs.push(logStatus({ source: logSource, manifests: logManifests, nowInMs: now, plan, watermarkInMs: logWatermark, graceInMs: pipeline.sweep.graceInMs, riskMarginInMs: riskDays * dayInMs }));
   }
   const exitStatus = report.exitStatus === 3 || logs.some((l) => l.atRisk.length > 0) ? 3 : report.exitStatus === 1 || logs.some((l) => l.missing.length > 0) ? 1 : 0;
-  if (args.html !== undefined) writeFileSync(userPath(args.html), statusHtml(report));
+  if (args.html !== undefined) writeFileSync(userPath(args.html), statusHtml(report, logs));
   if (args.json) {
     console.log(JSON.stringify({ ...report, exitStatus, logs }, null, 2));
   } else {

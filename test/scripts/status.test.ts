@@ -10,7 +10,7 @@ import puppeteer from "puppeteer-core";
 import { manifestBlobName } from "../../shared/archive/archiveLayout.js";
 import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import { type Job } from "../../shared/core/job.js";
-import { hourInMs } from "../../shared/core/window.js";
+import { dayInMs, hourInMs } from "../../shared/core/window.js";
 import type { StatusReport } from "../../shared/pipeline/operate/statusReport.js";
 
 // `npm run status` over a folder archive as a local run leaves it, driven as a user drives it.
@@ -38,6 +38,10 @@ before(async () => {
     const job: Job = { window: { startInMs: hour - i * hourInMs, endInMs: hour - (i - 1) * hourInMs }, pass: 0 };
     await store.createText(manifestBlobName(job), "{}", "application/json", { status: "complete", records: String(i), bytes: String(i * 100) });
   }
+  // The telephony logs' pass 0 of a day four days back: Graph answered 404 for PSTN calls; 5 Direct Routing rows.
+  const logDay = { startInMs: Math.floor(hour / dayInMs) * dayInMs - 4 * dayInMs, endInMs: Math.floor(hour / dayInMs) * dayInMs - 3 * dayInMs };
+  await store.createText(manifestBlobName({ window: logDay, pass: 0, source: "pstnCalls" }), "{}", "application/json", { status: "unsupported", records: "0", bytes: "0" });
+  await store.createText(manifestBlobName({ window: logDay, pass: 0, source: "directRoutingCalls" }), "{}", "application/json", { status: "complete", records: "5", bytes: "900" });
 });
 
 describe("npm run status", () => {
@@ -113,6 +117,12 @@ describe("npm run status", () => {
         const today = new Date().toISOString().slice(0, 10);
         const todays = report.windows.filter((w) => w.day === today).reduce((n, w) => n + w.records, 0);
         if (todays > 0) assert.equal(await page.$eval(`#heatmap .bar[data-day="${today}"] em`, (n) => n.textContent), String(todays));
+        // Each telephony log by its own horizon: the PSTN day answered 404, the Direct Routing day's rows.
+        const logs = await page.$$eval("#logs tbody tr", (nodes) => nodes.map((n) => [...n.querySelectorAll("td")].map((td) => td.textContent)));
+        assert.deepEqual(logs, [
+          ["PSTN calls", "365 days", "not in this tenant (404)", "1/1", "0/0", "0", "0", "0"],
+          ["Direct Routing calls", "150 days", "available", "1/1", "0/0", "5", "0", "0"],
+        ]);
         const shot = Buffer.from(await page.screenshot({ type: "png" }));
         await page.goto("about:blank");
         const blank = Buffer.from(await page.screenshot({ type: "png" }));
