@@ -39,10 +39,11 @@ import { startAzurite } from "../local/azurite.js";
 import { runLocal } from "../local/run.js";
 import { sandboxSettings, startSandbox } from "../sandbox/server.js";
 import { passDueAt, retentionStart } from "../shared/core/passes.js";
+import { logSourceNames } from "../shared/core/sources.js";
 
 type Kind = "write" | "list" | "read" | "delete";
-type Phase = "harvest" | "curate" | "planTick" | "curateIdle" | "timerSetup";
-const phases: Phase[] = ["harvest", "curate", "planTick", "curateIdle", "timerSetup"];
+type Phase = "harvest" | "curate" | "planTick" | "curateIdle" | "timerSetup" | "logs";
+const phases: Phase[] = ["harvest", "curate", "planTick", "curateIdle", "timerSetup", "logs"];
 const ops = Object.fromEntries(phases.map((p) => [p, { write: 0, list: 0, read: 0, delete: 0 }])) as Record<Phase, Record<Kind, number>>;
 let phase: Phase = "harvest";
 
@@ -124,6 +125,28 @@ async function measureDay(calls: number): Promise<DayMeasure & { readonly archiv
       curatedBytes: curated.tables.reduce((n, t) => n + t.bytes, 0),
     };
     console.log(`a day of ${calls} calls, every pass: ${measure.records} records, ${measure.jobs} jobs, ${measure.graphRequests} Graph requests, ${measure.write}/${measure.list}/${measure.read} storage writes/lists/reads, busy ${measure.busySeconds.toFixed(1)} s (curate ${curateSeconds.toFixed(1)} s), ${(measure.rawBytes / 1e6).toFixed(2)} MB raw, ${(measure.curatedBytes / 1e6).toFixed(2)} MB curated`);
+    // The telephony logs of the same day, counted apart: both logs, the passes due 26 days on
+    // (0, and the re-read at 7 days; the one at 30 days is not due yet), as their jobs run.
+    phase = "logs";
+    const logRun = await runLocal({
+      archiverConfig,
+      pipeline,
+      graph: createGraphRuntime(archiverConfig, { ca: sandbox.ca }),
+      archive,
+      watermarks: memoryWatermarkStore({ nextWindowStartInMs: day + dayInMs }),
+      clock: systemClock,
+      planClock: { now: () => day + dayInMs, sleep: systemClock.sleep },
+      logDays: logSourceNames.flatMap((source) => {
+        const plan = pipeline.logs[source];
+        return plan ? [{ source, plan, days: [{ startInMs: day, endInMs: day + dayInMs }] }] : [];
+      }),
+    });
+    const rows = Object.values(logRun.logs).reduce((n, l) => n + (l?.rows ?? 0), 0);
+    const logPasses = Object.values(logRun.logs).reduce((n, l) => n + (l?.passes ?? 0), 0);
+    console.log(
+      `  telephony logs of that day (both, ${logPasses} passes, ${logRun.scheduledLater} not due yet): ${rows} rows, ${logRun.graph.requests} Graph requests (their own limit, apart from call records'), ${ops.logs.write}/${ops.logs.list}/${ops.logs.read} storage writes/lists/reads`,
+    );
+    phase = "harvest";
     // Busy instances announce themselves every eighth of Graph's rate window (functions/azure.ts).
     return { ...measure, archive, pipeline, heartbeatSeconds: archiverConfig.graph.rateLimitWindowInMs / 8 / 1000 };
   } finally {

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { minuteInMs } from "../shared/core/window.js";
 import { createCallRecordsRoutes } from "./callRecordsRoutes.js";
 import { createLogRoutes, isLogPath } from "./logRoutes.js";
-import { type LogSourceName, logRequestsPerMinute, logSources } from "../shared/core/sources.js";
+import { type LogSourceName, isLogSourceName, logRequestsPerMinute, logSources } from "../shared/core/sources.js";
 import { type SandboxCertificate, generateSandboxCertificate } from "./certificate.js";
 import { Cursors } from "./cursors.js";
 import { createEntra } from "./entra.js";
@@ -104,6 +104,17 @@ export interface Sandbox {
   /** Ends every per-record fault (loops, oversized answers, failing records): Graph fixed them. */
   healRecords(): void;
   close(): Promise<void>;
+}
+
+/**
+ * `SANDBOX_WITHOUT_LOGS=pstnCalls,directRoutingCalls`: the telephony logs the sandbox tenant lacks
+ * (Graph answers 404), for npm start and npm run sandbox; an unknown name is refused by name.
+ */
+export function logsLackedOf(raw: string | undefined): LogSourceName[] {
+  const names = (raw ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "");
+  const unknown = names.filter((n) => !isLogSourceName(n));
+  if (unknown.length > 0) throw new Error(`SANDBOX_WITHOUT_LOGS names ${unknown.map((n) => JSON.stringify(n)).join(", ")}; expected pstnCalls or directRoutingCalls, comma-separated`);
+  return names as LogSourceName[];
 }
 
 /** The settings that point the archiver at a sandbox: its Graph, its token endpoint and its app. */

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { startSandbox } from "../sandbox/server.js";
+import { logsLackedOf, startSandbox } from "../sandbox/server.js";
 
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
   console.log(`usage: npm run sandbox
@@ -15,6 +15,8 @@ credentials and the CA file to trust. Ctrl+C stops it.
 
   SANDBOX_PORT            port (default 8443)
   SANDBOX_CALLS_PER_DAY   calls the tenant makes a day (default 300)
+  SANDBOX_WITHOUT_LOGS    telephony logs the tenant lacks (Graph answers 404): pstnCalls,
+                          directRoutingCalls, comma-separated (default: it has both)
 
 Example, once it runs (the token request is the client-credentials flow):
   curl --cacert .local/sandbox/ca.pem -d grant_type=client_credentials -d client_id=CLIENT_ID \\
@@ -25,7 +27,7 @@ Example, once it runs (the token request is the client-credentials flow):
 
 const port = Number(process.env.SANDBOX_PORT ?? 8443);
 const callsPerDay = Number(process.env.SANDBOX_CALLS_PER_DAY ?? 300);
-const sandbox = await startSandbox({ port, callsPerDay });
+const sandbox = await startSandbox({ port, callsPerDay, logs: { unsupported: logsLackedOf(process.env.SANDBOX_WITHOUT_LOGS) } });
 const folder = resolve(".local/sandbox");
 mkdirSync(folder, { recursive: true });
 const caPath = resolve(folder, "ca.pem");

@@ -23,7 +23,7 @@ import { throttleTotals } from "../shared/graph/requestGovernor.js";
 import { containerArchive, containerProblem, localAzuriteArchive } from "../local/localArchive.js";
 import { UsageError, logDaysOf, planStart, redactUrl, windowMinutesOf } from "../local/startOptions.js";
 import { logSourceNames, logSources } from "../shared/core/sources.js";
-import { type Sandbox, sandboxSettings, startSandbox } from "../sandbox/server.js";
+import { type Sandbox, logsLackedOf, sandboxSettings, startSandbox } from "../sandbox/server.js";
 
 const usage = "usage: npm start -- [--from INSTANT|DAY] [--to INSTANT|DAY] [--window MINUTES] [--out FOLDER|https://ACCOUNT.blob.core.windows.net/CONTAINER]";
 
@@ -124,7 +124,13 @@ try {
     if (problem) throw new UsageError(`cannot use --out ${redactUrl(plan.target.url)} (${problem})`);
   }
   if (!realTenant) {
-    sandbox = await startSandbox({ callsPerDay: Number(process.env.SANDBOX_CALLS_PER_DAY ?? 300) });
+    let unsupported: ReturnType<typeof logsLackedOf>;
+    try {
+      unsupported = logsLackedOf(process.env.SANDBOX_WITHOUT_LOGS);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    sandbox = await startSandbox({ callsPerDay: Number(process.env.SANDBOX_CALLS_PER_DAY ?? 300), logs: { unsupported } });
     Object.assign(env, sandboxSettings(sandbox));
   }
   const archiverConfig = loadArchiverConfig(env);
