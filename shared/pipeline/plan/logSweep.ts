@@ -4,24 +4,15 @@
  * its whole root is listed on every tick (one listing); the memory keeps only what was re-sent in
  * the current resend period (a day), so no queue tier is relied on to drop repeats.
  */
-import type { ArchiveStore } from "../../archive/archiveStore.js";
-import type { Clock } from "../../core/clock.js";
 import { jobKey } from "../../core/job.js";
 import type { LogSourceName } from "../../core/sources.js";
-import { type CoverageReport, type SweepSettings, coverageGaps, resendTagAt } from "./coverage.js";
+import { type CoverageReport, coverageGaps, resendTagAt } from "./coverage.js";
 import { listLogManifests } from "./manifestListing.js";
-import type { PlanSettings } from "./planning.js";
-import type { JobSender } from "./scheduler.js";
-import type { SweepMemoryStore } from "./sweepMemoryStore.js";
+import type { SweepDeps } from "./sweep.js";
 
-export interface LogSweepDeps {
+/** Call records' sweep's dependencies, the plan and memory being the log's own, and which log. */
+export interface LogSweepDeps extends SweepDeps {
   readonly source: LogSourceName;
-  readonly archive: ArchiveStore;
-  readonly sender: JobSender;
-  readonly clock: Clock;
-  readonly plan: PlanSettings;
-  readonly sweep: SweepSettings;
-  readonly memory?: SweepMemoryStore;
 }
 
 export async function runLogSweep(deps: LogSweepDeps, plannedUntilInMs: number): Promise<CoverageReport> {
