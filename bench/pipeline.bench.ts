@@ -16,11 +16,10 @@
  * (skip only the npm start spans of it),
  * BENCH_LIST_SECONDS (60), BENCH_BIG=0 (skip the big windows).
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import functions from "@azure/functions";
 import { startAzurite } from "../local/azurite.js";
@@ -38,7 +37,7 @@ import { folderInstanceRegistry } from "../shared/pipeline/harvest/instanceRegis
 import { naiveLoop } from "./naiveLoop.js";
 import { describePaces } from "../local/run.js";
 import { callsPerDayFor } from "../sandbox/generator.js";
-import type { SandboxStats } from "../sandbox/server.js";
+import { type SandboxLink, startSandboxProcess as startSandboxInProcess } from "./sandboxLink.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 40);
 const latencyMs = Number(process.env.BENCH_LATENCY_MS ?? 300);
@@ -50,12 +49,6 @@ const windowInMs = 2000;
 const ceiling = 150;
 const ceilingPerSecond = ceiling / (windowInMs / 1000);
 
-interface SandboxLink {
-  readonly child: ChildProcess;
-  readonly env: Record<string, string>;
-  stats(): Promise<SandboxStats>;
-}
-
 const limitedSandbox = {
   callsPerDay,
   emptyPageRate: 0,
@@ -63,32 +56,7 @@ const limitedSandbox = {
   faults: { latencyMs },
 };
 
-async function startSandboxProcess(options: object = limitedSandbox): Promise<SandboxLink> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "sandboxProcess.ts")], { env: { ...process.env, BENCH_SANDBOX: JSON.stringify(options) }, stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  const queue: ((line: string) => void)[] = [];
-  lines.on("line", (line) => queue.shift()?.(line));
-  const next = () => new Promise<string>((resolve) => queue.push(resolve));
-  const link = JSON.parse(await next()) as { graphEndpoint: string; authorityHost: string; tenantId: string; clientId: string; clientSecret: string; ca: string };
-  const caFile = join(await mkdtemp(join(tmpdir(), "bench-ca-")), "ca.pem");
-  await writeFile(caFile, link.ca);
-  return {
-    child,
-    env: {
-      ARCHIVER_GRAPH_ENDPOINT: link.graphEndpoint,
-      ARCHIVER_AUTHORITY_HOST: link.authorityHost,
-      AZURE_TENANT_ID: link.tenantId,
-      AZURE_CLIENT_ID: link.clientId,
-      AZURE_CLIENT_SECRET: link.clientSecret,
-      CA: link.ca,
-    },
-    stats: async () => {
-      const line = next();
-      child.kill("SIGUSR2");
-      return JSON.parse(await line) as SandboxStats;
-    },
-  };
-}
+const startSandboxProcess = (options: object = limitedSandbox): Promise<SandboxLink> => startSandboxInProcess(options);
 
 // Windows of BENCH_WINDOW_MINUTES (default 60, as deployed). Shorter windows shorten the drain at
 // the end of a scenario but are bound by listing's own limits (a window is listed page by page

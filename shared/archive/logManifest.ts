@@ -65,8 +65,11 @@ export function rowOfLine(line: JsonLine): JsonLine {
   return row;
 }
 
+/** The digest of a row's JSON text. */
+export const textDigest = (json: string): string => createHash("sha256").update(json).digest("base64url");
+
 /** A row's content digest: equal digests, equal rows (the key order is Graph's, kept as sent). */
-export const rowDigest = (row: JsonLine): string => createHash("sha256").update(JSON.stringify(row)).digest("base64url");
+export const rowDigest = (row: JsonLine): string => textDigest(JSON.stringify(row));
 
 /** A row's identity: its `id`, or its digest when Graph sent none (it is then kept, never merged). */
 export const rowKey = (row: JsonLine, digest: string): string => (typeof row.id === "string" ? `id:${row.id}` : `digest:${digest}`);
