@@ -12,7 +12,7 @@ import { type ArchiveStore, folderArchiveStore } from "../../shared/archive/arch
 import { dataLinesOf } from "../../shared/archive/dataLines.js";
 import { rowOfLine } from "../../shared/archive/logManifest.js";
 import { dataBlobName } from "../../shared/archive/archiveLayout.js";
-import { defaultLogPlan } from "../../shared/config/config.js";
+import { defaultLogPlan, loadArchiverConfig } from "../../shared/config/config.js";
 import { systemClock } from "../../shared/core/clock.js";
 import type { LogSourceName } from "../../shared/core/sources.js";
 import { dayInMs } from "../../shared/core/window.js";
@@ -24,6 +24,10 @@ import { dayMarkerName } from "../../shared/pipeline/harvest/dayMarker.js";
 import { ManualClock } from "../../sandbox/tenant.js";
 import type { Sandbox, SandboxOptions } from "../../sandbox/server.js";
 import { withSandbox } from "../support/graph.js";
+import { fixedTokens } from "../support/stubTransport.js";
+import { GraphClient } from "../../shared/graph/graphClient.js";
+import type { HttpTransport } from "../../shared/graph/httpTransport.js";
+import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
 
 const day1 = Date.parse("2026-11-20T00:00:00Z");
 const day2 = day1 + dayInMs;
@@ -144,5 +148,33 @@ describe("a telephony log's harvest", () => {
         return true;
       });
     });
+  });
+});
+
+describe("a Graph-compatible endpoint without the logs", () => {
+  it("records the log as unsupported on 404, 405, 501 and 400 'Resource not found for the segment', and fails by name on any other 400", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "archiver-logs-endpoint-"));
+    try {
+      const config = loadArchiverConfig({}).graph;
+      const answers: [number, string, string][] = [
+        [404, "NotFound", "no such function"],
+        [405, "MethodNotAllowed", "no"],
+        [501, "NotImplemented", "no"],
+        [400, "BadRequest", "Resource not found for the segment 'getPstnCalls'."],
+        [400, "BadRequest", "The date range cannot be more than 90 days."],
+      ];
+      const outcomes: string[] = [];
+      for (const [index, [status, code, message]] of answers.entries()) {
+        const transport: HttpTransport = { get: async () => ({ status, headers: {}, body: JSON.stringify({ error: { code, message } }) }) };
+        const counters = newGraphCounters();
+        const graph = new GraphClient(config, { tokens: fixedTokens(), transport, governor: new RequestGovernor({ requests: 1000, windowInMs: 1000 }, systemClock), clock: systemClock, counters });
+        const window = { startInMs: day1 + index * dayInMs, endInMs: day1 + (index + 1) * dayInMs };
+        const run = harvestLog({ window, pass: 0, source: "pstnCalls" }, { graph, counters, archive: folderArchiveStore(folder), clock: { now: () => day1 + 10 * dayInMs, sleep: systemClock.sleep }, cloud: "Global", plan: defaultLogPlan("pstnCalls") });
+        outcomes.push(await run.then((o) => o.status, (error: unknown) => classifyJobFailure(error).reason));
+      }
+      assert.deepEqual(outcomes, ["unsupported", "unsupported", "unsupported", "unsupported", "GraphBadRequest"]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -175,12 +175,15 @@ async function writeManifest(job: LogJob, manifest: LogManifest, deps: LogHarves
 
 /**
  * True when Graph says the log is not there: 404 on its function (a tenant without PSTN calling or
- * Direct Routing), or a cloud whose Graph does not know the function at all ("Resource not found
- * for the segment", answered 400). Which clouds serve which log has differed between revisions of
- * the documentation: the answer decides, not a list.
+ * Direct Routing), a cloud whose Graph does not know the function at all ("Resource not found for
+ * the segment", answered 400), or an endpoint that does not serve it (405, 501: a Graph-compatible
+ * endpoint without the logs). Which clouds serve which log has differed between revisions of the
+ * documentation: the answer decides, not a list. None of these is retried: the next day asks again.
  */
+const unsupportedStatuses = new Set([404, 405, 501]);
 const isLogUnsupported = (error: unknown): error is GraphRequestError =>
-  isGraphRequestError(error) && (error.status === 404 || (error.status === 400 && /not found for the segment/i.test(error.message)));
+  isGraphRequestError(error) &&
+  ((error.status !== undefined && unsupportedStatuses.has(error.status)) || (error.status === 400 && /not found for the segment/i.test(error.message)));
 
 async function settleUnsupported(job: LogJob, startedAt: number, deps: LogHarvestDeps, status: number | undefined, code: string | undefined): Promise<LogHarvestOutcome> {
   const manifest = buildLogManifest(job, startedAt, deps, {
