@@ -135,6 +135,7 @@ async function streamWindow(job: Job, deps: HarvestDeps, start: Extract<Start, {
       }
     });
     stream.abort.signal.throwIfAborted();
+    await stream.retrySuspects();
     await stream.confirmIsolated();
     return { kind: "streamed", window: stream };
   } catch (error) {
@@ -168,6 +169,8 @@ class WindowStream {
   readonly abort = new AbortController();
   private readonly seen = new Set<string>();
   private readonly failures: WindowRecordFailures;
+  /** Records that failed for good as far as this delivery could tell: each is read once more at the end. */
+  private readonly suspects: CallRecordSummary[] = [];
 
   constructor(
     private readonly job: Job,
@@ -199,7 +202,23 @@ class WindowStream {
    * and the job fails (recordIsolation.ts).
    */
   async confirmIsolated(): Promise<void> {
-    if (!this.failures.unconfirmed) return;
+    if (this.failures.unconfirmed) await this.graphAnswers();
+  }
+
+  /**
+   * A record that failed for good, as far as the window's reading could tell, is read once more
+   * at the end, once Graph has answered the window's listing again: an outage that caught it and
+   * then passed (the window's other records read after it) costs nothing; a record that fails
+   * again, with Graph answering, is archived incomplete (recordIsolation.ts).
+   */
+  async retrySuspects(): Promise<void> {
+    if (this.suspects.length === 0) return;
+    await this.graphAnswers();
+    for (const record of this.suspects.splice(0)) await this.archiveRecord(record, true);
+  }
+
+  /** Asks Graph for the first page of the window's listing; throws if it does not answer. */
+  private async graphAnswers(): Promise<void> {
     const pages = this.deps.graph.listWindow(this.job.window, this.abort.signal)[Symbol.asyncIterator]();
     try {
       await pages.next();
@@ -208,8 +227,12 @@ class WindowStream {
     }
   }
 
-  /** Fetches one record in full and writes its line; a record that cannot be read whole is isolated (recordIsolation.ts). */
-  async archiveRecord(record: CallRecordSummary): Promise<void> {
+  /**
+   * Fetches one record in full and writes its line; a record that cannot be read whole is isolated
+   * (recordIsolation.ts): at once when its answers are over the cap, after a second reading
+   * (`lastChance`, retrySuspects) when it keeps failing.
+   */
+  async archiveRecord(record: CallRecordSummary, lastChance = false): Promise<void> {
     const { deps, job, abort } = this;
     let item: FetchedRecord | undefined;
     let incomplete: Incompleteness | undefined;
@@ -223,7 +246,11 @@ class WindowStream {
       // One record that cannot be read costs that record, unless the job has failed already or
       // the failure is not one record's.
       const isolation = abort.signal.aborted ? undefined : isolationOf(error);
-      if (isolation === undefined || (isolation === "recordFailing" && this.failures.recordFailed() === "failJob")) throw error;
+      if (isolation === undefined || (isolation === "recordFailing" && this.failures.recordFailed() === "failJob" && !lastChance)) throw error;
+      if (isolation === "recordFailing" && !lastChance) {
+        this.suspects.push(record);
+        return;
+      }
       incomplete = { reason: isolation };
     }
     if (item) {

@@ -10,7 +10,9 @@
  *   that is not Graph's shape) on a second delivery of its job, while the window's other records
  *   are read: the job's first delivery failed (a passing fault gets the job retry policy's delay
  *   to pass), and fewer than `graphWideAfterFailures` records failed since the last success (that
- *   many means Graph itself is failing: an outage fails the job, as before). Records isolated
+ *   many means Graph itself is failing: an outage fails the job, as before); and it fails once
+ *   more when read again at the end of the window, after Graph has answered the window's listing
+ *   again (an outage that caught the record and then passed costs nothing). Records isolated
  *   with no record read after them (the last one or two of a window, or a window holding only
  *   them) stand only if Graph answers a listing asked after them: an outage that began as the
  *   window ended fails the job instead (else a window holding one broken record would retry until
