@@ -173,11 +173,11 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
     // again for a moment later, so log jobs never fill the slots call records need (graphSetup.ts).
     let freeLane: (() => void) | undefined;
     const logJob = logDeliveryOf(body);
-    if (logJob && deps().logLane !== false) {
-      const d = deps();
-      freeLane = d.graph.tryBeginLogHarvest();
+    const logDeps = logJob ? deps() : undefined;
+    if (logJob && logDeps && logDeps.logLane !== false) {
+      freeLane = logDeps.graph.tryBeginLogHarvest();
       if (!freeLane) {
-        const deferred = await deferLogJob(logJob, settlement, d);
+        const deferred = await deferLogJob(logJob, settlement, logDeps);
         logHarvest(context, deferred, undefined);
         return deferred;
       }

@@ -23,7 +23,8 @@ import { dayMarkerName } from "../harvest/dayMarker.js";
 
 export const curatedRoot = "curated/v2";
 
-const ymd = (dayStartInMs: number) => new Date(dayStartInMs).toISOString().slice(0, 10);
+/** `2026-11-02`: a UTC day as curated names and markers write it. */
+export const ymd = (dayStartInMs: number) => new Date(dayStartInMs).toISOString().slice(0, 10);
 
 /** `curated/v2/streams/year=2026/month=11/day=02/streams_20261102.parquet` */
 export function curatedFileName(table: CuratedTableName, dayStartInMs: number): string {

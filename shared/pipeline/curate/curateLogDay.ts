@@ -19,9 +19,7 @@ import { writeParquetFile } from "../../lake/curatedWriter.js";
 import { logTableColumns, logTableRow } from "../../lake/logCuratedTable.js";
 import { logViewNames } from "../../lake/telephonyLogSchema.js";
 import { dayMarkerName } from "../harvest/dayMarker.js";
-import { curatedRoot, curationCandidates } from "./curateDay.js";
-
-const ymd = (dayStartInMs: number) => new Date(dayStartInMs).toISOString().slice(0, 10);
+import { curatedRoot, curationCandidates, ymd } from "./curateDay.js";
 
 /** `curated/v2/pstn_calls/tenant=home/year=2026/month=11/day=02/pstn_calls_20261102.parquet` */
 export const curatedLogFileName = (source: LogSourceName, dayStartInMs: number): string =>
