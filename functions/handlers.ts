@@ -12,13 +12,16 @@ import { harvest } from "../shared/pipeline/harvest/harvest.js";
 import { type ProcessResult, type Settlement, processJobMessage } from "../shared/pipeline/harvest/jobProcessor.js";
 import type { JobRetryOptions } from "../shared/pipeline/harvest/jobRetryPolicy.js";
 import { type EventLevel, logEvent } from "./logEvents.js";
-import { type JobDelivery, jobKey, parseJobDelivery } from "../shared/core/job.js";
+import { type Job, type JobDelivery, jobKey, parseJobDelivery } from "../shared/core/job.js";
+import type { TenantSlots } from "../shared/pipeline/harvest/tenantSlots.js";
 import { archiveJobRecords } from "../shared/pipeline/harvest/jobRecords.js";
 import type { CoverageReport, SweepSettings } from "../shared/pipeline/plan/coverage.js";
 import type { SweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
 import type { PlanSettings } from "../shared/pipeline/plan/planning.js";
 import { type SweepRun, runCoverageSweep } from "../shared/pipeline/plan/sweep.js";
 import { runLogSweep } from "../shared/pipeline/plan/logSweep.js";
+import { ofTenant } from "../shared/pipeline/plan/sweep.js";
+import { type TenantId, tenantLabel } from "../shared/core/tenants.js";
 import { type JobSender, type TickResult, runPlanTick } from "../shared/pipeline/plan/scheduler.js";
 import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { compactInstant, formatInstant } from "../shared/core/window.js";
@@ -38,7 +41,24 @@ export interface PlanDeps {
   /** The coverage sweep, run after each tick; absent in a local run over an explicit span. */
   readonly sweep?: { readonly archive: ArchiveStore; readonly settings: SweepSettings; readonly memory?: SweepMemoryStore };
   /** The telephony logs that are on, each planned from its own watermark after call records. */
-  readonly logs?: readonly { readonly source: LogSourceName; readonly plan: PlanSettings; readonly watermarks: WatermarkStore; readonly sweepMemory?: SweepMemoryStore }[];
+  readonly logs?: readonly LogPlanDeps[];
+  /** The other tenants, each planned after the home tenant and apart from it (tenants.ts). */
+  readonly tenants?: readonly TenantPlanDeps[];
+}
+
+export interface LogPlanDeps {
+  readonly source: LogSourceName;
+  readonly plan: PlanSettings;
+  readonly watermarks: WatermarkStore;
+  readonly sweepMemory?: SweepMemoryStore;
+}
+
+/** Another tenant's planning state: its own watermarks and sweep memories (stateLayout.ts), and its logs. */
+export interface TenantPlanDeps {
+  readonly tenant: TenantId;
+  readonly watermarks: WatermarkStore;
+  readonly sweepMemory?: SweepMemoryStore;
+  readonly logs?: readonly LogPlanDeps[];
 }
 
 export interface HarvestHandlerDeps {
@@ -65,6 +85,11 @@ export interface HarvestHandlerDeps {
    * sent again for minutes later (a local run must end; its queue is its own).
    */
   readonly logLane?: boolean;
+  /**
+   * Present when the deployment reads other tenants: each tenant holds at most its share of this
+   * process's slots, and a job over it yields (tenantSlots.ts).
+   */
+  readonly tenantSlots?: TenantSlots;
 }
 
 /**
@@ -97,7 +122,10 @@ export const sweepEvent = (report: SweepRun, nowInMs: number) => ({
 export const sweepLogEvent = (source: LogSourceName, report: CoverageReport, nowInMs: number) => ({ source, ...sweepEvent({ ...report, listedDays: 0, fullListing: true }, nowInMs) });
 
 /** A telephony log whose planning failed (its watermark unreadable, storage refused): which, and why. */
-export const planLogFailedEvent = (source: LogSourceName, error: unknown) => ({ source, description: error instanceof Error ? error.message : String(error) });
+export const planLogFailedEvent = (source: LogSourceName, error: unknown, tenant?: TenantId) => ({ source, tenant: tenantLabel(tenant), description: error instanceof Error ? error.message : String(error) });
+
+/** Another tenant whose call records planning failed: which, and why (the other tenants are planned all the same). */
+export const planTenantFailedEvent = (tenant: TenantId, error: unknown) => ({ tenant, description: error instanceof Error ? error.message : String(error) });
 
 export interface CurateDeps {
   readonly archive: ArchiveStore;
@@ -133,35 +161,57 @@ export function makeCurateHandler(deps: () => CurateDeps) {
 export function makePlanHandler(deps: () => PlanDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<TickResult> => {
     const d = deps();
-    const result = await runPlanTick(d);
-    logEvent(context, "info", "plan", planEvent(result, d.clock.now()));
-    if (d.sweep) {
-      const report = await runCoverageSweep(
-        { archive: d.sweep.archive, sender: d.sender, clock: d.clock, plan: d.plan, sweep: d.sweep.settings, ...(d.sweep.memory ? { memory: d.sweep.memory } : {}) },
-        result.nextWindowStartInMs,
-      );
-      logEvent(context, report.missing.length > 0 ? "warn" : "info", "sweep", sweepEvent(report, d.clock.now()));
-    }
-    // Each log after call records, and apart: a log's stored watermark that is wrong fails its
-    // own planning (an error event names it), never call records'.
-    for (const log of d.logs ?? []) {
-      const sender: JobSender = { send: (jobs) => d.sender.send(jobs.map((j) => ({ ...j, job: { ...j.job, source: log.source } }))) };
+    // The home tenant first, as before tenants existed: its failure fails the tick, after the
+    // other tenants have been planned (one tenant's broken state never stops another's).
+    const home = await planTenant(d, { watermarks: d.watermarks, ...(d.sweep?.memory ? { sweepMemory: d.sweep.memory } : {}), ...(d.logs ? { logs: d.logs } : {}) }, context).then(
+      (result) => ({ result }),
+      (error: unknown) => ({ error }),
+    );
+    for (const tenant of d.tenants ?? []) {
       try {
-        const tick = await runPlanTick({ watermarks: log.watermarks, sender, clock: d.clock, plan: log.plan });
-        logEvent(context, "info", "planLog", { source: log.source, ...planEvent(tick, d.clock.now()) });
-        if (d.sweep) {
-          const report = await runLogSweep(
-            { source: log.source, archive: d.sweep.archive, sender: d.sender, clock: d.clock, plan: log.plan, sweep: d.sweep.settings, ...(log.sweepMemory ? { memory: log.sweepMemory } : {}) },
-            tick.nextWindowStartInMs,
-          );
-          logEvent(context, report.missing.length > 0 ? "warn" : "info", "sweepLog", sweepLogEvent(log.source, report, d.clock.now()));
-        }
+        await planTenant(d, tenant, context);
       } catch (error) {
-        logEvent(context, "error", "planLogFailed", planLogFailedEvent(log.source, error));
+        logEvent(context, "error", "planTenantFailed", planTenantFailedEvent(tenant.tenant, error));
       }
     }
-    return result;
+    if ("error" in home) throw home.error;
+    return home.result;
   };
+}
+
+/** One tenant's tick: call records' windows and sweep, then each log's, each log apart. */
+async function planTenant(d: PlanDeps, scope: Omit<TenantPlanDeps, "tenant"> & { readonly tenant?: TenantId }, context: InvocationContext): Promise<TickResult> {
+  const { tenant } = scope;
+  const own = tenant === undefined ? {} : { tenant };
+  const sender: JobSender = tenant === undefined ? d.sender : { send: (jobs) => d.sender.send(ofTenant(tenant, jobs)) };
+  const result = await runPlanTick({ watermarks: scope.watermarks, sender, clock: d.clock, plan: d.plan });
+  logEvent(context, "info", "plan", { ...planEvent(result, d.clock.now()), tenant: tenantLabel(tenant) });
+  if (d.sweep) {
+    const report = await runCoverageSweep(
+      { archive: d.sweep.archive, sender: d.sender, clock: d.clock, plan: d.plan, sweep: d.sweep.settings, ...(scope.sweepMemory ? { memory: scope.sweepMemory } : {}), ...own },
+      result.nextWindowStartInMs,
+    );
+    logEvent(context, report.missing.length > 0 ? "warn" : "info", "sweep", { ...sweepEvent(report, d.clock.now()), tenant: tenantLabel(tenant) });
+  }
+  // Each log after call records, and apart: a log's stored watermark that is wrong fails its
+  // own planning (an error event names it), never call records'.
+  for (const log of scope.logs ?? []) {
+    const logSender: JobSender = { send: (jobs) => sender.send(jobs.map((j) => ({ ...j, job: { ...j.job, source: log.source } }))) };
+    try {
+      const tick = await runPlanTick({ watermarks: log.watermarks, sender: logSender, clock: d.clock, plan: log.plan });
+      logEvent(context, "info", "planLog", { source: log.source, tenant: tenantLabel(tenant), ...planEvent(tick, d.clock.now()) });
+      if (d.sweep) {
+        const report = await runLogSweep(
+          { source: log.source, archive: d.sweep.archive, sender: d.sender, clock: d.clock, plan: log.plan, sweep: d.sweep.settings, ...(log.sweepMemory ? { memory: log.sweepMemory } : {}), ...own },
+          tick.nextWindowStartInMs,
+        );
+        logEvent(context, report.missing.length > 0 ? "warn" : "info", "sweepLog", { ...sweepLogEvent(log.source, report, d.clock.now()), tenant: tenantLabel(tenant) });
+      }
+    } catch (error) {
+      logEvent(context, "error", "planLogFailed", planLogFailedEvent(log.source, error, tenant));
+    }
+  }
+  return result;
 }
 
 export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
@@ -169,17 +219,26 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
     // Dependencies are resolved inside the job, so a configuration error is the job's failure
     // (dead-lettered with the setting's name), not an unsettled message.
     let plan: PlanSettings | undefined;
-    // A telephony log's job runs only when this process's log lane is free; otherwise it is sent
-    // again for a moment later, so log jobs never fill the slots call records need (graphSetup.ts).
-    let freeLane: (() => void) | undefined;
-    const logJob = logDeliveryOf(body);
-    const logDeps = logJob ? deps() : undefined;
-    if (logJob && logDeps && logDeps.logLane !== false) {
-      freeLane = logDeps.graph.tryBeginLogHarvest();
-      if (!freeLane) {
-        const deferred = await deferLogJob(logJob, settlement, logDeps);
-        logHarvest(context, deferred, undefined);
-        return deferred;
+    const freed: (() => void)[] = [];
+    const delivery = deliveryOf(body);
+    // Wrong configuration here is left for the job itself to meet, and dead-letter by name.
+    const early = delivery ? dependenciesOrNone(deps) : undefined;
+    if (delivery && early) {
+      // A job whose tenant's slots are taken, or (a log's job) whose tenant's log lane is, is sent
+      // again for a moment later, so no tenant and no log fills the slots the others need.
+      const graph = graphOf(early.graph, delivery.job);
+      if (graph && early.tenantSlots) {
+        const free = early.tenantSlots.tryTake(delivery.job.tenant, graph.governor.pausedForInMs());
+        if (!free) return yieldJob(context, delivery, settlement, early);
+        freed.push(free);
+      }
+      if (graph && delivery.job.source !== undefined && early.logLane !== false) {
+        const free = graph.tryBeginLogHarvest();
+        if (!free) {
+          freed.forEach((f) => f());
+          return yieldJob(context, delivery, settlement, early);
+        }
+        freed.push(free);
       }
     }
     const result = await processJobMessage(
@@ -189,12 +248,13 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
         const d = deps();
         plan = d.plan;
         const counters = newGraphCounters();
-        const endHarvest = d.graph.beginHarvest();
+        const graph = job.tenant === undefined ? d.graph : d.graph.forTenant(job.tenant);
+        const endHarvest = graph.beginHarvest();
         try {
           if (job.source !== undefined) {
             const logJob = { ...job, source: job.source };
             return await harvestLog(logJob, {
-              graph: d.graph.newClient(counters),
+              graph: graph.newClient(counters),
               counters,
               archive: d.archive,
               clock: d.clock,
@@ -204,7 +264,7 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
             });
           }
           return await harvest(job, {
-            graph: d.graph.newClient(counters),
+            graph: graph.newClient(counters),
             counters,
             archive: d.archive,
             clock: d.clock,
@@ -212,7 +272,7 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
             timeBudgetInMs: d.timeBudgetInMs,
             // Enough records in flight to fill the pace at Graph's latency, shared with the other
             // harvests of this process; the setting is the floor.
-            concurrency: () => d.graph.suggestedConcurrency(d.concurrency, 64),
+            concurrency: () => graph.suggestedConcurrency(d.concurrency, 64),
             enqueue: (jobs) => d.sender.send(jobs),
             ...(d.signal ? { signal: d.signal } : {}),
             ...(d.plan ? { plan: d.plan } : {}),
@@ -231,29 +291,52 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
         const d = deps();
         return archiveJobRecords(d.archive, d.clock, { chains: d.retryChains !== false });
       },
-    ).finally(() => freeLane?.());
+    ).finally(() => freed.forEach((f) => f()));
+    if (delivery) early?.tenantSlots?.ended(delivery.job.tenant, result.status === "retrying");
     logHarvest(context, result, plan);
     return result;
   };
 }
 
-/** A message's delivery when it is a telephony log's job; undefined for anything else (a malformed body is the processor's to refuse). */
-function logDeliveryOf(body: unknown): JobDelivery | undefined {
+function dependenciesOrNone(deps: () => HarvestHandlerDeps): HarvestHandlerDeps | undefined {
   try {
-    const delivery = parseJobDelivery(body);
-    return delivery.job.source === undefined ? undefined : delivery;
+    return deps();
   } catch {
     return undefined;
   }
 }
 
-/** How long a log job waits for the lane: half a minute to five, spread, so a tick's jobs come back apart. */
-const logLaneDelayInMs = (random: number) => 30_000 + Math.round(random * 270_000);
+/** A message's delivery; undefined for a malformed body (the processor's to refuse, by name). */
+function deliveryOf(body: unknown): JobDelivery | undefined {
+  try {
+    return parseJobDelivery(body);
+  } catch {
+    return undefined;
+  }
+}
 
-/** Sends a log job again for later, its attempt and chain kept, and completes this delivery; abandons it if the send fails. */
-async function deferLogJob(delivery: JobDelivery, settlement: Settlement, d: HarvestHandlerDeps): Promise<ProcessResult> {
+/** The job's tenant's runtime; undefined when it cannot be made (the harvest fails by name then). */
+function graphOf(graph: GraphRuntime, job: Job): GraphRuntime | undefined {
+  try {
+    return job.tenant === undefined ? graph : graph.forTenant(job.tenant);
+  } catch {
+    return undefined;
+  }
+}
+
+async function yieldJob(context: InvocationContext, delivery: JobDelivery, settlement: Settlement, d: HarvestHandlerDeps): Promise<ProcessResult> {
+  const deferred = await deferJob(delivery, settlement, d);
+  logHarvest(context, deferred, undefined);
+  return deferred;
+}
+
+/** How long a job that yields its slot waits: half a minute to five, spread, so a tick's jobs come back apart. */
+const yieldDelayInMs = (random: number) => 30_000 + Math.round(random * 270_000);
+
+/** Sends a job again for later, its attempt and chain kept, and completes this delivery; abandons it if the send fails. */
+async function deferJob(delivery: JobDelivery, settlement: Settlement, d: HarvestHandlerDeps): Promise<ProcessResult> {
   const now = d.clock.now();
-  const notBeforeInMs = now + logLaneDelayInMs(Math.random());
+  const notBeforeInMs = now + yieldDelayInMs(Math.random());
   try {
     await d.sender.send([{ job: delivery.job, notBeforeInMs, attempt: delivery.attempt, resendTag: `d${compactInstant(now)}`, ...(delivery.chain ? { chain: delivery.chain } : {}) }]);
   } catch (error) {
@@ -272,7 +355,7 @@ async function deferLogJob(delivery: JobDelivery, settlement: Settlement, d: Har
  */
 export function harvestEvent(result: ProcessResult, plan?: PlanSettings): { level: EventLevel; name: string; fields: Record<string, unknown> } {
   const job = result.job
-    ? { job: jobKey(result.job), source: result.job.source ?? "callRecords", windowStart: formatInstant(result.job.window.startInMs), pass: result.job.pass }
+    ? { job: jobKey(result.job), source: result.job.source ?? "callRecords", tenant: tenantLabel(result.job.tenant), windowStart: formatInstant(result.job.window.startInMs), pass: result.job.pass }
     : {};
   if (result.status === "deadLettered") {
     return { level: "error", name: "harvestDeadLettered", fields: { ...job, reason: result.reason, description: result.description } };

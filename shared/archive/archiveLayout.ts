@@ -17,15 +17,31 @@
  * with the same names: windows of a log are days, so there is no hour level.
  *
  *   pstncalls/v1/tenant=home/year=2026/month=11/day=27/20261127T0000Z_20261128T0000Z_p0.jsonl.gz
+ *
+ * Another tenant's blobs (core/tenants.ts) sit below a `tenant=<id>` folder of each root; the home
+ * tenant's call records stay where they always were, so a single-tenant archive never moves:
+ *
+ *   callrecords/v1/tenant=0b7e2c1a-…/year=2026/month=11/day=27/hour=09/20261127T0900Z_20261127T1000Z_p0.jsonl.gz
+ *   pstncalls/v1/tenant=0b7e2c1a-…/year=2026/month=11/day=27/20261127T0000Z_20261128T0000Z_p0.jsonl.gz
  */
 import { type Job, jobKey } from "../core/job.js";
 import type { TimeWindow } from "../core/window.js";
-import { type LogSourceName, homeTenantFolder, logSourceNames, logSources } from "../core/sources.js";
+import { type LogSourceName, logSourceNames, logSources } from "../core/sources.js";
+import { type Origin, type TenantId, tenantFolder, tenantOfBlobName } from "../core/tenants.js";
 
 export const archiveRoot = "callrecords/v1";
 
+/**
+ * Where an origin's blobs start: `callrecords/v1/` (the home tenant's call records),
+ * `callrecords/v1/tenant=<id>/`, `pstncalls/v1/tenant=home/`, `pstncalls/v1/tenant=<id>/`.
+ */
+export function rootOf(origin: Origin = {}): string {
+  if (origin.source !== undefined) return `${logSources[origin.source].archiveRoot}/${tenantFolder(origin.tenant)}/`;
+  return origin.tenant === undefined ? `${archiveRoot}/` : `${archiveRoot}/${tenantFolder(origin.tenant)}/`;
+}
+
 /** Where a log's blobs start: `pstncalls/v1/tenant=home/`. */
-export const logRoot = (source: LogSourceName): string => `${logSources[source].archiveRoot}/${homeTenantFolder}/`;
+export const logRoot = (source: LogSourceName, tenant?: TenantId): string => rootOf({ source, ...(tenant === undefined ? {} : { tenant }) });
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -35,14 +51,15 @@ export function dayPartition(instantInMs: number): string {
   return `year=${d.getUTCFullYear()}/month=${pad(d.getUTCMonth() + 1)}/day=${pad(d.getUTCDate())}/`;
 }
 
-export const partitionPrefix = (instantInMs: number): string => `${archiveRoot}/${dayPartition(instantInMs)}hour=${pad(new Date(instantInMs).getUTCHours())}/`;
+/** `callrecords/v1/year=2026/month=11/day=27/hour=09/`: a call records window's folder. */
+export const partitionPrefix = (instantInMs: number, tenant?: TenantId): string =>
+  `${rootOf(tenant === undefined ? {} : { tenant })}${dayPartition(instantInMs)}hour=${pad(new Date(instantInMs).getUTCHours())}/`;
 
-/** `callrecords/v1/year=2026/month=11/day=27/` (or a log's day): a UTC day's partition. */
-export const dayPartitionPrefix = (instantInMs: number, source?: LogSourceName): string =>
-  source === undefined ? `${archiveRoot}/${dayPartition(instantInMs)}` : `${logRoot(source)}${dayPartition(instantInMs)}`;
+/** `callrecords/v1/year=2026/month=11/day=27/` (or a log's, or another tenant's day): a UTC day's partition. */
+export const dayPartitionPrefix = (instantInMs: number, origin: Origin = {}): string => `${rootOf(origin)}${dayPartition(instantInMs)}`;
 
 /** The folder a job's blobs are written to. */
-const jobFolder = (job: Job): string => (job.source === undefined ? partitionPrefix(job.window.startInMs) : dayPartitionPrefix(job.window.startInMs, job.source));
+const jobFolder = (job: Job): string => (job.source === undefined ? partitionPrefix(job.window.startInMs, job.tenant) : dayPartitionPrefix(job.window.startInMs, job));
 
 export const dataBlobName = (job: Job): string => `${jobFolder(job)}${jobKey(job)}.jsonl.gz`;
 export const manifestBlobName = (job: Job): string => `${jobFolder(job)}_${jobKey(job)}.manifest.json`;
@@ -52,10 +69,10 @@ export const chainBlobName = (job: Job): string => `${jobFolder(job)}_${jobKey(j
 /** Day partitions a window touches. Windows divide a day and are aligned, so every window that
  * contains or overlaps this one (an earlier pass, the window a half was split from) starts within
  * these days: listing them finds every blob a harvest must consult. */
-export function dayPrefixesOf(window: TimeWindow, source?: LogSourceName): string[] {
+export function dayPrefixesOf(window: TimeWindow, origin: Origin = {}): string[] {
   const day = 86_400_000;
   const prefixes: string[] = [];
-  for (let t = Math.floor(window.startInMs / day) * day; t < window.endInMs; t += day) prefixes.push(dayPartitionPrefix(t, source));
+  for (let t = Math.floor(window.startInMs / day) * day; t < window.endInMs; t += day) prefixes.push(dayPartitionPrefix(t, origin));
   return prefixes;
 }
 
@@ -75,7 +92,8 @@ export function archiveBlobOf(name: string): { job: Job; kind: ArchiveBlobKind }
   const kind = kindOfSuffix[match[5] as string] as ArchiveBlobKind;
   if ((kind !== "data") !== (match[1] === "_")) return undefined;
   const source = logSourceNames.find((s) => name.startsWith(`${logSources[s].archiveRoot}/`));
+  const tenant = tenantOfBlobName(name);
   const window = { startInMs: parseCompact(match[2] as string), endInMs: parseCompact(match[3] as string) };
-  return { job: { window, pass: Number(match[4]), ...(source !== undefined ? { source } : {}) }, kind };
+  return { job: { window, pass: Number(match[4]), ...(source !== undefined ? { source } : {}), ...(tenant !== undefined ? { tenant } : {}) }, kind };
 }
 

@@ -5,6 +5,7 @@
  */
 import { InvalidJobError } from "./errors.js";
 import { type LogSourceName, isLogSourceName, logSourceNames, logSources } from "./sources.js";
+import { type TenantId, isTenantId } from "./tenants.js";
 import { type TimeWindow, compactInstant, dayInMs, formatInstant } from "./window.js";
 
 export const jobSchemaVersion = 1;
@@ -15,6 +16,8 @@ export interface Job {
   readonly pass: number;
   /** A telephony log's job names its log; a call records job names none (sources.ts). */
   readonly source?: LogSourceName;
+  /** Another tenant's job names its tenant; the home tenant's names none (tenants.ts). */
+  readonly tenant?: TenantId;
 }
 
 export interface JobMessageBody {
@@ -24,6 +27,8 @@ export interface JobMessageBody {
   readonly pass: number;
   /** Present on a telephony log's job only. */
   readonly source?: LogSourceName;
+  /** Present on another tenant's job only: messages queued before tenants existed are the home tenant's. */
+  readonly tenant?: TenantId;
   /** Present on re-sends after a transient failure: 1 for the first re-send. */
   readonly attempt?: number;
   /** Present on re-sends after a transient failure: the retry chain they belong to (jobRecords.ts). */
@@ -48,6 +53,7 @@ export const jobBody = (job: Job, attempt = 0, chain?: string): JobMessageBody =
   windowEnd: formatInstant(job.window.endInMs),
   pass: job.pass,
   ...(job.source !== undefined ? { source: job.source } : {}),
+  ...(job.tenant !== undefined ? { tenant: job.tenant } : {}),
   ...(attempt > 0 ? { attempt } : {}),
   ...(chain !== undefined ? { chain } : {}),
 });
@@ -59,10 +65,11 @@ export const chainIdPattern = /^[A-Za-z0-9-]{1,40}$/;
  * The messageId of a job's message. The first send is the job key, so planning it twice sends it
  * once; a re-send after a failure carries its attempt (`_a2`), and a re-send by the coverage sweep
  * or a replay its own tag (`_s20261127T1015Z`), so duplicate detection (where the tier has it)
- * never drops a retry.
+ * never drops a retry. Another tenant's job starts with its tenant id (about 100 characters at most,
+ * within Service Bus's 128), so two tenants' same window are two messages.
  */
 export const messageIdOf = (job: Job, attempt = 0, resendTag?: string): string =>
-  `${job.source !== undefined ? `${logSources[job.source].messagePrefix}_` : ""}${jobKey(job)}${attempt > 0 ? `_a${attempt}` : ""}${resendTag ? `_${resendTag}` : ""}`;
+  `${job.tenant !== undefined ? `${job.tenant}_` : ""}${job.source !== undefined ? `${logSources[job.source].messagePrefix}_` : ""}${jobKey(job)}${attempt > 0 ? `_a${attempt}` : ""}${resendTag ? `_${resendTag}` : ""}`;
 
 /** Whole seconds only: an instant with a fraction would share its blob names with the whole-second window. */
 const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -97,7 +104,7 @@ export function parseJobDelivery(body: unknown): JobDelivery {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new InvalidJobError("message body is not a JSON object");
   }
-  const { schemaVersion, windowStart, windowEnd, pass, attempt, chain, source } = value as Record<string, unknown>;
+  const { schemaVersion, windowStart, windowEnd, pass, attempt, chain, source, tenant } = value as Record<string, unknown>;
   if (schemaVersion !== jobSchemaVersion) {
     throw new InvalidJobError(`schemaVersion must be ${jobSchemaVersion}, got ${JSON.stringify(schemaVersion)}`);
   }
@@ -118,9 +125,12 @@ export function parseJobDelivery(body: unknown): JobDelivery {
   if (source !== undefined && !isLogSourceName(source)) {
     throw new InvalidJobError(`source must be ${logSourceNames.map((n) => JSON.stringify(n)).join(" or ")} when present (absent: call records), got ${JSON.stringify(source).slice(0, 60)}`);
   }
+  if (tenant !== undefined && !isTenantId(tenant)) {
+    throw new InvalidJobError(`tenant must be a tenant id in lower case (a GUID) when present (absent: the home tenant), got ${JSON.stringify(tenant).slice(0, 60)}`);
+  }
   const window = { startInMs: Date.parse(windowStart as string), endInMs: Date.parse(windowEnd as string) };
   if (window.endInMs <= window.startInMs) throw new InvalidJobError("windowEnd must be after windowStart");
   const problem = windowShapeProblem(window);
   if (problem) throw new InvalidJobError(problem);
-  return { job: { window, pass, ...(source !== undefined ? { source } : {}) }, attempt: attempt ?? 0, ...(chain !== undefined ? { chain } : {}) };
+  return { job: { window, pass, ...(source !== undefined ? { source } : {}), ...(tenant !== undefined ? { tenant } : {}) }, attempt: attempt ?? 0, ...(chain !== undefined ? { chain } : {}) };
 }

@@ -84,12 +84,6 @@ export const logDaysPerTick = 8;
 /** Graph answers one request for at most 90 days of a log. */
 export const maxLogRangeInMs = 90 * dayInMs;
 
-/**
- * The tenant folder below a log's root. Only the deployment's own tenant is harvested today; a
- * WORM archive keeps its layout for good, so the level is there from the first blob, and other
- * tenants will sit beside it as `tenant=<tenant id>`.
- */
-export const homeTenantFolder = "tenant=home";
 
 /**
  * The `fromDateTime` and `toDateTime` that ask Graph for a half-open window [start, end): the same

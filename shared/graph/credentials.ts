@@ -14,6 +14,7 @@ import {
   type TokenCredentialOptions,
 } from "@azure/identity";
 import type { ArchiverConfig } from "./graphConfig.js";
+import { ConfigError } from "../core/errors.js";
 
 /** A token for Graph, with when the fetch that brought it began. */
 export interface IssuedToken {
@@ -78,6 +79,21 @@ export function createCredential(config: ArchiverConfig, options: CredentialOpti
     case "managedIdentity":
       return managedIdentity(credential.managedIdentityClientId);
   }
+}
+
+/**
+ * The same app's credential at another tenant's authority: a token for that tenant, which Entra
+ * issues once the tenant's admin consented to the app. A managed identity alone belongs to its own
+ * tenant and can read no other: refused by name.
+ */
+export function credentialForTenant(config: ArchiverConfig, tenant: string): ArchiverConfig {
+  const { credential } = config;
+  if (credential.kind === "managedIdentity") {
+    throw new ConfigError([
+      { setting: "ARCHIVER_GRAPH_APP_CLIENT_ID", problem: `is required to read tenant ${tenant}: a managed identity's own tokens are for its own tenant only (set the multi-tenant app it is a federated credential of)` },
+    ]);
+  }
+  return { ...config, credential: { ...credential, tenantId: tenant } };
 }
 
 /** The user-assigned identity with this client id, else the system-assigned one. */

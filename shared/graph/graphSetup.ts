@@ -4,7 +4,8 @@
  */
 import { type Clock, systemClock } from "../core/clock.js";
 import type { ArchiverConfig } from "./graphConfig.js";
-import { createCredential, createTokenSource } from "./credentials.js";
+import { createCredential, createTokenSource, credentialForTenant } from "./credentials.js";
+import type { TenantId } from "../core/tenants.js";
 import { GraphClient } from "./graphClient.js";
 import { type GraphCounters, RetryAfterLedger, newGraphCounters } from "./graphCounters.js";
 import { createNodeTransport } from "./httpTransport.js";
@@ -15,6 +16,11 @@ export interface GraphSetupOptions {
   /** Extra CA to trust (PEM) for Graph and the token endpoint: a sandbox or a private endpoint. */
   readonly ca?: string | undefined;
   readonly clock?: Clock;
+  /**
+   * Called once for each other tenant's runtime when it is first asked for: where the deployment
+   * shares that tenant's budget between instances, and every tenant's under the app's ceiling.
+   */
+  readonly onTenant?: (tenant: TenantId, runtime: GraphRuntime) => void;
 }
 
 export interface GraphRuntime {
@@ -42,11 +48,31 @@ export interface GraphRuntime {
   tryBeginLogHarvest(): (() => void) | undefined;
   /** A client whose counters are this harvest's own; all share the process's governor and tokens. */
   newClient(counters?: GraphCounters): GraphClient;
+  /**
+   * Another tenant's runtime, made on first use and kept: the same app's credential at that
+   * tenant's authority (its own tokens), and its own governors, since Graph's limits are per app
+   * per tenant. Throws ConfigError when the credential cannot read another tenant.
+   */
+  forTenant(tenant: TenantId): GraphRuntime;
+  /** The tenant this runtime reads; undefined: the home tenant. */
+  readonly tenant: TenantId | undefined;
 }
 
 export function createGraphRuntime(config: ArchiverConfig, options: GraphSetupOptions = {}): GraphRuntime {
-  const clock = options.clock ?? systemClock;
   const transport = createNodeTransport({ ca: options.ca, maxBodyBytes: config.graph.maxBodyBytes });
+  const tenants = new Map<TenantId, GraphRuntime>();
+  const forTenant = (tenant: TenantId): GraphRuntime => {
+    const known = tenants.get(tenant);
+    if (known) return known;
+    const runtime = runtimeOf(credentialForTenant(config, tenant), transport, options.clock ?? systemClock, tenant, forTenant);
+    tenants.set(tenant, runtime);
+    options.onTenant?.(tenant, runtime);
+    return runtime;
+  };
+  return runtimeOf(config, transport, options.clock ?? systemClock, undefined, forTenant);
+}
+
+function runtimeOf(config: ArchiverConfig, transport: ReturnType<typeof createNodeTransport>, clock: Clock, tenant: TenantId | undefined, forTenant: (tenant: TenantId) => GraphRuntime): GraphRuntime {
   const scope = `${config.graph.graphEndpoint}/.default`;
   const tokens = createTokenSource(() => createCredential(config, { agent: transport.agent }), scope);
   const governor = new RequestGovernor(
@@ -72,6 +98,8 @@ export function createGraphRuntime(config: ArchiverConfig, options: GraphSetupOp
   let logLaneHeld = false;
   return {
     config,
+    tenant,
+    forTenant,
     governor,
     logGovernor,
     retryAfter,

@@ -11,6 +11,12 @@
  * instance gets the whole ceiling, and a newcomer gets its share at the next heartbeat instead of
  * after the others' usage has decayed. Graph's own 429 stays the ground truth: the governor still
  * pauses and slows on it (requestGovernor.ts).
+ *
+ * With other tenants (core/tenants.ts) the budget has two levels, as Graph's limits do: each
+ * tenant's instances share that tenant's ceiling (1,500 / 20 s per app per tenant) in the tenant's
+ * registry, and every (tenant, instance) also announces in the app's registry, where all share the
+ * app's ceiling across tenants (15,000 / 20 s) by the same rule. A governor paces at the lower of
+ * its two allowances: max-min fair between tenants, and between a tenant's instances.
  */
 import type { Clock } from "../core/clock.js";
 import type { RequestGovernor } from "./requestGovernor.js";
@@ -72,6 +78,8 @@ export interface BudgetSharingOptions {
    * an allowance that was fair when it was alone. Default: the ceiling over 4.
    */
   readonly idleAllowance?: number;
+  /** The second level: the app's ceiling across tenants, shared in its own registry. */
+  readonly app?: { readonly registry: InstanceRegistry; readonly ceiling: number; readonly member: string };
 }
 
 /**
@@ -96,6 +104,7 @@ export function shareBudget(governor: RequestGovernor, registry: InstanceRegistr
     if (own.requests === 0 && !own.hungry) {
       if (idle) return;
       await registry.withdraw(options.instance);
+      await options.app?.registry.withdraw(options.app.member);
       idle = true;
       current = idleAllowance;
       governor.setAllowance(idleAllowance);
@@ -105,8 +114,17 @@ export function shareBudget(governor: RequestGovernor, registry: InstanceRegistr
     await registry.announce(own);
     // Its own announcement, read back or not, never counts against an instance.
     const peers = await registry.fresh(3 * options.heartbeatInMs);
-    current = allowance(options.ceiling, options.instance, peers);
-    governor.setAllowance(current, fairShare(options.ceiling, options.instance, peers));
+    let next = allowance(options.ceiling, options.instance, peers);
+    let fair = fairShare(options.ceiling, options.instance, peers);
+    if (options.app) {
+      const { app } = options;
+      await app.registry.announce({ ...own, instance: app.member });
+      const members = await app.registry.fresh(3 * options.heartbeatInMs);
+      next = Math.min(next, allowance(app.ceiling, app.member, members));
+      fair = Math.min(fair, fairShare(app.ceiling, app.member, members));
+    }
+    current = next;
+    governor.setAllowance(current, fair);
   };
   // One heartbeat at a time, so an older announcement never lands after a newer one.
   const beat = async (): Promise<void> => {
@@ -133,6 +151,7 @@ export function shareBudget(governor: RequestGovernor, registry: InstanceRegistr
       clearInterval(timer);
       await running?.catch(() => undefined);
       await registry.withdraw(options.instance).catch((error: unknown) => options.onError?.(error));
+      await options.app?.registry.withdraw(options.app.member).catch((error: unknown) => options.onError?.(error));
     },
   };
 }

@@ -6,7 +6,8 @@
  * Fields Graph adds later are in `raw`.
  */
 import type { Field, FieldType } from "./callRecordSchema.js";
-import { type LogSourceName, homeTenantFolder, logSources } from "../core/sources.js";
+import { type LogSourceName, logSources } from "../core/sources.js";
+import { tenantLabel } from "../core/tenants.js";
 
 const string: FieldType = { kind: "string" };
 const bigint: FieldType = { kind: "bigint" };
@@ -79,4 +80,4 @@ export const logPartitionColumns = ["tenant", "year", "month", "day"] as const;
 export const logDataGlob = (source: LogSourceName): string => `${logSources[source].archiveRoot}/tenant=*/year=*/month=*/day=*/*.jsonl.gz`;
 
 /** The home tenant's folder value, as the views' `tenant` column shows it. */
-export const homeTenant = homeTenantFolder.replace(/^tenant=/, "");
+export const homeTenant = tenantLabel(undefined);

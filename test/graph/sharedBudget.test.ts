@@ -7,7 +7,7 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { type Azurite, startAzurite } from "../../local/azurite.js";
 import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
 import { type InstanceRegistry, type PeerUsage, allowance, fairShare, shareBudget } from "../../shared/graph/sharedBudget.js";
-import { blobInstanceRegistry, folderInstanceRegistry } from "../../shared/pipeline/harvest/instanceRegistry.js";
+import { blobInstanceRegistry, folderInstanceRegistry, memoryInstanceRegistry } from "../../shared/pipeline/harvest/instanceRegistry.js";
 import { FakeClock } from "../support/stubTransport.js";
 
 const peer = (instance: string, requests: number, hungry = false): PeerUsage => ({ instance, requests, hungry });
@@ -181,5 +181,33 @@ describe("shareBudget", () => {
     await shared.beat();
     assert.deepEqual(calls.slice(1), ["announce a 1", "fresh"]);
     await shared.stop();
+  });
+});
+
+describe("the budget's two levels: each tenant's ceiling, and the app's across tenants", () => {
+  it("three hungry tenants under an app ceiling of 3,000 get 1,000 each; one tenant's ceiling of 1,500 still holds it alone", async () => {
+    const clock = new FakeClock(0);
+    const app = memoryInstanceRegistry(() => clock.now());
+    const tenants = ["a", "b", "c"].map((t) => ({
+      governor: new RequestGovernor({ requests: 375, ceilingRequests: 1500, windowInMs: 20_000 }, clock),
+      registry: memoryInstanceRegistry(() => clock.now()),
+      member: `host-1-${t}`,
+    }));
+    const sharings = tenants.map((t) =>
+      shareBudget(t.governor, t.registry, { instance: "host-1", ceiling: 1500, heartbeatInMs: 2500, clock, app: { registry: app, ceiling: 3000, member: t.member } }),
+    );
+    // Every tenant has work waiting: each sends until its pace makes it wait, all within one window.
+    for (const t of tenants) for (let i = 0; i < 100; i += 1) await t.governor.acquire();
+    // The first round announces everyone (the first to beat saw no others yet); the second shares.
+    for (const s of sharings) await s.beat();
+    for (const s of sharings) await s.beat();
+    assert.deepEqual(sharings.map((s) => s.allowance), [1000, 1000, 1000]);
+    // One tenant goes idle: the other two share the app's ceiling, each up to its own 1,500.
+    clock.current += 60_000;
+    for (const t of tenants.slice(0, 2)) for (let i = 0; i < 100; i += 1) await t.governor.acquire();
+    for (const s of sharings) await s.beat();
+    for (const s of sharings) await s.beat();
+    assert.deepEqual(sharings.slice(0, 2).map((s) => s.allowance), [1500, 1500]);
+    for (const s of sharings) await s.stop();
   });
 });

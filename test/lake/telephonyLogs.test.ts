@@ -60,7 +60,7 @@ before(async () => {
   await archiveRows("directRoutingCalls", "2019-11-01", 0, [direct, { ...direct, id: "1f8e3a90-0000-4000-a000-000000000001", correlationId: "e523d2ed-2966-4b6b-925b-754a88034cc5" }, failed]);
   // Both days final (as the final pass marks them), then curated as the curate function does.
   for (const source of ["pstnCalls", "directRoutingCalls"] as const) {
-    await folderArchiveStore(root).createText(dayMarkerName(Date.parse("2019-11-01T00:00:00Z"), source), "{}", "application/json");
+    await folderArchiveStore(root).createText(dayMarkerName(Date.parse("2019-11-01T00:00:00Z"), { source }), "{}", "application/json");
     const outcome = await curateLogDay({ archive: folderArchiveStore(root), nowInMs: () => Date.parse("2019-12-15T00:00:00Z") }, source, Date.parse("2019-11-01T00:00:00Z"));
     if (outcome.status !== "curated") throw new Error(`${source}: ${outcome.status}`);
   }

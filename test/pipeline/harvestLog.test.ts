@@ -125,9 +125,9 @@ describe("a telephony log's harvest", () => {
         assert.deepEqual(rowOfLine(last.get(row.id as string) ?? {}), row);
       }
       // The day is final only after its final pass (the re-read 30 days on).
-      assert.equal(await archive.read(dayMarkerName(day1, "pstnCalls")), undefined);
+      assert.equal(await archive.read(dayMarkerName(day1, { source: "pstnCalls" })), undefined);
       const third = manifestOf(await run("pstnCalls", day1, 2));
-      const marker = JSON.parse(String(await archive.read(dayMarkerName(day1, "pstnCalls")))) as { final: boolean; passes: number[] };
+      const marker = JSON.parse(String(await archive.read(dayMarkerName(day1, { source: "pstnCalls" })))) as { final: boolean; passes: number[] };
       assert.deepEqual([marker.final, marker.passes], [true, [0, 1, 2]]);
       assert.equal(third.recordCount, 0);
       assert.equal(third.dataBlob, undefined);

@@ -13,7 +13,8 @@ import { archiveBlobOf, dayPartition, dayPartitionPrefix } from "../../archive/a
 import type { ArchiveStore } from "../../archive/archiveStore.js";
 import { dataLinesOf } from "../../archive/dataLines.js";
 import { rowDigest, rowKey, rowOfLine } from "../../archive/logManifest.js";
-import { type LogSourceName, homeTenantFolder } from "../../core/sources.js";
+import type { LogSourceName } from "../../core/sources.js";
+import { tenantFolder } from "../../core/tenants.js";
 import { dayInMs, formatInstant } from "../../core/window.js";
 import { writeParquetFile } from "../../lake/curatedWriter.js";
 import { logTableColumns, logTableRow } from "../../lake/logCuratedTable.js";
@@ -23,7 +24,7 @@ import { curatedRoot, curationCandidates, ymd } from "./curateDay.js";
 
 /** `curated/v2/pstn_calls/tenant=home/year=2026/month=11/day=02/pstn_calls_20261102.parquet` */
 export const curatedLogFileName = (source: LogSourceName, dayStartInMs: number): string =>
-  `${curatedRoot}/${logViewNames[source]}/${homeTenantFolder}/${dayPartition(dayStartInMs)}${logViewNames[source]}_${ymd(dayStartInMs).replace(/-/g, "")}.parquet`;
+  `${curatedRoot}/${logViewNames[source]}/${tenantFolder(undefined)}/${dayPartition(dayStartInMs)}${logViewNames[source]}_${ymd(dayStartInMs).replace(/-/g, "")}.parquet`;
 
 export const curatedLogMarkerName = (source: LogSourceName, dayStartInMs: number): string => `${curatedRoot}/_days/${logViewNames[source]}/${ymd(dayStartInMs)}.json`;
 
@@ -35,10 +36,10 @@ export async function curateLogDay(deps: { readonly archive: ArchiveStore; reado
   const { archive } = deps;
   const day = ymd(dayStartInMs);
   if (await archive.read(curatedLogMarkerName(source, dayStartInMs))) return { status: "alreadyCurated", day };
-  if (!(await archive.read(dayMarkerName(dayStartInMs, source)))) return { status: "notFinal", day };
+  if (!(await archive.read(dayMarkerName(dayStartInMs, { source })))) return { status: "notFinal", day };
   // The last line per row: passes in order, and within a pass the one line a pass writes per row.
   const rows = new Map<string, Readonly<Record<string, unknown>>>();
-  const files = (await archive.list(dayPartitionPrefix(dayStartInMs, source)))
+  const files = (await archive.list(dayPartitionPrefix(dayStartInMs, { source })))
     .map((name) => ({ name, blob: archiveBlobOf(name) }))
     .filter((f) => f.blob?.kind === "data")
     .sort((a, b) => (a.blob?.job.pass ?? 0) - (b.blob?.job.pass ?? 0));

@@ -11,10 +11,10 @@ import { type ArchivedManifest, manifestStatus, stillIncomplete, uncoveredJobs }
 import type { PlanSettings } from "../plan/planning.js";
 import { listArchivedManifests } from "../plan/manifestListing.js";
 import { finalPass } from "../../core/passes.js";
-import type { LogSourceName } from "../../core/sources.js";
+import type { Origin, TenantId } from "../../core/tenants.js";
 
-/** The marker of a day of call records, or of a telephony log's day (`source`), whose window is the day itself. */
-export const dayMarkerName = (dayStartInMs: number, source?: LogSourceName): string => `${dayPartitionPrefix(dayStartInMs, source)}_SUCCESS.json`;
+/** The marker of a day of call records, or of a telephony log's day (`source`), whose window is the day itself; of a tenant's. */
+export const dayMarkerName = (dayStartInMs: number, origin: Origin = {}): string => `${dayPartitionPrefix(dayStartInMs, origin)}_SUCCESS.json`;
 
 export interface DayCompletion {
   readonly final: boolean;
@@ -51,12 +51,13 @@ export function dayCompletion(dayStartInMs: number, manifests: readonly Archived
 }
 
 /** Writes the day's marker if the day is final (once: a second writer finds it there). */
-export async function markDayIfFinal(archive: ArchiveStore, dayStartInMs: number, plan: PlanSettings, nowInMs: number): Promise<boolean> {
-  const manifests = await listArchivedManifests(archive, dayStartInMs, dayStartInMs + dayInMs);
+export async function markDayIfFinal(archive: ArchiveStore, dayStartInMs: number, plan: PlanSettings, nowInMs: number, tenant?: TenantId): Promise<boolean> {
+  const origin = tenant === undefined ? {} : { tenant };
+  const manifests = await listArchivedManifests(archive, dayStartInMs, dayStartInMs + dayInMs, tenant);
   const completion = dayCompletion(dayStartInMs, manifests, plan);
   if (!completion.final) return false;
-  const dataFiles = (await archive.list(dayPartitionPrefix(dayStartInMs))).filter((name) => name.endsWith(".jsonl.gz")).length;
+  const dataFiles = (await archive.list(dayPartitionPrefix(dayStartInMs, origin))).filter((name) => name.endsWith(".jsonl.gz")).length;
   const marker = { schemaVersion: 1, ...completion, dataFiles, markedAt: formatInstant(nowInMs) };
-  await archive.createText(dayMarkerName(dayStartInMs), `${JSON.stringify(marker, null, 2)}\n`, "application/json");
+  await archive.createText(dayMarkerName(dayStartInMs, origin), `${JSON.stringify(marker, null, 2)}\n`, "application/json");
   return true;
 }

@@ -305,7 +305,7 @@ async function settle(job: Job, deps: HarvestDeps, startedAt: number, window: Wi
     sha256: committed?.sha256,
   });
   if ((await writeManifest(job, manifest, deps)) === "exists") return { status: "alreadyDone" };
-  if (deps.plan && job.pass === finalPass(job.window, deps.plan)) await markDayIfFinal(deps.archive, floorTo(job.window.startInMs, dayInMs), deps.plan, deps.clock.now());
+  if (deps.plan && job.pass === finalPass(job.window, deps.plan)) await markDayIfFinal(deps.archive, floorTo(job.window.startInMs, dayInMs), deps.plan, deps.clock.now(), job.tenant);
   return { status: "harvested", manifest };
 }
 
@@ -391,7 +391,7 @@ interface Neighbour {
 async function listNeighbours(job: Job, archive: ArchiveStore): Promise<Neighbour[]> {
   const overlaps = (other: Job) => other.window.startInMs < job.window.endInMs && other.window.endInMs > job.window.startInMs;
   const neighbours: Neighbour[] = [];
-  for (const prefix of dayPrefixesOf(job.window)) {
+  for (const prefix of dayPrefixesOf(job.window, job)) {
     for (const name of await archive.list(prefix)) {
       const blob = archiveBlobOf(name);
       if (!blob || !overlaps(blob.job)) continue;

@@ -168,7 +168,7 @@ async function writeManifest(job: LogJob, manifest: LogManifest, deps: LogHarves
   const result = await deps.archive.createText(manifestBlobName(job), JSON.stringify(manifest, null, 2), "application/json", logManifestMetadata(manifest));
   if (job.pass === finalPass(job.window, deps.plan)) {
     const marker = { final: true, day: formatInstant(job.window.startInMs).slice(0, 10), source: job.source, passes: Array.from({ length: job.pass + 1 }, (_, i) => i), markedAt: formatInstant(deps.clock.now()) };
-    await deps.archive.createText(dayMarkerName(job.window.startInMs, job.source), `${JSON.stringify(marker, null, 2)}\n`, "application/json");
+    await deps.archive.createText(dayMarkerName(job.window.startInMs, job), `${JSON.stringify(marker, null, 2)}\n`, "application/json");
   }
   return result;
 }

@@ -68,3 +68,16 @@ export function folderInstanceRegistry(folder: string): InstanceRegistry {
     },
   };
 }
+
+/**
+ * Announcements kept in this process, stamped by its clock: the app-wide level of a local run's
+ * budget, whose every tenant runs here.
+ */
+export function memoryInstanceRegistry(now: () => number): InstanceRegistry {
+  const entries = new Map<string, { usage: PeerUsage; at: number }>();
+  return {
+    announce: async (usage) => void entries.set(usage.instance, { usage, at: now() }),
+    fresh: async (freshInMs) => (entries.size === 0 ? [] : freshOnes([...entries.values()], freshInMs)),
+    withdraw: async (instance) => void entries.delete(instance),
+  };
+}

@@ -7,17 +7,18 @@ import { archiveBlobOf, dayPartitionPrefix, logRoot } from "../../archive/archiv
 import type { Job } from "../../core/job.js";
 import type { LogSourceName } from "../../core/sources.js";
 import type { ArchiveStore } from "../../archive/archiveStore.js";
+import type { TenantId } from "../../core/tenants.js";
 import { dayStarts } from "../../core/window.js";
 import type { ArchivedManifest } from "./coverage.js";
 
-export const listArchivedManifests = (archive: ArchiveStore, fromInMs: number, toInMs: number): Promise<ArchivedManifest[]> =>
-  listDayManifests(archive, dayStarts(fromInMs, toInMs));
+export const listArchivedManifests = (archive: ArchiveStore, fromInMs: number, toInMs: number, tenant?: TenantId): Promise<ArchivedManifest[]> =>
+  listDayManifests(archive, dayStarts(fromInMs, toInMs), tenant);
 
-/** The manifests of the given day partitions, one listing each. */
-export async function listDayManifests(archive: ArchiveStore, days: readonly number[]): Promise<ArchivedManifest[]> {
+/** The manifests of the given day partitions of a tenant's call records (absent: home's), one listing each. */
+export async function listDayManifests(archive: ArchiveStore, days: readonly number[], tenant?: TenantId): Promise<ArchivedManifest[]> {
   const manifests: ArchivedManifest[] = [];
   for (const day of days) {
-    const prefix = dayPartitionPrefix(day);
+    const prefix = dayPartitionPrefix(day, tenant === undefined ? {} : { tenant });
     for (const { name, metadata } of await archive.listWithMetadata(prefix)) {
       const blob = archiveBlobOf(name);
       if (blob?.kind !== "manifest") continue;
@@ -37,10 +38,10 @@ export interface ArchivedLogManifest {
   readonly bytes: number | undefined;
 }
 
-/** Every manifest of a log, one listing of its root (a day has one blob or two a pass). */
-export async function listLogManifests(archive: ArchiveStore, source: LogSourceName): Promise<ArchivedLogManifest[]> {
+/** Every manifest of a tenant's log, one listing of its root (a day has one blob or two a pass). */
+export async function listLogManifests(archive: ArchiveStore, source: LogSourceName, tenant?: TenantId): Promise<ArchivedLogManifest[]> {
   const manifests: ArchivedLogManifest[] = [];
-  for (const { name, metadata } of await archive.listWithMetadata(logRoot(source))) {
+  for (const { name, metadata } of await archive.listWithMetadata(logRoot(source, tenant))) {
     const blob = archiveBlobOf(name);
     if (blob?.kind !== "manifest" || blob.job.source !== source) continue;
     const status = metadata.status === "complete" || metadata.status === "unsupported" ? metadata.status : undefined;

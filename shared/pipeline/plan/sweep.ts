@@ -7,7 +7,8 @@ import type { ArchiveStore } from "../../archive/archiveStore.js";
 import type { Clock } from "../../core/clock.js";
 import type { CoverageReport, SweepSettings } from "./coverage.js";
 import { listDayManifests } from "./manifestListing.js";
-import type { PlanSettings } from "./planning.js";
+import type { PlanSettings, PlannedJob } from "./planning.js";
+import type { TenantId } from "../../core/tenants.js";
 import type { JobSender } from "./scheduler.js";
 import { decideSweep, sweepListing } from "./sweepMemory.js";
 import type { SweepMemoryStore } from "./sweepMemoryStore.js";
@@ -20,7 +21,13 @@ export interface SweepDeps {
   readonly sweep: SweepSettings;
   /** What earlier sweeps listed and re-sent; absent: every day is listed, every tick. */
   readonly memory?: SweepMemoryStore;
+  /** Whose archive is swept; absent: the home tenant's. */
+  readonly tenant?: TenantId;
 }
+
+/** Jobs the sweep re-sends, as the tenant's jobs. */
+export const ofTenant = (tenant: TenantId | undefined, jobs: readonly PlannedJob[]): PlannedJob[] =>
+  tenant === undefined ? [...jobs] : jobs.map((j) => ({ ...j, job: { ...j.job, tenant } }));
 
 /** A sweep's report, with how much it listed. */
 export interface SweepRun extends CoverageReport {
@@ -40,9 +47,9 @@ export async function runCoverageSweep(deps: SweepDeps, plannedUntilInMs: number
   const at = { nowInMs, plannedUntilInMs, plan: deps.plan, sweep: deps.sweep };
   const memory = await deps.memory?.read();
   const listing = sweepListing(memory, at);
-  const manifests = await listDayManifests(deps.archive, listing.days);
+  const manifests = await listDayManifests(deps.archive, listing.days, deps.tenant);
   const { report, next, falseMemory } = decideSweep(memory, at, listing, manifests);
-  if (report.resend.length > 0) await deps.sender.send(report.resend);
+  if (report.resend.length > 0) await deps.sender.send(ofTenant(deps.tenant, report.resend));
   // Nothing listed and nothing sent: the memory would only be written back as it was read.
   if (listing.days.length > 0 || report.resend.length > 0 || !memory) await deps.memory?.write(next);
   return { ...report, listedDays: listing.days.length, fullListing: listing.full, falseMemory };

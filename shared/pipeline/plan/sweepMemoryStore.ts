@@ -7,14 +7,17 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { formatInstant, parseStateInstant } from "../../core/window.js";
 import type { SweepMemory } from "./sweepMemory.js";
-import { type LogSourceName, logSources } from "../../core/sources.js";
+import type { LogSourceName } from "../../core/sources.js";
+import type { TenantId } from "../../core/tenants.js";
+import { schedulerBlobName } from "../../archive/stateLayout.js";
 
 export interface SweepMemoryStore {
   read(): Promise<SweepMemory | undefined>;
   write(memory: SweepMemory): Promise<void>;
 }
 
-export const sweepMemoryBlobName = "scheduler/sweep.json";
+/** The home tenant's call records sweep memory: `scheduler/sweep.json` (stateLayout.ts). */
+export const sweepMemoryBlobName = schedulerBlobName("sweep");
 const blobName = sweepMemoryBlobName;
 
 interface SweepMemoryFile {
@@ -56,8 +59,8 @@ export function parseSweepMemory(text: string): SweepMemory | undefined {
   return { listedAllAtInMs: listedAll, coveredThroughInMs: covered, resent: validResent ? { tag: resent.tag, jobs: new Set(resent.jobs) } : undefined };
 }
 
-/** A telephony log's sweep memory: beside call records', one per log. */
-export const logSweepMemoryBlobName = (source: LogSourceName): string => `scheduler/${logSources[source].archiveRoot.split("/")[0]}-sweep.json`;
+/** A telephony log's sweep memory: beside call records', one per log (and tenant). */
+export const logSweepMemoryBlobName = (source: LogSourceName, tenant?: TenantId): string => schedulerBlobName("sweep", { source, ...(tenant === undefined ? {} : { tenant }) });
 
 export function blobSweepMemoryStore(container: ContainerClient, name: string = blobName): SweepMemoryStore {
   const blob = container.getBlockBlobClient(name);

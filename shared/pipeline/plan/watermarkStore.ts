@@ -8,7 +8,9 @@ import { dirname } from "node:path";
 import type { ContainerClient } from "@azure/storage-blob";
 import { WatermarkError } from "../../core/errors.js";
 import type { Watermark } from "./planning.js";
-import { type LogSourceName, logSources } from "../../core/sources.js";
+import type { LogSourceName } from "../../core/sources.js";
+import type { TenantId } from "../../core/tenants.js";
+import { schedulerBlobName } from "../../archive/stateLayout.js";
 import { formatInstant, parseStateInstant } from "../../core/window.js";
 
 export interface StoredWatermark {
@@ -24,7 +26,8 @@ export interface WatermarkStore {
   write(watermark: Watermark, etag: string | undefined): Promise<boolean>;
 }
 
-export const watermarkBlobName = "scheduler/watermark.json";
+/** Call records' watermark of the home tenant: `scheduler/watermark.json` (stateLayout.ts). */
+export const watermarkBlobName = schedulerBlobName("watermark");
 const blobName = watermarkBlobName;
 
 const serialize = (w: Watermark) =>
@@ -46,8 +49,8 @@ function deserialize(text: string, location: string): Watermark {
   return { nextWindowStartInMs };
 }
 
-/** A telephony log's watermark: beside call records', one per log. */
-export const logWatermarkBlobName = (source: LogSourceName): string => `scheduler/${logSources[source].archiveRoot.split("/")[0]}-watermark.json`;
+/** A telephony log's watermark: beside call records', one per log (and tenant). */
+export const logWatermarkBlobName = (source: LogSourceName, tenant?: TenantId): string => schedulerBlobName("watermark", { source, ...(tenant === undefined ? {} : { tenant }) });
 
 export function blobWatermarkStore(container: ContainerClient, name: string = blobName): WatermarkStore {
   const blob = container.getBlockBlobClient(name);
