@@ -17,14 +17,17 @@ import { systemClock } from "../shared/core/clock.js";
 import { ConfigError } from "../shared/core/errors.js";
 import type { ArchiverConfig } from "../shared/graph/graphConfig.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
-import { type BudgetSharing, shareBudget } from "../shared/graph/sharedBudget.js";
-import { blobInstanceRegistry } from "../shared/pipeline/harvest/instanceRegistry.js";
+import { tenantBudgets } from "../shared/graph/tenantBudgets.js";
+import { blobInstanceRegistry, instancesPrefix } from "../shared/pipeline/harvest/instanceRegistry.js";
 import type { JobSender } from "../shared/pipeline/plan/scheduler.js";
 import { serviceBusJobSender } from "../shared/pipeline/plan/serviceBusSender.js";
 import { blobWatermarkStore, logWatermarkBlobName } from "../shared/pipeline/plan/watermarkStore.js";
 import { logSourceNames } from "../shared/core/sources.js";
 import { blobSweepMemoryStore, logSweepMemoryBlobName } from "../shared/pipeline/plan/sweepMemoryStore.js";
-import type { CurateDeps, HarvestHandlerDeps, PlanDeps } from "./handlers.js";
+import type { CurateDeps, HarvestHandlerDeps, LogPlanDeps, PlanDeps } from "./handlers.js";
+import { schedulerBlobName } from "../shared/archive/stateLayout.js";
+import type { TenantId } from "../shared/core/tenants.js";
+import { TenantSlots } from "../shared/pipeline/harvest/tenantSlots.js";
 
 type Loaded = { readonly archiver: ArchiverConfig; readonly pipeline: PipelineConfig } | { readonly error: unknown };
 let loaded: Loaded | undefined;
@@ -81,7 +84,7 @@ function jobSender(pipeline: PipelineConfig): JobSender {
   return serviceBus.jobs;
 }
 
-let budget: BudgetSharing | undefined;
+let budget: { stop(): Promise<void> } | undefined;
 
 /**
  * Aborted when the host stops this worker (scale-in, a deployment, a restart): every harvest in
@@ -115,27 +118,50 @@ function budgetContainer(pipeline: PipelineConfig): { client: ContainerClient; n
 /**
  * The process's Graph runtime. Its governor shares the app's budget with the other instances: each
  * busy one announces its use (instances/) and paces at its allowance (shared/graph/sharedBudget.ts).
- * If the registry cannot be reached, the governor paces alone.
+ * Each other tenant's governor shares that tenant's budget (instances/tenants/<id>/), and then every
+ * tenant's, the home one's included, the app's ceiling across tenants (instances/app/). If the
+ * registry cannot be reached, the governors pace alone.
  */
 function graphRuntime(archiver: ArchiverConfig, pipeline: PipelineConfig): ReturnType<typeof createGraphRuntime> {
   if (graph) return graph;
-  graph = createGraphRuntime(archiver);
   let warned = false;
   const registry = budgetContainer(pipeline);
-  budget = shareBudget(graph.governor, blobInstanceRegistry(registry.client), {
-    instance: `${hostname()}-${process.pid}`,
-    ceiling: archiver.graph.ceilingRequests,
-    // The template's static share (1,500 ÷ the most instances): what an idle instance wakes at.
-    idleAllowance: archiver.graph.rateLimitRequests,
-    heartbeatInMs: archiver.graph.rateLimitWindowInMs / 8,
-    clock: systemClock,
-    onError: (error) => {
-      if (warned) return;
-      warned = true;
-      console.warn(`budget sharing: the instance registry in ${registry.name}/instances/ failed (${String(error)}); pacing alone until it answers`);
+  const wiring = (app: boolean) =>
+    tenantBudgets({
+      registryOf: (tenant) => blobInstanceRegistry(registry.client, tenant === undefined ? instancesPrefix : `${instancesPrefix}tenants/${tenant}/`),
+      app: app ? { registry: blobInstanceRegistry(registry.client, `${instancesPrefix}app/`), ceiling: pipeline.appCeilingRequests } : undefined,
+      instance: `${hostname()}-${process.pid}`,
+      ceiling: archiver.graph.ceilingRequests,
+      // The template's static share (1,500 ÷ the most instances): what an idle instance wakes at.
+      idleAllowance: archiver.graph.rateLimitRequests,
+      heartbeatInMs: archiver.graph.rateLimitWindowInMs / 8,
+      clock: systemClock,
+      onError: (error) => {
+        if (warned) return;
+        warned = true;
+        console.warn(`budget sharing: the instance registry in ${registry.name}/${instancesPrefix} failed (${String(error)}); pacing alone until it answers`);
+      },
+    });
+  // One level while the deployment reads its home tenant only, as before tenants; two from the
+  // first other tenant on (the home tenant's sharing restarts with the app's level).
+  let app = pipeline.tenants.length > 0;
+  let budgets = wiring(app);
+  const runtime = createGraphRuntime(archiver, {
+    onTenant: (_tenant, tenantRuntime) => {
+      if (!app) {
+        app = true;
+        const single = budgets;
+        budgets = wiring(true);
+        void single.stop();
+        budgets.share(runtime);
+      }
+      budgets.share(tenantRuntime);
     },
   });
-  return graph;
+  budgets.share(runtime);
+  budget = { stop: () => budgets.stop() };
+  graph = runtime;
+  return runtime;
 }
 
 export function planDeps(): PlanDeps {
@@ -150,13 +176,30 @@ export function planDeps(): PlanDeps {
       settings: pipeline.sweep,
       memory: blobSweepMemoryStore(blobs(pipeline).getContainerClient(pipeline.stateContainer)),
     },
-    logs: logSourceNames.flatMap((source) => {
-      const plan = pipeline.logs[source];
+    logs: logPlans(pipeline, undefined),
+    tenants: pipeline.tenants.map((tenant) => {
       const state = blobs(pipeline).getContainerClient(pipeline.stateContainer);
-      return plan ? [{ source, plan, watermarks: blobWatermarkStore(state, logWatermarkBlobName(source)), sweepMemory: blobSweepMemoryStore(state, logSweepMemoryBlobName(source)) }] : [];
+      return {
+        tenant,
+        watermarks: blobWatermarkStore(state, schedulerBlobName("watermark", { tenant })),
+        sweepMemory: blobSweepMemoryStore(state, schedulerBlobName("sweep", { tenant })),
+        logs: logPlans(pipeline, tenant),
+      };
     }),
   };
 }
+
+/** A tenant's telephony logs that are on, each with its own watermark and sweep memory. */
+function logPlans(pipeline: PipelineConfig, tenant: TenantId | undefined): LogPlanDeps[] {
+  const state = blobs(pipeline).getContainerClient(pipeline.stateContainer);
+  return logSourceNames.flatMap((source) => {
+    const plan = pipeline.logs[source];
+    return plan ? [{ source, plan, watermarks: blobWatermarkStore(state, logWatermarkBlobName(source, tenant)), sweepMemory: blobSweepMemoryStore(state, logSweepMemoryBlobName(source, tenant)) }] : [];
+  });
+}
+
+/** The process's one count of harvests per tenant (tenantSlots.ts). */
+let slots: TenantSlots | undefined;
 
 export function harvestDeps(): HarvestHandlerDeps {
   const { archiver, pipeline } = configuration();
@@ -172,6 +215,7 @@ export function harvestDeps(): HarvestHandlerDeps {
     plan: pipeline.plan,
     logs: pipeline.logs,
     signal: shutdown.signal,
+    tenantSlots: (slots ??= new TenantSlots(pipeline.tenantSlots)),
   };
 }
 

@@ -90,6 +90,8 @@ export interface HarvestHandlerDeps {
    * process's slots, and a job over it yields (tenantSlots.ts).
    */
   readonly tenantSlots?: TenantSlots;
+  /** How long a job that yields its slot waits, from a uniform random draw; default half a minute to five. */
+  readonly yieldDelayInMs?: (random: number) => number;
 }
 
 /**
@@ -336,7 +338,7 @@ const yieldDelayInMs = (random: number) => 30_000 + Math.round(random * 270_000)
 /** Sends a job again for later, its attempt and chain kept, and completes this delivery; abandons it if the send fails. */
 async function deferJob(delivery: JobDelivery, settlement: Settlement, d: HarvestHandlerDeps): Promise<ProcessResult> {
   const now = d.clock.now();
-  const notBeforeInMs = now + yieldDelayInMs(Math.random());
+  const notBeforeInMs = now + (d.yieldDelayInMs ?? yieldDelayInMs)(Math.random());
   try {
     await d.sender.send([{ job: delivery.job, notBeforeInMs, attempt: delivery.attempt, resendTag: `d${compactInstant(now)}`, ...(delivery.chain ? { chain: delivery.chain } : {}) }]);
   } catch (error) {

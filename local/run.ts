@@ -22,6 +22,14 @@ import { LocalQueue } from "./queue.js";
 import { passDueAt } from "../shared/core/passes.js";
 import type { LogSourceName } from "../shared/core/sources.js";
 import type { TimeWindow } from "../shared/core/window.js";
+import { type TenantId, isTenantId, tenantLabel } from "../shared/core/tenants.js";
+import { TenantSlots } from "../shared/pipeline/harvest/tenantSlots.js";
+
+/** The tenant a messageId starts with (job.ts messageIdOf); undefined: the home tenant. */
+const tenantOfMessageId = (messageId: string): TenantId | undefined => {
+  const head = messageId.slice(0, 36);
+  return isTenantId(head) ? head : undefined;
+};
 import { type PlanSettings, jobsForWindow } from "../shared/pipeline/plan/planning.js";
 
 export interface LocalRunOptions {
@@ -49,6 +57,15 @@ export interface LocalRunOptions {
   readonly quietInMs?: number;
   /** The telephony logs' days to read (startOptions.ts logDaysOf), each log with its plan. */
   readonly logDays?: readonly { readonly source: LogSourceName; readonly days: readonly TimeWindow[]; readonly plan: PlanSettings }[];
+  /** Other tenants to archive beside the home one, each from its own watermark (ARCHIVER_TENANTS). */
+  readonly tenants?: readonly { readonly tenant: TenantId; readonly watermarks: WatermarkStore }[];
+}
+
+/** What a run did for one tenant. */
+export interface TenantRunFigures {
+  records: number;
+  passes: number;
+  deadLetters: number;
 }
 
 /** What a run did for one telephony log. */
@@ -87,6 +104,8 @@ export interface LocalRunSummary {
   throttles: ThrottleTally;
   /** Per telephony log read in this run. */
   logs: Partial<Record<LogSourceName, LogRunFigures>>;
+  /** Per tenant, by label (`home`, or the tenant's id), when the run read other tenants. */
+  tenants: Record<string, TenantRunFigures>;
 }
 
 /**
@@ -122,7 +141,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     graph, deadLetters: [], retries: 0, scheduledLater: 0, nextPassDueInMs: undefined, harvestSeconds: 0, waitedOnGraphSeconds: 0,
     throttles: options.graph.governor.throttles(),
     logs: {},
+    tenants: {},
   };
+  const tenantFigures = (tenant: TenantId | undefined): TenantRunFigures => (summary.tenants[tenantLabel(tenant)] ??= { records: 0, passes: 0, deadLetters: 0 });
+  if ((options.tenants ?? []).length > 0) for (const t of [undefined, ...(options.tenants ?? []).map((x) => x.tenant)]) tenantFigures(t);
   // The planner staggers re-reads already due one settle delay per pass after pass 0 (in Azure, a
   // catch-up's re-reads would otherwise only meet WaitingForEarlierPass). The local queue runs
   // passes in order itself, so here each pass is due when Graph's offsets say: a span that ended
@@ -136,6 +158,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     sender: planned,
     clock: options.planClock,
     plan: options.pipeline.plan,
+    ...(options.tenants ? { tenants: options.tenants } : {}),
   }));
   const harvest = makeHarvestHandler(() => ({
     graph: options.graph,
@@ -155,6 +178,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     onCounters: (c) => addGraphCounters(graph, c),
     logs: Object.fromEntries((options.logDays ?? []).map((l) => [l.source, l.plan])),
     logLane: false,
+    // A tenant over its share of the run's slots yields for a second or two, not minutes: the run must end.
+    ...((options.tenants ?? []).length > 0 ? { tenantSlots: new TenantSlots(options.pipeline.tenantSlots), yieldDelayInMs: (random: number) => 1000 + Math.round(random * 2000) } : {}),
   }));
 
   // Timer ticks until the planner has caught up with the clock.
@@ -168,7 +193,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   for (const log of options.logDays ?? []) {
     summary.logs[log.source] = { days: log.days.length, passes: 0, rows: 0, bytes: 0, unsupported: 0 };
     const now = options.clock.now();
-    const jobs = log.days.flatMap((day) => jobsForWindow(day, now, log.plan)).map((j) => ({ ...j, job: { ...j.job, source: log.source } }));
+    const tenants = [undefined, ...(options.tenants ?? []).map((t) => t.tenant)];
+    const jobs = tenants.flatMap((tenant) =>
+      log.days.flatMap((day) => jobsForWindow(day, now, log.plan)).map((j) => ({ ...j, job: { ...j.job, source: log.source, ...(tenant === undefined ? {} : { tenant }) } })),
+    );
     await queue.send(jobs.map((j) => (j.job.pass > 0 ? { ...j, notBeforeInMs: passDueAt(j.job.window, j.job.pass, log.plan) } : j)));
   }
   const total = queue.ready.length;
@@ -207,6 +235,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     if (result.status !== "done") return;
     const outcome = result.outcome;
     done += 1;
+    if ("manifest" in outcome && (options.tenants ?? []).length > 0) {
+      const figures = tenantFigures(result.job.tenant);
+      figures.passes += 1;
+      if (result.job.source === undefined) figures.records += outcome.manifest.recordCount;
+    }
     const log = result.job.source === undefined ? undefined : summary.logs[result.job.source];
     if (log && "manifest" in outcome) {
       log.passes += 1;
@@ -234,6 +267,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   summary.waitedOnGraphSeconds = Math.min(summary.harvestSeconds, (options.graph.retryAfter.waitedSoFarInMs() - waitedBefore) / 1000);
   summary.throttles = options.graph.governor.throttles();
   summary.deadLetters = queue.deadLetters.map(({ messageId, reason, description }) => ({ messageId, reason, description }));
+  if ((options.tenants ?? []).length > 0) for (const d of queue.deadLetters) tenantFigures(tenantOfMessageId(d.messageId)).deadLetters += 1;
   summary.scheduledLater = queue.scheduled.length;
   const dues = queue.scheduled.map((m) => m.notBeforeInMs).filter((t): t is number => t !== undefined);
   summary.nextPassDueInMs = dues.length > 0 ? Math.min(...dues) : undefined;

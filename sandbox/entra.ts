@@ -25,18 +25,22 @@ export interface EntraOptions {
   /** How long a token really works, if shorter than it claims: a revocation or a key roll. */
   readonly tokenWorksForInSeconds?: number | undefined;
   readonly onTokenIssued: () => void;
+  /** Why this tenant issues the app no token (it has not consented), if it does not. */
+  readonly tenantRefusal?: (tenantSegment: string, clientId: string) => string | undefined;
 }
 
 export interface Entra {
   openIdConfiguration(tenantSegment: string): JsonObject;
   token(req: IncomingMessage, tenantSegment: string): Promise<JsonObject>;
-  /** The app a Graph request's bearer token was issued to; 401 otherwise. */
-  authenticate(req: IncomingMessage): string;
+  /** The app a Graph request's bearer token was issued to, and by which tenant; 401 otherwise. */
+  authenticate(req: IncomingMessage): { readonly clientId: string; readonly tenant: string };
   revokeTokens(): void;
+  /** Makes the tokens one tenant issued invalid (its admin removed the app). */
+  revokeTenantTokens(tenant: string): void;
 }
 
 export function createEntra(options: EntraOptions): Entra {
-  const tokens = new Map<string, { clientId: string; expiresAt: number }>();
+  const tokens = new Map<string, { clientId: string; tenant: string; expiresAt: number }>();
   const { clientId, clientSecret, graphAppClientId, managedIdentity, trustedSubject } = options;
 
   /** Which app a token request authenticates as: by secret, certificate, or federated assertion. */
@@ -83,9 +87,12 @@ export function createEntra(options: EntraOptions): Entra {
         throw new HttpError(400, "unsupported_grant_type", "Only client_credentials is supported by the sandbox.");
       }
       const app = authenticateClient(form, tenantSegment);
+      const refusal = options.tenantRefusal?.(tenantSegment, app);
+      // Entra's answer to client credentials in a tenant without the app's service principal.
+      if (refusal) throw new HttpError(400, "invalid_client", refusal);
       const accessToken = randomBytes(32).toString("base64url");
       const lifetime = options.tokenLifetimeInSeconds;
-      tokens.set(accessToken, { clientId: app, expiresAt: Date.now() + Math.min(lifetime, options.tokenWorksForInSeconds ?? lifetime) * 1000 });
+      tokens.set(accessToken, { clientId: app, tenant: tenantSegment, expiresAt: Date.now() + Math.min(lifetime, options.tokenWorksForInSeconds ?? lifetime) * 1000 });
       options.onTokenIssued();
       return { token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken };
     },
@@ -96,8 +103,11 @@ export function createEntra(options: EntraOptions): Entra {
       if (!token || token.expiresAt < Date.now()) {
         throw new HttpError(401, "InvalidAuthenticationToken", match ? "Access token has expired or is not valid." : "Access token is empty.");
       }
-      return token.clientId;
+      return { clientId: token.clientId, tenant: token.tenant };
     },
     revokeTokens: () => tokens.clear(),
+    revokeTenantTokens: (tenant) => {
+      for (const [value, token] of tokens) if (token.tenant === tenant) tokens.delete(value);
+    },
   };
 }

@@ -23,7 +23,7 @@ import { dripJson, sendJson } from "./json.js";
 import { type ManagedIdentityEndpoint, startManagedIdentityEndpoint } from "./managedIdentity.js";
 import { hash32, seededRandom } from "./random.js";
 import { type DataClock, SandboxTenant } from "./tenant.js";
-import { type ThrottleLimits, Throttle, graphThrottleLimits } from "./throttle.js";
+import { type ThrottleLimits, AcrossTenants, Throttle, graphThrottleLimits } from "./throttle.js";
 
 export type { FaultOptions } from "./faults.js";
 
@@ -61,6 +61,31 @@ export interface SandboxOptions extends Partial<GeneratorOptions> {
     readonly requestsPerMinute?: number | false;
     readonly horizonDays?: Partial<Record<LogSourceName, number>>;
   };
+  /**
+   * Other tenants beside the home one, each with its own token path (`/<id>/oauth2/v2.0/token`),
+   * data (seeded by its id) and Graph limits; Graph's limit across tenants then binds them all.
+   */
+  readonly tenants?: readonly SandboxTenantOptions[];
+  /** Graph's limit per app across tenants, requests per 20 s. Default 15,000 (the throttling page). */
+  readonly acrossTenantsRequests?: number;
+}
+
+export interface SandboxTenantOptions {
+  readonly id: string;
+  readonly callsPerDay?: number;
+  /** False: the tenant's admin has not consented, so Entra issues the app no token there. Default true. */
+  readonly consented?: boolean;
+  /** True: Graph answers this tenant 503 on every request (an outage of its own). */
+  readonly down?: boolean;
+  /** This tenant's per-app limits (default: the home tenant's); `false`: none. */
+  readonly throttle?: Partial<ThrottleLimits> | false;
+}
+
+/** One tenant the sandbox serves: its data and its figures. */
+export interface SandboxTenantView {
+  readonly tenant: SandboxTenant;
+  readonly logs: Pick<ReturnType<typeof createLogRoutes>, "groundTruth" | "stats">;
+  readonly stats: { graphRequests: number; throttled: number; unavailable: number };
 }
 
 export interface SandboxStats {
@@ -101,6 +126,12 @@ export interface Sandbox {
   readonly logs: Pick<ReturnType<typeof createLogRoutes>, "groundTruth" | "stats">;
   /** Makes every issued token invalid, so the next Graph call answers 401. */
   revokeTokens(): void;
+  /** Every tenant served, the home tenant included, by id. */
+  readonly tenants: ReadonlyMap<string, SandboxTenantView>;
+  /** A tenant's admin removes the app: its tokens stop working and Entra issues no more there. */
+  revokeConsent(tenant: string): void;
+  /** Graph's limit across tenants: requests it refused. */
+  readonly acrossTenantsRefused: () => number;
   /** Ends every per-record fault (loops, oversized answers, failing records): Graph fixed them. */
   healRecords(): void;
   close(): Promise<void>;
@@ -147,7 +178,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const managedIdentity = options.managedIdentity?.endpoint ?? (ownIdentity ? await startManagedIdentityEndpoint() : undefined);
   const faults = options.faults ?? {};
   const faultRandom = seededRandom(hash32(`${options.seed ?? "contoso"}:faults`));
-  const throttle = options.throttle === false ? undefined : new Throttle({ ...graphThrottleLimits, ...(options.throttle ?? {}) });
+  // Graph's limit across tenants binds only where there are several (it is ten times one tenant's).
+  const acrossTenants = new AcrossTenants(options.acrossTenantsRequests ?? 15_000, 20_000);
+  const several = (options.tenants ?? []).length > 0;
+  const throttle = options.throttle === false ? undefined : new Throttle({ ...graphThrottleLimits, ...(options.throttle ?? {}) }, undefined, several ? acrossTenants : undefined);
   const stats: SandboxStats = { graphRequests: 0, throttled: 0, unavailable: 0, dropped: 0, slow: 0, throttledAnyway: 0, stalled: 0, tokensIssued: 0, emptyPages: 0, throttledBy: throttle?.refusals ?? { app: 0, list: 0, record: 0 }, admittedBy: throttle?.admitted ?? { list: 0 }, logRequests: 0 };
   let origin = "";
   const startedAt = Date.now();
@@ -164,6 +198,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     tokenLifetimeInSeconds: options.tokenLifetimeInSeconds ?? 3599,
     tokenWorksForInSeconds: options.tokenWorksForInSeconds,
     onTokenIssued: () => (stats.tokensIssued += 1),
+    tenantRefusal: (segment, app) =>
+      worlds.get(segment)?.consented === false
+        ? `AADSTS7000229: The client application ${app} is missing service principal in the tenant ${segment}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`
+        : undefined,
   });
   const callRecords = createCallRecordsRoutes({
     origin: () => origin,
@@ -180,20 +218,66 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     oversizedBytes: faults.oversizedBytes ?? 2 * 1024 * 1024,
   });
 
-  const logs = createLogRoutes({
-    origin: () => origin,
-    seed: options.seed ?? "contoso",
-    calls: tenant.generator,
-    now: () => clock.now(),
-    rowsPerDay: options.logs?.rowsPerDay ?? Math.max(10, Math.round((options.callsPerDay ?? 300) / 10)),
-    unsupported: options.logs?.unsupported ?? [],
-    forbidden: options.logs?.forbidden ?? [],
-    requestsPerMinute: options.logs?.requestsPerMinute === false ? undefined : (options.logs?.requestsPerMinute ?? logRequestsPerMinute),
-    horizonDays: {
-      pstnCalls: options.logs?.horizonDays?.pstnCalls ?? logSources.pstnCalls.defaultHorizonDays,
-      directRoutingCalls: options.logs?.horizonDays?.directRoutingCalls ?? logSources.directRoutingCalls.defaultHorizonDays,
-    },
+  const logsOf = (seed: string, calls: SandboxTenant, callsPerDay: number) =>
+    createLogRoutes({
+      origin: () => origin,
+      seed,
+      calls: calls.generator,
+      now: () => clock.now(),
+      rowsPerDay: options.logs?.rowsPerDay ?? Math.max(10, Math.round(callsPerDay / 10)),
+      unsupported: options.logs?.unsupported ?? [],
+      forbidden: options.logs?.forbidden ?? [],
+      requestsPerMinute: options.logs?.requestsPerMinute === false ? undefined : (options.logs?.requestsPerMinute ?? logRequestsPerMinute),
+      horizonDays: {
+        pstnCalls: options.logs?.horizonDays?.pstnCalls ?? logSources.pstnCalls.defaultHorizonDays,
+        directRoutingCalls: options.logs?.horizonDays?.directRoutingCalls ?? logSources.directRoutingCalls.defaultHorizonDays,
+      },
+    });
+  const logs = logsOf(options.seed ?? "contoso", tenant, options.callsPerDay ?? 300);
+
+  // Each other tenant: its own data (seeded by its id), routes and limits, and the app's limit
+  // across tenants over them all.
+  interface World {
+    readonly view: SandboxTenantView;
+    readonly answer: (url: URL, req: IncomingMessage, appId: string) => unknown;
+    consented: boolean;
+    readonly down: boolean;
+  }
+  const homeStats = { graphRequests: 0, throttled: 0, unavailable: 0 };
+  const worlds = new Map<string, World>();
+  worlds.set(sandboxTenantId, {
+    view: { tenant, logs: { groundTruth: logs.groundTruth, stats: logs.stats }, stats: homeStats },
+    answer: (url, req, appId) => (isLogPath(url.pathname) ? logs.answer(url) : callRecords(url, req, appId)),
+    consented: true,
+    down: false,
   });
+  for (const spec of options.tenants ?? []) {
+    const callsPerDay = spec.callsPerDay ?? options.callsPerDay ?? 300;
+    const data = new SandboxTenant({ seed: spec.id, callsPerDay, largeMeetingShare: options.largeMeetingShare ?? 0.02, availabilityDelayInMs: options.availabilityDelayInMs ?? 20 * minuteInMs }, clock);
+    const ownLimits = spec.throttle === undefined ? options.throttle : spec.throttle;
+    const ownThrottle = ownLimits === false ? undefined : new Throttle({ ...graphThrottleLimits, ...(ownLimits ?? {}) }, undefined, acrossTenants);
+    const routes = createCallRecordsRoutes({
+      origin: () => origin,
+      tenant: data,
+      clock,
+      throttle: ownThrottle,
+      cursors: new Cursors(),
+      random: seededRandom(hash32(`${spec.id}:faults`)),
+      emptyPageRate: options.emptyPageRate ?? 0.05,
+      onEmptyPage: () => (stats.emptyPages += 1),
+      foreignNextLink: false,
+      loopingList: false,
+      recordFault: () => undefined,
+      oversizedBytes: faults.oversizedBytes ?? 2 * 1024 * 1024,
+    });
+    const ownLogs = logsOf(spec.id, data, callsPerDay);
+    worlds.set(spec.id, {
+      view: { tenant: data, logs: { groundTruth: ownLogs.groundTruth, stats: ownLogs.stats }, stats: { graphRequests: 0, throttled: 0, unavailable: 0 } },
+      answer: (url, req, appId) => (isLogPath(url.pathname) ? ownLogs.answer(url) : routes(url, req, appId)),
+      consented: spec.consented !== false,
+      down: spec.down === true,
+    });
+  }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", origin);
@@ -205,14 +289,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (!url.pathname.startsWith("/v1.0/")) throw new HttpError(404, "NotFound", `No route for ${url.pathname}`);
       if (req.method !== "GET") throw new HttpError(405, "MethodNotAllowed", "Call records are read-only.");
       stats.graphRequests += 1;
-      const appId = entra.authenticate(req);
+      const { clientId: appId, tenant: tenantSegment } = entra.authenticate(req);
       if (appId === graphAppClientId && options.managedIdentity?.granted === false) {
         throw new HttpError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.");
+      }
+      // A token from a segment no tenant answers to (an alias) is the home tenant's, as before tenants.
+      const world = worlds.get(tenantSegment) ?? (worlds.get(sandboxTenantId) as World);
+      world.view.stats.graphRequests += 1;
+      if (world.down) {
+        world.view.stats.unavailable += 1;
+        throw new HttpError(503, "ServiceUnavailable", "The service is temporarily unavailable.");
       }
       if ((await injectFault(req, faults, faultRandom, stats, startedAt)) === "dropped") return;
       const isLog = isLogPath(url.pathname);
       if (isLog) stats.logRequests += 1;
-      const answer = isLog ? logs.answer(url) : callRecords(url, req, appId);
+      let answer: unknown;
+      try {
+        answer = world.answer(url, req, appId);
+      } catch (error) {
+        if (error instanceof HttpError && error.status === 429) world.view.stats.throttled += 1;
+        throw error;
+      }
       // Drawn only when stalls are asked for, so other seeded faults fall as they always did.
       if (faults.dripRate && faultRandom() < faults.dripRate) {
         stats.stalled += 1;
@@ -249,6 +346,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stats,
     logs: { groundTruth: logs.groundTruth, stats: logs.stats },
     revokeTokens: () => entra.revokeTokens(),
+    tenants: new Map([...worlds].map(([id, w]) => [id, w.view])),
+    revokeConsent: (id) => {
+      const world = worlds.get(id);
+      if (!world) throw new Error(`the sandbox serves no tenant ${id}`);
+      world.consented = false;
+      entra.revokeTenantTokens(id);
+    },
+    acrossTenantsRefused: () => acrossTenants.refused,
     healRecords: () => {
       recordsHealed = true;
     },

@@ -79,6 +79,15 @@ class SlidingWindow {
   }
 }
 
+/** Graph's limit per app across all tenants (15,000 / 20 s): one window every tenant's throttle counts against. */
+export class AcrossTenants {
+  readonly window: SlidingWindow;
+  refused = 0;
+  constructor(requests: number, windowInMs: number) {
+    this.window = new SlidingWindow(requests, windowInMs);
+  }
+}
+
 export class Throttle {
   private readonly apps = new Map<string, SlidingWindow>();
   private readonly records = new Map<string, SlidingWindow>();
@@ -90,6 +99,8 @@ export class Throttle {
   constructor(
     private readonly limits: ThrottleLimits,
     private readonly now: () => number = () => performance.timeOrigin + performance.now(),
+    /** The app's limit across tenants, when several tenants are served. */
+    private readonly acrossTenants?: AcrossTenants,
   ) {}
 
   /**
@@ -102,12 +113,15 @@ export class Throttle {
     if (scope?.kind === "record") windows.push(this.recordWindow(appId, scope.id, scope.firstPage));
     if (scope?.kind === "list") windows.push(...this.listWindows(appId, scope.firstPage));
     const waits = windows.map((w) => w.waitInMs(now));
-    const wait = Math.max(...waits);
+    const acrossWait = this.acrossTenants?.window.waitInMs(now) ?? 0;
+    const wait = Math.max(acrossWait, ...waits);
     if (wait > 0) {
-      this.refusals[(waits[0] as number) > 0 ? "app" : (scope?.kind ?? "app")] += 1;
+      if (acrossWait > 0 && this.acrossTenants) this.acrossTenants.refused += 1;
+      this.refusals[(waits[0] as number) > 0 || acrossWait > 0 ? "app" : (scope?.kind ?? "app")] += 1;
       return wait;
     }
     for (const w of windows) w.count(now);
+    this.acrossTenants?.window.count(now);
     if (scope?.kind === "list") this.admitted.list += 1;
     if (this.records.size > 50_000) this.prune();
     return 0;

@@ -14,6 +14,11 @@ import { systemClock } from "../shared/core/clock.js";
 import { loadArchiverConfig, loadPipelineConfig, readSettings } from "../shared/config/config.js";
 import { isConfigError } from "../shared/core/errors.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
+import type { ArchiverConfig } from "../shared/graph/graphConfig.js";
+import type { PipelineConfig } from "../shared/config/config.js";
+import type { InstanceRegistry } from "../shared/graph/sharedBudget.js";
+import { tenantBudgets } from "../shared/graph/tenantBudgets.js";
+import { memoryInstanceRegistry } from "../shared/pipeline/harvest/instanceRegistry.js";
 import { totalRetries } from "../shared/graph/graphCounters.js";
 import { memoryWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
@@ -94,6 +99,22 @@ const started = Date.now();
 const waitedShare = (part: number, whole: number) => `${((100 * part) / Math.max(0.001, whole)).toFixed(0)} % (${part.toFixed(1)} s)`;
 const realTenant = process.env.AZURE_CLIENT_SECRET !== undefined || process.env.AZURE_CLIENT_CERTIFICATE_PATH !== undefined;
 let sandbox: Sandbox | undefined;
+let stopBudgets: (() => Promise<void>) | undefined;
+
+/** Every tenant's budget shared in this process: each tenant's ceiling, and the app's across them. */
+function localTenantBudgets(archiver: ArchiverConfig, pipeline: PipelineConfig) {
+  const perTenant = new Map<string, InstanceRegistry>();
+  const now = () => Date.now();
+  return tenantBudgets({
+    registryOf: (tenant) => perTenant.get(tenant ?? "") ?? perTenant.set(tenant ?? "", memoryInstanceRegistry(now)).get(tenant ?? "") as InstanceRegistry,
+    app: { registry: memoryInstanceRegistry(now), ceiling: pipeline.appCeilingRequests },
+    instance: "local",
+    ceiling: archiver.graph.ceilingRequests,
+    idleAllowance: archiver.graph.rateLimitRequests,
+    heartbeatInMs: archiver.graph.rateLimitWindowInMs / 8,
+    clock: systemClock,
+  });
+}
 let azurite: Azurite | undefined;
 
 try {
@@ -130,7 +151,14 @@ try {
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
-    sandbox = await startSandbox({ callsPerDay: Number(process.env.SANDBOX_CALLS_PER_DAY ?? 300), logs: { unsupported } });
+    // ARCHIVER_TENANTS names the other tenants; the sandbox serves each (those in
+    // SANDBOX_UNCONSENTED_TENANTS without the app's consent, as a tenant not yet onboarded).
+    const unconsented = new Set(readSettings({ ARCHIVER_TENANTS: process.env.SANDBOX_UNCONSENTED_TENANTS }, ["tenants"]).tenants);
+    sandbox = await startSandbox({
+      callsPerDay: Number(process.env.SANDBOX_CALLS_PER_DAY ?? 300),
+      logs: { unsupported },
+      tenants: [...new Set([...settings.tenants, ...unconsented])].map((id) => ({ id, consented: !unconsented.has(id) })),
+    });
     Object.assign(env, sandboxSettings(sandbox));
   }
   const archiverConfig = loadArchiverConfig(env);
@@ -152,14 +180,22 @@ try {
     const logPlan = pipeline.logs[source];
     return logPlan ? [{ source, plan: logPlan, days: logDaysOf(plan.span, spanGiven, Date.now(), logPlan) }] : [];
   });
-  say(`callrecords-archiver: harvesting ${sandbox ? `the Graph sandbox tenant (${sandbox.origin})` : archiverConfig.graph.graphEndpoint}`);
+  const others = pipeline.tenants;
+  say(`callrecords-archiver: harvesting ${sandbox ? `the Graph sandbox tenant (${sandbox.origin})` : archiverConfig.graph.graphEndpoint}${others.length > 0 ? `, and ${others.length} other tenant${others.length === 1 ? "" : "s"} (ARCHIVER_TENANTS)` : ""}`);
   say(`  span ${formatInstant(from)} → ${formatInstant(to)} in ${windowInMs / 60_000}-minute windows, into ${archive.location}`);
+  // With other tenants, each tenant's governor takes its fair share of the app's ceiling across
+  // tenants, all in this process (tenantBudgets.ts).
+  const budgets = others.length > 0 ? localTenantBudgets(archiverConfig, pipeline) : undefined;
+  const graph = createGraphRuntime(archiverConfig, { ca: sandbox?.ca, ...(budgets ? { onTenant: (_t, runtime) => void budgets.share(runtime) } : {}) });
+  budgets?.share(graph);
+  stopBudgets = budgets?.stop;
   const summary = await runLocal({
     archiverConfig,
     pipeline,
-    graph: createGraphRuntime(archiverConfig, { ca: sandbox?.ca }),
+    graph,
     archive,
     watermarks: memoryWatermarkStore({ nextWindowStartInMs: from }),
+    tenants: others.map((tenant) => ({ tenant, watermarks: memoryWatermarkStore({ nextWindowStartInMs: from }) })),
     clock: systemClock,
     // Plan exactly up to --to: the planner stops a settle delay before its "now".
     planClock: { now: () => to + pipeline.plan.settleInMs, sleep: systemClock.sleep },
@@ -187,6 +223,9 @@ Summary
           : `  ${label.padEnd(20)} ${figures.days} day${figures.days === 1 ? "" : "s"}, ${figures.passes} passes: ${figures.rows} rows archived (${(figures.bytes / 1024).toFixed(0)} KiB gzip) under ${logSources[source].archiveRoot}/`,
     );
   }
+  for (const [label, figures] of Object.entries(summary.tenants)) {
+    say(`  tenant ${label.padEnd(36)} ${figures.passes} passes archived, ${figures.records} call records${figures.deadLetters > 0 ? `; ${figures.deadLetters} job(s) dead-lettered` : ""}${label === "home" ? "" : ` under callrecords/v1/tenant=${label}/`}`);
+  }
   if (azurite) say(`  Azurite keeps it in .local/azurite: \`npm run query -- "SELECT …"\` reads it through the lake views, and \`npm start -- --out ./archive-out\` writes the same layout to a folder`);
   if (summary.deadLetters.length > 0) {
     complain(`\n${summary.deadLetters.length} job(s) failed and were dead-lettered:`);
@@ -205,6 +244,7 @@ Summary
     process.exitCode = 1;
   }
 } finally {
+  await stopBudgets?.();
   await sandbox?.close();
   await azurite?.stop();
 }

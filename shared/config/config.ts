@@ -2,6 +2,7 @@
  * Configuration parsed and validated once, at start-up. A bad value stops the process with the
  * setting's name and what it expects; every bad setting is reported at once, not one per restart.
  */
+import type { TenantId } from "../core/tenants.js";
 import { clouds, isKnownAuthorityHost } from "../graph/clouds.js";
 import type { ArchiverConfig, CredentialConfig } from "../graph/graphConfig.js";
 import { ConfigError } from "../core/errors.js";
@@ -159,6 +160,12 @@ export interface PipelineConfig {
   readonly managedIdentityClientId: string | undefined;
   /** The telephony logs that are on, each with its plan (day windows, its own passes and horizon). */
   readonly logs: Partial<Readonly<Record<LogSourceName, PlanSettings>>>;
+  /** The other tenants ARCHIVER_TENANTS names (the home tenant left out: it is always archived). */
+  readonly tenants: readonly TenantId[];
+  /** Requests per rate window all tenants together may make. */
+  readonly appCeilingRequests: number;
+  /** The most of a worker's harvests one tenant may hold, when there are other tenants. */
+  readonly tenantSlots: number;
 }
 
 const pipelineKeys = [
@@ -192,6 +199,10 @@ const pipelineKeys = [
   "directRoutingHorizonDays",
   "logSettleHours",
   "logRereadOffsets",
+  "tenants",
+  "tenantId",
+  "appCeilingRequests",
+  "tenantSlots",
 ] as const satisfies readonly SettingKey[];
 
 /**
@@ -287,5 +298,8 @@ export function loadPipelineConfig(env: Env, host: { functionTimeoutInMs?: numbe
     curate: { lookbackDays: s.curateLookbackDays, maxDays: s.curateMaxDays, finalAfterInMs: plan.rereadOffsetsInMs.at(-1) ?? 0 },
     managedIdentityClientId: s.managedIdentityClientId,
     logs,
+    tenants: s.tenants.filter((t) => t !== s.tenantId?.trim().toLowerCase()),
+    appCeilingRequests: s.appCeilingRequests,
+    tenantSlots: s.tenantSlots,
   };
 }

@@ -3,6 +3,7 @@
  * once, in its parser (the text docs/configuration.md shows is derived from it). That table and
  * the Bicep app settings are checked against this list by tests, so the three cannot drift apart.
  */
+import { parseTenantId } from "../core/tenants.js";
 import { cloudNames } from "../graph/clouds.js";
 import { ncrontabProblem } from "./ncrontab.js";
 
@@ -77,6 +78,17 @@ const schedule = (fallback: string): Parser<string> =>
   }, fallback);
 
 const optionalText = (raw: string | undefined): string | undefined => raw;
+
+/** Tenant ids, comma-separated: each checked, named when wrong; repeats kept once. */
+const tenantList = (raw: string): string[] => {
+  const tenants: string[] = [];
+  for (const part of raw.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const parsed = parseTenantId(part);
+    if ("problem" in parsed) problem(`${parsed.problem}; expected tenant ids separated by commas`);
+    else if (!tenants.includes(parsed.tenant)) tenants.push(parsed.tenant);
+  }
+  return tenants;
+};
 
 const textWithDefault = (fallback: string, pattern?: RegExp, expected?: string): Parser<string> =>
   defaulting((raw) => {
@@ -390,6 +402,23 @@ export const settings = {
     description: "The fewest records whose details one harvest fetches at once; above it, the number follows the pace (rate × Graph's observed latency, up to 64).",
     deployed: "optional",
     parse: integer(1, 64, 8),
+  }),
+  tenants: define("ARCHIVER_TENANTS", {
+    defaultText: "(none)",
+    description:
+      "Other tenants to archive beside the home one, comma-separated tenant ids (GUIDs), each of which has consented to the app (docs/tenants.md). The home tenant (`AZURE_TENANT_ID`, or the deployment's) is always archived; naming it here changes nothing. Deployed, the tenant registry (`npm run tenants`) adds to this list.",
+    deployed: "optional",
+    parse: (raw) => tenantList(raw ?? ""),
+  }),
+  appCeilingRequests: define("ARCHIVER_GRAPH_APP_CEILING_REQUESTS", {
+    description: "The most requests per rate window all tenants together may make (Graph: 15,000 / 20 s per app across tenants); each tenant keeps its own `ARCHIVER_GRAPH_CEILING_REQUESTS` too.",
+    deployed: "optional",
+    parse: integer(1, 1_000_000, 15_000),
+  }),
+  tenantSlots: define("ARCHIVER_TENANT_SLOTS", {
+    description: "With other tenants: the most of a worker's concurrent harvests (host.json's maxConcurrentCalls, 4) one tenant may hold; a tenant Graph is throttling or failing holds one. A job over it is sent again a moment later.",
+    deployed: "optional",
+    parse: integer(1, 64, 2),
   }),
 } as const;
 

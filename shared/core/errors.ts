@@ -191,6 +191,16 @@ export const isStorageFailure = (e: unknown): boolean => {
 };
 
 /**
+ * Entra refusing the app a token in a tenant because the tenant has not consented to it, or its
+ * consent was revoked (the app's service principal is missing there: AADSTS7000229; consent not
+ * granted: AADSTS65001). Someone in that tenant must act; the app's credential is fine.
+ */
+export const isTenantConsentMissing = (e: unknown): boolean => {
+  const { name, message } = (e ?? {}) as { name?: unknown; message?: unknown };
+  return (name === "AuthenticationError" || name === "AuthenticationRequiredError") && /\bAADSTS(7000229|65001)\b/.test(String(message ?? ""));
+};
+
+/**
  * Entra refusing the app's credential (a wrong secret, an unknown app), as @azure/identity reports
  * it: configuration. Entra unreachable or failing (5xx) is not.
  */

@@ -11,8 +11,15 @@ describe("the harvest's slots between tenants", () => {
     assert.equal(slotCap({ running: 0, pausedForInMs: 0, failuresInARow: 0 }, 0), 1, "never none: a tenant always has its probe");
   });
 
+  it("caps nothing while it has seen one tenant only (a single-tenant deployment)", () => {
+    const slots = new TenantSlots(2);
+    const taken = [1, 2, 3, 4].map(() => slots.tryTake(undefined, 60_000));
+    assert.ok(taken.every((t) => t !== undefined));
+  });
+
   it("counts running harvests per tenant, frees once, and forgets failures after a success", () => {
     const slots = new TenantSlots(2);
+    slots.tryTake(undefined, 0)?.();
     const a1 = slots.tryTake("a", 0);
     const a2 = slots.tryTake("a", 0);
     assert.ok(a1 && a2);

@@ -9,7 +9,6 @@ import type { ContainerClient } from "@azure/storage-blob";
 import type { InstanceRegistry, PeerUsage } from "../../graph/sharedBudget.js";
 
 export const instancesPrefix = "instances/";
-const prefix = instancesPrefix;
 const safe = (instance: string) => instance.replace(/[^\w.-]/g, "_");
 
 /** The announcements within `freshInMs` of the newest (none when there are none). */
@@ -18,8 +17,11 @@ const freshOnes = (entries: { usage: PeerUsage; at: number }[], freshInMs: numbe
   return entries.filter((e) => e.at >= newest - freshInMs).map((e) => e.usage);
 };
 
-/** Announcements as blobs `instances/<instance>.json`, their figures in metadata so one listing reads all. */
-export function blobInstanceRegistry(container: ContainerClient): InstanceRegistry {
+/**
+ * Announcements as blobs `instances/<instance>.json`, their figures in metadata so one listing
+ * reads all; another folder (`instances/tenants/<id>/`, `instances/app/`) for a budget's other levels.
+ */
+export function blobInstanceRegistry(container: ContainerClient, prefix: string = instancesPrefix): InstanceRegistry {
   return {
     async announce(usage) {
       const body = JSON.stringify(usage);
@@ -31,6 +33,8 @@ export function blobInstanceRegistry(container: ContainerClient): InstanceRegist
     async fresh(freshInMs) {
       const entries: { usage: PeerUsage; at: number }[] = [];
       for await (const blob of container.listBlobsFlat({ prefix, includeMetadata: true })) {
+        // The other levels' folders below this one are theirs.
+        if (blob.name.slice(prefix.length).includes("/")) continue;
         const m = blob.metadata ?? {};
         entries.push({ usage: { instance: m.instance ?? blob.name, requests: Number(m.requests ?? 0), hungry: m.hungry === "true" }, at: blob.properties.lastModified.getTime() });
       }

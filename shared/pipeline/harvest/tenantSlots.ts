@@ -6,6 +6,8 @@
  * last harvests failed transiently, holds one (its probe). A job over its tenant's cap yields: it
  * is sent again for a moment later and its slot goes to the next message.
  *
+ * While a process has seen one tenant's jobs only (a single-tenant deployment), nothing is capped.
+ *
  * The decision is pure (slotCap); the tracker only counts.
  */
 import type { TenantId } from "../../core/tenants.js";
@@ -33,14 +35,16 @@ export const mayTakeSlot = (health: TenantHealth, cap: number): boolean => healt
 export class TenantSlots {
   private readonly running = new Map<string, number>();
   private readonly failures = new Map<string, number>();
+  private readonly seen = new Set<string>();
 
   constructor(private readonly cap: number) {}
 
   /** A slot for the tenant's job, or undefined when it must yield; the function frees the slot. */
   tryTake(tenant: TenantId | undefined, pausedForInMs: number): (() => void) | undefined {
     const key = tenant ?? "";
+    this.seen.add(key);
     const health = { running: this.running.get(key) ?? 0, pausedForInMs, failuresInARow: this.failures.get(key) ?? 0 };
-    if (!mayTakeSlot(health, this.cap)) return undefined;
+    if (this.seen.size > 1 && !mayTakeSlot(health, this.cap)) return undefined;
     this.running.set(key, health.running + 1);
     let freed = false;
     return () => {
