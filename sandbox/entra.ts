@@ -27,6 +27,8 @@ export interface EntraOptions {
   readonly onTokenIssued: () => void;
   /** Why this tenant issues the app no token (it has not consented), if it does not. */
   readonly tenantRefusal?: (tenantSegment: string, clientId: string) => string | undefined;
+  /** The cloud a tenant's discovery names (default: the public cloud's `microsoftonline.com`). */
+  readonly cloudInstanceNameOf?: (tenantSegment: string) => string | undefined;
 }
 
 export interface Entra {
@@ -79,6 +81,7 @@ export function createEntra(options: EntraOptions): Entra {
         response_types_supported: ["code", "token"],
         scopes_supported: ["openid"],
         tenant_region_scope: "NA",
+        cloud_instance_name: options.cloudInstanceNameOf?.(tenantSegment) ?? "microsoftonline.com",
       };
     },
     token: async (req, tenantSegment) => {

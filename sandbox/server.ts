@@ -79,6 +79,8 @@ export interface SandboxTenantOptions {
   readonly down?: boolean;
   /** This tenant's per-app limits (default: the home tenant's); `false`: none. */
   readonly throttle?: Partial<ThrottleLimits> | false;
+  /** The cloud its discovery names: `microsoftonline.us` plays a US Government tenant. */
+  readonly cloudInstanceName?: string;
 }
 
 /** One tenant the sandbox serves: its data and its figures. */
@@ -198,6 +200,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     tokenLifetimeInSeconds: options.tokenLifetimeInSeconds ?? 3599,
     tokenWorksForInSeconds: options.tokenWorksForInSeconds,
     onTokenIssued: () => (stats.tokensIssued += 1),
+    cloudInstanceNameOf: (segment) => options.tenants?.find((t) => t.id === segment)?.cloudInstanceName,
     tenantRefusal: (segment, app) =>
       worlds.get(segment)?.consented === false
         ? `AADSTS7000229: The client application ${app} is missing service principal in the tenant ${segment}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`

@@ -12,6 +12,11 @@ export interface Cloud {
   readonly hasParticipantsList: boolean;
   /** What every blob endpoint's host ends with in this cloud: a storage token is sent nowhere else. */
   readonly blobHostSuffix: string;
+  /**
+   * `cloud_instance_name` of a tenant's OpenID configuration in this cloud: a tenant whose
+   * discovery names another belongs to another cloud, where this deployment's app cannot read.
+   */
+  readonly cloudInstanceName: string;
 }
 
 export const clouds: Readonly<Record<CloudName, Cloud>> = {
@@ -22,6 +27,7 @@ export const clouds: Readonly<Record<CloudName, Cloud>> = {
     tokenExchangeAudience: "api://AzureADTokenExchange",
     hasParticipantsList: true,
     blobHostSuffix: ".blob.core.windows.net",
+    cloudInstanceName: "microsoftonline.com",
   },
   USGov: {
     name: "USGov",
@@ -30,6 +36,7 @@ export const clouds: Readonly<Record<CloudName, Cloud>> = {
     tokenExchangeAudience: "api://AzureADTokenExchangeUSGov",
     hasParticipantsList: false,
     blobHostSuffix: ".blob.core.usgovcloudapi.net",
+    cloudInstanceName: "microsoftonline.us",
   },
   USGovDoD: {
     name: "USGovDoD",
@@ -38,6 +45,7 @@ export const clouds: Readonly<Record<CloudName, Cloud>> = {
     tokenExchangeAudience: "api://AzureADTokenExchangeUSGov",
     hasParticipantsList: false,
     blobHostSuffix: ".blob.core.usgovcloudapi.net",
+    cloudInstanceName: "microsoftonline.us",
   },
   China: {
     name: "China",
@@ -46,6 +54,7 @@ export const clouds: Readonly<Record<CloudName, Cloud>> = {
     tokenExchangeAudience: "api://AzureADTokenExchangeChina",
     hasParticipantsList: false,
     blobHostSuffix: ".blob.core.chinacloudapi.cn",
+    cloudInstanceName: "partner.microsoftonline.cn",
   },
 };
 
