@@ -12,7 +12,7 @@ import { join } from "node:path";
 import functions from "@azure/functions";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { LocalQueue } from "../local/queue.js";
-import { makeHarvestHandler } from "../functions/handlers.js";
+import { makeHarvestHandler } from "../functions/harvestHandler.js";
 import { blobArchiveStore, folderArchiveStore } from "../shared/archive/archiveStore.js";
 import { loadArchiverConfig, loadPipelineConfig } from "../shared/config/config.js";
 import { systemClock } from "../shared/core/clock.js";

@@ -34,7 +34,7 @@ import { blobWatermarkStore, memoryWatermarkStore } from "../shared/pipeline/pla
 import { blobSweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
 import { manifestBlobName } from "../shared/archive/archiveLayout.js";
 import { type Job, jobKey } from "../shared/core/job.js";
-import { makePlanHandler } from "../functions/handlers.js";
+import { makePlanHandler } from "../functions/planHandler.js";
 import { startAzurite } from "../local/azurite.js";
 import { runLocal } from "../local/run.js";
 import { sandboxSettings, startSandbox } from "../sandbox/server.js";

@@ -24,7 +24,7 @@ import { promisify } from "node:util";
 import functions from "@azure/functions";
 import { startAzurite } from "../local/azurite.js";
 import { LocalQueue } from "../local/queue.js";
-import { makeHarvestHandler } from "../functions/handlers.js";
+import { makeHarvestHandler } from "../functions/harvestHandler.js";
 import { folderArchiveStore } from "../shared/archive/archiveStore.js";
 import { loadArchiverConfig, loadPipelineConfig } from "../shared/config/config.js";
 import { systemClock } from "../shared/core/clock.js";

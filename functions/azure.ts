@@ -24,7 +24,9 @@ import { serviceBusJobSender } from "../shared/pipeline/plan/serviceBusSender.js
 import { blobWatermarkStore, logWatermarkBlobName } from "../shared/pipeline/plan/watermarkStore.js";
 import { logSourceNames } from "../shared/core/sources.js";
 import { blobSweepMemoryStore, logSweepMemoryBlobName } from "../shared/pipeline/plan/sweepMemoryStore.js";
-import type { CurateDeps, HarvestHandlerDeps, LogPlanDeps, PlanDeps } from "./handlers.js";
+import type { CurateDeps } from "./curateHandler.js";
+import type { HarvestHandlerDeps } from "./harvestHandler.js";
+import type { LogPlanDeps, PlanDeps } from "./planHandler.js";
 import { schedulerBlobName } from "../shared/archive/stateLayout.js";
 import type { TenantId } from "../shared/core/tenants.js";
 import { TenantSlots } from "../shared/pipeline/harvest/tenantSlots.js";

@@ -1,7 +1,7 @@
 /** Timer trigger: writes each final day, once, as the curated Parquet tables (curated/v2/). */
 import { app } from "@azure/functions";
 import { curateDeps } from "./azure.js";
-import { makeCurateHandler } from "./handlers.js";
+import { makeCurateHandler } from "./curateHandler.js";
 
 const handler = makeCurateHandler(curateDeps);
 

@@ -4,7 +4,7 @@
  */
 import { app } from "@azure/functions";
 import { harvestDeps } from "./azure.js";
-import { makeHarvestHandler } from "./handlers.js";
+import { makeHarvestHandler } from "./harvestHandler.js";
 import { type MessageContext, settlementOf } from "./serviceBusSettlement.js";
 
 // The extension registers the SDK binding's message factory in @azure/functions-extensions-base's

@@ -1,7 +1,7 @@
 /** Timer trigger: plans windows from the watermark and enqueues their jobs. */
 import { app } from "@azure/functions";
 import { planDeps } from "./azure.js";
-import { makePlanHandler } from "./handlers.js";
+import { makePlanHandler } from "./planHandler.js";
 
 const handler = makePlanHandler(planDeps);
 

@@ -17,7 +17,8 @@ import { type GraphCounters, addGraphCounters, newGraphCounters } from "../share
 import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import type { JobSender } from "../shared/pipeline/plan/scheduler.js";
 import type { HarvestOutcome } from "../shared/pipeline/harvest/harvest.js";
-import { makeHarvestHandler, makePlanHandler } from "../functions/handlers.js";
+import { makeHarvestHandler } from "../functions/harvestHandler.js";
+import { makePlanHandler } from "../functions/planHandler.js";
 import { LocalQueue } from "./queue.js";
 import { passDueAt } from "../shared/core/passes.js";
 import type { LogSourceName } from "../shared/core/sources.js";

@@ -103,7 +103,8 @@ export function applyChange(registry: TenantRegistry, change: RegistryChange, no
     case "resume": {
       const entry = before ?? refuse("is not in the registry");
       if (entry.state !== "paused") refuse(`is ${entry.state}, not paused`);
-      const { pausedBecause: _, ...rest } = entry;
+      const rest: TenantEntry = { ...entry };
+      delete (rest as { pausedBecause?: string }).pausedBecause;
       after = { ...rest, state: entry.consentedAtInMs === undefined ? "invited" : "active" };
       break;
     }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import functions from "@azure/functions";
-import { makeHarvestHandler } from "../../functions/handlers.js";
+import { makeHarvestHandler } from "../../functions/harvestHandler.js";
 import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import { loadArchiverConfig } from "../../shared/config/config.js";
 import { messageIdOf } from "../../shared/core/job.js";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import functions from "@azure/functions";
-import { makeHarvestHandler } from "../../functions/handlers.js";
+import { makeHarvestHandler } from "../../functions/harvestHandler.js";
 import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import { loadArchiverConfig } from "../../shared/config/config.js";
 import { systemClock } from "../../shared/core/clock.js";

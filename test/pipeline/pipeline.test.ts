@@ -6,7 +6,7 @@ import functions from "@azure/functions";
 import { type Azurite, startAzurite } from "../../local/azurite.js";
 import { LocalQueue } from "../../local/queue.js";
 import { runLocal } from "../../local/run.js";
-import { makeHarvestHandler } from "../../functions/handlers.js";
+import { makeHarvestHandler } from "../../functions/harvestHandler.js";
 import { blobArchiveStore } from "../../shared/archive/archiveStore.js";
 import { chainBlobName, manifestBlobName } from "../../shared/archive/archiveLayout.js";
 import { systemClock } from "../../shared/core/clock.js";

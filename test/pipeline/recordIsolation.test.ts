@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, it } from "node:test";
 import functions from "@azure/functions";
-import { makeHarvestHandler } from "../../functions/handlers.js";
+import { makeHarvestHandler } from "../../functions/harvestHandler.js";
 import { dataBlobName, deadLetterBlobName, manifestBlobName } from "../../shared/archive/archiveLayout.js";
 import { type ArchiveStore, folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import { parseManifest } from "../../shared/archive/manifest.js";

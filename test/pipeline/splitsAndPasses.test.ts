@@ -5,7 +5,7 @@ import functions from "@azure/functions";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { type Azurite, startAzurite } from "../../local/azurite.js";
 import { LocalQueue } from "../../local/queue.js";
-import { makeHarvestHandler } from "../../functions/handlers.js";
+import { makeHarvestHandler } from "../../functions/harvestHandler.js";
 import { blobArchiveStore } from "../../shared/archive/archiveStore.js";
 import { manifestBlobName } from "../../shared/archive/archiveLayout.js";
 import { parseManifest } from "../../shared/archive/manifest.js";

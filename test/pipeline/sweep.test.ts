@@ -4,7 +4,7 @@ import functions from "@azure/functions";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { type Azurite, startAzurite } from "../../local/azurite.js";
 import { LocalQueue } from "../../local/queue.js";
-import { makePlanHandler } from "../../functions/handlers.js";
+import { makePlanHandler } from "../../functions/planHandler.js";
 import { manifestBlobName } from "../../shared/archive/archiveLayout.js";
 import { blobArchiveStore } from "../../shared/archive/archiveStore.js";
 import { loadPipelineConfig } from "../../shared/config/config.js";

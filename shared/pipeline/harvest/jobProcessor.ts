@@ -35,7 +35,7 @@ export type ProcessResult =
   | { readonly status: "deadLettered"; readonly job: Job | undefined; readonly reason: string; readonly description: string }
   | { readonly status: "done"; readonly job: Job; readonly attempt: number; readonly outcome: HarvestOutcome }
   | { readonly status: "abandoned"; readonly job: Job; readonly reason: "HarvestStopped"; readonly description: string }
-  /** A telephony log's job while this process's log lane was busy: sent again for later, completed (handlers.ts). */
+  /** A job whose tenant's slots or log lane were taken: sent again for later, completed (harvestHandler.ts). */
   | { readonly status: "deferred"; readonly job: Job; readonly notBeforeInMs: number }
   /** Failed transiently while another retry chain holds the pass: completed, not re-sent. */
   | { readonly status: "yielded"; readonly job: Job; readonly holder: string; readonly reason: string; readonly description: string }

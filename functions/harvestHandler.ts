@@ -1,8 +1,5 @@
-/**
- * The function handlers, independent of where their dependencies come from: Azure (plan.ts,
- * harvest.ts, curate.ts) or the local runner (`npm start`). Each parses its trigger and calls the core.
- */
-import type { InvocationContext, Timer } from "@azure/functions";
+/** The harvest function's handler: one job per message, its tenant's slot and log lane first, and the event the workbook and alerts read. */
+import type { InvocationContext } from "@azure/functions";
 import type { ArchiveStore } from "../shared/archive/archiveStore.js";
 import type { Clock } from "../shared/core/clock.js";
 import type { CloudName } from "../shared/graph/clouds.js";
@@ -15,51 +12,14 @@ import { type EventLevel, logEvent } from "./logEvents.js";
 import { type Job, type JobDelivery, jobKey, parseJobDelivery } from "../shared/core/job.js";
 import type { TenantSlots } from "../shared/pipeline/harvest/tenantSlots.js";
 import { archiveJobRecords } from "../shared/pipeline/harvest/jobRecords.js";
-import type { CoverageReport, SweepSettings } from "../shared/pipeline/plan/coverage.js";
-import type { SweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
 import type { PlanSettings } from "../shared/pipeline/plan/planning.js";
-import { type SweepRun, runCoverageSweep } from "../shared/pipeline/plan/sweep.js";
-import { runLogSweep } from "../shared/pipeline/plan/logSweep.js";
-import { ofTenant } from "../shared/pipeline/plan/sweep.js";
-import { type TenantId, tenantLabel } from "../shared/core/tenants.js";
-import { type JobSender, type TickResult, runPlanTick } from "../shared/pipeline/plan/scheduler.js";
-import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
+import { tenantLabel } from "../shared/core/tenants.js";
+import type { JobSender } from "../shared/pipeline/plan/scheduler.js";
 import { compactInstant, formatInstant } from "../shared/core/window.js";
-import { type CurateRunOptions, type CurateRunSummary, curateDueDays } from "../shared/pipeline/curate/curateDay.js";
 import { finalPass } from "../shared/core/passes.js";
 import { harvestLog } from "../shared/pipeline/harvest/harvestLog.js";
 import { defaultLogPlan } from "../shared/config/config.js";
 import type { PipelineConfig } from "../shared/config/config.js";
-import { type LogSourceName, logSourceNames } from "../shared/core/sources.js";
-import { curateLogDueDays } from "../shared/pipeline/curate/curateLogDay.js";
-
-export interface PlanDeps {
-  readonly watermarks: WatermarkStore;
-  readonly sender: JobSender;
-  readonly clock: Clock;
-  readonly plan: PlanSettings;
-  /** The coverage sweep, run after each tick; absent in a local run over an explicit span. */
-  readonly sweep?: { readonly archive: ArchiveStore; readonly settings: SweepSettings; readonly memory?: SweepMemoryStore };
-  /** The telephony logs that are on, each planned from its own watermark after call records. */
-  readonly logs?: readonly LogPlanDeps[];
-  /** The other tenants, each planned after the home tenant and apart from it (tenants.ts). */
-  readonly tenants?: readonly TenantPlanDeps[];
-}
-
-export interface LogPlanDeps {
-  readonly source: LogSourceName;
-  readonly plan: PlanSettings;
-  readonly watermarks: WatermarkStore;
-  readonly sweepMemory?: SweepMemoryStore;
-}
-
-/** Another tenant's planning state: its own watermarks and sweep memories (stateLayout.ts), and its logs. */
-export interface TenantPlanDeps {
-  readonly tenant: TenantId;
-  readonly watermarks: WatermarkStore;
-  readonly sweepMemory?: SweepMemoryStore;
-  readonly logs?: readonly LogPlanDeps[];
-}
 
 export interface HarvestHandlerDeps {
   readonly graph: GraphRuntime;
@@ -92,128 +52,6 @@ export interface HarvestHandlerDeps {
   readonly tenantSlots?: TenantSlots;
   /** How long a job that yields its slot waits, from a uniform random draw; default half a minute to five. */
   readonly yieldDelayInMs?: (random: number) => number;
-}
-
-/**
- * The plan function's event per tick. Alerts (infra/modules/alerts.bicep) read its fields, and a
- * test holds the two together.
- */
-export const planEvent = (result: TickResult, nowInMs: number) => ({
-  windows: result.windows,
-  jobs: result.jobs,
-  advanced: result.advanced,
-  watermark: formatInstant(result.nextWindowStartInMs),
-  watermarkLagHours: Math.round(((nowInMs - result.nextWindowStartInMs) / 3_600_000) * 10) / 10,
-});
-
-/** The coverage sweep's event per tick: what is missing and how close the oldest is to Graph's horizon. */
-export const sweepEvent = (report: SweepRun, nowInMs: number) => ({
-  checked: report.checked,
-  listedDays: report.listedDays,
-  fullListing: report.fullListing,
-  falseMemory: report.falseMemory === true,
-  missing: report.missing.length,
-  resent: report.resend.length,
-  resentJobs: report.resend.slice(0, 20).map((r) => jobKey(r.job)),
-  oldestMissingStart: report.oldestMissingStartInMs === undefined ? null : formatInstant(report.oldestMissingStartInMs),
-  oldestMissingAgeHours: report.oldestMissingStartInMs === undefined ? 0 : Math.round(((nowInMs - report.oldestMissingStartInMs) / 3_600_000) * 10) / 10,
-  oldestMissingMarginHours: report.oldestMissingMarginInMs === undefined ? null : Math.round((report.oldestMissingMarginInMs / 3_600_000) * 10) / 10,
-});
-
-/** A telephony log's sweep event per tick: the sweep's fields, and which log. The telephony alert reads it. */
-export const sweepLogEvent = (source: LogSourceName, report: CoverageReport, nowInMs: number) => ({ source, ...sweepEvent({ ...report, listedDays: 0, fullListing: true }, nowInMs) });
-
-/** A telephony log whose planning failed (its watermark unreadable, storage refused): which, and why. */
-export const planLogFailedEvent = (source: LogSourceName, error: unknown, tenant?: TenantId) => ({ source, tenant: tenantLabel(tenant), description: error instanceof Error ? error.message : String(error) });
-
-/** Another tenant whose call records planning failed: which, and why (the other tenants are planned all the same). */
-export const planTenantFailedEvent = (tenant: TenantId, error: unknown) => ({ tenant, description: error instanceof Error ? error.message : String(error) });
-
-export interface CurateDeps {
-  readonly archive: ArchiveStore;
-  readonly clock: Clock;
-  readonly curate: CurateRunOptions;
-  /** The telephony logs that are on: their final days are curated after call records'. */
-  readonly logs?: PipelineConfig["logs"];
-}
-
-/** The curate function's event per run: the days it wrote, with rows per table. */
-export const curateEvent = (summary: CurateRunSummary) => ({
-  checked: summary.checked,
-  curated: summary.curated.length,
-  days: summary.curated.map((c) => c.day),
-  calls: summary.curated.reduce((n, c) => n + c.calls, 0),
-});
-
-export function makeCurateHandler(deps: () => CurateDeps) {
-  return async (_timer: Timer, context: InvocationContext): Promise<CurateRunSummary> => {
-    const d = deps();
-    const summary = await curateDueDays({ archive: d.archive, nowInMs: () => d.clock.now() }, d.curate);
-    logEvent(context, "info", "curate", curateEvent(summary));
-    for (const source of logSourceNames) {
-      const plan = d.logs?.[source];
-      if (!plan) continue;
-      const days = await curateLogDueDays({ archive: d.archive, nowInMs: () => d.clock.now() }, source, { lookbackDays: d.curate.lookbackDays, maxDays: d.curate.maxDays, finalAfterInMs: plan.rereadOffsetsInMs.at(-1) ?? 0 });
-      logEvent(context, "info", "curateLog", { source, curated: days.length, days: days.map((c) => c.day), rows: days.reduce((n, c) => n + c.rows, 0) });
-    }
-    return summary;
-  };
-}
-
-export function makePlanHandler(deps: () => PlanDeps) {
-  return async (_timer: Timer, context: InvocationContext): Promise<TickResult> => {
-    const d = deps();
-    // The home tenant first, as before tenants existed: its failure fails the tick, after the
-    // other tenants have been planned (one tenant's broken state never stops another's).
-    const home = await planTenant(d, { watermarks: d.watermarks, ...(d.sweep?.memory ? { sweepMemory: d.sweep.memory } : {}), ...(d.logs ? { logs: d.logs } : {}) }, context).then(
-      (result) => ({ result }),
-      (error: unknown) => ({ error }),
-    );
-    for (const tenant of d.tenants ?? []) {
-      try {
-        await planTenant(d, tenant, context);
-      } catch (error) {
-        logEvent(context, "error", "planTenantFailed", planTenantFailedEvent(tenant.tenant, error));
-      }
-    }
-    if ("error" in home) throw home.error;
-    return home.result;
-  };
-}
-
-/** One tenant's tick: call records' windows and sweep, then each log's, each log apart. */
-async function planTenant(d: PlanDeps, scope: Omit<TenantPlanDeps, "tenant"> & { readonly tenant?: TenantId }, context: InvocationContext): Promise<TickResult> {
-  const { tenant } = scope;
-  const own = tenant === undefined ? {} : { tenant };
-  const sender: JobSender = tenant === undefined ? d.sender : { send: (jobs) => d.sender.send(ofTenant(tenant, jobs)) };
-  const result = await runPlanTick({ watermarks: scope.watermarks, sender, clock: d.clock, plan: d.plan });
-  logEvent(context, "info", "plan", { ...planEvent(result, d.clock.now()), tenant: tenantLabel(tenant) });
-  if (d.sweep) {
-    const report = await runCoverageSweep(
-      { archive: d.sweep.archive, sender: d.sender, clock: d.clock, plan: d.plan, sweep: d.sweep.settings, ...(scope.sweepMemory ? { memory: scope.sweepMemory } : {}), ...own },
-      result.nextWindowStartInMs,
-    );
-    logEvent(context, report.missing.length > 0 ? "warn" : "info", "sweep", { ...sweepEvent(report, d.clock.now()), tenant: tenantLabel(tenant) });
-  }
-  // Each log after call records, and apart: a log's stored watermark that is wrong fails its
-  // own planning (an error event names it), never call records'.
-  for (const log of scope.logs ?? []) {
-    const logSender: JobSender = { send: (jobs) => sender.send(jobs.map((j) => ({ ...j, job: { ...j.job, source: log.source } }))) };
-    try {
-      const tick = await runPlanTick({ watermarks: log.watermarks, sender: logSender, clock: d.clock, plan: log.plan });
-      logEvent(context, "info", "planLog", { source: log.source, tenant: tenantLabel(tenant), ...planEvent(tick, d.clock.now()) });
-      if (d.sweep) {
-        const report = await runLogSweep(
-          { source: log.source, archive: d.sweep.archive, sender: d.sender, clock: d.clock, plan: log.plan, sweep: d.sweep.settings, ...(log.sweepMemory ? { memory: log.sweepMemory } : {}), ...own },
-          tick.nextWindowStartInMs,
-        );
-        logEvent(context, report.missing.length > 0 ? "warn" : "info", "sweepLog", { ...sweepLogEvent(log.source, report, d.clock.now()), tenant: tenantLabel(tenant) });
-      }
-    } catch (error) {
-      logEvent(context, "error", "planLogFailed", planLogFailedEvent(log.source, error, tenant));
-    }
-  }
-  return result;
 }
 
 export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
@@ -405,3 +243,4 @@ function logHarvest(context: InvocationContext, result: ProcessResult, plan: Pla
   const event = harvestEvent(result, plan);
   logEvent(context, event.level, event.name, event.fields);
 }
+
