@@ -25,8 +25,12 @@ import { blobWatermarkStore, logWatermarkBlobName } from "../shared/pipeline/pla
 import { logSourceNames } from "../shared/core/sources.js";
 import { blobSweepMemoryStore, logSweepMemoryBlobName } from "../shared/pipeline/plan/sweepMemoryStore.js";
 import type { CurateDeps } from "./curateHandler.js";
+import { blobTenantRegistryStore } from "../shared/archive/tenantRegistryStore.js";
+import { findTenant } from "../shared/core/tenantRegistry.js";
+import { checkTenant } from "../shared/pipeline/operate/tenantCheck.js";
+import type { LogSourceName } from "../shared/core/sources.js";
 import type { HarvestHandlerDeps } from "./harvestHandler.js";
-import type { LogPlanDeps, PlanDeps } from "./planHandler.js";
+import type { LogPlanDeps, PlanDeps, TenantPlanDeps } from "./planHandler.js";
 import { schedulerBlobName } from "../shared/archive/stateLayout.js";
 import type { TenantId } from "../shared/core/tenants.js";
 import { TenantSlots } from "../shared/pipeline/harvest/tenantSlots.js";
@@ -179,15 +183,26 @@ export function planDeps(): PlanDeps {
       memory: blobSweepMemoryStore(blobs(pipeline).getContainerClient(pipeline.stateContainer)),
     },
     logs: logPlans(pipeline, undefined),
-    tenants: pipeline.tenants.map((tenant) => {
-      const state = blobs(pipeline).getContainerClient(pipeline.stateContainer);
-      return {
-        tenant,
-        watermarks: blobWatermarkStore(state, schedulerBlobName("watermark", { tenant })),
-        sweepMemory: blobSweepMemoryStore(state, schedulerBlobName("sweep", { tenant })),
-        logs: logPlans(pipeline, tenant),
-      };
-    }),
+    tenants: pipeline.tenants.map((tenant) => tenantPlan(pipeline, tenant)),
+    registry: {
+      store: blobTenantRegistryStore(blobs(pipeline).getContainerClient(pipeline.stateContainer)),
+      check: (tenant) => {
+        const { archiver } = configuration();
+        return checkTenant(graphRuntime(archiver, pipeline), tenant, undefined, systemClock.now());
+      },
+      planOf: (entry) => tenantPlan(pipeline, entry.id, entry.logsOff),
+    },
+  };
+}
+
+/** Another tenant's planning state (stateLayout.ts), with the logs its settings keep. */
+function tenantPlan(pipeline: PipelineConfig, tenant: TenantId, logsOff: readonly LogSourceName[] = []): TenantPlanDeps {
+  const state = blobs(pipeline).getContainerClient(pipeline.stateContainer);
+  return {
+    tenant,
+    watermarks: blobWatermarkStore(state, schedulerBlobName("watermark", { tenant })),
+    sweepMemory: blobSweepMemoryStore(state, schedulerBlobName("sweep", { tenant })),
+    logs: logPlans(pipeline, tenant).filter((l) => !logsOff.includes(l.source)),
   };
 }
 
@@ -198,6 +213,15 @@ function logPlans(pipeline: PipelineConfig, tenant: TenantId | undefined): LogPl
     const plan = pipeline.logs[source];
     return plan ? [{ source, plan, watermarks: blobWatermarkStore(state, logWatermarkBlobName(source, tenant)), sweepMemory: blobSweepMemoryStore(state, logSweepMemoryBlobName(source, tenant)) }] : [];
   });
+}
+
+/** Pauses a registered tenant that refused the app (once: a paused one is left as it is). */
+async function pauseRefusingTenant(pipeline: PipelineConfig, tenant: TenantId, reason: string): Promise<boolean> {
+  const store = blobTenantRegistryStore(blobs(pipeline).getContainerClient(pipeline.stateContainer));
+  const entry = findTenant(await store.read(), tenant);
+  if (entry?.state !== "active") return false;
+  await store.change({ action: "pause", tenant, because: `the tenant refused the app (${reason}): consent revoked or permission removed; npm run tenants -- check ${tenant} once its admin has consented again, then resume` }, "harvest function", systemClock.now());
+  return true;
 }
 
 /** The process's one count of harvests per tenant (tenantSlots.ts). */
@@ -218,6 +242,7 @@ export function harvestDeps(): HarvestHandlerDeps {
     logs: pipeline.logs,
     signal: shutdown.signal,
     tenantSlots: (slots ??= new TenantSlots(pipeline.tenantSlots)),
+    onTenantRefused: (tenant, reason) => pauseRefusingTenant(pipeline, tenant, reason),
   };
 }
 

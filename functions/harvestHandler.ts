@@ -13,7 +13,7 @@ import { type Job, type JobDelivery, jobKey, parseJobDelivery } from "../shared/
 import type { TenantSlots } from "../shared/pipeline/harvest/tenantSlots.js";
 import { archiveJobRecords } from "../shared/pipeline/harvest/jobRecords.js";
 import type { PlanSettings } from "../shared/pipeline/plan/planning.js";
-import { tenantLabel } from "../shared/core/tenants.js";
+import { type TenantId, tenantLabel } from "../shared/core/tenants.js";
 import type { JobSender } from "../shared/pipeline/plan/scheduler.js";
 import { compactInstant, formatInstant } from "../shared/core/window.js";
 import { finalPass } from "../shared/core/passes.js";
@@ -50,6 +50,11 @@ export interface HarvestHandlerDeps {
    * process's slots, and a job over it yields (tenantSlots.ts).
    */
   readonly tenantSlots?: TenantSlots;
+  /**
+   * Another tenant's job was dead-lettered because the tenant refused the app (consent revoked,
+   * permission removed): pause the tenant (tenantRegistry.ts). Answers true when it paused it.
+   */
+  readonly onTenantRefused?: (tenant: TenantId, reason: string, description: string) => Promise<boolean>;
   /** How long a job that yields its slot waits, from a uniform random draw; default half a minute to five. */
   readonly yieldDelayInMs?: (random: number) => number;
 }
@@ -134,6 +139,12 @@ export function makeHarvestHandler(deps: () => HarvestHandlerDeps) {
     ).finally(() => freed.forEach((f) => f()));
     if (delivery) early?.tenantSlots?.ended(delivery.job.tenant, result.status === "retrying");
     logHarvest(context, result, plan);
+    const tenant = result.job?.tenant;
+    if (result.status === "deadLettered" && tenant !== undefined && tenantRefusals.includes(result.reason) && early?.onTenantRefused) {
+      // Its other jobs would fail alike until someone in the tenant acts: stop planning them.
+      const paused = await early.onTenantRefused(tenant, result.reason, result.description).catch(() => false);
+      if (paused) logEvent(context, "error", "tenantPaused", { tenant, reason: result.reason, description: result.description });
+    }
     return result;
   };
 }
@@ -145,6 +156,9 @@ function dependenciesOrNone(deps: () => HarvestHandlerDeps): HarvestHandlerDeps 
     return undefined;
   }
 }
+
+/** Failures that mean the tenant refused the app, not that a job went wrong. */
+const tenantRefusals: readonly string[] = ["TenantConsentMissing", "GraphForbidden"];
 
 /** A message's delivery; undefined for a malformed body (the processor's to refuse, by name). */
 function deliveryOf(body: unknown): JobDelivery | undefined {

@@ -15,6 +15,9 @@ import { type JobSender, type TickResult, runPlanTick } from "../shared/pipeline
 import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
 import type { LogSourceName } from "../shared/core/sources.js";
+import type { TenantRegistryStore } from "../shared/archive/tenantRegistryStore.js";
+import type { TenantEntry } from "../shared/core/tenantRegistry.js";
+import type { TenantCheck } from "../shared/pipeline/operate/tenantCheck.js";
 
 export interface PlanDeps {
   readonly watermarks: WatermarkStore;
@@ -27,6 +30,16 @@ export interface PlanDeps {
   readonly logs?: readonly LogPlanDeps[];
   /** The other tenants, each planned after the home tenant and apart from it (tenants.ts). */
   readonly tenants?: readonly TenantPlanDeps[];
+  /** The tenant registry: each tick checks its invited tenants and plans its active ones. */
+  readonly registry?: RegistryPlanDeps;
+}
+
+export interface RegistryPlanDeps {
+  readonly store: TenantRegistryStore;
+  /** One token and one list request in the tenant (tenantCheck.ts). */
+  check(tenant: TenantId): Promise<TenantCheck>;
+  /** A registered tenant's planning state, with the logs its settings keep. */
+  planOf(entry: TenantEntry): TenantPlanDeps;
 }
 
 export interface LogPlanDeps {
@@ -88,7 +101,7 @@ export function makePlanHandler(deps: () => PlanDeps) {
       (result) => ({ result }),
       (error: unknown) => ({ error }),
     );
-    for (const tenant of d.tenants ?? []) {
+    for (const tenant of await tenantsToPlan(d, context)) {
       try {
         await planTenant(d, tenant, context);
       } catch (error) {
@@ -98,6 +111,41 @@ export function makePlanHandler(deps: () => PlanDeps) {
     if ("error" in home) throw home.error;
     return home.result;
   };
+}
+
+/**
+ * The other tenants planned this tick: ARCHIVER_TENANTS's, and the registry's active ones (the
+ * registry's state wins for a tenant both name: a paused tenant is not planned). An invited tenant
+ * whose check passes becomes active and is planned at once. A registry that cannot be read leaves
+ * the setting's tenants, with an error event.
+ */
+async function tenantsToPlan(d: PlanDeps, context: InvocationContext): Promise<readonly TenantPlanDeps[]> {
+  const configured = d.tenants ?? [];
+  if (!d.registry) return configured;
+  const { store, check, planOf } = d.registry;
+  try {
+    const registry = await store.read();
+    const listed = new Set(registry.tenants.map((t) => t.id));
+    const planned = configured.filter((t) => !listed.has(t.tenant));
+    for (const entry of registry.tenants) {
+      if (entry.state === "invited") {
+        const result = await check(entry.id);
+        if (!result.ok) {
+          logEvent(context, "warn", "tenantNotConsented", { tenant: entry.id, reason: result.reason, description: result.description });
+          continue;
+        }
+        await store.change({ action: "consented", tenant: entry.id }, "plan function", d.clock.now());
+        logEvent(context, "info", "tenantConsented", { tenant: entry.id });
+        planned.push(planOf(entry));
+      } else if (entry.state === "active") {
+        planned.push(planOf(entry));
+      }
+    }
+    return planned;
+  } catch (error) {
+    logEvent(context, "error", "tenantRegistryFailed", { location: store.location, description: error instanceof Error ? error.message : String(error) });
+    return configured;
+  }
 }
 
 /** One tenant's tick: call records' windows and sweep, then each log's, each log apart. */
