@@ -79,6 +79,9 @@ async function main(): Promise<number> {
   try {
     await connection.run(`SET VARIABLE archive = '${folder.replace(/'/g, "''")}'`);
     await connection.run(await readFile(resolve(import.meta.dirname, "..", "lake", "duckdb", "views.sql"), "utf8"));
+    // Other tenants' call records beside the home tenant's, once the archive holds some.
+    const tenantFiles = (await readdir(join(folder, archiveRoot), { recursive: true }).catch(() => [] as string[])).some((name) => name.startsWith("tenant=") && name.endsWith(".jsonl.gz"));
+    if (tenantFiles) await connection.run(await readFile(resolve(import.meta.dirname, "..", "lake", "duckdb", "tenants.sql"), "utf8"));
     // Each telephony log's views once the archive holds that log (DuckDB binds a view's files).
     for (const source of logSourceNames) {
       const files = await readdir(join(folder, logSources[source].archiveRoot), { recursive: true }).catch(() => [] as string[]);

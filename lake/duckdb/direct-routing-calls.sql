@@ -5,10 +5,11 @@
 -- this log (DuckDB needs a file to bind the view to):
 --   .read lake/duckdb/direct-routing-calls.sql
 
--- Every archived line of every pass: the tenant folder ('home': the deployment's own tenant) and the
--- day as columns, typed fields, and the line itself as raw.
+-- Every archived line of every pass: the tenant folder ('home': the deployment's own tenant; also as
+-- tenant_id, the call records views' name for it) and the day as columns, typed fields, and the line
+-- itself as raw.
 CREATE OR REPLACE VIEW direct_routing_calls_raw AS
-SELECT tenant, year, month, day, r.*, json AS raw, filename AS archiveFile
+SELECT tenant, year, month, day, tenant AS tenant_id, r.*, json AS raw, filename AS archiveFile
 FROM (
   SELECT *, json_transform(json, '{"id":"VARCHAR","correlationId":"VARCHAR","userId":"VARCHAR","userPrincipalName":"VARCHAR","userDisplayName":"VARCHAR","startDateTime":"TIMESTAMP_NS","inviteDateTime":"TIMESTAMP_NS","failureDateTime":"TIMESTAMP_NS","endDateTime":"TIMESTAMP_NS","duration":"BIGINT","callType":"VARCHAR","successfulCall":"BOOLEAN","callerNumber":"VARCHAR","calleeNumber":"VARCHAR","mediaPathLocation":"VARCHAR","signalingLocation":"VARCHAR","finalSipCode":"BIGINT","callEndSubReason":"BIGINT","finalSipCodePhrase":"VARCHAR","trunkFullyQualifiedDomainName":"VARCHAR","mediaBypassEnabled":"BOOLEAN","_archive":{"source":"VARCHAR","harvestedAt":"TIMESTAMP_NS","window":{"start":"TIMESTAMP_NS","end":"TIMESTAMP_NS"},"pass":"BIGINT","cloud":"VARCHAR"}}') AS r
   FROM read_json_objects(getvariable('archive') || '/directroutingcalls/v1/tenant=*/year=*/month=*/day=*/*.jsonl.gz',

@@ -5,10 +5,11 @@
 -- this log (DuckDB needs a file to bind the view to):
 --   .read lake/duckdb/pstn-calls.sql
 
--- Every archived line of every pass: the tenant folder ('home': the deployment's own tenant) and the
--- day as columns, typed fields, and the line itself as raw.
+-- Every archived line of every pass: the tenant folder ('home': the deployment's own tenant; also as
+-- tenant_id, the call records views' name for it) and the day as columns, typed fields, and the line
+-- itself as raw.
 CREATE OR REPLACE VIEW pstn_calls_raw AS
-SELECT tenant, year, month, day, r.*, json AS raw, filename AS archiveFile
+SELECT tenant, year, month, day, tenant AS tenant_id, r.*, json AS raw, filename AS archiveFile
 FROM (
   SELECT *, json_transform(json, '{"id":"VARCHAR","callId":"VARCHAR","userId":"VARCHAR","userPrincipalName":"VARCHAR","userDisplayName":"VARCHAR","startDateTime":"TIMESTAMP_NS","endDateTime":"TIMESTAMP_NS","duration":"BIGINT","charge":"DOUBLE","callType":"VARCHAR","currency":"VARCHAR","calleeNumber":"VARCHAR","usageCountryCode":"VARCHAR","tenantCountryCode":"VARCHAR","connectionCharge":"DOUBLE","callerNumber":"VARCHAR","destinationContext":"VARCHAR","destinationName":"VARCHAR","conferenceId":"VARCHAR","licenseCapability":"VARCHAR","inventoryType":"VARCHAR","operator":"VARCHAR","callDurationSource":"VARCHAR","_archive":{"source":"VARCHAR","harvestedAt":"TIMESTAMP_NS","window":{"start":"TIMESTAMP_NS","end":"TIMESTAMP_NS"},"pass":"BIGINT","cloud":"VARCHAR"}}') AS r
   FROM read_json_objects(getvariable('archive') || '/pstncalls/v1/tenant=*/year=*/month=*/day=*/*.jsonl.gz',

@@ -45,11 +45,12 @@ CROSS APPLY (SELECT CHARINDEX('H', t.part) AS at, SUBSTRING(t.part, CHARINDEX('H
 CROSS APPLY (SELECT CHARINDEX('M', h.rest) AS at, SUBSTRING(h.rest, CHARINDEX('M', h.rest) + 1, 4000) AS rest) AS m;
 GO
 
--- Every archived line, every version: the partition folders as integers (filepath(1..4) are the
--- year, month, day and hour wildcards), typed columns, and the line itself as raw. The wildcard
--- matches data files only: manifests and _SUCCESS.json day markers start with "_".
+-- Every archived line, every version: whose (tenant_id: 'home', or another tenant's id once
+-- tenants.sql has run), the partition folders as integers (filepath(1..4) are the year, month, day
+-- and hour wildcards), typed columns, and the line itself as raw. The wildcard matches data files
+-- only: manifests and _SUCCESS.json day markers start with "_".
 CREATE OR ALTER VIEW dbo.callrecords_raw AS
-SELECT CAST(f.filepath(1) AS INT) AS [year], CAST(f.filepath(2) AS INT) AS [month],
+SELECT CAST('home' AS VARCHAR(36)) AS [tenant_id], CAST(f.filepath(1) AS INT) AS [year], CAST(f.filepath(2) AS INT) AS [month],
   CAST(f.filepath(3) AS INT) AS [day], CAST(f.filepath(4) AS INT) AS [hour],
   f.filepath() AS archiveFile, f.doc AS raw,
   j.[id] AS [id],
@@ -98,7 +99,7 @@ GO
 -- filter on them still eliminates folders.
 CREATE OR ALTER VIEW dbo.callrecords_latest AS
 SELECT * FROM (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY [year], [month], [day], [hour], id ORDER BY version DESC, CASE WHEN archiveIncomplete IS NULL THEN 1 ELSE 0 END DESC, archivePass DESC) AS versionRank
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY [tenant_id], [year], [month], [day], [hour], id ORDER BY version DESC, CASE WHEN archiveIncomplete IS NULL THEN 1 ELSE 0 END DESC, archivePass DESC) AS versionRank
   FROM dbo.callrecords_raw
 ) r
 WHERE versionRank = 1;
@@ -107,7 +108,7 @@ GO
 -- Sessions and segments: the whole caller and callee as JSON, and their fields flattened as the
 -- curated tables have them (callerEndpointType tells a participant from a service endpoint).
 CREATE OR ALTER VIEW dbo.callrecord_sessions AS
-SELECT c.[year], c.[month], c.[day], c.[hour], c.id AS callId, c.version AS callVersion, s.id AS sessionId, s.modalities, CASE WHEN LEFT(s.[startDateTime], 4) BETWEEN '1678' AND '2261' AND s.[startDateTime] LIKE '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T%'
+SELECT c.[tenant_id], c.[year], c.[month], c.[day], c.[hour], c.id AS callId, c.version AS callVersion, s.id AS sessionId, s.modalities, CASE WHEN LEFT(s.[startDateTime], 4) BETWEEN '1678' AND '2261' AND s.[startDateTime] LIKE '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T%'
       THEN CAST(SWITCHOFFSET(TRY_CAST(s.[startDateTime] AS DATETIMEOFFSET(7)), '+00:00') AS DATETIME2(7)) END AS [startDateTime], CASE WHEN LEFT(s.[endDateTime], 4) BETWEEN '1678' AND '2261' AND s.[endDateTime] LIKE '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T%'
       THEN CAST(SWITCHOFFSET(TRY_CAST(s.[endDateTime] AS DATETIMEOFFSET(7)), '+00:00') AS DATETIME2(7)) END AS [endDateTime],
   CASE WHEN LOWER(LTRIM(RTRIM(s.[isTest]))) = 'true' THEN CAST(1 AS BIT) WHEN LOWER(LTRIM(RTRIM(s.[isTest]))) = 'false' THEN CAST(0 AS BIT)
@@ -153,7 +154,7 @@ CROSS APPLY OPENJSON(c.sessions) WITH (
 GO
 
 CREATE OR ALTER VIEW dbo.callrecord_segments AS
-SELECT [year], [month], [day], [hour], callId, callVersion, sessionId, g.id AS segmentId, CASE WHEN LEFT(g.[startDateTime], 4) BETWEEN '1678' AND '2261' AND g.[startDateTime] LIKE '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T%'
+SELECT [tenant_id], [year], [month], [day], [hour], callId, callVersion, sessionId, g.id AS segmentId, CASE WHEN LEFT(g.[startDateTime], 4) BETWEEN '1678' AND '2261' AND g.[startDateTime] LIKE '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T%'
       THEN CAST(SWITCHOFFSET(TRY_CAST(g.[startDateTime] AS DATETIMEOFFSET(7)), '+00:00') AS DATETIME2(7)) END AS [startDateTime], CASE WHEN LEFT(g.[endDateTime], 4) BETWEEN '1678' AND '2261' AND g.[endDateTime] LIKE '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T%'
       THEN CAST(SWITCHOFFSET(TRY_CAST(g.[endDateTime] AS DATETIMEOFFSET(7)), '+00:00') AS DATETIME2(7)) END AS [endDateTime],
   g.caller, g.callee, g.failureInfo, g.media,
@@ -197,7 +198,7 @@ GO
 
 -- One row per media stream, durations also as seconds (averageJitterSeconds, …).
 CREATE OR ALTER VIEW dbo.callrecord_streams AS
-SELECT [year], [month], [day], [hour], callId, callVersion, sessionId, segmentId, m.label AS mediaLabel,
+SELECT [tenant_id], [year], [month], [day], [hour], callId, callVersion, sessionId, segmentId, m.label AS mediaLabel,
   st.[streamId] AS [streamId],
   st.[streamDirection] AS [streamDirection],
   CASE WHEN LEFT(st.[startDateTime], 4) BETWEEN '1678' AND '2261' AND st.[startDateTime] LIKE '[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T%'
@@ -287,14 +288,14 @@ GO
 -- row comes from: participants_v2; participants (records archived before 2026-06-30); or sessions,
 -- for a caller or callee the list lacks (Graph documents participants_v2 as possibly incomplete).
 CREATE OR ALTER VIEW dbo.callrecord_participants AS
-SELECT [year], [month], [day], [hour], callId, callVersion, p.id AS participantId,
+SELECT [tenant_id], [year], [month], [day], [hour], callId, callVersion, p.id AS participantId,
   CASE WHEN JSON_QUERY(p.[identity], '$.user') IS NOT NULL THEN 'user' WHEN JSON_QUERY(p.[identity], '$.guest') IS NOT NULL THEN 'guest' WHEN JSON_QUERY(p.[identity], '$.phone') IS NOT NULL THEN 'phone' WHEN JSON_QUERY(p.[identity], '$.acsUser') IS NOT NULL THEN 'acsUser' WHEN JSON_QUERY(p.[identity], '$.spoolUser') IS NOT NULL THEN 'spoolUser' WHEN JSON_QUERY(p.[identity], '$.azureCommunicationServicesUser') IS NOT NULL THEN 'azureCommunicationServicesUser' WHEN JSON_QUERY(p.[identity], '$.application') IS NOT NULL THEN 'application' WHEN JSON_QUERY(p.[identity], '$.applicationInstance') IS NOT NULL THEN 'applicationInstance' WHEN JSON_QUERY(p.[identity], '$.acsApplicationInstance') IS NOT NULL THEN 'acsApplicationInstance' WHEN JSON_QUERY(p.[identity], '$.spoolApplicationInstance') IS NOT NULL THEN 'spoolApplicationInstance' WHEN JSON_QUERY(p.[identity], '$.assertedIdentity') IS NOT NULL THEN 'assertedIdentity' WHEN JSON_QUERY(p.[identity], '$.device') IS NOT NULL THEN 'device' WHEN JSON_QUERY(p.[identity], '$.encrypted') IS NOT NULL THEN 'encrypted' WHEN JSON_QUERY(p.[identity], '$.onPremises') IS NOT NULL THEN 'onPremises' END AS kind,
   COALESCE(JSON_VALUE(p.[identity], '$.user.displayName'), JSON_VALUE(p.[identity], '$.guest.displayName'), JSON_VALUE(p.[identity], '$.phone.displayName'), JSON_VALUE(p.[identity], '$.acsUser.displayName'), JSON_VALUE(p.[identity], '$.spoolUser.displayName'), JSON_VALUE(p.[identity], '$.azureCommunicationServicesUser.displayName'), JSON_VALUE(p.[identity], '$.application.displayName'), JSON_VALUE(p.[identity], '$.applicationInstance.displayName'), JSON_VALUE(p.[identity], '$.acsApplicationInstance.displayName'), JSON_VALUE(p.[identity], '$.spoolApplicationInstance.displayName'), JSON_VALUE(p.[identity], '$.assertedIdentity.displayName'), JSON_VALUE(p.[identity], '$.device.displayName'), JSON_VALUE(p.[identity], '$.encrypted.displayName'), JSON_VALUE(p.[identity], '$.onPremises.displayName')) AS displayName,
   COALESCE(JSON_VALUE(p.[identity], '$.user.tenantId'), JSON_VALUE(p.[identity], '$.guest.tenantId'), JSON_VALUE(p.[identity], '$.phone.tenantId'), JSON_VALUE(p.[identity], '$.acsUser.tenantId'), JSON_VALUE(p.[identity], '$.spoolUser.tenantId'), JSON_VALUE(p.[identity], '$.azureCommunicationServicesUser.tenantId'), JSON_VALUE(p.[identity], '$.application.tenantId'), JSON_VALUE(p.[identity], '$.applicationInstance.tenantId'), JSON_VALUE(p.[identity], '$.acsApplicationInstance.tenantId'), JSON_VALUE(p.[identity], '$.spoolApplicationInstance.tenantId'), JSON_VALUE(p.[identity], '$.assertedIdentity.tenantId'), JSON_VALUE(p.[identity], '$.device.tenantId'), JSON_VALUE(p.[identity], '$.encrypted.tenantId'), JSON_VALUE(p.[identity], '$.onPremises.tenantId')) AS tenantId,
   JSON_VALUE(p.[identity], '$.user.userPrincipalName') AS userPrincipalName,
   p.source
 FROM (
-  SELECT c.[year], c.[month], c.[day], c.[hour], c.id AS callId, c.version AS callVersion, l.id, l.[identity], l.source
+  SELECT c.[tenant_id], c.[year], c.[month], c.[day], c.[hour], c.id AS callId, c.version AS callVersion, l.id, l.[identity], l.source
   FROM dbo.callrecords_latest c
   CROSS APPLY OPENJSON(COALESCE(c.participants_v2, c.participants)) WITH (
       [id] NVARCHAR(4000) '$.id',
@@ -309,10 +310,10 @@ FROM (
   ) AS l
   UNION ALL
   -- Each session's caller, then callee, in order; an id already listed, or seen earlier, is skipped.
-  SELECT [year], [month], [day], [hour], callId, callVersion, id, [identity], 'sessions'
+  SELECT [tenant_id], [year], [month], [day], [hour], callId, callVersion, id, [identity], 'sessions'
   FROM (
-    SELECT c.[year], c.[month], c.[day], c.[hour], c.id AS callId, c.version AS callVersion, ep.id, ep.[identity], c.participants_v2, c.participants,
-      ROW_NUMBER() OVER (PARTITION BY c.[year], c.[month], c.[day], c.[hour], c.id, ep.id ORDER BY CAST(s.[key] AS INT), ep.side) AS seen
+    SELECT c.[tenant_id], c.[year], c.[month], c.[day], c.[hour], c.id AS callId, c.version AS callVersion, ep.id, ep.[identity], c.participants_v2, c.participants,
+      ROW_NUMBER() OVER (PARTITION BY c.[tenant_id], c.[year], c.[month], c.[day], c.[hour], c.id, ep.id ORDER BY CAST(s.[key] AS INT), ep.side) AS seen
     FROM dbo.callrecords_latest c
     CROSS APPLY OPENJSON(c.sessions) AS s
     CROSS APPLY (VALUES (0, JSON_QUERY(s.value, '$.caller')), (1, JSON_QUERY(s.value, '$.callee'))) AS side(side, endpoint)
@@ -334,7 +335,7 @@ GO
 -- Every archived line of the PSTN calls log: the tenant folder and the day (filepath(1..4)),
 -- typed fields, the line as raw.
 CREATE OR ALTER VIEW dbo.pstn_calls_raw AS
-SELECT f.filepath(1) AS [tenant], CAST(f.filepath(2) AS INT) AS [year], CAST(f.filepath(3) AS INT) AS [month],
+SELECT f.filepath(1) AS [tenant], f.filepath(1) AS [tenant_id], CAST(f.filepath(2) AS INT) AS [year], CAST(f.filepath(3) AS INT) AS [month],
   CAST(f.filepath(4) AS INT) AS [day], f.filepath() AS archiveFile, f.doc AS raw,
   j.[id] AS [id],
   j.[callId] AS [callId],
@@ -405,7 +406,7 @@ GO
 -- Every archived line of the Direct Routing calls log: the tenant folder and the day (filepath(1..4)),
 -- typed fields, the line as raw.
 CREATE OR ALTER VIEW dbo.direct_routing_calls_raw AS
-SELECT f.filepath(1) AS [tenant], CAST(f.filepath(2) AS INT) AS [year], CAST(f.filepath(3) AS INT) AS [month],
+SELECT f.filepath(1) AS [tenant], f.filepath(1) AS [tenant_id], CAST(f.filepath(2) AS INT) AS [year], CAST(f.filepath(3) AS INT) AS [month],
   CAST(f.filepath(4) AS INT) AS [day], f.filepath() AS archiveFile, f.doc AS raw,
   j.[id] AS [id],
   j.[correlationId] AS [correlationId],

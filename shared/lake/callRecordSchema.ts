@@ -201,3 +201,12 @@ export const partitionColumns = ["year", "month", "day", "hour"] as const;
  * manifests (`_…manifest.json`) and day markers (`day=DD/_SUCCESS.json`) never match.
  */
 export const rawDataGlob = `${archiveRoot}/year=*/month=*/day=*/hour=*/*.jsonl.gz`;
+
+/**
+ * The other tenants' data files (core/tenants.ts): the same below a `tenant=<id>` folder. The home
+ * tenant's glob above never matches them (`year=` must follow the root).
+ */
+export const tenantsDataGlob = `${archiveRoot}/tenant=*/year=*/month=*/day=*/hour=*/*.jsonl.gz`;
+
+/** The views' tenant column: `home` for the deployment's own tenant, else the tenant's id. */
+export const tenantColumn = "tenant_id";

@@ -8,12 +8,45 @@
  * partition columns as well as the id (every version of a call is in its window's hour folder),
  * so a filter on year, month, day or hour still prunes files through the view.
  */
-import { callRecordFields, identityKinds, partitionColumns, rawDataGlob } from "./callRecordSchema.js";
-import { duckdbHiveTypes, duckdbStructure } from "./engineSchemas.js";
+import { callRecordFields, identityKinds, partitionColumns, rawDataGlob, tenantColumn, tenantsDataGlob } from "./callRecordSchema.js";
+import { duckdbHiveTypes, duckdbStructure, duckdbTenantsHiveTypes } from "./engineSchemas.js";
 import { type FlatColumn, legColumns, streamColumns } from "./flatColumns.js";
 
-const partitions = partitionColumns.join(", ");
-const callKey = `${partitionColumns.map((c) => `c.${c}`).join(", ")}, c.id AS callId, c.version AS callVersion`;
+/** Every view's leading columns: whose call, and its partition folders. */
+const partitions = [tenantColumn, ...partitionColumns].join(", ");
+const callKey = `${[tenantColumn, ...partitionColumns].map((c) => `c.${c}`).join(", ")}, c.id AS callId, c.version AS callVersion`;
+
+const structureText = () => JSON.stringify(duckdbStructure({ kind: "struct", fields: callRecordFields })).replace(/'/g, "''");
+
+/** The home tenant's lines: the archive's first layout, `home` as their tenant. */
+const homeLines = () => `SELECT 'home' AS ${tenantColumn}, ${partitionColumns.join(", ")}, r.*, json AS raw, filename AS archiveFile
+FROM (
+  SELECT *, json_transform(json, '${structureText()}') AS r
+  FROM read_json_objects(getvariable('archive') || '/${rawDataGlob}',
+    format = 'newline_delimited', hive_partitioning = true, hive_types = ${duckdbHiveTypes}, filename = true)
+)`;
+
+/**
+ * The views once the archive holds another tenant (lake/duckdb/tenants.sql, read after views.sql):
+ * callrecords_raw again, the other tenants' lines beside the home tenant's. Apart, because DuckDB
+ * binds a view's files when it is created and fails on a glob that matches none.
+ */
+export function duckdbTenantsSql(): string {
+  return `-- callrecords-archiver: DuckDB views over an archive that holds other tenants too.
+-- Generated from shared/lake/callRecordSchema.ts by \`npm run lake\`; edit that, not this file.
+-- Read after views.sql once the archive holds a callrecords/v1/tenant=<id>/ folder (npm run query does).
+
+CREATE OR REPLACE VIEW callrecords_raw AS
+${homeLines()}
+UNION ALL BY NAME
+SELECT tenant AS ${tenantColumn}, ${partitionColumns.join(", ")}, r.*, json AS raw, filename AS archiveFile
+FROM (
+  SELECT *, json_transform(json, '${structureText()}') AS r
+  FROM read_json_objects(getvariable('archive') || '/${tenantsDataGlob}',
+    format = 'newline_delimited', hive_partitioning = true, hive_types = ${duckdbTenantsHiveTypes}, filename = true)
+);
+`;
+}
 
 
 const identityCase = (column: string, field: "kind" | "id" | "displayName" | "tenantId") =>
@@ -52,7 +85,6 @@ const endpointIdentitySet = (endpoint: string) =>
 
 /** Every statement, in order; the archive root comes from `SET VARIABLE archive = '…'`. */
 export function duckdbViewsSql(): string {
-  const structure = JSON.stringify(duckdbStructure({ kind: "struct", fields: callRecordFields })).replace(/'/g, "''");
   return `-- callrecords-archiver: DuckDB views over the raw archive.
 -- Generated from shared/lake/callRecordSchema.ts by \`npm run lake\`; edit that, not this file.
 --
@@ -71,15 +103,11 @@ CREATE OR REPLACE MACRO iso_duration_seconds(d) AS (
   END
 );
 
--- Every archived line, every version: typed columns from the schema, the partition folders as
--- integers, and the line itself as raw (fields the schema does not name yet are there).
+-- Every archived line, every version: whose (tenant_id: home, or another tenant's id once
+-- tenants.sql is read), typed columns from the schema, the partition folders as integers, and the
+-- line itself as raw (fields the schema does not name yet are there).
 CREATE OR REPLACE VIEW callrecords_raw AS
-SELECT ${partitions}, r.*, json AS raw, filename AS archiveFile
-FROM (
-  SELECT *, json_transform(json, '${structure}') AS r
-  FROM read_json_objects(getvariable('archive') || '/${rawDataGlob}',
-    format = 'newline_delimited', hive_partitioning = true, hive_types = ${duckdbHiveTypes}, filename = true)
-);
+${homeLines()};
 
 -- One row per call: its latest archived version, a complete line before an incomplete one of the
 -- same version (_archive.incomplete says why a line is incomplete). Partitioned by the partition

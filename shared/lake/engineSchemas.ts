@@ -47,6 +47,9 @@ export function duckdbColumns(fields: readonly Field[]): string {
 /** `hive_types`: the partition folders read as integers, whatever their text looks like. */
 export const duckdbHiveTypes = `{${partitionColumns.map((c) => `'${c}': INTEGER`).join(", ")}}`;
 
+/** The same, below the other tenants' `tenant=` folder (a GUID: text). */
+export const duckdbTenantsHiveTypes = `{'tenant': VARCHAR, ${partitionColumns.map((c) => `'${c}': INTEGER`).join(", ")}}`;
+
 export interface SparkField {
   readonly name: string;
   readonly type: SparkType;

@@ -1,8 +1,8 @@
 /** The files of lake/, path → content, all derived from the one schema. */
 import { callRecordFields } from "./callRecordSchema.js";
-import { duckdbViewsSql } from "./duckdbViews.js";
+import { duckdbTenantsSql, duckdbViewsSql } from "./duckdbViews.js";
 import { duckdbColumns, duckdbHiveTypes, sparkStructType, synapseWith } from "./engineSchemas.js";
-import { synapseViewsSql } from "./synapseViews.js";
+import { synapseTenantsSql, synapseViewsSql } from "./synapseViews.js";
 import { duckdbLogViewsSql, logViewFiles, synapseLogViewsSql } from "./telephonyViews.js";
 
 const generated = "Generated from shared/lake/callRecordSchema.ts by `npm run lake`; edit that, not this file.";
@@ -10,7 +10,9 @@ const generated = "Generated from shared/lake/callRecordSchema.ts by `npm run la
 export function lakeFiles(): Record<string, string> {
   return {
     "lake/duckdb/views.sql": duckdbViewsSql(),
+    "lake/duckdb/tenants.sql": duckdbTenantsSql(),
     "lake/synapse/views.sql": `${synapseViewsSql()}\n${synapseLogViewsSql()}`,
+    "lake/synapse/tenants.sql": synapseTenantsSql(),
     [`lake/duckdb/${logViewFiles.pstnCalls}`]: duckdbLogViewsSql("pstnCalls"),
     [`lake/duckdb/${logViewFiles.directRoutingCalls}`]: duckdbLogViewsSql("directRoutingCalls"),
     "lake/schema/spark-schema.json": `${JSON.stringify(sparkStructType(callRecordFields), null, 2)}\n`,

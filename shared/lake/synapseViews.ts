@@ -5,12 +5,12 @@
  * here with TRY_CAST: a typed WITH column fails the whole query on one odd value (a fractional
  * bandwidth estimate in a BIGINT), where DuckDB and the curated writer give a value or NULL.
  */
-import { type Field, callRecordFields, identityKinds, rawDataGlob } from "./callRecordSchema.js";
+import { type Field, callRecordFields, identityKinds, rawDataGlob, tenantsDataGlob } from "./callRecordSchema.js";
 import { fieldsAt, synapseJsonPath, synapseWith } from "./engineSchemas.js";
 import { type FlatColumn, type FlatRule, legColumns, ruleOf, streamColumns } from "./flatColumns.js";
 
-const partitions = "[year], [month], [day], [hour]";
-const callKey = "c.[year], c.[month], c.[day], c.[hour], c.id AS callId, c.version AS callVersion";
+const partitions = "[tenant_id], [year], [month], [day], [hour]";
+const callKey = "c.[tenant_id], c.[year], c.[month], c.[day], c.[hour], c.id AS callId, c.version AS callVersion";
 
 /** Nearest integer, ties to even (coercion.ts roundHalfEven), of a FLOAT expression. */
 const roundHalfEven = (f: string) => `CASE WHEN ${f} - FLOOR(${f}) = 0.5 THEN 2 * ROUND(${f} / 2, 0) ELSE ROUND(${f}, 0) END`;
@@ -82,9 +82,53 @@ const sessionFields = fieldsAt(callRecordFields, "sessions");
 const segmentFields = fieldsAt(callRecordFields, "sessions.segments");
 const textWith = (fields: readonly Field[], extra: readonly string[] = []) => synapseWith(fields, extra, "    ", { scalarsAsText: true });
 
+/** One archive line's OPENJSON WITH clause and its typed columns. */
+const recordParts = () => ({
+  recordWith: textWith(callRecordFields, ["[archivePass] NVARCHAR(4000) '$._archive.pass'", "[archiveIncomplete] NVARCHAR(4000) '$._archive.incomplete.reason'"]),
+  recordColumns: [...callRecordFields.map((f) => typedField("j", f)), `${synapseCoerce("integer", "j.[archivePass]")} AS [archivePass]`, "j.[archiveIncomplete] AS [archiveIncomplete]"],
+});
+
+/** The home tenant's lines: the archive's first layout. */
+const homeLines = () => {
+  const { recordWith, recordColumns } = recordParts();
+  return `SELECT CAST('home' AS VARCHAR(36)) AS [tenant_id], CAST(f.filepath(1) AS INT) AS [year], CAST(f.filepath(2) AS INT) AS [month],
+  CAST(f.filepath(3) AS INT) AS [day], CAST(f.filepath(4) AS INT) AS [hour],
+  f.filepath() AS archiveFile, f.doc AS raw,
+  ${recordColumns.join(",\n  ")}
+FROM OPENROWSET(BULK '${rawDataGlob}', DATA_SOURCE = 'callrecords_archive',
+    FORMAT = 'CSV', FIELDTERMINATOR = '0x0b', FIELDQUOTE = '0x0b', ROWTERMINATOR = '0x0a', DATA_COMPRESSION = 'GZIP')
+  WITH (doc NVARCHAR(MAX)) AS f
+CROSS APPLY OPENJSON(f.doc) ${recordWith} AS j`;
+};
+
+/**
+ * lake/synapse/tenants.sql: callrecords_raw again, the other tenants' lines (filepath(1) is the
+ * tenant's folder) beside the home tenant's; run after views.sql once the archive holds another
+ * tenant, so a single-tenant archive's views never name a folder it does not have.
+ */
+export function synapseTenantsSql(): string {
+  const { recordWith, recordColumns } = recordParts();
+  return `-- callrecords-archiver: Synapse serverless SQL views over an archive that holds other tenants too.
+-- Generated from shared/lake/callRecordSchema.ts by \`npm run lake\`; edit that, not this file.
+-- Run after views.sql, in the same database, once the archive holds a callrecords/v1/tenant=<id>/ folder.
+
+CREATE OR ALTER VIEW dbo.callrecords_raw AS
+${homeLines()}
+UNION ALL
+SELECT CAST(f.filepath(1) AS VARCHAR(36)) AS [tenant_id], CAST(f.filepath(2) AS INT) AS [year], CAST(f.filepath(3) AS INT) AS [month],
+  CAST(f.filepath(4) AS INT) AS [day], CAST(f.filepath(5) AS INT) AS [hour],
+  f.filepath() AS archiveFile, f.doc AS raw,
+  ${recordColumns.join(",\n  ")}
+FROM OPENROWSET(BULK '${tenantsDataGlob}', DATA_SOURCE = 'callrecords_archive',
+    FORMAT = 'CSV', FIELDTERMINATOR = '0x0b', FIELDQUOTE = '0x0b', ROWTERMINATOR = '0x0a', DATA_COMPRESSION = 'GZIP')
+  WITH (doc NVARCHAR(MAX)) AS f
+CROSS APPLY OPENJSON(f.doc) ${recordWith} AS j;
+GO
+`;
+}
+
+
 export function synapseViewsSql(): string {
-  const recordWith = textWith(callRecordFields, ["[archivePass] NVARCHAR(4000) '$._archive.pass'", "[archiveIncomplete] NVARCHAR(4000) '$._archive.incomplete.reason'"]);
-  const recordColumns = [...callRecordFields.map((f) => typedField("j", f)), `${synapseCoerce("integer", "j.[archivePass]")} AS [archivePass]`, "j.[archiveIncomplete] AS [archiveIncomplete]"];
   return `-- callrecords-archiver: Synapse serverless SQL objects over the raw archive.
 -- Generated from shared/lake/callRecordSchema.ts by \`npm run lake\`; edit that, not this file.
 --
@@ -132,18 +176,12 @@ CROSS APPLY (SELECT CHARINDEX('H', t.part) AS at, SUBSTRING(t.part, CHARINDEX('H
 CROSS APPLY (SELECT CHARINDEX('M', h.rest) AS at, SUBSTRING(h.rest, CHARINDEX('M', h.rest) + 1, 4000) AS rest) AS m;
 GO
 
--- Every archived line, every version: the partition folders as integers (filepath(1..4) are the
--- year, month, day and hour wildcards), typed columns, and the line itself as raw. The wildcard
--- matches data files only: manifests and _SUCCESS.json day markers start with "_".
+-- Every archived line, every version: whose (tenant_id: 'home', or another tenant's id once
+-- tenants.sql has run), the partition folders as integers (filepath(1..4) are the year, month, day
+-- and hour wildcards), typed columns, and the line itself as raw. The wildcard matches data files
+-- only: manifests and _SUCCESS.json day markers start with "_".
 CREATE OR ALTER VIEW dbo.callrecords_raw AS
-SELECT CAST(f.filepath(1) AS INT) AS [year], CAST(f.filepath(2) AS INT) AS [month],
-  CAST(f.filepath(3) AS INT) AS [day], CAST(f.filepath(4) AS INT) AS [hour],
-  f.filepath() AS archiveFile, f.doc AS raw,
-  ${recordColumns.join(",\n  ")}
-FROM OPENROWSET(BULK '${rawDataGlob}', DATA_SOURCE = 'callrecords_archive',
-    FORMAT = 'CSV', FIELDTERMINATOR = '0x0b', FIELDQUOTE = '0x0b', ROWTERMINATOR = '0x0a', DATA_COMPRESSION = 'GZIP')
-  WITH (doc NVARCHAR(MAX)) AS f
-CROSS APPLY OPENJSON(f.doc) ${recordWith} AS j;
+${homeLines()};
 GO
 
 -- One row per call, its latest archived version. Partitioned by the partition columns too, so a
@@ -188,7 +226,7 @@ GO
 -- row comes from: participants_v2; participants (records archived before 2026-06-30); or sessions,
 -- for a caller or callee the list lacks (Graph documents participants_v2 as possibly incomplete).
 CREATE OR ALTER VIEW dbo.callrecord_participants AS
-SELECT [year], [month], [day], [hour], callId, callVersion, p.id AS participantId,
+SELECT [tenant_id], [year], [month], [day], [hour], callId, callVersion, p.id AS participantId,
   ${identityKindCase("p.[identity]")} AS kind,
   ${identityValue("p.[identity]", "displayName")} AS displayName,
   ${identityValue("p.[identity]", "tenantId")} AS tenantId,
@@ -210,10 +248,10 @@ FROM (
   ) AS l
   UNION ALL
   -- Each session's caller, then callee, in order; an id already listed, or seen earlier, is skipped.
-  SELECT [year], [month], [day], [hour], callId, callVersion, id, [identity], 'sessions'
+  SELECT [tenant_id], [year], [month], [day], [hour], callId, callVersion, id, [identity], 'sessions'
   FROM (
     SELECT ${callKey}, ep.id, ep.[identity], c.participants_v2, c.participants,
-      ROW_NUMBER() OVER (PARTITION BY c.[year], c.[month], c.[day], c.[hour], c.id, ep.id ORDER BY CAST(s.[key] AS INT), ep.side) AS seen
+      ROW_NUMBER() OVER (PARTITION BY c.[tenant_id], c.[year], c.[month], c.[day], c.[hour], c.id, ep.id ORDER BY CAST(s.[key] AS INT), ep.side) AS seen
     FROM dbo.callrecords_latest c
     CROSS APPLY OPENJSON(c.sessions) AS s
     CROSS APPLY (VALUES (0, JSON_QUERY(s.value, '$.caller')), (1, JSON_QUERY(s.value, '$.callee'))) AS side(side, endpoint)

@@ -30,10 +30,11 @@ export function duckdbLogViewsSql(source: LogSourceName): string {
 -- this log (DuckDB needs a file to bind the view to):
 --   .read lake/duckdb/${logViewFiles[source]}
 
--- Every archived line of every pass: the tenant folder ('home': the deployment's own tenant) and the
--- day as columns, typed fields, and the line itself as raw.
+-- Every archived line of every pass: the tenant folder ('home': the deployment's own tenant; also as
+-- tenant_id, the call records views' name for it) and the day as columns, typed fields, and the line
+-- itself as raw.
 CREATE OR REPLACE VIEW ${view}_raw AS
-SELECT ${partitions}, r.*, json AS raw, filename AS archiveFile
+SELECT ${partitions}, tenant AS tenant_id, r.*, json AS raw, filename AS archiveFile
 FROM (
   SELECT *, json_transform(json, '${structure}') AS r
   FROM read_json_objects(getvariable('archive') || '/${logDataGlob(source)}',
@@ -59,7 +60,7 @@ export function synapseLogViewsSql(): string {
       return `-- Every archived line of the ${logSources[source].label} log: the tenant folder and the day (filepath(1..4)),
 -- typed fields, the line as raw.
 CREATE OR ALTER VIEW dbo.${view}_raw AS
-SELECT f.filepath(1) AS [tenant], CAST(f.filepath(2) AS INT) AS [year], CAST(f.filepath(3) AS INT) AS [month],
+SELECT f.filepath(1) AS [tenant], f.filepath(1) AS [tenant_id], CAST(f.filepath(2) AS INT) AS [year], CAST(f.filepath(3) AS INT) AS [month],
   CAST(f.filepath(4) AS INT) AS [day], f.filepath() AS archiveFile, f.doc AS raw,
   ${columns.join(",\n  ")}
 FROM OPENROWSET(BULK '${logDataGlob(source)}', DATA_SOURCE = 'callrecords_archive',

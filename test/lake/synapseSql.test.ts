@@ -42,6 +42,14 @@ describe("the Synapse views, parsed by Microsoft's ScriptDom", { skip }, () => {
     for (const r of results) assert.deepEqual(r.errors, [], `${r.parser}: ${JSON.stringify(r.errors)}`);
   });
 
+  it("lake/synapse/tenants.sql (the views over other tenants too) parses, with no error, as TSql160 and TSql170", async () => {
+    const results = await parse(join(projectRoot, "lake", "synapse", "tenants.sql"));
+    for (const r of results) assert.deepEqual(r.errors, [], `${r.parser}: ${JSON.stringify(r.errors)}`);
+    const text = await readFile(join(projectRoot, "lake", "synapse", "tenants.sql"), "utf8");
+    assert.ok(text.includes("BULK 'callrecords/v1/tenant=*/year=*/month=*/day=*/hour=*/*.jsonl.gz'"));
+    assert.ok(text.includes("CAST(f.filepath(1) AS VARCHAR(36)) AS [tenant_id]"));
+  });
+
   it("would fail on a reserved word left unbracketed: [identity] written as identity", async () => {
     const views = await readFile(join(projectRoot, "lake", "synapse", "views.sql"), "utf8");
     assert.ok(views.includes("p.[identity]"), "the views no longer read p.[identity]: choose another reserved word to show the test can fail");

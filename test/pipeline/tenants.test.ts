@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { gunzipSync } from "node:zlib";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { LocalQueue } from "../../local/queue.js";
 import { runLocal } from "../../local/run.js";
 import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
@@ -103,6 +104,24 @@ describe("several tenants from one deployment", () => {
     }
     assert.equal(summary.tenants[notYet]?.deadLetters, summary.deadLetters.length);
     assert.equal(summary.tenants[notYet]?.passes, 0);
+
+    // The shipped DuckDB views name each call's tenant: views.sql, then tenants.sql for the others.
+    const db = await DuckDBInstance.create(":memory:");
+    const connection = await db.connect();
+    try {
+      await connection.run(`SET VARIABLE archive = '${folder}'`);
+      for (const file of ["views.sql", "tenants.sql"]) await connection.run(await readFile(join(import.meta.dirname, "..", "..", "lake", "duckdb", file), "utf8"));
+      const reader = await connection.runAndReadAll("SELECT tenant_id, count(*)::INTEGER AS calls FROM callrecords_latest GROUP BY ALL ORDER BY ALL");
+      const ids = (tenant: string) => new Set(truthOf(tenant).map((t) => t.split("@")[0])).size;
+      assert.deepEqual(reader.getRowObjectsJson(), [
+        { tenant_id: fabrikam, calls: ids(fabrikam) },
+        { tenant_id: tailspin, calls: ids(tailspin) },
+        { tenant_id: "home", calls: ids("5f1c9a4e-3b2d-4c6e-9a8b-7d6e5f4c3b2a") },
+      ]);
+    } finally {
+      connection.closeSync();
+      db.closeSync();
+    }
   });
 
   it("a tenant whose admin revokes consent mid-run fails its remaining jobs by name; the other tenants are untouched", async () => {
