@@ -40,7 +40,9 @@ ${rows}
 ${logs.map((l) => `<p class="status">${escape(l.headline)}</p>`).join("\n")}`;
 }
 
-export function statusHtml(report: StatusReport, logs: readonly LogStatus[] = []): string {
+/** One archive's report: its verdict, heat map, risks, days and logs; ids prefixed when a page holds several. */
+function reportSection(report: StatusReport, logs: readonly LogStatus[], idPrefix: string): string {
+  const id = (name: string) => `${idPrefix}${name}`;
   const now = Date.parse(report.generatedAt);
   const slots = Math.round((24 * 60) / report.windowMinutes);
   const columnOfHour = (h: number) => Math.floor((h * 60) / report.windowMinutes) + 2;
@@ -84,14 +86,14 @@ export function statusHtml(report: StatusReport, logs: readonly LogStatus[] = []
   const oldest = report.missing[0];
   const risk = [
     report.atRisk.length > 0
-      ? `<ul id="at-risk">${report.atRisk
+      ? `<ul id="${id("at-risk")}">${report.atRisk
           .slice(0, 200)
           .map((m) => `<li>pass ${m.pass} of the window at ${escape(m.windowStart)}: ${daysWord(m.daysBeforeHorizon)} before Graph forgets it</li>`)
           .join("")}</ul>`
-      : `<p id="at-risk">Nothing within ${daysWord(report.riskDays)} of Graph's horizon.</p>`,
+      : `<p id="${id("at-risk")}">Nothing within ${daysWord(report.riskDays)} of Graph's horizon.</p>`,
     report.missing.length > 0
-      ? `<p id="overdue">${report.missing.length} ${report.missing.length === 1 ? "pass" : "passes"} overdue in all${overdueRest > 0 ? `, ${overdueRest} of them further than ${daysWord(report.riskDays)} from the horizon` : ""}; the oldest is pass ${oldest?.pass} of the window at ${escape(oldest?.windowStart ?? "")} (${daysWord(oldest?.daysBeforeHorizon ?? 0)} before Graph forgets it).</p>`
-      : `<p id="overdue">Nothing is overdue.</p>`,
+      ? `<p id="${id("overdue")}">${report.missing.length} ${report.missing.length === 1 ? "pass" : "passes"} overdue in all${overdueRest > 0 ? `, ${overdueRest} of them further than ${daysWord(report.riskDays)} from the horizon` : ""}; the oldest is pass ${oldest?.pass} of the window at ${escape(oldest?.windowStart ?? "")} (${daysWord(oldest?.daysBeforeHorizon ?? 0)} before Graph forgets it).</p>`
+      : `<p id="${id("overdue")}">Nothing is overdue.</p>`,
   ].join("\n");
   const table = report.days
     .map(
@@ -100,6 +102,38 @@ export function statusHtml(report: StatusReport, logs: readonly LogStatus[] = []
     )
     .join("\n");
   const verdict = ["healthy: every due pass is archived or within its grace", "overdue: a pass is missing past its grace", "", `at risk: a missing pass is within ${daysWord(report.riskDays)} of Graph's horizon`][report.exitStatus];
+  return `<p class="verdict s${report.exitStatus}" id="${id("verdict")}">${escape(verdict ?? "")} (exit status ${report.exitStatus})</p>
+<p class="status" id="${id("headline")}">${escape(report.headline)}</p>
+<ul class="legend" id="${id("legend")}">${legend}<li><i style="background:${noWindow}"></i>no window planned</li></ul>
+<div class="grid" id="${id("heatmap")}">
+<div class="axis">UTC day</div>${hourAxis}<div class="records-head" style="grid-column:${slots + 2}">records that day</div>
+${rows}
+</div>
+<p>Generated ${escape(report.generatedAt)}. ${report.windowMinutes}-minute windows. Totals: ${report.totals.records} records, ${report.totals.bytes} bytes, ${report.totals.manifests} manifests.</p>
+<h2>At risk</h2>
+${risk}
+<h2>Days</h2>
+<table><thead><tr><th>day</th><th>pass 0</th><th>re-reads</th><th>records</th><th>bytes</th><th>splits</th><th>missing</th></tr></thead><tbody>
+${table}
+</tbody></table>
+${logsSection(logs)}`;
+}
+
+export function statusHtml(report: StatusReport, logs: readonly LogStatus[] = []): string {
+  return page(report, `<h1>callrecords-archiver status</h1>\n${reportSection(report, logs, "")}`);
+}
+
+/** Several tenants' reports on one page: a picker of links, and one section (and grid) per tenant. */
+export function statusHtmlForTenants(reports: readonly { readonly tenant: string; readonly report: StatusReport; readonly logs: readonly LogStatus[] }[]): string {
+  const first = reports[0];
+  if (!first) throw new Error("no report to show");
+  const picker = `<nav id="tenants">${reports.map((r) => `<a href="#tenant-${escape(r.tenant)}">${escape(r.tenant)}</a> <span class="s${r.report.exitStatus}">exit ${r.report.exitStatus}</span>`).join(" · ")}</nav>`;
+  const sections = reports.map((r) => `<section id="tenant-${escape(r.tenant)}" data-tenant="${escape(r.tenant)}"><h2>Tenant ${escape(r.tenant)}</h2>\n${reportSection(r.report, r.logs, `${escape(r.tenant)}-`)}</section>`).join("\n");
+  return page(first.report, `<h1>callrecords-archiver status: ${reports.length} tenants</h1>\n${picker}\n${sections}`);
+}
+
+function page(report: StatusReport, body: string): string {
+  const slots = Math.round((24 * 60) / report.windowMinutes);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>callrecords-archiver status ${escape(report.generatedAt)}</title>
 <style>
@@ -122,22 +156,7 @@ h1{font-size:20px;margin:0 0 .3em}
 .bar .incomplete{color:#b35806;font-weight:normal}
 table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}
 </style></head><body>
-<h1>callrecords-archiver status</h1>
-<p class="verdict s${report.exitStatus}" id="verdict">${escape(verdict ?? "")} (exit status ${report.exitStatus})</p>
-<p class="status" id="headline">${escape(report.headline)}</p>
-<ul class="legend" id="legend">${legend}<li><i style="background:${noWindow}"></i>no window planned</li></ul>
-<div class="grid" id="heatmap">
-<div class="axis">UTC day</div>${hourAxis}<div class="records-head" style="grid-column:${slots + 2}">records that day</div>
-${rows}
-</div>
-<p>Generated ${escape(report.generatedAt)}. ${report.windowMinutes}-minute windows. Totals: ${report.totals.records} records, ${report.totals.bytes} bytes, ${report.totals.manifests} manifests.</p>
-<h2>At risk</h2>
-${risk}
-<h2>Days</h2>
-<table><thead><tr><th>day</th><th>pass 0</th><th>re-reads</th><th>records</th><th>bytes</th><th>splits</th><th>missing</th></tr></thead><tbody>
-${table}
-</tbody></table>
-${logsSection(logs)}
+${body}
 </body></html>
 `;
 }

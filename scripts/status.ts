@@ -20,7 +20,7 @@ import { statusReport } from "../shared/pipeline/operate/statusReport.js";
 import { listArchivedManifests } from "../shared/pipeline/plan/manifestListing.js";
 import { blobWatermarkStore, logWatermarkBlobName } from "../shared/pipeline/plan/watermarkStore.js";
 import type { Azurite } from "../local/azurite.js";
-import { statusHtml } from "../local/statusHtml.js";
+import { statusHtml, statusHtmlForTenants } from "../local/statusHtml.js";
 import { commandArgs, runCommand, userPath } from "../local/command.js";
 import { checkArchiveSourceArgs, deleteRightWarning, openArchiveSource } from "../local/localArchive.js";
 import { UsageError, redactUrl } from "../local/startOptions.js";
@@ -28,8 +28,13 @@ import { retentionStart } from "../shared/core/passes.js";
 import { logSourceNames } from "../shared/core/sources.js";
 import { type LogStatus, logStatus } from "../shared/pipeline/operate/logStatus.js";
 import { listLogManifests } from "../shared/pipeline/plan/manifestListing.js";
+import type { ContainerClient } from "@azure/storage-blob";
+import { type PipelineConfig } from "../shared/config/config.js";
+import { schedulerBlobName } from "../shared/archive/stateLayout.js";
+import { blobTenantRegistryStore } from "../shared/archive/tenantRegistryStore.js";
+import { type TenantId, parseTenantId, tenantLabel } from "../shared/core/tenants.js";
 
-const usage = "usage: npm run status -- [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER] [--json] [--html FILE] [--risk-days N]";
+const usage = "usage: npm run status -- [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER] [--tenant home|all|TENANT_ID] [--json] [--html FILE] [--risk-days N]";
 
 const help = `${usage}
 
@@ -41,6 +46,8 @@ Exit 0 nothing at risk, 1 a window is overdue, 3 a window is within --risk-days 
 
   --out FOLDER      an archive written by npm start -- --out FOLDER
   --archive URL     https://ACCOUNT.blob.core.windows.net/CONTAINER (your Azure login, or a SAS)
+  --tenant WHOSE    home (default), another tenant's id, or all: the home tenant and every other
+                    one ARCHIVER_TENANTS or the registry names, each reported apart (docs/tenants.md)
   --json            the report as JSON (npm run -s status -- --json > status.json: -s keeps
                     npm's banner out of it)
   --html FILE       the report as one self-contained page
@@ -57,7 +64,7 @@ let azurite: Azurite | undefined;
 
 async function main(): Promise<number> {
   const { values: args } = commandArgs({
-        options: { out: { type: "string" }, archive: { type: "string" }, json: { type: "boolean" }, html: { type: "string" }, "risk-days": { type: "string", default: "7" }, help: { type: "boolean", short: "h" } },
+        options: { out: { type: "string" }, archive: { type: "string" }, tenant: { type: "string" }, json: { type: "boolean" }, html: { type: "string" }, "risk-days": { type: "string", default: "7" }, help: { type: "boolean", short: "h" } },
       });
   if (args.help) {
     console.log(help);
@@ -76,47 +83,78 @@ async function main(): Promise<number> {
   const warning = args.archive !== undefined ? await deleteRightWarning(args.archive) : undefined;
   if (warning) console.error(warning);
 
-  // Every day Graph still holds, and the archived days before them: one listing per day.
-  const manifests = await listArchivedManifests(archive, retentionStart(now, pipeline.plan.windowInMs) - 365 * dayInMs, now + dayInMs);
-  const watermark = state ? (await blobWatermarkStore(state).read())?.watermark.nextWindowStartInMs : undefined;
   const deadLetters = pipeline.serviceBusNamespace ? await peekDeadLetters(pipeline.serviceBusNamespace, pipeline.queueName) : undefined;
-  const report = statusReport({
-    manifests,
-    nowInMs: now,
-    watermarkInMs: watermark,
-    plan: pipeline.plan,
-    sweep: pipeline.sweep,
-    riskMarginInMs: riskDays * dayInMs,
-    deadLetters,
-  });
-  // Each telephony log that is on, by its own plan and horizon (docs/telephony-logs.md).
-  const logs: LogStatus[] = [];
-  for (const logSource of logSourceNames) {
-    const plan = pipeline.logs[logSource];
-    if (!plan) continue;
-    const logWatermark = state ? (await blobWatermarkStore(state, logWatermarkBlobName(logSource)).read())?.watermark.nextWindowStartInMs : undefined;
-    const logManifests = await listLogManifests(archive, logSource);
-    if (logManifests.length === 0 && logWatermark === undefined) continue;
-    logs.push(logStatus({ source: logSource, manifests: logManifests, nowInMs: now, plan, watermarkInMs: logWatermark, graceInMs: pipeline.sweep.graceInMs, riskMarginInMs: riskDays * dayInMs }));
+  const tenants = await tenantsOf(args.tenant ?? "home", pipeline, state);
+  const reports: ({ tenant: string } & Awaited<ReturnType<typeof tenantStatus>>)[] = [];
+  for (const tenant of tenants) reports.push({ tenant: tenantLabel(tenant), ...(await tenantStatus(tenant)) });
+  const exitStatus = reports.some((r) => r.exitStatus === 3) ? 3 : reports.some((r) => r.exitStatus === 1) ? 1 : 0;
+  if (args.html !== undefined) {
+    const only = reports.length === 1 ? reports[0] : undefined;
+    writeFileSync(userPath(args.html), only ? statusHtml(only.report, only.logs) : statusHtmlForTenants(reports));
   }
-  const exitStatus = report.exitStatus === 3 || logs.some((l) => l.atRisk.length > 0) ? 3 : report.exitStatus === 1 || logs.some((l) => l.missing.length > 0) ? 1 : 0;
-  if (args.html !== undefined) writeFileSync(userPath(args.html), statusHtml(report, logs));
   if (args.json) {
-    console.log(JSON.stringify({ ...report, exitStatus, logs }, null, 2));
+    const one = (r: (typeof reports)[number]) => ({ ...r.report, exitStatus: r.exitStatus, logs: r.logs });
+    console.log(JSON.stringify(reports.length === 1 && reports[0] ? one(reports[0]) : { exitStatus, tenants: reports.map((r) => ({ tenant: r.tenant, ...one(r) })) }, null, 2));
   } else {
     console.log(redactUrl(`archive ${archive.location}`));
-    console.log(report.headline);
-    console.log("\nday         pass 0     re-reads   records    incomplete  bytes        splits  missing");
-    for (const d of report.days) {
-      console.log(
-        `${d.day}  ${`${d.pass0.archived}/${d.pass0.due}`.padEnd(9)}  ${`${d.rereads.done}/${d.rereads.due}`.padEnd(9)}  ${String(d.records).padEnd(9)}  ${String(d.incomplete).padEnd(10)}  ${String(d.bytes).padEnd(11)}  ${String(d.splits).padEnd(6)}  ${d.missing}`,
-      );
+    for (const { tenant, report, logs } of reports) {
+      if (reports.length > 1 || tenant !== "home") console.log(`\ntenant ${tenant}`);
+      console.log(report.headline);
+      console.log("\nday         pass 0     re-reads   records    incomplete  bytes        splits  missing");
+      for (const d of report.days) {
+        console.log(
+          `${d.day}  ${`${d.pass0.archived}/${d.pass0.due}`.padEnd(9)}  ${`${d.rereads.done}/${d.rereads.due}`.padEnd(9)}  ${String(d.records).padEnd(9)}  ${String(d.incomplete).padEnd(10)}  ${String(d.bytes).padEnd(11)}  ${String(d.splits).padEnd(6)}  ${d.missing}`,
+        );
+      }
+      if (logs.length > 0) console.log("");
+      for (const log of logs) console.log(log.headline);
     }
-    if (logs.length > 0) console.log("");
-    for (const log of logs) console.log(log.headline);
     if (args.html !== undefined) console.log(`\nHTML report: ${userPath(args.html)}`);
   }
   return exitStatus;
+
+  /** One tenant's report: its call records and each of its logs, by their own plans and horizons. */
+  async function tenantStatus(tenant: TenantId | undefined) {
+    // Every day Graph still holds, and the archived days before them: one listing per day.
+    const manifests = await listArchivedManifests(archive, retentionStart(now, pipeline.plan.windowInMs) - 365 * dayInMs, now + dayInMs, tenant);
+    const watermark = state ? (await blobWatermarkStore(state, schedulerBlobName("watermark", tenant === undefined ? {} : { tenant })).read())?.watermark.nextWindowStartInMs : undefined;
+    const report = statusReport({
+      manifests,
+      nowInMs: now,
+      watermarkInMs: watermark,
+      plan: pipeline.plan,
+      sweep: pipeline.sweep,
+      riskMarginInMs: riskDays * dayInMs,
+      deadLetters,
+    });
+    // Each telephony log that is on, by its own plan and horizon (docs/telephony-logs.md).
+    const logs: LogStatus[] = [];
+    for (const logSource of logSourceNames) {
+      const plan = pipeline.logs[logSource];
+      if (!plan) continue;
+      const logWatermark = state ? (await blobWatermarkStore(state, logWatermarkBlobName(logSource, tenant)).read())?.watermark.nextWindowStartInMs : undefined;
+      const logManifests = await listLogManifests(archive, logSource, tenant);
+      if (logManifests.length === 0 && logWatermark === undefined) continue;
+      logs.push(logStatus({ source: logSource, manifests: logManifests, nowInMs: now, plan, watermarkInMs: logWatermark, graceInMs: pipeline.sweep.graceInMs, riskMarginInMs: riskDays * dayInMs }));
+    }
+    const exitStatus = report.exitStatus === 3 || logs.some((l) => l.atRisk.length > 0) ? 3 : report.exitStatus === 1 || logs.some((l) => l.missing.length > 0) ? 1 : 0;
+    return { report, logs, exitStatus };
+  }
+}
+
+/**
+ * Whose archive to report: `home`, a tenant's id, or `all`: the home tenant, ARCHIVER_TENANTS's and
+ * the registry's (when the state container is at hand), offboarded ones aside.
+ */
+async function tenantsOf(raw: string, pipeline: PipelineConfig, state: ContainerClient | undefined): Promise<(TenantId | undefined)[]> {
+  if (raw === "home") return [undefined];
+  if (raw !== "all") {
+    const parsed = parseTenantId(raw);
+    if ("problem" in parsed) throw new UsageError(`--tenant expects home, all or a tenant id: ${parsed.problem}`);
+    return [parsed.tenant];
+  }
+  const registered = state ? (await blobTenantRegistryStore(state).read()).tenants.filter((t) => t.state !== "offboarded").map((t) => t.id) : [];
+  return [undefined, ...new Set([...pipeline.tenants, ...registered])];
 }
 
 /** The dead-letter count and the oldest dead letter's enqueue time, by peeking (nothing is settled). */

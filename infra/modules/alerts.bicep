@@ -288,6 +288,45 @@ resource telephonyLog 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   }
 }
 
+// Another tenant that refused the app (consent revoked: paused automatically), whose planning
+// failed, or a registry that could not be read (docs/tenants.md). One alert per tenant.
+var tenantProblems = '''
+traces
+| where operation_Name in ("plan", "harvest") and (message startswith "tenantPaused {" or message startswith "planTenantFailed {" or message startswith "tenantRegistryFailed {")
+| extend f = parse_json(substring(message, indexof(message, "{")))
+| summarize problems = count() by tenant = tostring(f.tenant)
+'''
+
+resource tenantAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-tenant'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    skipQueryValidation: skipQueryValidation
+    description: 'Another tenant refused the app (its consent was revoked or the permission removed: it is paused, tenantPaused names why), its planning failed (planTenantFailed), or the tenant registry could not be read (tenantRegistryFailed). Once its admin consents again: npm run tenants -- check, resume, and npm run replay.'
+    severity: 2
+    enabled: true
+    scopes: [appInsightsId]
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: tenantProblems
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'problems'
+          dimensions: [{ name: 'tenant', operator: 'Include', values: ['*'] }]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: map(actions, a => a.actionGroupId) }
+  }
+}
+
 // A plan function that throws (an unreadable watermark, storage refused) is a failed request; one
 // that no longer runs at all (the app stopped, a bad schedule) leaves no request: both alert.
 resource planFailed 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {

@@ -63,6 +63,10 @@ var queries = [
     query: 'traces | where message startswith "sweepLog {" | extend f = parse_json(substring(message, indexof(message, "{"))) | project timestamp, source = tostring(f.source), [\'missing\'] = toint(f[\'missing\']), oldestMissingMarginHours = todouble(f.oldestMissingMarginHours) | render timechart'
   }
   {
+    title: 'Tenants: call records archived and jobs dead-lettered, per day and tenant (home: the deployment\'s own)'
+    query: 'traces | where message startswith "harvest {" or message startswith "harvestDeadLettered {" | extend f = parse_json(substring(message, indexof(message, "{"))) | summarize records = sumif(toint(f.records), message startswith "harvest {" and tostring(f.source) in ("", "callRecords")), deadLettered = countif(message startswith "harvestDeadLettered {") by bin(timestamp, 1d), tenant = tostring(f.tenant) | render columnchart'
+  }
+  {
     title: 'Watermark lag in hours'
     query: 'traces | where message startswith "plan {" | extend f = parse_json(substring(message, indexof(message, "{"))) | project timestamp, watermarkLagHours = todouble(f.watermarkLagHours) | render timechart'
   }

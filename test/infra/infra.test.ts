@@ -4,7 +4,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { before, describe, it } from "node:test";
 import { harvestEvent } from "../../functions/harvestHandler.js";
-import { planEvent, planLogFailedEvent, sweepEvent, sweepLogEvent } from "../../functions/planHandler.js";
+import { planEvent, planLogFailedEvent, planTenantFailedEvent, sweepEvent, sweepLogEvent } from "../../functions/planHandler.js";
 import { eventLine } from "../../functions/logEvents.js";
 import { allSettings } from "../../shared/config/settings.js";
 import { bicep, findBicep, offlineInfra, type PredictedResource, projectRoot, type Snapshot, snapshot } from "../support/bicep.js";
@@ -342,7 +342,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
 
   it("the alerts read what the functions log: event names and JSON fields the plan function writes", async () => {
     const rules = named(deployed(await evaluate({})), "Microsoft.Insights/scheduledQueryRules");
-    const suffixes = { watermarkLag: "-watermark-lag", missingWindow: "-missing-window", incompleteRecords: "-incomplete-records", telephonyLog: "-telephony-log", planFailed: "-plan-failed", planSilent: "-plan-silent", noHarvest: "-no-harvest" };
+    const suffixes = { watermarkLag: "-watermark-lag", missingWindow: "-missing-window", incompleteRecords: "-incomplete-records", telephonyLog: "-telephony-log", planFailed: "-plan-failed", planSilent: "-plan-silent", noHarvest: "-no-harvest", tenant: "-tenant" };
     const queryOf = (rule: keyof typeof suffixes) =>
       String((rules.find((r) => r.name.endsWith(suffixes[rule]))?.properties?.criteria as { allOf: { query: string }[] } | undefined)?.allOf[0]?.query);
     const now = Date.UTC(2026, 10, 27, 12);
@@ -372,6 +372,12 @@ describe("infrastructure (Bicep)", { skip }, () => {
     }
     assert.match(queryOf("telephonyLog"), /message startswith "planLogFailed \{"/);
     assert.ok(eventLine("planLogFailed", planLogFailedEvent("directRoutingCalls", new Error("unreadable"))).startsWith("planLogFailed {"));
+    // The tenant alert: one per tenant, from the events that name it.
+    for (const event of ["tenantPaused", "planTenantFailed", "tenantRegistryFailed"]) assert.ok(queryOf("tenant").includes(`message startswith "${event} {"`), event);
+    assert.deepEqual([...new Set(eventFieldsRead(queryOf("tenant")))], ["tenant"]);
+    assert.equal(planTenantFailedEvent("0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c", new Error("unreadable")).tenant, "0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c");
+    assert.equal(harvestEvent({ status: "deadLettered", job: { ...lastJob, tenant: "0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c" }, reason: "TenantConsentMissing", description: "x" }).fields.tenant, "0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c");
+    assert.equal(events.harvest?.tenant, "home");
     assert.match(queryOf("planFailed"), /operation_Name == "plan" and success == false/);
     // Requests are never sampled (host.json), so a silent plan function is a stopped one.
     assert.equal(queryOf("planSilent"), 'requests | where operation_Name == "plan"');
@@ -475,7 +481,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
       const content = JSON.parse(String(book.properties?.serializedData)) as { items: { content: { title: string; query: string } }[] };
       for (const { content: item } of content.items) queries.push({ where: `workbook: ${item.title}`, query: item.query });
     }
-    assert.equal(queries.length, 9 + 11, queries.map((q) => q.where).join(", "));
+    assert.equal(queries.length, 10 + 12, queries.map((q) => q.where).join(", "));
     for (const { where, query } of queries) {
       assert.deepEqual(kustoProblems(query), [], `${where}:\n${query}`);
     }

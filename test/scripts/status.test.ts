@@ -42,7 +42,14 @@ before(async () => {
   const logDay = { startInMs: Math.floor(hour / dayInMs) * dayInMs - 4 * dayInMs, endInMs: Math.floor(hour / dayInMs) * dayInMs - 3 * dayInMs };
   await store.createText(manifestBlobName({ window: logDay, pass: 0, source: "pstnCalls" }), "{}", "application/json", { status: "unsupported", records: "0", bytes: "0" });
   await store.createText(manifestBlobName({ window: logDay, pass: 0, source: "directRoutingCalls" }), "{}", "application/json", { status: "complete", records: "5", bytes: "900" });
+  // Another tenant's pass 0 of the same 12 hours, none missing, 2 records each.
+  for (let i = 14; i >= 3; i -= 1) {
+    const job: Job = { window: { startInMs: hour - i * hourInMs, endInMs: hour - (i - 1) * hourInMs }, pass: 0, tenant: fabrikam };
+    await store.createText(manifestBlobName(job), "{}", "application/json", { status: "complete", records: "2", bytes: "200" });
+  }
 });
+
+const fabrikam = "0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c";
 
 describe("npm run status", () => {
   it("reports the missing window, per day and as JSON, with exit status 1", async () => {
@@ -60,6 +67,30 @@ describe("npm run status", () => {
       assert.equal(run.code, 2, run.stderr);
       assert.match(run.stderr, new RegExp(`^error: --archive \\S+ is not a blob endpoint of the ${cloud} cloud .*your Azure Storage token is sent to no other host`));
     }
+  });
+
+  it("reports each tenant apart with --tenant: one tenant's archive, or all of them with the worst exit status", async () => {
+    // Its pass 0 is all there; its re-reads (none archived) fall due as the home tenant's do.
+    const one = await status(["--out", folder, "--json", "--tenant", fabrikam.toUpperCase()]);
+    const report = JSON.parse(one.stdout) as StatusReport;
+    assert.equal(one.code, report.exitStatus, one.stderr);
+    assert.deepEqual([report.totals.records, report.missing.filter((m) => m.pass === 0).length], [24, 0]);
+    const all = await status(["--out", folder, "--json", "--tenant", "all"], { ARCHIVER_TENANTS: fabrikam });
+    assert.equal(all.code, 1, all.stderr);
+    const both = JSON.parse(all.stdout) as { exitStatus: number; tenants: (StatusReport & { tenant: string })[] };
+    assert.deepEqual(
+      both.tenants.map((t) => [t.tenant, t.totals.records, t.missing.filter((m) => m.pass === 0).length]),
+      [["home", 94, 1], [fabrikam, 24, 0]],
+    );
+    const html = join(folder, "all.html");
+    assert.equal((await status(["--out", folder, "--tenant", "all", "--html", html], { ARCHIVER_TENANTS: fabrikam })).code, 1);
+    const page = await readFile(html, "utf8");
+    assert.ok(page.includes(`<section id="tenant-${fabrikam}" data-tenant="${fabrikam}">`) && page.includes('<section id="tenant-home" data-tenant="home">'));
+    const ids = [...page.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
+    assert.equal(new Set(ids).size, ids.length, "every id on the page is its own");
+    const wrong = await status(["--out", folder, "--tenant", "contoso"]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--tenant expects home, all or a tenant id: "contoso" is not a tenant id/);
   });
 
   it("refuses --out and --archive together, with exit status 2", async () => {
