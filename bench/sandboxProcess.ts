@@ -11,5 +11,7 @@ process.stdout.write(
   `${JSON.stringify({ graphEndpoint: sandbox.graphEndpoint, authorityHost: sandbox.authorityHost, tenantId: sandbox.tenantId, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, ca: sandbox.ca })}\n`,
 );
 // Figures on request: the parent asks with SIGUSR2 and reads one JSON line.
-process.on("SIGUSR2", () => process.stdout.write(`${JSON.stringify(sandbox.stats)}\n`));
+process.on("SIGUSR2", () =>
+  process.stdout.write(`${JSON.stringify({ ...sandbox.stats, tenants: Object.fromEntries([...sandbox.tenants].map(([id, t]) => [id, t.stats])), acrossTenantsRefused: sandbox.acrossTenantsRefused() })}\n`),
+);
 process.on("SIGTERM", () => void sandbox.close().then(() => process.exit(0)));

@@ -248,5 +248,13 @@ export function harvestDeps(): HarvestHandlerDeps {
 
 export function curateDeps(): CurateDeps {
   const { pipeline } = configuration();
-  return { archive: blobArchiveStore(blobs(pipeline).getContainerClient(pipeline.archiveContainer)), clock: systemClock, curate: pipeline.curate, logs: pipeline.logs };
+  const registry = blobTenantRegistryStore(blobs(pipeline).getContainerClient(pipeline.stateContainer));
+  return {
+    archive: blobArchiveStore(blobs(pipeline).getContainerClient(pipeline.archiveContainer)),
+    clock: systemClock,
+    curate: pipeline.curate,
+    logs: pipeline.logs,
+    // Every tenant that has an archive: a paused or offboarded one's final days are curated too.
+    tenants: async () => [...new Set([...pipeline.tenants, ...(await registry.read()).tenants.map((t) => t.id)])],
+  };
 }

@@ -7,6 +7,7 @@ import { type CurateRunOptions, type CurateRunSummary, curateDueDays } from "../
 import type { PipelineConfig } from "../shared/config/config.js";
 import { logSourceNames } from "../shared/core/sources.js";
 import { curateLogDueDays } from "../shared/pipeline/curate/curateLogDay.js";
+import { type TenantId, tenantLabel } from "../shared/core/tenants.js";
 
 export interface CurateDeps {
   readonly archive: ArchiveStore;
@@ -14,6 +15,8 @@ export interface CurateDeps {
   readonly curate: CurateRunOptions;
   /** The telephony logs that are on: their final days are curated after call records'. */
   readonly logs?: PipelineConfig["logs"];
+  /** The other tenants whose final days are curated after the home tenant's (each apart). */
+  readonly tenants?: () => Promise<readonly TenantId[]>;
 }
 
 /** The curate function's event per run: the days it wrote, with rows per table. */
@@ -27,15 +30,29 @@ export const curateEvent = (summary: CurateRunSummary) => ({
 export function makeCurateHandler(deps: () => CurateDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<CurateRunSummary> => {
     const d = deps();
-    const summary = await curateDueDays({ archive: d.archive, nowInMs: () => d.clock.now() }, d.curate);
-    logEvent(context, "info", "curate", curateEvent(summary));
-    for (const source of logSourceNames) {
-      const plan = d.logs?.[source];
-      if (!plan) continue;
-      const days = await curateLogDueDays({ archive: d.archive, nowInMs: () => d.clock.now() }, source, { lookbackDays: d.curate.lookbackDays, maxDays: d.curate.maxDays, finalAfterInMs: plan.rereadOffsetsInMs.at(-1) ?? 0 });
-      logEvent(context, "info", "curateLog", { source, curated: days.length, days: days.map((c) => c.day), rows: days.reduce((n, c) => n + c.rows, 0) });
+    const home = await curateTenant(d, undefined, context);
+    for (const tenant of (await d.tenants?.()) ?? []) {
+      try {
+        await curateTenant(d, tenant, context);
+      } catch (error) {
+        logEvent(context, "error", "curateTenantFailed", { tenant, description: error instanceof Error ? error.message : String(error) });
+      }
     }
-    return summary;
+    return home;
   };
+}
+
+/** One tenant's final days: call records', then each log's. */
+async function curateTenant(d: CurateDeps, tenant: TenantId | undefined, context: InvocationContext): Promise<CurateRunSummary> {
+  const own = { archive: d.archive, nowInMs: () => d.clock.now(), ...(tenant === undefined ? {} : { tenant }) };
+  const summary = await curateDueDays(own, d.curate);
+  logEvent(context, "info", "curate", { ...curateEvent(summary), tenant: tenantLabel(tenant) });
+  for (const source of logSourceNames) {
+    const plan = d.logs?.[source];
+    if (!plan) continue;
+    const days = await curateLogDueDays(own, source, { lookbackDays: d.curate.lookbackDays, maxDays: d.curate.maxDays, finalAfterInMs: plan.rereadOffsetsInMs.at(-1) ?? 0 });
+    logEvent(context, "info", "curateLog", { source, tenant: tenantLabel(tenant), curated: days.length, days: days.map((c) => c.day), rows: days.reduce((n, c) => n + c.rows, 0) });
+  }
+  return summary;
 }
 

@@ -68,6 +68,8 @@ export interface SandboxOptions extends Partial<GeneratorOptions> {
   readonly tenants?: readonly SandboxTenantOptions[];
   /** Graph's limit per app across tenants, requests per 20 s. Default 15,000 (the throttling page). */
   readonly acrossTenantsRequests?: number;
+  /** Its window, scaled with the others in a bench. Default 20 s. */
+  readonly acrossTenantsWindowInMs?: number;
 }
 
 export interface SandboxTenantOptions {
@@ -77,6 +79,8 @@ export interface SandboxTenantOptions {
   readonly consented?: boolean;
   /** True: Graph answers this tenant 503 on every request (an outage of its own). */
   readonly down?: boolean;
+  /** The same outage for this many seconds after the sandbox starts, then over. */
+  readonly downForSeconds?: number;
   /** This tenant's per-app limits (default: the home tenant's); `false`: none. */
   readonly throttle?: Partial<ThrottleLimits> | false;
   /** The cloud its discovery names: `microsoftonline.us` plays a US Government tenant. */
@@ -181,7 +185,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = options.faults ?? {};
   const faultRandom = seededRandom(hash32(`${options.seed ?? "contoso"}:faults`));
   // Graph's limit across tenants binds only where there are several (it is ten times one tenant's).
-  const acrossTenants = new AcrossTenants(options.acrossTenantsRequests ?? 15_000, 20_000);
+  const acrossTenants = new AcrossTenants(options.acrossTenantsRequests ?? 15_000, options.acrossTenantsWindowInMs ?? 20_000);
   const several = (options.tenants ?? []).length > 0;
   const throttle = options.throttle === false ? undefined : new Throttle({ ...graphThrottleLimits, ...(options.throttle ?? {}) }, undefined, several ? acrossTenants : undefined);
   const stats: SandboxStats = { graphRequests: 0, throttled: 0, unavailable: 0, dropped: 0, slow: 0, throttledAnyway: 0, stalled: 0, tokensIssued: 0, emptyPages: 0, throttledBy: throttle?.refusals ?? { app: 0, list: 0, record: 0 }, admittedBy: throttle?.admitted ?? { list: 0 }, logRequests: 0 };
@@ -244,7 +248,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     readonly view: SandboxTenantView;
     readonly answer: (url: URL, req: IncomingMessage, appId: string) => unknown;
     consented: boolean;
-    readonly down: boolean;
+    readonly down: () => boolean;
   }
   const homeStats = { graphRequests: 0, throttled: 0, unavailable: 0 };
   const worlds = new Map<string, World>();
@@ -252,7 +256,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     view: { tenant, logs: { groundTruth: logs.groundTruth, stats: logs.stats }, stats: homeStats },
     answer: (url, req, appId) => (isLogPath(url.pathname) ? logs.answer(url) : callRecords(url, req, appId)),
     consented: true,
-    down: false,
+    down: () => false,
   });
   for (const spec of options.tenants ?? []) {
     const callsPerDay = spec.callsPerDay ?? options.callsPerDay ?? 300;
@@ -278,7 +282,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       view: { tenant: data, logs: { groundTruth: ownLogs.groundTruth, stats: ownLogs.stats }, stats: { graphRequests: 0, throttled: 0, unavailable: 0 } },
       answer: (url, req, appId) => (isLogPath(url.pathname) ? ownLogs.answer(url) : routes(url, req, appId)),
       consented: spec.consented !== false,
-      down: spec.down === true,
+      down: () => spec.down === true || (spec.downForSeconds !== undefined && Date.now() - startedAt < spec.downForSeconds * 1000),
     });
   }
 
@@ -299,7 +303,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // A token from a segment no tenant answers to (an alias) is the home tenant's, as before tenants.
       const world = worlds.get(tenantSegment) ?? (worlds.get(sandboxTenantId) as World);
       world.view.stats.graphRequests += 1;
-      if (world.down) {
+      if (world.down()) {
         world.view.stats.unavailable += 1;
         throw new HttpError(503, "ServiceUnavailable", "The service is temporarily unavailable.");
       }

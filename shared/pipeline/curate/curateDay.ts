@@ -20,19 +20,23 @@ import { dayInMs, floorTo, formatInstant, hourInMs } from "../../core/window.js"
 import type { CuratedTableName } from "../../lake/curatedTables.js";
 import { type DayFile, writeCuratedDay } from "../../lake/curatedWriter.js";
 import { dayMarkerName } from "../harvest/dayMarker.js";
+import { type TenantId, tenantFolder } from "../../core/tenants.js";
 
 export const curatedRoot = "curated/v2";
 
 /** `2026-11-02`: a UTC day as curated names and markers write it. */
 export const ymd = (dayStartInMs: number) => new Date(dayStartInMs).toISOString().slice(0, 10);
 
-/** `curated/v2/streams/year=2026/month=11/day=02/streams_20261102.parquet` */
-export function curatedFileName(table: CuratedTableName, dayStartInMs: number): string {
-  return `${curatedRoot}/${table}/${dayPartition(dayStartInMs)}${table}_${ymd(dayStartInMs).replace(/-/g, "")}.parquet`;
+/** `tenant=<id>/` below a curated table, for another tenant (core/tenants.ts); nothing for the home tenant. */
+const curatedTenantFolder = (tenant: TenantId | undefined): string => (tenant === undefined ? "" : `${tenantFolder(tenant)}/`);
+
+/** `curated/v2/streams/year=2026/month=11/day=02/streams_20261102.parquet` (another tenant's below `streams/tenant=<id>/`) */
+export function curatedFileName(table: CuratedTableName, dayStartInMs: number, tenant?: TenantId): string {
+  return `${curatedRoot}/${table}/${curatedTenantFolder(tenant)}${dayPartition(dayStartInMs)}${table}_${ymd(dayStartInMs).replace(/-/g, "")}.parquet`;
 }
 
 /** `curated/v2/_days/2026-11-02.json`: written last, so its presence means every table is there. */
-export const curatedMarkerName = (dayStartInMs: number): string => `${curatedRoot}/_days/${ymd(dayStartInMs)}.json`;
+export const curatedMarkerName = (dayStartInMs: number, tenant?: TenantId): string => `${curatedRoot}/_days/${curatedTenantFolder(tenant)}${ymd(dayStartInMs)}.json`;
 
 export type CurateOutcome =
   | { readonly status: "curated"; readonly day: string; readonly calls: number; readonly lines: number; readonly tables: readonly { table: CuratedTableName; rows: number; bytes: number }[] }
@@ -43,16 +47,19 @@ export interface CurateDeps {
   readonly nowInMs: () => number;
   /** Where the Parquet files are staged before upload; default the OS temporary folder. */
   readonly tempRoot?: string;
+  /** Whose days; absent: the home tenant's. */
+  readonly tenant?: TenantId;
 }
 
 export async function curateDay(deps: CurateDeps, dayStartInMs: number): Promise<CurateOutcome> {
-  const { archive } = deps;
+  const { archive, tenant } = deps;
+  const origin = tenant === undefined ? {} : { tenant };
   const day = ymd(dayStartInMs);
-  if (await archive.read(curatedMarkerName(dayStartInMs))) return { status: "alreadyCurated", day };
-  if (!(await archive.read(dayMarkerName(dayStartInMs)))) return { status: "notFinal", day };
+  if (await archive.read(curatedMarkerName(dayStartInMs, tenant))) return { status: "alreadyCurated", day };
+  if (!(await archive.read(dayMarkerName(dayStartInMs, origin)))) return { status: "notFinal", day };
 
   const files: DayFile[] = [];
-  for (const name of await archive.list(dayPartitionPrefix(dayStartInMs))) {
+  for (const name of await archive.list(dayPartitionPrefix(dayStartInMs, origin))) {
     const blob = archiveBlobOf(name);
     if (blob?.kind !== "data") continue;
     const hour = Math.floor((blob.job.window.startInMs - dayStartInMs) / hourInMs);
@@ -75,11 +82,11 @@ export async function curateDay(deps: CurateDeps, dayStartInMs: number): Promise
     const result = await writeCuratedDay(files, staging);
     const tables = [];
     for (const file of result.files) {
-      await archive.createFromStream(curatedFileName(file.table, dayStartInMs), createReadStream(file.file), "application/vnd.apache.parquet");
+      await archive.createFromStream(curatedFileName(file.table, dayStartInMs, tenant), createReadStream(file.file), "application/vnd.apache.parquet");
       tables.push({ table: file.table, rows: file.rows, bytes: (await stat(file.file)).size });
     }
     const marker = { schemaVersion: 2, day, dataFiles: files.length, lines: result.lines, calls: result.calls, tables, curatedAt: formatInstant(deps.nowInMs()) };
-    await archive.createText(curatedMarkerName(dayStartInMs), `${JSON.stringify(marker, null, 2)}\n`, "application/json");
+    await archive.createText(curatedMarkerName(dayStartInMs, tenant), `${JSON.stringify(marker, null, 2)}\n`, "application/json");
     return { status: "curated", day, calls: result.calls, lines: result.lines, tables };
   } finally {
     await rm(staging, { recursive: true, force: true });
@@ -117,13 +124,13 @@ export interface CurateRunOptions {
  */
 export async function curateDueDays(deps: CurateDeps, options: CurateRunOptions): Promise<CurateRunSummary> {
   const curated: CuratedDay[] = [];
-  const alreadyCurated = new Set(await deps.archive.list(`${curatedRoot}/_days/`));
+  const alreadyCurated = new Set(await deps.archive.list(`${curatedRoot}/_days/${curatedTenantFolder(deps.tenant)}`));
   const now = deps.nowInMs();
   let checked = 0;
   for (const day of curationCandidates(now, options.lookbackDays)) {
     if (curated.length >= options.maxDays) break;
     checked += 1;
-    if (alreadyCurated.has(curatedMarkerName(day))) continue;
+    if (alreadyCurated.has(curatedMarkerName(day, deps.tenant))) continue;
     if (options.finalAfterInMs !== undefined && day + dayInMs + options.finalAfterInMs > now) continue;
     const outcome = await curateDay(deps, day);
     if (outcome.status === "curated") curated.push(outcome);
