@@ -57,8 +57,19 @@ let azurite: Azurite | undefined;
 /** The state container: the settings' account, else npm start's Azurite. */
 async function stateContainer(): Promise<ContainerClient> {
   const pipeline = loadPipelineConfig(process.env);
-  if (pipeline.storageConnectionString) return BlobServiceClient.fromConnectionString(pipeline.storageConnectionString).getContainerClient(pipeline.stateContainer);
-  if (pipeline.blobServiceUri) return new BlobServiceClient(pipeline.blobServiceUri, new DefaultAzureCredential()).getContainerClient(pipeline.stateContainer);
+  const settings = pipeline.storageConnectionString
+    ? BlobServiceClient.fromConnectionString(pipeline.storageConnectionString)
+    : pipeline.blobServiceUri
+      ? new BlobServiceClient(pipeline.blobServiceUri, new DefaultAzureCredential())
+      : undefined;
+  if (settings) {
+    // The deployment made it: a missing one is the wrong account, not a registry to start afresh.
+    const container = settings.getContainerClient(pipeline.stateContainer);
+    if (!(await container.exists())) {
+      throw new UsageError(`the account of ${pipeline.storageConnectionString ? "ARCHIVER_STORAGE" : "ARCHIVER_STORAGE__blobServiceUri"} has no ${pipeline.stateContainer} container (ARCHIVER_STATE_CONTAINER): give the deployment's archive account`);
+    }
+    return container;
+  }
   azurite = await startAzurite({ location: ".local/azurite" });
   const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(pipeline.stateContainer);
   await container.createIfNotExists();

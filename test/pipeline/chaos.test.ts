@@ -12,7 +12,7 @@ before(async () => {
 after(() => azurite.stop());
 
 describe("chaos, one seed over one sandbox day", () => {
-  it("archives every (id, version) and every log row exactly once, with nothing partial, no dead letter and no error escaping a job; a bad record costs that record only, archived incomplete", { timeout: 300_000 }, async () => {
+  it("archives every (id, version) and every log row exactly once, with nothing partial, no dead letter and no error escaping a job; a bad record costs that record only, archived incomplete; another tenant's revoked consent costs that tenant only", { timeout: 300_000 }, async () => {
     const result = await runChaos(azurite, {
       seed: 1,
       days: 1,
@@ -42,6 +42,15 @@ describe("chaos, one seed over one sandbox day", () => {
       JSON.stringify(result),
     );
     assert.ok(result.logRows >= 20, JSON.stringify(result));
+    // Two customer tenants under the same chaos: the one that kept its consent archived exactly as
+    // its ground truth; the one that revoked it mid-run failed its remaining jobs by name, and what
+    // it archived before is its own records, once each.
+    assert.deepEqual(
+      { tenantMissing: result.tenantMissing, tenantDuplicated: result.tenantDuplicated, revokedForeignOrDuplicated: result.revokedForeignOrDuplicated, revokedOtherDeadLetters: result.revokedOtherDeadLetters },
+      { tenantMissing: 0, tenantDuplicated: 0, revokedForeignOrDuplicated: 0, revokedOtherDeadLetters: 0 },
+      JSON.stringify(result),
+    );
+    assert.ok(result.tenantTruth > 10 && result.revokedDeadLetters > 0, JSON.stringify(result));
     // The chaos really happened.
     assert.ok(result.throttled > 0 && result.unavailable > 0 && result.retries > 0 && result.stalled > 0 && result.injectedBad > 0, JSON.stringify(result));
   });

@@ -26,6 +26,7 @@ const excluded: Record<string, string> = {
   "npm ci && npm test": "is this suite",
   "npm ci && npm run build": "npm run build is run by test/functions/package.test.ts, and zip is not the archiver",
   "ARCHIVER_SERVICEBUS__fullyQualifiedNamespace=": "npm run replay needs a Service Bus namespace (Azure); its logic is tested in test/pipeline/replay.test.ts",
+  "npm run tenants -- add": "run as written, against Azurite and the sandbox's tenants, by test/scripts/tenants.test.ts",
 };
 const run = ["npm ci && npm start", "npm start --", "npm run status --", "npm run curate --", "npm run query --"];
 

@@ -15,7 +15,7 @@ import { LocalQueue } from "../../local/queue.js";
 import { quietContext } from "../../local/run.js";
 import { makeHarvestHandler } from "../../functions/harvestHandler.js";
 import { makePlanHandler } from "../../functions/planHandler.js";
-import { archiveBlobOf, logRoot } from "../../shared/archive/archiveLayout.js";
+import { archiveBlobOf, logRoot, rootOf } from "../../shared/archive/archiveLayout.js";
 import { rowDigest, rowOfLine } from "../../shared/archive/logManifest.js";
 import { type LogSourceName, logSourceNames, rowStartInMs } from "../../shared/core/sources.js";
 import { blobArchiveStore } from "../../shared/archive/archiveStore.js";
@@ -93,6 +93,20 @@ export interface ChaosResult {
   readonly logDuplicated: number;
   readonly logMisplaced: number;
   readonly logExtra: number;
+  /**
+   * Two customer tenants beside the home one, under the same chaos (pass 0): one keeps its consent,
+   * one revokes it mid-run. The first must be archived exactly as its ground truth; the second's
+   * jobs after the revocation fail by name (TenantConsentMissing), and what it archived before is
+   * its own records, once each.
+   */
+  readonly tenantTruth: number;
+  readonly tenantMissing: number;
+  readonly tenantDuplicated: number;
+  readonly revokedArchived: number;
+  readonly revokedForeignOrDuplicated: number;
+  readonly revokedDeadLetters: number;
+  /** Dead letters of the revoked tenant for any other reason than its consent. */
+  readonly revokedOtherDeadLetters: number;
   /** From the outage's end until every job was done. */
   readonly healedAfterOutageInMs: number;
   readonly wallInMs: number;
@@ -112,7 +126,10 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
   const from = to - options.days * dayInMs;
   const dataClock = new ManualClock(now);
   const outage = { fromInMs: started + options.outageAfterMs, toInMs: started + options.outageAfterMs + options.outageMs };
+  const keeps = `${(options.seed % 1_0000_0000).toString(16).padStart(8, "0")}-c4a0-4a05-8e11-000000000001`;
+  const revokes = `${(options.seed % 1_0000_0000).toString(16).padStart(8, "0")}-c4a0-4a05-8e11-000000000002`;
   const sandbox = await startSandbox({
+    tenants: [{ id: keeps, callsPerDay: Math.max(20, Math.round(options.callsPerDay / 3)) }, { id: revokes, callsPerDay: Math.max(20, Math.round(options.callsPerDay / 3)) }],
     seed: `chaos-${options.seed}`,
     clock: dataClock,
     callsPerDay: options.callsPerDay,
@@ -167,7 +184,10 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
         return memory.write(watermark, etag);
       },
     };
-    const planner = makePlanHandler(() => ({ watermarks: crashing, sender: queue, clock: { now: () => to + plan.settleInMs, sleep: systemClock.sleep }, plan }));
+    const tenants = [keeps, revokes].map((tenant) => ({ tenant, watermarks: memoryWatermarkStore({ nextWindowStartInMs: from }) }));
+    const planner = makePlanHandler(() => ({ watermarks: crashing, sender: queue, clock: { now: () => to + plan.settleInMs, sleep: systemClock.sleep }, plan, tenants }));
+    // The second tenant's admin removes the app a moment into the run (after the outage starts).
+    const revocation = setTimeout(() => sandbox.revokeConsent(revokes), options.outageAfterMs + 500);
     let windows = 0;
     for (;;) {
       try {
@@ -256,6 +276,7 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
     await Promise.all(zombies);
 
     if (watchdog) clearInterval(watchdog);
+    clearTimeout(revocation);
     const truthRecords = [...sandbox.tenant.groundTruth(from, to, now), ...sandbox.tenant.groundTruth(from, to)];
     const truth = new Set(truthRecords.map((t) => `${t.id}@${t.version}`));
     const { lines, incomplete, partial } = await readArchive(BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name));
@@ -275,8 +296,25 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
       logs.misplaced += checked.misplaced;
       logs.extra += checked.extra;
     }
+    // The tenants: the one that kept its consent archived exactly; the one that revoked it, its own records once each.
+    const tenantLines = async (tenant: string) => (await readArchive(BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name), rootOf({ tenant }))).lines;
+    const keptTruth = new Set((sandbox.tenants.get(keeps)?.tenant.groundTruth(from, to, now) ?? []).map((t) => `${t.id}@${t.version}`));
+    const kept = await tenantLines(keeps);
+    const keptCounts = new Map<string, number>();
+    for (const line of kept) keptCounts.set(line, (keptCounts.get(line) ?? 0) + 1);
+    const revokedTruth = new Set((sandbox.tenants.get(revokes)?.tenant.groundTruth(from, to, now) ?? []).map((t) => `${t.id}@${t.version}`));
+    const revoked = await tenantLines(revokes);
+    const revokedLetters = queue.deadLetters.filter((d) => d.messageId.startsWith(`${revokes}_`));
+    const homeLetters = queue.deadLetters.filter((d) => !d.messageId.startsWith(`${revokes}_`));
     return {
       seed: options.seed,
+      tenantTruth: keptTruth.size,
+      tenantMissing: [...keptTruth].filter((t) => !keptCounts.has(t)).length + [...keptCounts.keys()].filter((t) => !keptTruth.has(t)).length,
+      tenantDuplicated: [...keptCounts.values()].filter((n) => n > 1).length,
+      revokedArchived: revoked.length,
+      revokedForeignOrDuplicated: revoked.filter((t) => !revokedTruth.has(t)).length + (revoked.length - new Set(revoked).size),
+      revokedDeadLetters: revokedLetters.length,
+      revokedOtherDeadLetters: revokedLetters.filter((d) => d.reason !== "TenantConsentMissing").length,
       windows,
       truth: truth.size,
       archived: counts.size,
@@ -288,7 +326,7 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
       stalled: sandbox.stats.stalled,
       duplicated: [...counts.values()].filter((n) => n > 1).length,
       partial,
-      deadLetters: queue.deadLetters.length,
+      deadLetters: homeLetters.length,
       retries,
       kills,
       duplicateDeliveries,
@@ -355,13 +393,15 @@ const badRecords = (options: ChaosOptions) => ({ loopingRecordRate: options.loop
  * Every complete `id@version` line (a repeat is a duplicate), every incomplete one (each later pass
  * reads such a record again, so it may repeat), and the data blobs that do not match their manifest.
  */
-async function readArchive(container: ContainerClient): Promise<{ lines: string[]; incomplete: Set<string>; partial: number }> {
+/** The archive below a root (the home tenant's by default, other tenants' folders aside). */
+async function readArchive(container: ContainerClient, root = rootOf()): Promise<{ lines: string[]; incomplete: Set<string>; partial: number }> {
   const lines: string[] = [];
   const incomplete = new Set<string>();
   const manifests = new Map<string, number>();
   const data = new Map<string, number>();
   let partial = 0;
-  for await (const blob of container.listBlobsFlat({ prefix: "callrecords/v1/" })) {
+  for await (const blob of container.listBlobsFlat({ prefix: root })) {
+    if (root === rootOf() && blob.name.slice(root.length).startsWith("tenant=")) continue;
     const kind = archiveBlobOf(blob.name);
     const content = await container.getBlockBlobClient(blob.name).downloadToBuffer();
     const key = blob.name.replace(/\/_?([^/]+)\.(manifest\.json|jsonl\.gz)$/, "/$1");

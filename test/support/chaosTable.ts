@@ -4,7 +4,9 @@
  * 6-second Graph outage stands for a 30-minute one. Exit status 1 if any seed fails the pass rule:
  * the records lost or archived incomplete are exactly the records the sandbox made bad (looping,
  * oversized, always failing), each archived incomplete; 0 duplicated, 0 partial, no dead letter,
- * no error escaping a job; and every telephony log row's last line Graph's row, once, in its day.
+ * no error escaping a job; every telephony log row's last line Graph's row, once, in its day; and
+ * of two customer tenants, the one that keeps its consent archived exactly, the one that revokes it
+ * mid-run failing its remaining jobs as TenantConsentMissing and nothing else.
  *
  *   npm run test:chaos -- [--seeds 10] [--days 2] [--outage-seconds 6]
  */
@@ -22,6 +24,7 @@ const columns: [keyof ChaosResult, string][] = [
   ["deadLetters", "dead"], ["injectedBad", "bad injected"], ["lostOrIncomplete", "lost or incomplete"], ["incompleteArchived", "archived incomplete"], ["innocentLost", "innocent lost"], ["stalled", "stalls"], ["escaped", "escaped"], ["retries", "job retries"], ["kills", "kills"], ["duplicateDeliveries", "dup deliveries"],
   ["storageRefusals", "storage refused"], ["plannerCrashes", "planner crashes"], ["throttled", "429s"], ["unavailable", "503s"], ["dropped", "dropped"],
   ["logRows", "log rows"], ["logMissing", "log missing"], ["logDuplicated", "log dup"], ["logMisplaced", "log misplaced"], ["logExtra", "log extra"],
+  ["tenantTruth", "tenant truth"], ["tenantMissing", "tenant missing"], ["tenantDuplicated", "tenant dup"], ["revokedArchived", "revoked: archived before"], ["revokedForeignOrDuplicated", "revoked: foreign or dup"], ["revokedDeadLetters", "revoked: dead (consent)"], ["revokedOtherDeadLetters", "revoked: dead (other)"],
   ["healedAfterOutageInMs", "healed after outage (ms)"], ["wallInMs", "wall (ms)"],
 ];
 
@@ -53,7 +56,12 @@ try {
   await azurite.stop();
 }
 const failed = results.filter(
-  (r) => r.lostOrIncomplete !== r.injectedBad || r.incompleteArchived !== r.injectedBad || r.missing + r.innocentLost + r.duplicated + r.partial + r.deadLetters + r.escaped + r.logMissing + r.logDuplicated + r.logMisplaced + r.logExtra > 0,
+  (r) =>
+    r.lostOrIncomplete !== r.injectedBad ||
+    r.incompleteArchived !== r.injectedBad ||
+    r.missing + r.innocentLost + r.duplicated + r.partial + r.deadLetters + r.escaped + r.logMissing + r.logDuplicated + r.logMisplaced + r.logExtra > 0 ||
+    r.tenantMissing + r.tenantDuplicated + r.revokedForeignOrDuplicated + r.revokedOtherDeadLetters > 0 ||
+    r.revokedDeadLetters === 0,
 );
 const heal = results.map((r) => r.healedAfterOutageInMs).sort((a, b) => a - b);
 console.log(`\n${results.length - failed.length}/${results.length} seeds passed; outage healed ${heal[0]}–${heal.at(-1)} ms after it ended (median ${heal[Math.floor(heal.length / 2)]} ms)`);
