@@ -88,18 +88,26 @@ const recordParts = () => ({
   recordColumns: [...callRecordFields.map((f) => typedField("j", f)), `${synapseCoerce("integer", "j.[archivePass]")} AS [archivePass]`, "j.[archiveIncomplete] AS [archiveIncomplete]"],
 });
 
-/** The home tenant's lines: the archive's first layout. */
-const homeLines = () => {
+/**
+ * Every line below a glob: the home tenant's (`home`; filepath(1..4) the year, month, day and hour
+ * folders), or the other tenants' (filepath(1) the tenant's folder, then the same four).
+ */
+const rawLines = (glob: string, tenantFolder: boolean) => {
   const { recordWith, recordColumns } = recordParts();
-  return `SELECT CAST('home' AS VARCHAR(36)) AS [tenant_id], CAST(f.filepath(1) AS INT) AS [year], CAST(f.filepath(2) AS INT) AS [month],
-  CAST(f.filepath(3) AS INT) AS [day], CAST(f.filepath(4) AS INT) AS [hour],
+  const path = (n: number) => `f.filepath(${n + (tenantFolder ? 1 : 0)})`;
+  const tenant = tenantFolder ? "CAST(f.filepath(1) AS VARCHAR(36))" : "CAST('home' AS VARCHAR(36))";
+  return `SELECT ${tenant} AS [tenant_id], CAST(${path(1)} AS INT) AS [year], CAST(${path(2)} AS INT) AS [month],
+  CAST(${path(3)} AS INT) AS [day], CAST(${path(4)} AS INT) AS [hour],
   f.filepath() AS archiveFile, f.doc AS raw,
   ${recordColumns.join(",\n  ")}
-FROM OPENROWSET(BULK '${rawDataGlob}', DATA_SOURCE = 'callrecords_archive',
+FROM OPENROWSET(BULK '${glob}', DATA_SOURCE = 'callrecords_archive',
     FORMAT = 'CSV', FIELDTERMINATOR = '0x0b', FIELDQUOTE = '0x0b', ROWTERMINATOR = '0x0a', DATA_COMPRESSION = 'GZIP')
   WITH (doc NVARCHAR(MAX)) AS f
 CROSS APPLY OPENJSON(f.doc) ${recordWith} AS j`;
 };
+
+/** The home tenant's lines: the archive's first layout. */
+const homeLines = () => rawLines(rawDataGlob, false);
 
 /**
  * lake/synapse/tenants.sql: callrecords_raw again, the other tenants' lines (filepath(1) is the
@@ -107,7 +115,6 @@ CROSS APPLY OPENJSON(f.doc) ${recordWith} AS j`;
  * tenant, so a single-tenant archive's views never name a folder it does not have.
  */
 export function synapseTenantsSql(): string {
-  const { recordWith, recordColumns } = recordParts();
   return `-- callrecords-archiver: Synapse serverless SQL views over an archive that holds other tenants too.
 -- Generated from shared/lake/callRecordSchema.ts by \`npm run lake\`; edit that, not this file.
 -- Run after views.sql, in the same database, once the archive holds a callrecords/v1/tenant=<id>/ folder.
@@ -115,14 +122,7 @@ export function synapseTenantsSql(): string {
 CREATE OR ALTER VIEW dbo.callrecords_raw AS
 ${homeLines()}
 UNION ALL
-SELECT CAST(f.filepath(1) AS VARCHAR(36)) AS [tenant_id], CAST(f.filepath(2) AS INT) AS [year], CAST(f.filepath(3) AS INT) AS [month],
-  CAST(f.filepath(4) AS INT) AS [day], CAST(f.filepath(5) AS INT) AS [hour],
-  f.filepath() AS archiveFile, f.doc AS raw,
-  ${recordColumns.join(",\n  ")}
-FROM OPENROWSET(BULK '${tenantsDataGlob}', DATA_SOURCE = 'callrecords_archive',
-    FORMAT = 'CSV', FIELDTERMINATOR = '0x0b', FIELDQUOTE = '0x0b', ROWTERMINATOR = '0x0a', DATA_COMPRESSION = 'GZIP')
-  WITH (doc NVARCHAR(MAX)) AS f
-CROSS APPLY OPENJSON(f.doc) ${recordWith} AS j;
+${rawLines(tenantsDataGlob, true)};
 GO
 `;
 }
