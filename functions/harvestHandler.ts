@@ -157,8 +157,11 @@ function dependenciesOrNone(deps: () => HarvestHandlerDeps): HarvestHandlerDeps 
   }
 }
 
-/** Failures that mean the tenant refused the app, not that a job went wrong. */
-const tenantRefusals: readonly string[] = ["TenantConsentMissing", "GraphForbidden"];
+/**
+ * Failures that mean the tenant refused the app, not that a job went wrong: no token any more, a
+ * token it issued answered 401 (revoked with the consent), or the grant removed.
+ */
+const tenantRefusals: readonly string[] = ["TenantConsentMissing", "GraphUnauthorized", "GraphForbidden"];
 
 /** A message's delivery; undefined for a malformed body (the processor's to refuse, by name). */
 function deliveryOf(body: unknown): JobDelivery | undefined {

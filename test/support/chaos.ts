@@ -105,8 +105,10 @@ export interface ChaosResult {
   readonly revokedArchived: number;
   readonly revokedForeignOrDuplicated: number;
   readonly revokedDeadLetters: number;
-  /** Dead letters of the revoked tenant for any other reason than its consent. */
+  /** Dead letters of the revoked tenant for any other reason than its refusal (TenantConsentMissing, GraphUnauthorized). */
   readonly revokedOtherDeadLetters: number;
+  /** Its dead letters' reasons, each once, with the start of a description. */
+  readonly revokedReasons: readonly string[];
   /** From the outage's end until every job was done. */
   readonly healedAfterOutageInMs: number;
   readonly wallInMs: number;
@@ -314,7 +316,10 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
       revokedArchived: revoked.length,
       revokedForeignOrDuplicated: revoked.filter((t) => !revokedTruth.has(t)).length + (revoked.length - new Set(revoked).size),
       revokedDeadLetters: revokedLetters.length,
-      revokedOtherDeadLetters: revokedLetters.filter((d) => d.reason !== "TenantConsentMissing").length,
+      // Refused by name: Entra no longer issues a token there, or Graph answers 401 to one it issued
+      // just before the revocation.
+      revokedOtherDeadLetters: revokedLetters.filter((d) => d.reason !== "TenantConsentMissing" && d.reason !== "GraphUnauthorized").length,
+      revokedReasons: [...new Set(revokedLetters.map((d) => `${d.reason}: ${d.description.slice(0, 160)}`))],
       windows,
       truth: truth.size,
       archived: counts.size,

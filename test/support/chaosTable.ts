@@ -6,7 +6,7 @@
  * oversized, always failing), each archived incomplete; 0 duplicated, 0 partial, no dead letter,
  * no error escaping a job; every telephony log row's last line Graph's row, once, in its day; and
  * of two customer tenants, the one that keeps its consent archived exactly, the one that revokes it
- * mid-run failing its remaining jobs as TenantConsentMissing and nothing else.
+ * mid-run failing its remaining jobs as refused (TenantConsentMissing, GraphUnauthorized) and nothing else.
  *
  *   npm run test:chaos -- [--seeds 10] [--days 2] [--outage-seconds 6]
  */
