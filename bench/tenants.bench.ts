@@ -28,9 +28,7 @@ import { loadArchiverConfig, loadPipelineConfig } from "../shared/config/config.
 import { type Clock, systemClock } from "../shared/core/clock.js";
 import { dayInMs, hourInMs } from "../shared/core/window.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
-import type { InstanceRegistry } from "../shared/graph/sharedBudget.js";
-import { tenantBudgets } from "../shared/graph/tenantBudgets.js";
-import { memoryInstanceRegistry } from "../shared/pipeline/harvest/instanceRegistry.js";
+import { inProcessTenantBudgets } from "../shared/pipeline/harvest/instanceRegistry.js";
 import { memoryWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { SandboxTenant } from "../sandbox/tenant.js";
 import { startSandboxProcess } from "./sandboxLink.js";
@@ -95,16 +93,7 @@ async function scenario(label: string, tenants: readonly string[]) {
     };
     const archiverConfig = loadArchiverConfig(env);
     const pipeline = loadPipelineConfig(env);
-    const perTenant = new Map<string, InstanceRegistry>();
-    const budgets = tenantBudgets({
-      registryOf: (tenant) => perTenant.get(tenant ?? "") ?? (perTenant.set(tenant ?? "", memoryInstanceRegistry(Date.now)).get(tenant ?? "") as InstanceRegistry),
-      app: { registry: memoryInstanceRegistry(Date.now), ceiling: appLimit },
-      instance: "bench",
-      ceiling: tenantLimit,
-      idleAllowance: tenantLimit,
-      heartbeatInMs: (windowSeconds * 1000) / 8,
-      clock: systemClock,
-    });
+    const budgets = inProcessTenantBudgets(archiverConfig.graph, pipeline.appCeilingRequests);
     const graph = createGraphRuntime(archiverConfig, { ca: link.env.CA, onTenant: (_t, runtime) => void budgets.share(runtime) });
     budgets.share(graph);
     // Graph's requests per window, sampled from the sandbox, and when each tenant's last job ended.

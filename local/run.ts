@@ -23,15 +23,19 @@ import { LocalQueue } from "./queue.js";
 import { passDueAt } from "../shared/core/passes.js";
 import type { LogSourceName } from "../shared/core/sources.js";
 import type { TimeWindow } from "../shared/core/window.js";
-import { type TenantId, isTenantId, tenantLabel } from "../shared/core/tenants.js";
+import { type TenantId, tenantLabel } from "../shared/core/tenants.js";
 import { TenantSlots } from "../shared/pipeline/harvest/tenantSlots.js";
-
-/** The tenant a messageId starts with (job.ts messageIdOf); undefined: the home tenant. */
-const tenantOfMessageId = (messageId: string): TenantId | undefined => {
-  const head = messageId.slice(0, 36);
-  return isTenantId(head) ? head : undefined;
-};
+import { parseJobMessage } from "../shared/core/job.js";
 import { type PlanSettings, jobsForWindow } from "../shared/pipeline/plan/planning.js";
+
+/** A dead letter's tenant, from its job; a body that is no job counts as the home tenant's. */
+function tenantOfBody(body: unknown): TenantId | undefined {
+  try {
+    return parseJobMessage(body).tenant;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface LocalRunOptions {
   readonly archiverConfig: ArchiverConfig;
@@ -268,7 +272,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   summary.waitedOnGraphSeconds = Math.min(summary.harvestSeconds, (options.graph.retryAfter.waitedSoFarInMs() - waitedBefore) / 1000);
   summary.throttles = options.graph.governor.throttles();
   summary.deadLetters = queue.deadLetters.map(({ messageId, reason, description }) => ({ messageId, reason, description }));
-  if ((options.tenants ?? []).length > 0) for (const d of queue.deadLetters) tenantFigures(tenantOfMessageId(d.messageId)).deadLetters += 1;
+  if ((options.tenants ?? []).length > 0) for (const d of queue.deadLetters) tenantFigures(tenantOfBody(d.body)).deadLetters += 1;
   summary.scheduledLater = queue.scheduled.length;
   const dues = queue.scheduled.map((m) => m.notBeforeInMs).filter((t): t is number => t !== undefined);
   summary.nextPassDueInMs = dues.length > 0 ? Math.min(...dues) : undefined;

@@ -14,11 +14,7 @@ import { systemClock } from "../shared/core/clock.js";
 import { loadArchiverConfig, loadPipelineConfig, readSettings } from "../shared/config/config.js";
 import { isConfigError } from "../shared/core/errors.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
-import type { ArchiverConfig } from "../shared/graph/graphConfig.js";
-import type { PipelineConfig } from "../shared/config/config.js";
-import type { InstanceRegistry } from "../shared/graph/sharedBudget.js";
-import { tenantBudgets } from "../shared/graph/tenantBudgets.js";
-import { memoryInstanceRegistry } from "../shared/pipeline/harvest/instanceRegistry.js";
+import { inProcessTenantBudgets } from "../shared/pipeline/harvest/instanceRegistry.js";
 import { totalRetries } from "../shared/graph/graphCounters.js";
 import { memoryWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
@@ -101,20 +97,6 @@ const realTenant = process.env.AZURE_CLIENT_SECRET !== undefined || process.env.
 let sandbox: Sandbox | undefined;
 let stopBudgets: (() => Promise<void>) | undefined;
 
-/** Every tenant's budget shared in this process: each tenant's ceiling, and the app's across them. */
-function localTenantBudgets(archiver: ArchiverConfig, pipeline: PipelineConfig) {
-  const perTenant = new Map<string, InstanceRegistry>();
-  const now = () => Date.now();
-  return tenantBudgets({
-    registryOf: (tenant) => perTenant.get(tenant ?? "") ?? perTenant.set(tenant ?? "", memoryInstanceRegistry(now)).get(tenant ?? "") as InstanceRegistry,
-    app: { registry: memoryInstanceRegistry(now), ceiling: pipeline.appCeilingRequests },
-    instance: "local",
-    ceiling: archiver.graph.ceilingRequests,
-    idleAllowance: archiver.graph.rateLimitRequests,
-    heartbeatInMs: archiver.graph.rateLimitWindowInMs / 8,
-    clock: systemClock,
-  });
-}
 let azurite: Azurite | undefined;
 
 try {
@@ -185,7 +167,7 @@ try {
   say(`  span ${formatInstant(from)} → ${formatInstant(to)} in ${windowInMs / 60_000}-minute windows, into ${archive.location}`);
   // With other tenants, each tenant's governor takes its fair share of the app's ceiling across
   // tenants, all in this process (tenantBudgets.ts).
-  const budgets = others.length > 0 ? localTenantBudgets(archiverConfig, pipeline) : undefined;
+  const budgets = others.length > 0 ? inProcessTenantBudgets(archiverConfig.graph, pipeline.appCeilingRequests) : undefined;
   const graph = createGraphRuntime(archiverConfig, { ca: sandbox?.ca, ...(budgets ? { onTenant: (_t, runtime) => void budgets.share(runtime) } : {}) });
   budgets?.share(graph);
   stopBudgets = budgets?.stop;
@@ -224,7 +206,7 @@ Summary
     );
   }
   for (const [label, figures] of Object.entries(summary.tenants)) {
-    say(`  tenant ${label.padEnd(36)} ${figures.passes} passes archived, ${figures.records} call records${figures.deadLetters > 0 ? `; ${figures.deadLetters} job(s) dead-lettered` : ""}${label === "home" ? "" : ` under callrecords/v1/tenant=${label}/`}`);
+    say(`  tenant ${label.padEnd(36)} ${figures.passes} passes archived, ${figures.records} call records${label === "home" ? "" : ` under callrecords/v1/tenant=${label}/`}${figures.deadLetters > 0 ? `; ${figures.deadLetters} job(s) dead-lettered` : ""}`);
   }
   if (azurite) say(`  Azurite keeps it in .local/azurite: \`npm run query -- "SELECT …"\` reads it through the lake views, and \`npm start -- --out ./archive-out\` writes the same layout to a folder`);
   if (summary.deadLetters.length > 0) {

@@ -7,6 +7,9 @@ import { mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises"
 import { join } from "node:path";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { InstanceRegistry, PeerUsage } from "../../graph/sharedBudget.js";
+import type { GraphConfig } from "../../graph/graphConfig.js";
+import { type TenantBudgets, tenantBudgets } from "../../graph/tenantBudgets.js";
+import { systemClock } from "../../core/clock.js";
 
 export const instancesPrefix = "instances/";
 const safe = (instance: string) => instance.replace(/[^\w.-]/g, "_");
@@ -84,4 +87,29 @@ export function memoryInstanceRegistry(now: () => number): InstanceRegistry {
     fresh: async (freshInMs) => (entries.size === 0 ? [] : freshOnes([...entries.values()], freshInMs)),
     withdraw: async (instance) => void entries.delete(instance),
   };
+}
+
+/**
+ * Every tenant's budget shared within this process (a local run, a bench): each tenant's ceiling in
+ * its own registry, and the app's across tenants in one more, all in memory (tenantBudgets.ts).
+ */
+export function inProcessTenantBudgets(graph: GraphConfig, appCeilingRequests: number): TenantBudgets {
+  const perTenant = new Map<string, InstanceRegistry>();
+  const registryOf = (tenant: string | undefined): InstanceRegistry => {
+    const key = tenant ?? "";
+    const known = perTenant.get(key);
+    if (known) return known;
+    const registry = memoryInstanceRegistry(Date.now);
+    perTenant.set(key, registry);
+    return registry;
+  };
+  return tenantBudgets({
+    registryOf,
+    app: { registry: memoryInstanceRegistry(Date.now), ceiling: appCeilingRequests },
+    instance: "local",
+    ceiling: graph.ceilingRequests,
+    idleAllowance: graph.rateLimitRequests,
+    heartbeatInMs: graph.rateLimitWindowInMs / 8,
+    clock: systemClock,
+  });
 }
