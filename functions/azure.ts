@@ -78,6 +78,9 @@ function blobs(pipeline: PipelineConfig): BlobServiceClient {
   return blobService;
 }
 
+/** The state container of the archive account: watermarks, sweep memories, the tenant registry. */
+const stateContainer = (pipeline: PipelineConfig): ContainerClient => blobs(pipeline).getContainerClient(pipeline.stateContainer);
+
 let serviceBus: { client: ServiceBusClient; sender: ServiceBusSender; jobs: JobSender } | undefined;
 function jobSender(pipeline: PipelineConfig): JobSender {
   if (serviceBus) return serviceBus.jobs;
@@ -118,7 +121,7 @@ let graph: ReturnType<typeof createGraphRuntime> | undefined;
 function budgetContainer(pipeline: PipelineConfig): { client: ContainerClient; name: string } {
   const registry = pipeline.budgetRegistry;
   if (registry) return { client: new BlobServiceClient(registry.blobServiceUri, credential(pipeline)).getContainerClient(registry.container), name: registry.container };
-  return { client: blobs(pipeline).getContainerClient(pipeline.stateContainer), name: pipeline.stateContainer };
+  return { client: stateContainer(pipeline), name: pipeline.stateContainer };
 }
 
 /**
@@ -173,19 +176,19 @@ function graphRuntime(archiver: ArchiverConfig, pipeline: PipelineConfig): Retur
 export function planDeps(): PlanDeps {
   const { pipeline } = configuration();
   return {
-    watermarks: blobWatermarkStore(blobs(pipeline).getContainerClient(pipeline.stateContainer)),
+    watermarks: blobWatermarkStore(stateContainer(pipeline)),
     sender: jobSender(pipeline),
     clock: systemClock,
     plan: pipeline.plan,
     sweep: {
       archive: blobArchiveStore(blobs(pipeline).getContainerClient(pipeline.archiveContainer)),
       settings: pipeline.sweep,
-      memory: blobSweepMemoryStore(blobs(pipeline).getContainerClient(pipeline.stateContainer)),
+      memory: blobSweepMemoryStore(stateContainer(pipeline)),
     },
     logs: logPlans(pipeline, undefined),
     tenants: pipeline.tenants.map((tenant) => tenantPlan(pipeline, tenant)),
     registry: {
-      store: blobTenantRegistryStore(blobs(pipeline).getContainerClient(pipeline.stateContainer)),
+      store: blobTenantRegistryStore(stateContainer(pipeline)),
       check: (tenant) => {
         const { archiver } = configuration();
         return checkTenant(graphRuntime(archiver, pipeline), tenant, undefined, systemClock.now());
@@ -197,7 +200,7 @@ export function planDeps(): PlanDeps {
 
 /** Another tenant's planning state (stateLayout.ts), with the logs its settings keep. */
 function tenantPlan(pipeline: PipelineConfig, tenant: TenantId, logsOff: readonly LogSourceName[] = []): TenantPlanDeps {
-  const state = blobs(pipeline).getContainerClient(pipeline.stateContainer);
+  const state = stateContainer(pipeline);
   return {
     tenant,
     watermarks: blobWatermarkStore(state, schedulerBlobName("watermark", { tenant })),
@@ -208,7 +211,7 @@ function tenantPlan(pipeline: PipelineConfig, tenant: TenantId, logsOff: readonl
 
 /** A tenant's telephony logs that are on, each with its own watermark and sweep memory. */
 function logPlans(pipeline: PipelineConfig, tenant: TenantId | undefined): LogPlanDeps[] {
-  const state = blobs(pipeline).getContainerClient(pipeline.stateContainer);
+  const state = stateContainer(pipeline);
   return logSourceNames.flatMap((source) => {
     const plan = pipeline.logs[source];
     return plan ? [{ source, plan, watermarks: blobWatermarkStore(state, logWatermarkBlobName(source, tenant)), sweepMemory: blobSweepMemoryStore(state, logSweepMemoryBlobName(source, tenant)) }] : [];
@@ -217,7 +220,7 @@ function logPlans(pipeline: PipelineConfig, tenant: TenantId | undefined): LogPl
 
 /** Pauses a registered tenant that refused the app (once: a paused one is left as it is). */
 async function pauseRefusingTenant(pipeline: PipelineConfig, tenant: TenantId, reason: string): Promise<boolean> {
-  const store = blobTenantRegistryStore(blobs(pipeline).getContainerClient(pipeline.stateContainer));
+  const store = blobTenantRegistryStore(stateContainer(pipeline));
   const entry = findTenant(await store.read(), tenant);
   if (entry?.state !== "active") return false;
   await store.change({ action: "pause", tenant, because: `the tenant refused the app (${reason}): consent revoked or permission removed; npm run tenants -- check ${tenant} once its admin has consented again, then resume` }, "harvest function", systemClock.now());
@@ -248,7 +251,7 @@ export function harvestDeps(): HarvestHandlerDeps {
 
 export function curateDeps(): CurateDeps {
   const { pipeline } = configuration();
-  const registry = blobTenantRegistryStore(blobs(pipeline).getContainerClient(pipeline.stateContainer));
+  const registry = blobTenantRegistryStore(stateContainer(pipeline));
   return {
     archive: blobArchiveStore(blobs(pipeline).getContainerClient(pipeline.archiveContainer)),
     clock: systemClock,

@@ -1,14 +1,15 @@
 /**
  * The tenant registry's blob in the state container (stateLayout.ts), changed with ETag conditions
- * so two operators (or an operator and the plan function pausing a revoked tenant) never overwrite
- * each other: the loser reads again and applies its change to what the winner wrote. Each change
- * landed is then written as its own write-once audit blob.
+ * (conditionalBlob.ts) so two operators (or an operator and the plan function pausing a revoked
+ * tenant) never overwrite each other: the loser reads again and applies its change to what the
+ * winner wrote. Each change landed is then written as its own write-once audit blob.
  */
 import type { ContainerClient } from "@azure/storage-blob";
 import { type AuditEntry, type RegistryChange, type TenantEntry, type TenantRegistry, applyChange, auditEntry, emptyRegistry, parseRegistry, serializeRegistry } from "../core/tenantRegistry.js";
 import type { TenantId } from "../core/tenants.js";
 import { compactInstant } from "../core/window.js";
 import { tenantAuditPrefix, tenantRegistryBlobName, tenantStateFolder } from "./stateLayout.js";
+import { readBlobText, writeBlobTextIf } from "./conditionalBlob.js";
 
 export interface TenantRegistryStore {
   /** `state/tenants/registry.json`, for messages. */
@@ -22,40 +23,21 @@ export interface TenantRegistryStore {
   deleteTenantState(tenant: TenantId): Promise<number>;
 }
 
-const statusOf = (error: unknown) => (error as { statusCode?: number }).statusCode;
-
 export function blobTenantRegistryStore(container: ContainerClient): TenantRegistryStore {
   const blob = container.getBlockBlobClient(tenantRegistryBlobName);
   const location = `${container.containerName}/${tenantRegistryBlobName}`;
   const readWithEtag = async (): Promise<{ registry: TenantRegistry; etag: string | undefined }> => {
-    try {
-      const text = (await blob.downloadToBuffer()).toString("utf8");
-      const { etag } = await blob.getProperties();
-      return { registry: parseRegistry(text, location), etag };
-    } catch (error) {
-      if (statusOf(error) === 404) return { registry: emptyRegistry, etag: undefined };
-      throw error;
-    }
+    const stored = await readBlobText(blob);
+    return stored ? { registry: parseRegistry(stored.text, location), etag: stored.etag } : { registry: emptyRegistry, etag: undefined };
   };
   return {
     location,
     read: async () => (await readWithEtag()).registry,
     async change(change, by, nowInMs) {
       for (let attempt = 0; attempt < 10; attempt += 1) {
-        // The ETag of the bytes read: downloadToBuffer and getProperties could straddle a write, so
-        // a changed blob fails the condition below and is read again.
         const { registry, etag } = await readWithEtag();
         const next = applyChange(registry, change, nowInMs);
-        const text = serializeRegistry(next.registry);
-        try {
-          await blob.upload(text, Buffer.byteLength(text), {
-            conditions: etag === undefined ? { ifNoneMatch: "*" } : { ifMatch: etag },
-            blobHTTPHeaders: { blobContentType: "application/json" },
-          });
-        } catch (error) {
-          if (statusOf(error) === 409 || statusOf(error) === 412) continue;
-          throw error;
-        }
+        if (!(await writeBlobTextIf(blob, serializeRegistry(next.registry), etag))) continue;
         const entry = auditEntry(change, next.before, next.after, by, nowInMs);
         const body = `${JSON.stringify(entry, null, 2)}\n`;
         await container

@@ -11,6 +11,7 @@ import type { Watermark } from "./planning.js";
 import type { LogSourceName } from "../../core/sources.js";
 import type { TenantId } from "../../core/tenants.js";
 import { schedulerBlobName } from "../../archive/stateLayout.js";
+import { readBlobText, writeBlobTextIf } from "../../archive/conditionalBlob.js";
 import { formatInstant, parseStateInstant } from "../../core/window.js";
 
 export interface StoredWatermark {
@@ -58,29 +59,10 @@ export function blobWatermarkStore(container: ContainerClient, name: string = bl
   return {
     location,
     async read() {
-      try {
-        const response = await blob.download();
-        const text = (await streamToString(response.readableStreamBody)) ?? "";
-        return { watermark: deserialize(text, location), etag: response.etag ?? "" };
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-        throw error;
-      }
+      const stored = await readBlobText(blob);
+      return stored && { watermark: deserialize(stored.text, location), etag: stored.etag };
     },
-    async write(watermark, etag) {
-      const text = serialize(watermark);
-      try {
-        await blob.upload(text, Buffer.byteLength(text), {
-          conditions: etag === undefined ? { ifNoneMatch: "*" } : { ifMatch: etag },
-          blobHTTPHeaders: { blobContentType: "application/json" },
-        });
-        return true;
-      } catch (error) {
-        const status = (error as { statusCode?: number }).statusCode;
-        if (status === 409 || status === 412) return false;
-        throw error;
-      }
-    },
+    write: (watermark, etag) => writeBlobTextIf(blob, serialize(watermark), etag),
   };
 }
 
@@ -110,13 +92,6 @@ export function fileWatermarkStore(path: string): WatermarkStore {
       return true;
     },
   };
-}
-
-async function streamToString(stream: NodeJS.ReadableStream | undefined): Promise<string | undefined> {
-  if (!stream) return undefined;
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** In memory, starting at a given watermark: a local run over an explicit span. */
