@@ -18,14 +18,13 @@ import { commandArgs, runCommand } from "../local/command.js";
 import { type Azurite, startAzurite } from "../local/azurite.js";
 import { UsageError } from "../local/startOptions.js";
 import { blobTenantRegistryStore } from "../shared/archive/tenantRegistryStore.js";
-import { loadArchiverConfig, loadPipelineConfig, readSettings } from "../shared/config/config.js";
+import { authorityOf, loadArchiverConfig, loadPipelineConfig } from "../shared/config/config.js";
 import { ConfigError } from "../shared/core/errors.js";
 import { type LogSourceName, isLogSourceName, logSources } from "../shared/core/sources.js";
 import { RegistryError, type TenantEntry } from "../shared/core/tenantRegistry.js";
 import { type TenantId, parseTenantId } from "../shared/core/tenants.js";
 import { formatInstant } from "../shared/core/window.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
-import { clouds } from "../shared/graph/clouds.js";
 import { adminConsentUrl, checkTenant, otherCloudProblem } from "../shared/pipeline/operate/tenantCheck.js";
 import { rootOf } from "../shared/archive/archiveLayout.js";
 import { logSourceNames } from "../shared/core/sources.js";
@@ -86,10 +85,13 @@ const tenantArg = (raw: string | undefined): TenantId => {
 /** The app whose consent the tenant grants: the multi-tenant app the managed identity is a federated credential of. */
 const appClientId = (): string | undefined => process.env.ARCHIVER_GRAPH_APP_CLIENT_ID ?? process.env.AZURE_CLIENT_ID;
 
-const authority = () => {
-  const settings = readSettings(process.env, ["cloud", "authorityHost"]);
-  return { cloud: settings.cloud, host: settings.authorityHost ?? clouds[settings.cloud].authorityHost };
-};
+/** A tenant of another cloud than the deployment's, refused by name (tenantCheck.ts); and the authority. */
+async function sameCloud(tenant: TenantId): Promise<string> {
+  const { cloud, authorityHost } = authorityOf(process.env);
+  const otherCloud = await otherCloudProblem(authorityHost, tenant, cloud, fetchJson).catch(() => undefined);
+  if (otherCloud) throw new UsageError(otherCloud);
+  return authorityHost;
+}
 
 const fetchJson = async (url: string): Promise<unknown> => (await fetch(url)).json();
 
@@ -124,9 +126,7 @@ async function main(): Promise<number> {
       if (unknown.length > 0) throw new UsageError(`--without names ${unknown.join(", ")}; expected pstnCalls or directRoutingCalls`);
       const retention = args["retention-days"] === undefined ? undefined : Number(args["retention-days"]);
       if (retention !== undefined && !(Number.isInteger(retention) && retention > 0)) throw new UsageError(`--retention-days expects a whole number of days, got "${args["retention-days"]}"`);
-      const { cloud, host } = authority();
-      const otherCloud = await otherCloudProblem(host, tenant, cloud, fetchJson).catch(() => undefined);
-      if (otherCloud) throw new UsageError(otherCloud);
+      const host = await sameCloud(tenant);
       const app = appClientId();
       if (!app) throw new ConfigError([{ setting: "ARCHIVER_GRAPH_APP_CLIENT_ID", problem: "is required to name the app the tenant's admin consents to (azd env get-value GRAPH_APP_CLIENT_ID)" }]);
       const registry = blobTenantRegistryStore(await stateContainer());
@@ -154,9 +154,7 @@ first check that passes; or run npm run tenants -- check ${tenant} where the app
         console.log(`the app's credential is the deployed app's managed identity: the plan function checks tenant ${tenant} on its next tick (every 15 minutes); npm run tenants -- list shows the result`);
         return 0;
       }
-      const { cloud, host } = authority();
-      const otherCloud = await otherCloudProblem(host, tenant, cloud, fetchJson).catch(() => undefined);
-      if (otherCloud) throw new UsageError(otherCloud);
+      const host = await sameCloud(tenant);
       const app = appClientId();
       const result = await checkTenant(createGraphRuntime(archiver), tenant, app ? adminConsentUrl(host, tenant, app) : undefined, now);
       if (!result.ok) {

@@ -3,7 +3,7 @@
  * setting's name and what it expects; every bad setting is reported at once, not one per restart.
  */
 import type { TenantId } from "../core/tenants.js";
-import { clouds, isKnownAuthorityHost } from "../graph/clouds.js";
+import { type CloudName, clouds, isKnownAuthorityHost } from "../graph/clouds.js";
 import type { ArchiverConfig, CredentialConfig } from "../graph/graphConfig.js";
 import { ConfigError } from "../core/errors.js";
 import type { SweepSettings } from "../pipeline/plan/coverage.js";
@@ -63,10 +63,16 @@ const graphKeys = [
   "rateLimitWindowSeconds",
 ] as const satisfies readonly SettingKey[];
 
+/** The cloud, and the Entra authority its tokens come from (ARCHIVER_AUTHORITY_HOST, else the cloud's). */
+export function authorityOf(env: Env): { readonly cloud: CloudName; readonly authorityHost: string } {
+  const s = readSettings(env, ["cloud", "authorityHost"]);
+  return { cloud: s.cloud, authorityHost: s.authorityHost ?? clouds[s.cloud].authorityHost };
+}
+
 export function loadArchiverConfig(env: Env): ArchiverConfig {
   const s = readSettings(env, graphKeys);
   const cloud = clouds[s.cloud];
-  const authorityHost = s.authorityHost ?? cloud.authorityHost;
+  const { authorityHost } = authorityOf(env);
   const graphEndpoint = s.graphEndpoint ?? cloud.graphEndpoint;
   return {
     graph: {
