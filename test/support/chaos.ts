@@ -103,6 +103,8 @@ export interface ChaosResult {
   readonly tenantMissing: number;
   readonly tenantDuplicated: number;
   readonly revokedArchived: number;
+  /** Data blobs of either tenant without a manifest, or not matching it: the revocation must leave nothing partial. */
+  readonly tenantPartial: number;
   readonly revokedForeignOrDuplicated: number;
   readonly revokedDeadLetters: number;
   /** Dead letters of the revoked tenant for any other reason than its refusal (TenantConsentMissing, GraphUnauthorized). */
@@ -299,13 +301,14 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
       logs.extra += checked.extra;
     }
     // The tenants: the one that kept its consent archived exactly; the one that revoked it, its own records once each.
-    const tenantLines = async (tenant: string) => (await readArchive(BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name), rootOf({ tenant }))).lines;
+    const tenantArchive = (tenant: string) => readArchive(BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name), rootOf({ tenant }));
+    const [keptArchive, revokedArchive] = [await tenantArchive(keeps), await tenantArchive(revokes)];
     const keptTruth = new Set((sandbox.tenants.get(keeps)?.tenant.groundTruth(from, to, now) ?? []).map((t) => `${t.id}@${t.version}`));
-    const kept = await tenantLines(keeps);
+    const kept = keptArchive.lines;
     const keptCounts = new Map<string, number>();
     for (const line of kept) keptCounts.set(line, (keptCounts.get(line) ?? 0) + 1);
     const revokedTruth = new Set((sandbox.tenants.get(revokes)?.tenant.groundTruth(from, to, now) ?? []).map((t) => `${t.id}@${t.version}`));
-    const revoked = await tenantLines(revokes);
+    const revoked = revokedArchive.lines;
     const revokedLetters = queue.deadLetters.filter((d) => d.messageId.startsWith(`${revokes}_`));
     const homeLetters = queue.deadLetters.filter((d) => !d.messageId.startsWith(`${revokes}_`));
     return {
@@ -314,6 +317,7 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
       tenantMissing: [...keptTruth].filter((t) => !keptCounts.has(t)).length + [...keptCounts.keys()].filter((t) => !keptTruth.has(t)).length,
       tenantDuplicated: [...keptCounts.values()].filter((n) => n > 1).length,
       revokedArchived: revoked.length,
+      tenantPartial: keptArchive.partial + revokedArchive.partial,
       revokedForeignOrDuplicated: revoked.filter((t) => !revokedTruth.has(t)).length + (revoked.length - new Set(revoked).size),
       revokedDeadLetters: revokedLetters.length,
       // Refused by name: Entra no longer issues a token there, or Graph answers 401 to one it issued

@@ -24,7 +24,7 @@ const columns: [keyof ChaosResult, string][] = [
   ["deadLetters", "dead"], ["injectedBad", "bad injected"], ["lostOrIncomplete", "lost or incomplete"], ["incompleteArchived", "archived incomplete"], ["innocentLost", "innocent lost"], ["stalled", "stalls"], ["escaped", "escaped"], ["retries", "job retries"], ["kills", "kills"], ["duplicateDeliveries", "dup deliveries"],
   ["storageRefusals", "storage refused"], ["plannerCrashes", "planner crashes"], ["throttled", "429s"], ["unavailable", "503s"], ["dropped", "dropped"],
   ["logRows", "log rows"], ["logMissing", "log missing"], ["logDuplicated", "log dup"], ["logMisplaced", "log misplaced"], ["logExtra", "log extra"],
-  ["tenantTruth", "tenant truth"], ["tenantMissing", "tenant missing"], ["tenantDuplicated", "tenant dup"], ["revokedArchived", "revoked: archived before"], ["revokedForeignOrDuplicated", "revoked: foreign or dup"], ["revokedDeadLetters", "revoked: dead (consent)"], ["revokedOtherDeadLetters", "revoked: dead (other)"],
+  ["tenantTruth", "tenant truth"], ["tenantMissing", "tenant missing"], ["tenantDuplicated", "tenant dup"], ["tenantPartial", "tenant partial"], ["revokedArchived", "revoked: archived before"], ["revokedForeignOrDuplicated", "revoked: foreign or dup"], ["revokedDeadLetters", "revoked: dead (consent)"], ["revokedOtherDeadLetters", "revoked: dead (other)"],
   ["healedAfterOutageInMs", "healed after outage (ms)"], ["wallInMs", "wall (ms)"],
 ];
 
@@ -60,7 +60,7 @@ const failed = results.filter(
     r.lostOrIncomplete !== r.injectedBad ||
     r.incompleteArchived !== r.injectedBad ||
     r.missing + r.innocentLost + r.duplicated + r.partial + r.deadLetters + r.escaped + r.logMissing + r.logDuplicated + r.logMisplaced + r.logExtra > 0 ||
-    r.tenantMissing + r.tenantDuplicated + r.revokedForeignOrDuplicated + r.revokedOtherDeadLetters > 0 ||
+    r.tenantMissing + r.tenantDuplicated + r.tenantPartial + r.revokedForeignOrDuplicated + r.revokedOtherDeadLetters > 0 ||
     r.revokedDeadLetters === 0,
 );
 const heal = results.map((r) => r.healedAfterOutageInMs).sort((a, b) => a - b);
