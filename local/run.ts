@@ -165,6 +165,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     plan: options.pipeline.plan,
     ...(options.tenants ? { tenants: options.tenants } : {}),
   }));
+  // One count of the run's harvests per tenant: the handler asks for its dependencies every job.
+  const slots = (options.tenants ?? []).length > 0 ? new TenantSlots(options.pipeline.tenantSlots) : undefined;
   const harvest = makeHarvestHandler(() => ({
     graph: options.graph,
     archive: options.archive,
@@ -184,7 +186,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
     logs: Object.fromEntries((options.logDays ?? []).map((l) => [l.source, l.plan])),
     logLane: false,
     // A tenant over its share of the run's slots yields for a second or two, not minutes: the run must end.
-    ...((options.tenants ?? []).length > 0 ? { tenantSlots: new TenantSlots(options.pipeline.tenantSlots), yieldDelayInMs: (random: number) => 1000 + Math.round(random * 2000) } : {}),
+    ...(slots ? { tenantSlots: slots, yieldDelayInMs: (random: number) => 1000 + Math.round(random * 2000) } : {}),
   }));
 
   // Timer ticks until the planner has caught up with the clock.

@@ -59,7 +59,7 @@ async function archivedUnder(folder: string, root: string): Promise<string[]> {
 
 const truthOf = (tenant: string) => (sandbox.tenants.get(tenant)?.tenant.groundTruth(from, to) ?? []).map((t) => `${t.id}@${t.version}`).sort();
 
-async function run(tenants: readonly string[], onProgress?: (line: string) => void) {
+async function run(tenants: readonly string[], onProgress?: (line: string) => void, more: { readonly env?: Record<string, string>; readonly onLogLine?: (line: string) => void } = {}) {
   const folder = await mkdtemp(join(tmpdir(), "archiver-tenants-"));
   folders.push(folder);
   const env = sandboxEnv(sandbox, {
@@ -68,9 +68,12 @@ async function run(tenants: readonly string[], onProgress?: (line: string) => vo
     ARCHIVER_GRAPH_APP_CEILING_REQUESTS: "750",
     ARCHIVER_JOB_RETRY_BASE_MS: "20",
     ARCHIVER_TENANTS: tenants.join(","),
+    ...more.env,
   });
   const archiverConfig = loadArchiverConfig(env);
   const pipeline = loadPipelineConfig(env);
+  // The queue's due times come from the run's clock, as npm start's do: a yielded job is due seconds later.
+  const clock = clockAt(now);
   const summary = await runLocal({
     archiverConfig,
     pipeline,
@@ -78,10 +81,11 @@ async function run(tenants: readonly string[], onProgress?: (line: string) => vo
     archive: folderArchiveStore(folder),
     watermarks: memoryWatermarkStore({ nextWindowStartInMs: from }),
     tenants: pipeline.tenants.map((tenant) => ({ tenant, watermarks: memoryWatermarkStore({ nextWindowStartInMs: from }) })),
-    clock: clockAt(now),
+    clock,
     planClock: { now: () => to + hourInMs, sleep: systemClock.sleep },
-    queue: new LocalQueue(4, () => to + hourInMs),
+    queue: new LocalQueue(4, () => clock.now()),
     ...(onProgress ? { onProgress } : {}),
+    ...(more.onLogLine ? { onLogLine: more.onLogLine } : {}),
   });
   return { folder, summary };
 }
@@ -140,5 +144,21 @@ describe("several tenants from one deployment", () => {
       assert.ok(d.messageId.startsWith(`${tailspin}_`), d.messageId);
       assert.equal(d.reason, "TenantConsentMissing", d.description);
     }
+  });
+
+  it("holds each tenant to its share of the run's slots: with one slot each and four harvests at once, jobs over a tenant's share yield, and every record still lands once", async () => {
+    // Two tenants (the home one and fabrikam, which no earlier test revokes) and four harvests
+    // at once: whenever four are in flight, at least two are one tenant's, so some job must
+    // yield. A run whose handler counted slots afresh for every job never yields.
+    const deferred: string[] = [];
+    const { folder } = await run([fabrikam], undefined, {
+      env: { ARCHIVER_TENANT_SLOTS: "1" },
+      onLogLine: (line) => {
+        if (line.includes("harvestDeferred")) deferred.push(line);
+      },
+    });
+    assert.ok(deferred.length > 0, "some job over its tenant's one slot yielded");
+    assert.deepEqual(await archivedUnder(folder, `callrecords/v1/tenant=${fabrikam}`), truthOf(fabrikam));
+    assert.deepEqual(await archivedUnder(folder, "callrecords/v1"), truthOf("5f1c9a4e-3b2d-4c6e-9a8b-7d6e5f4c3b2a"));
   });
 });
