@@ -245,11 +245,12 @@ export class RequestGovernor {
   }
 
   /**
-   * Whether requests waited on the pace within the last window: this instance would use more. A
-   * window, not an instant, so a pause between two jobs does not make it give its share away.
+   * Whether requests waited on the pace within the last window (or `withinInMs`, if shorter): this instance
+   * would use more. A span, not an instant, so a pause between two requests does not count as
+   * having enough.
    */
-  isHungry(now: number): boolean {
-    return now - this.lastWaitAt < this.options.windowInMs;
+  isHungry(now: number, withinInMs: number = this.options.windowInMs): boolean {
+    return now - this.lastWaitAt < Math.min(withinInMs, this.options.windowInMs);
   }
 
   /**

@@ -3,14 +3,13 @@
  * requests in the last window, and whether it is hungry: its requests waited on its pace) in a
  * registry every instance reads, and paces itself at its allowance:
  *
- *   fair      = ceiling ÷ (busy instances)
- *   allowance = max(fair, ceiling − what the others use)
+ *   allowance = the level L where Σ min(use, L) over the busy others that are not hungry
+ *               + L × (the hungry others and itself) = ceiling
  *
- * where a hungry instance counts as using at least its fair share (it would, given the room). This
- * is max-min fairness: instances that need less leave the rest to those that need more, one busy
- * instance gets the whole ceiling, and a newcomer gets its share at the next heartbeat instead of
- * after the others' usage has decayed. Graph's own 429 stays the ground truth: the governor still
- * pauses and slows on it (requestGovernor.ts).
+ * max-min fairness: instances that need less leave the rest to those that need more, divided
+ * evenly between them; one busy instance gets the whole ceiling, and a newcomer gets its share at
+ * the next heartbeat instead of after the others' usage has decayed. Graph's own 429 stays the
+ * ground truth: the governor still pauses and slows on it (requestGovernor.ts).
  *
  * With other tenants (core/tenants.ts) the budget has two levels, as Graph's limits do: each
  * tenant's instances share that tenant's ceiling (1,500 / 20 s per app per tenant) in the tenant's
@@ -30,6 +29,18 @@ export interface PeerUsage {
   readonly hungry: boolean;
 }
 
+/**
+ * What an instance announces: its requests in the last window, and whether any waited on its pace
+ * within the last two heartbeats. Not the last window: an instance that waited once early in it and
+ * needs less now would be counted at the level for up to a window, and the room it leaves unused
+ * would be nobody's until the window had passed.
+ */
+export const usageOf = (governor: RequestGovernor, instance: string, now: number, heartbeatInMs: number): PeerUsage => ({
+  instance,
+  requests: governor.requestsInLastWindow(now),
+  hungry: governor.isHungry(now, 2 * heartbeatInMs),
+});
+
 /** The others that are busy: they sent requests in the last window, or want to. */
 const busyOthers = (self: string, peers: readonly PeerUsage[]) => peers.filter((p) => p.instance !== self && (p.requests > 0 || p.hungry));
 
@@ -38,12 +49,25 @@ export function fairShare(ceiling: number, self: string, peers: readonly PeerUsa
   return ceiling / (busyOthers(self, peers).length + 1);
 }
 
-/** This instance's allowance, requests per window, from the fresh announcements of all (itself included). */
+/**
+ * This instance's allowance, requests per window, from the fresh announcements of all (itself
+ * included): the water level of a max-min division of the ceiling. Every busy other that is not
+ * hungry keeps what it uses (up to the level); the rest is divided evenly between the hungry
+ * others and this instance. Dividing the rest, rather than letting each hungry instance take all
+ * that the others leave, keeps the allowances of the hungry and the use of the rest within the
+ * ceiling when several are hungry at once.
+ */
 export function allowance(ceiling: number, self: string, peers: readonly PeerUsage[]): number {
   const others = busyOthers(self, peers);
-  const fair = fairShare(ceiling, self, peers);
-  const othersUse = others.reduce((total, p) => total + (p.hungry ? Math.max(p.requests, fair) : p.requests), 0);
-  return Math.min(ceiling, Math.max(fair, ceiling - othersUse));
+  const needs = others.filter((p) => !p.hungry).map((p) => p.requests).sort((a, b) => a - b);
+  let rest = ceiling;
+  let sharing = others.length + 1;
+  for (const need of needs) {
+    if (need >= rest / sharing) break;
+    rest -= need;
+    sharing -= 1;
+  }
+  return Math.min(ceiling, rest / sharing);
 }
 
 /** Where instances announce themselves: the state container in Azure, a folder locally. */
@@ -59,6 +83,8 @@ export interface InstanceRegistry {
 export interface BudgetSharing {
   /** The last allowance computed, requests per window (the governor climbs to it); undefined before the first heartbeat. */
   readonly allowance: number | undefined;
+  /** Its allowance has been read from the others' announcements since it last woke. */
+  readonly settled: boolean;
   /** Announces and re-reads once now (tests and benches; the timer does it every heartbeat). */
   beat(): Promise<void>;
   stop(): Promise<void>;
@@ -75,9 +101,10 @@ export interface BudgetSharingOptions {
   /**
    * The pace an idle instance falls back to, requests per window (its static share: the ceiling
    * over the most instances). Idle, it no longer reads what the others use, so it must not wake at
-   * an allowance that was fair when it was alone. Default: the ceiling over 4.
+   * an allowance that was fair when it was alone. Default: the ceiling over 4. A function is asked
+   * each time the instance falls idle (the app's level: the app's ceiling over the tenants known then).
    */
-  readonly idleAllowance?: number;
+  readonly idleAllowance?: number | (() => number);
   /** The second level: the app's ceiling across tenants, shared in its own registry. */
   readonly app?: { readonly registry: InstanceRegistry; readonly ceiling: number; readonly member: string };
 }
@@ -97,17 +124,19 @@ export function shareBudget(governor: RequestGovernor, registry: InstanceRegistr
   let running: Promise<void> | undefined;
   let stopped = false;
   let idle = false;
-  const idleAllowance = options.idleAllowance ?? options.ceiling / 4;
+  let settled = false;
+  const idleAllowance = () => (typeof options.idleAllowance === "function" ? options.idleAllowance() : (options.idleAllowance ?? options.ceiling / 4));
   const once = async () => {
     const now = options.clock.now();
-    const own: PeerUsage = { instance: options.instance, requests: governor.requestsInLastWindow(now), hungry: governor.isHungry(now) };
+    const own = usageOf(governor, options.instance, now, options.heartbeatInMs);
     if (own.requests === 0 && !own.hungry) {
       if (idle) return;
       await registry.withdraw(options.instance);
       await options.app?.registry.withdraw(options.app.member);
       idle = true;
-      current = idleAllowance;
-      governor.setAllowance(idleAllowance);
+      settled = false;
+      current = idleAllowance();
+      governor.setAllowance(current);
       return;
     }
     idle = false;
@@ -124,6 +153,7 @@ export function shareBudget(governor: RequestGovernor, registry: InstanceRegistr
       fair = Math.min(fair, fairShare(app.ceiling, app.member, members));
     }
     current = next;
+    settled = true;
     governor.setAllowance(current, fair);
   };
   // One heartbeat at a time, so an older announcement never lands after a newer one.
@@ -140,10 +170,16 @@ export function shareBudget(governor: RequestGovernor, registry: InstanceRegistr
   };
   const timer = setInterval(guarded, options.heartbeatInMs);
   timer.unref();
+  // Until its first heartbeat has read the others, an instance paces at its idle share, not at
+  // the pace it was made with.
+  governor.setAllowance(idleAllowance());
   guarded();
   return {
     get allowance() {
       return current;
+    },
+    get settled() {
+      return settled;
     },
     beat,
     stop: async () => {

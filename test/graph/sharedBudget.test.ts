@@ -23,6 +23,10 @@ describe("allowance (max-min fair share of the app's ceiling)", () => {
     ["others using more than theirs do not push me below my share", [peer("me", 0, true), peer("b", 1400), peer("c", 1400)], 500],
     ["an idle announcement does not count", [peer("me", 700, true), peer("b", 0)], 1500],
     ["my own announcement is never counted against me", [peer("me", 1500, true)], 1500],
+    // 300 + 100 kept by the two that need little; 1,100 left for two hungry: 550 each, not 725 each (1,850 in all).
+    ["two hungry share what two that need little leave", [peer("me", 300, true), peer("b", 300, true), peer("c", 300), peer("d", 100)], 550],
+    // 100 kept by d; c's 800 is above the level, so c and I share the rest: (1,500 − 100) ÷ 2.
+    ["one that uses more than the level shares the level, one below keeps its use", [peer("me", 100, true), peer("c", 800), peer("d", 100)], 700],
   ];
   it("a fair share counts the busy others and myself, not the idle", () => {
     assert.equal(fairShare(1500, "me", [peer("me", 0, true), peer("b", 300), peer("c", 0, true), peer("d", 0)]), 500);
@@ -30,6 +34,19 @@ describe("allowance (max-min fair share of the app's ceiling)", () => {
   for (const [title, peers, expected] of rows) {
     it(title, () => assert.equal(allowance(1500, "me", peers), expected));
   }
+
+  it("the hungry instances' allowances and the others' use never add up to more than the ceiling", () => {
+    // Every mix of four hungry or not, each using 0, 200, 500 or 900 of a ceiling of 1,500.
+    const uses = [0, 200, 500, 900];
+    for (let mix = 0; mix < 4 ** 4 * 2 ** 4; mix += 1) {
+      const peers = Array.from({ length: 4 }, (_, i) => peer(`i${i}`, uses[Math.floor(mix / 4 ** i) % 4] ?? 0, Math.floor(mix / (4 ** 4 * 2 ** i)) % 2 === 1));
+      const level = (p: PeerUsage) => allowance(1500, p.instance, peers);
+      const hungry = peers.filter((p) => p.hungry);
+      // Those not hungry keep their use where it is below what they would be allowed.
+      const total = hungry.reduce((sum, p) => sum + level(p), 0) + peers.filter((p) => !p.hungry).reduce((sum, p) => sum + Math.min(p.requests, level(p)), 0);
+      if (hungry.length > 0) assert.ok(total <= 1500 + 1e-9, `${JSON.stringify(peers)}: ${total}`);
+    }
+  });
 
   it("fresh allowances of busy instances never add up to more than the ceiling when all are hungry", () => {
     for (let n = 1; n <= 8; n += 1) {
@@ -196,15 +213,16 @@ describe("the budget's two levels: each tenant's ceiling, and the app's across t
     const sharings = tenants.map((t) =>
       shareBudget(t.governor, t.registry, { instance: "host-1", ceiling: 1500, heartbeatInMs: 2500, clock, app: { registry: app, ceiling: 3000, member: t.member } }),
     );
-    // Every tenant has work waiting: each sends until its pace makes it wait, all within one window.
-    for (const t of tenants) for (let i = 0; i < 100; i += 1) await t.governor.acquire();
+    // Every tenant has work waiting: each sends until its pace makes it wait, all within the last
+    // two heartbeats when they beat (what hungry means).
+    for (const t of tenants) for (let i = 0; i < 30; i += 1) await t.governor.acquire();
     // The first round announces everyone (the first to beat saw no others yet); the second shares.
     for (const s of sharings) await s.beat();
     for (const s of sharings) await s.beat();
     assert.deepEqual(sharings.map((s) => s.allowance), [1000, 1000, 1000]);
     // One tenant goes idle: the other two share the app's ceiling, each up to its own 1,500.
     clock.current += 60_000;
-    for (const t of tenants.slice(0, 2)) for (let i = 0; i < 100; i += 1) await t.governor.acquire();
+    for (const t of tenants.slice(0, 2)) for (let i = 0; i < 30; i += 1) await t.governor.acquire();
     for (const s of sharings) await s.beat();
     for (const s of sharings) await s.beat();
     assert.deepEqual(sharings.slice(0, 2).map((s) => s.allowance), [1500, 1500]);
