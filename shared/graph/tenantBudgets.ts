@@ -7,7 +7,8 @@
 import type { Clock } from "../core/clock.js";
 import { type TenantId, tenantLabel } from "../core/tenants.js";
 import type { GraphRuntime } from "./graphSetup.js";
-import { type BudgetSharing, type InstanceRegistry, shareBudget } from "./sharedBudget.js";
+import type { RequestGovernor } from "./requestGovernor.js";
+import { type BudgetSharing, type InstanceRegistry, type PeerUsage, shareBudget, usageOf } from "./sharedBudget.js";
 
 export interface TenantBudgetOptions {
   /** Where a tenant's instances announce (the home tenant: where instances always announced). */
@@ -25,25 +26,60 @@ export interface TenantBudgetOptions {
 
 export interface TenantBudgets {
   /** Starts sharing this runtime's governor (the home tenant's, or another's). */
-  share(runtime: GraphRuntime): BudgetSharing;
+  share(runtime: Pick<GraphRuntime, "tenant" | "governor">): BudgetSharing;
   stop(): Promise<void>;
+}
+
+/**
+ * The app's registry as this process sees it: what it reads, and this process's own busy tenants
+ * that are not in it yet. Tenants that wake together announce one after another, and the first to
+ * read the registry would otherwise find itself nearly alone and take a tenant's whole pace.
+ */
+function withLocalMembers(registry: InstanceRegistry, local: () => readonly PeerUsage[]): InstanceRegistry {
+  return {
+    announce: (usage) => registry.announce(usage),
+    withdraw: (instance) => registry.withdraw(instance),
+    fresh: async (freshInMs) => {
+      const read = await registry.fresh(freshInMs);
+      const named = new Set(read.map((p) => p.instance));
+      return [...read, ...local().filter((p) => !named.has(p.instance))];
+    },
+  };
 }
 
 export function tenantBudgets(options: TenantBudgetOptions): TenantBudgets {
   const sharings: BudgetSharing[] = [];
+  const members: { readonly member: string; readonly governor: RequestGovernor }[] = [];
+  const busyHere = (): PeerUsage[] => {
+    const now = options.clock.now();
+    return members
+      .map(({ member, governor }) => usageOf(governor, member, now, options.heartbeatInMs))
+      .filter((p) => p.requests > 0 || p.hungry);
+  };
+  const appRegistry = options.app ? withLocalMembers(options.app.registry, busyHere) : undefined;
+  let tenantsKnown = 0;
+  const idleShare = () => Math.min(options.idleAllowance, (options.app?.ceiling ?? Number.POSITIVE_INFINITY) / Math.max(1, tenantsKnown));
   return {
     share(runtime) {
-      const { app } = options;
+      const app = options.app && appRegistry ? { registry: appRegistry, ceiling: options.app.ceiling } : undefined;
+      const member = `${options.instance}_${tenantLabel(runtime.tenant)}`;
+      members.push({ member, governor: runtime.governor });
+      tenantsKnown += 1;
       const sharing = shareBudget(runtime.governor, options.registryOf(runtime.tenant), {
         instance: options.instance,
         ceiling: options.ceiling,
-        idleAllowance: options.idleAllowance,
+        // Tenants that wake together must not each wake at a tenant's whole pace: past ten busy
+        // tenants that would be more than the app's ceiling until their first heartbeat.
+        idleAllowance: app ? idleShare : options.idleAllowance,
         heartbeatInMs: options.heartbeatInMs,
         clock: options.clock,
         ...(options.onError ? { onError: options.onError } : {}),
-        ...(app ? { app: { registry: app.registry, ceiling: app.ceiling, member: `${options.instance}_${tenantLabel(runtime.tenant)}` } } : {}),
+        ...(app ? { app: { registry: app.registry, ceiling: app.ceiling, member } } : {}),
       });
       sharings.push(sharing);
+      // Tenants met together (a tick's jobs) wake together: the ones met first, still on their idle
+      // share, come down to the share of all met so far.
+      if (app) for (const [i, other] of sharings.entries()) if (!other.settled) members[i]?.governor.setAllowance(idleShare());
       return sharing;
     },
     stop: async () => {

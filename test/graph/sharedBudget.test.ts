@@ -7,6 +7,7 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { type Azurite, startAzurite } from "../../local/azurite.js";
 import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
 import { type InstanceRegistry, type PeerUsage, allowance, fairShare, shareBudget } from "../../shared/graph/sharedBudget.js";
+import { tenantBudgets } from "../../shared/graph/tenantBudgets.js";
 import { blobInstanceRegistry, folderInstanceRegistry, memoryInstanceRegistry } from "../../shared/pipeline/harvest/instanceRegistry.js";
 import { FakeClock } from "../support/stubTransport.js";
 
@@ -227,5 +228,26 @@ describe("the budget's two levels: each tenant's ceiling, and the app's across t
     for (const s of sharings) await s.beat();
     assert.deepEqual(sharings.slice(0, 2).map((s) => s.allowance), [1500, 1500]);
     for (const s of sharings) await s.stop();
+  });
+});
+
+describe("tenants met together", () => {
+  it("twenty tenants that wake at once pace at the app's ceiling over twenty each until their first heartbeat, not at a tenant's idle share each", () => {
+    const clock = new FakeClock(0);
+    const budgets = tenantBudgets({
+      registryOf: () => memoryInstanceRegistry(() => clock.now()),
+      app: { registry: memoryInstanceRegistry(() => clock.now()), ceiling: 3000 },
+      instance: "host-1",
+      ceiling: 1500,
+      idleAllowance: 375,
+      heartbeatInMs: 2500,
+      clock,
+    });
+    const governors = Array.from({ length: 20 }, () => new RequestGovernor({ requests: 375, ceilingRequests: 1500, windowInMs: 20_000 }, clock));
+    for (const [i, governor] of governors.entries()) budgets.share({ tenant: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, governor });
+    // Read before any heartbeat has run: 3,000 ÷ 20 = 150 requests per 20 s, 7.5 a second each
+    // (at 375 each, twenty would send 7,500 per 20 s against the app's 3,000).
+    assert.deepEqual(governors.map((g) => g.ratePerSecond()), Array.from({ length: 20 }, () => 7.5));
+    return budgets.stop();
   });
 });
