@@ -1,4 +1,4 @@
-/** Where `npm start`, `npm run status` and `npm run curate` find an archive: a folder, the embedded Azurite, or a container URL. */
+/** Where `npm start`, `npm run status` and `npm run curate` find an archive (a folder, the embedded Azurite, or a container URL), and whose. */
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DefaultAzureCredential } from "@azure/identity";
@@ -10,6 +10,8 @@ import { type Azurite, startAzurite } from "./azurite.js";
 import { UsageError, containerUrlOf, onCloudBlobEndpoint, redactUrl } from "./startOptions.js";
 import { clouds } from "../shared/graph/clouds.js";
 import { userPath } from "./command.js";
+import { blobTenantRegistryStore } from "../shared/archive/tenantRegistryStore.js";
+import { type TenantId, parseTenantId } from "../shared/core/tenants.js";
 
 /** The archive container in the Azurite that keeps its data in .local/azurite (started here). */
 export async function localAzuriteArchive(containerName: string): Promise<{ azurite: Azurite; archive: ArchiveStore; container: ContainerClient }> {
@@ -167,4 +169,25 @@ function checkedServiceUri(uri: string): string {
     );
   }
   return uri;
+}
+
+/** Whose archive a command reads (`--tenant`): `home`, `all`, or a tenant's id; checked before any archive is opened. */
+export type TenantOption = "home" | "all" | { readonly tenant: TenantId };
+
+export function tenantOption(raw: string | undefined): TenantOption {
+  if (raw === undefined || raw === "home" || raw === "all") return raw ?? "home";
+  const parsed = parseTenantId(raw);
+  if ("problem" in parsed) throw new UsageError(`--tenant expects home, all or a tenant id: ${parsed.problem}`);
+  return parsed;
+}
+
+/**
+ * The tenants `--tenant` names: `all` is the home tenant, ARCHIVER_TENANTS's and the registry's
+ * (when the state container is at hand), offboarded ones aside.
+ */
+export async function tenantsOf(whose: TenantOption, pipeline: PipelineConfig, state: ContainerClient | undefined): Promise<(TenantId | undefined)[]> {
+  if (whose === "home") return [undefined];
+  if (whose !== "all") return [whose.tenant];
+  const registered = state ? (await blobTenantRegistryStore(state).read()).tenants.filter((t) => t.state !== "offboarded").map((t) => t.id) : [];
+  return [undefined, ...new Set([...pipeline.tenants, ...registered])];
 }

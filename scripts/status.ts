@@ -22,17 +22,14 @@ import { blobWatermarkStore, logWatermarkBlobName } from "../shared/pipeline/pla
 import type { Azurite } from "../local/azurite.js";
 import { statusHtml, statusHtmlForTenants } from "../local/statusHtml.js";
 import { commandArgs, runCommand, userPath } from "../local/command.js";
-import { checkArchiveSourceArgs, deleteRightWarning, openArchiveSource } from "../local/localArchive.js";
+import { checkArchiveSourceArgs, deleteRightWarning, openArchiveSource, tenantOption, tenantsOf } from "../local/localArchive.js";
 import { UsageError, redactUrl } from "../local/startOptions.js";
 import { retentionStart } from "../shared/core/passes.js";
 import { logSourceNames } from "../shared/core/sources.js";
 import { type LogStatus, logStatus } from "../shared/pipeline/operate/logStatus.js";
 import { listLogManifests } from "../shared/pipeline/plan/manifestListing.js";
-import type { ContainerClient } from "@azure/storage-blob";
-import { type PipelineConfig } from "../shared/config/config.js";
 import { schedulerBlobName } from "../shared/archive/stateLayout.js";
-import { blobTenantRegistryStore } from "../shared/archive/tenantRegistryStore.js";
-import { type TenantId, parseTenantId, tenantLabel } from "../shared/core/tenants.js";
+import { type TenantId, tenantLabel } from "../shared/core/tenants.js";
 
 const usage = "usage: npm run status -- [--out FOLDER | --archive https://ACCOUNT.blob.core.windows.net/CONTAINER] [--tenant home|all|TENANT_ID] [--json] [--html FILE] [--risk-days N]";
 
@@ -73,6 +70,7 @@ async function main(): Promise<number> {
   const riskDays = Number(args["risk-days"]);
   if (!Number.isFinite(riskDays) || riskDays < 0 || riskDays > 30) throw new UsageError(`--risk-days expects days from 0 to 30, got "${args["risk-days"]}"`);
   checkArchiveSourceArgs(args);
+  const whose = tenantOption(args.tenant);
   const pipeline = loadPipelineConfig(process.env);
   const now = Date.now();
 
@@ -84,7 +82,7 @@ async function main(): Promise<number> {
   if (warning) console.error(warning);
 
   const deadLetters = pipeline.serviceBusNamespace ? await peekDeadLetters(pipeline.serviceBusNamespace, pipeline.queueName) : undefined;
-  const tenants = await tenantsOf(args.tenant ?? "home", pipeline, state);
+  const tenants = await tenantsOf(whose, pipeline, state);
   const reports: ({ tenant: string } & Awaited<ReturnType<typeof tenantStatus>>)[] = [];
   for (const tenant of tenants) reports.push({ tenant: tenantLabel(tenant), ...(await tenantStatus(tenant)) });
   const exitStatus = reports.some((r) => r.exitStatus === 3) ? 3 : reports.some((r) => r.exitStatus === 1) ? 1 : 0;
@@ -140,21 +138,6 @@ async function main(): Promise<number> {
     const exitStatus = report.exitStatus === 3 || logs.some((l) => l.atRisk.length > 0) ? 3 : report.exitStatus === 1 || logs.some((l) => l.missing.length > 0) ? 1 : 0;
     return { report, logs, exitStatus };
   }
-}
-
-/**
- * Whose archive to report: `home`, a tenant's id, or `all`: the home tenant, ARCHIVER_TENANTS's and
- * the registry's (when the state container is at hand), offboarded ones aside.
- */
-async function tenantsOf(raw: string, pipeline: PipelineConfig, state: ContainerClient | undefined): Promise<(TenantId | undefined)[]> {
-  if (raw === "home") return [undefined];
-  if (raw !== "all") {
-    const parsed = parseTenantId(raw);
-    if ("problem" in parsed) throw new UsageError(`--tenant expects home, all or a tenant id: ${parsed.problem}`);
-    return [parsed.tenant];
-  }
-  const registered = state ? (await blobTenantRegistryStore(state).read()).tenants.filter((t) => t.state !== "offboarded").map((t) => t.id) : [];
-  return [undefined, ...new Set([...pipeline.tenants, ...registered])];
 }
 
 /** The dead-letter count and the oldest dead letter's enqueue time, by peeking (nothing is settled). */

@@ -12,6 +12,7 @@ import { gzipSync } from "node:zlib";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { dataBlobName } from "../../shared/archive/archiveLayout.js";
 import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
+import type { TenantId } from "../../shared/core/tenants.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
 import { type CuratedTableName } from "../../shared/lake/curatedTables.js";
 import { curateDay, curatedFileName } from "../../shared/pipeline/curate/curateDay.js";
@@ -32,16 +33,17 @@ export interface DocumentedLake {
 
 /**
  * Writes `record` into the archive at `root` as the harvest would (pass 0, one data blob of the hour
- * it started) and marks its day final; answers the day's start.
+ * it started), as another tenant's if one is named, and marks its day final; answers the day's start.
  */
-export async function archiveRecord(root: string, record: Record<string, unknown>): Promise<number> {
+export async function archiveRecord(root: string, record: Record<string, unknown>, tenant?: TenantId): Promise<number> {
   const start = Date.parse(String(record.startDateTime));
   const day = Math.floor(start / dayInMs) * dayInMs;
   const hour = Math.floor(start / hourInMs) * hourInMs;
   const archive = folderArchiveStore(root);
   const line = { ...record, "sessions@odata.nextLink": undefined, _archive: { pass: 0 } };
-  await archive.createFromStream(dataBlobName({ window: { startInMs: hour, endInMs: hour + hourInMs }, pass: 0 }), Readable.from([gzipSync(`${JSON.stringify(line)}\n`)]), "application/x-ndjson");
-  await archive.createText(dayMarkerName(day), "{}", "application/json");
+  const origin = tenant === undefined ? {} : { tenant };
+  await archive.createFromStream(dataBlobName({ window: { startInMs: hour, endInMs: hour + hourInMs }, pass: 0, ...origin }), Readable.from([gzipSync(`${JSON.stringify(line)}\n`)]), "application/x-ndjson");
+  await archive.createText(dayMarkerName(day, origin), "{}", "application/json");
   return day;
 }
 
