@@ -133,17 +133,21 @@ resource noHarvest 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
 // traces out of sampling, so a lost line is rare; plan-silent says which of the two happened.)
 var absentMeasure = 100000
 
-// `print` always yields its row and `top 1` of nothing yields none: the fallback row is the answer
-// exactly when no line arrived in the window.
+// Per tenant: each tenant's latest line (lines from before tenants, with no tenant field, are the
+// home tenant's), so one lagging tenant is not hidden behind another's newer line, and the alert
+// names it (a dimension). The home tenant plans on every tick, so `print`'s fallback row, kept only
+// where no home line arrived in the window, is the answer exactly when the function fell silent.
+// A paused or removed tenant plans nothing and so alerts nothing here (the tenant alert says why).
 var latestOrAbsent = '''
 traces
 | where operation_Name == "plan" and message startswith "{event} {"
 | extend f = parse_json(substring(message, indexof(message, "{")))
-| top 1 by timestamp desc
-| project {measure} = todouble(f.{field}), present = 1
-| union (print {measure} = todouble({absent}), present = 0)
-| top 1 by present desc
-| project {measure}
+| extend tenant = iff(isempty(tostring(f.tenant)), "home", tostring(f.tenant))
+| summarize arg_max(timestamp, f) by tenant
+| project tenant, {measure} = todouble(f.{field}), present = 1
+| union (print tenant = "home", {measure} = todouble({absent}), present = 0)
+| summarize arg_max(present, {measure}) by tenant
+| project tenant, {measure}
 '''
 
 func latestOrAbsentOf(template string, event string, measure string, field string, absent int) string =>
@@ -210,6 +214,7 @@ resource watermarkLag 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
           query: latestPlanLag
           timeAggregation: 'Maximum'
           metricMeasureColumn: 'lagHours'
+          dimensions: [{ name: 'tenant', operator: 'Include', values: ['*'] }]
           operator: 'GreaterThan'
           threshold: watermarkLagHours
           failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
@@ -239,6 +244,7 @@ resource missingWindow 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
           query: latestSweepMissing
           timeAggregation: 'Maximum'
           metricMeasureColumn: 'oldestMissingAgeHours'
+          dimensions: [{ name: 'tenant', operator: 'Include', values: ['*'] }]
           operator: 'GreaterThan'
           threshold: missingWindowHours
           failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }

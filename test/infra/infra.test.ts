@@ -352,14 +352,15 @@ describe("infrastructure (Bicep)", { skip }, () => {
     const events: Record<string, Record<string, unknown>> = {
       // Pass 5 is the last re-read of an hour under the default offsets (dayMarker.test.ts).
       harvest: harvestEvent({ status: "done", job: lastJob, attempt: 0, outcome: { status: "harvested", manifest: incompleteManifest as never } }, hourlyPlan(48)).fields,
-      plan: planEvent({ windows: 2, jobs: 12, advanced: true, nextWindowStartInMs: now - 2 * 3_600_000 }, now),
-      sweep: sweepEvent({ checked: 10, listedDays: 31, fullListing: true, missing: [], resend: [], oldestMissingStartInMs: now - 30 * 3_600_000, oldestMissingMarginInMs: 0 }, now),
+      // The plan function adds the tenant to these two (planHandler.ts); "home" for the home tenant.
+      plan: { ...planEvent({ windows: 2, jobs: 12, advanced: true, nextWindowStartInMs: now - 2 * 3_600_000 }, now), tenant: "home" },
+      sweep: { ...sweepEvent({ checked: 10, listedDays: 31, fullListing: true, missing: [], resend: [], oldestMissingStartInMs: now - 30 * 3_600_000, oldestMissingMarginInMs: 0 }, now), tenant: "home" },
       // A PSTN day missing 150 hours before the log's horizon: within the alert's week.
       sweepLog: sweepLogEvent("pstnCalls", { checked: 3, missing: [], resend: [], oldestMissingStartInMs: now - 360 * 86_400_000, oldestMissingMarginInMs: 150 * 3_600_000 }, now),
     };
     for (const [rule, event, expected] of [
-      ["watermarkLag", "plan", { watermarkLagHours: 2 }],
-      ["missingWindow", "sweep", { oldestMissingAgeHours: 30 }],
+      ["watermarkLag", "plan", { tenant: "home", watermarkLagHours: 2 }],
+      ["missingWindow", "sweep", { tenant: "home", oldestMissingAgeHours: 30 }],
       ["incompleteRecords", "harvest", { lastPass: true, incomplete: 2 }],
       ["telephonyLog", "sweepLog", { oldestMissingMarginHours: 150 }],
     ] as const) {
@@ -371,6 +372,12 @@ describe("infrastructure (Bicep)", { skip }, () => {
       for (const [field, value] of Object.entries(expected)) assert.equal(events[event]?.[field], value, `${event}.${field}`);
     }
     assert.match(queryOf("telephonyLog"), /message startswith "planLogFailed \{"/);
+    // The watermark-lag and missing-window alerts take each tenant's latest line and name the tenant.
+    const dimensionsOf = (rule: keyof typeof suffixes) => (rules.find((r) => r.name.endsWith(suffixes[rule]))?.properties?.criteria as { allOf: { dimensions?: unknown }[] } | undefined)?.allOf[0]?.dimensions;
+    for (const rule of ["watermarkLag", "missingWindow"] as const) {
+      assert.deepEqual(dimensionsOf(rule), [{ name: "tenant", operator: "Include", values: ["*"] }], rule);
+      assert.match(queryOf(rule), /\| summarize arg_max\(timestamp, f\) by tenant\n/, rule);
+    }
     assert.ok(eventLine("planLogFailed", planLogFailedEvent("directRoutingCalls", new Error("unreadable"))).startsWith("planLogFailed {"));
     // The tenant alert: one per tenant, from the events that name it.
     for (const event of ["tenantPaused", "planTenantFailed", "tenantRegistryFailed"]) assert.ok(queryOf("tenant").includes(`message startswith "${event} {"`), event);
