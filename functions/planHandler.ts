@@ -116,8 +116,9 @@ export function makePlanHandler(deps: () => PlanDeps) {
 /**
  * The other tenants planned this tick: ARCHIVER_TENANTS's, and the registry's active ones (the
  * registry's state wins for a tenant both name: a paused tenant is not planned). An invited tenant
- * whose check passes becomes active and is planned at once. A registry that cannot be read leaves
- * the setting's tenants, with an error event.
+ * whose check passes becomes active and is planned at once; one whose check or change fails waits
+ * for the next tick, with an error event naming it. A registry that cannot be read leaves the
+ * setting's tenants, with an error event.
  */
 async function tenantsToPlan(d: PlanDeps, context: InvocationContext): Promise<readonly TenantPlanDeps[]> {
   const configured = d.tenants ?? [];
@@ -129,12 +130,18 @@ async function tenantsToPlan(d: PlanDeps, context: InvocationContext): Promise<r
     const planned = configured.filter((t) => !listed.has(t.tenant));
     for (const entry of registry.tenants) {
       if (entry.state === "invited") {
-        const result = await check(entry.id);
-        if (!result.ok) {
-          logEvent(context, "warn", "tenantNotConsented", { tenant: entry.id, reason: result.reason, description: result.description });
+        // One invited tenant's check or change failing costs that tenant this tick, not the others.
+        try {
+          const result = await check(entry.id);
+          if (!result.ok) {
+            logEvent(context, "warn", "tenantNotConsented", { tenant: entry.id, reason: result.reason, description: result.description });
+            continue;
+          }
+          await store.change({ action: "consented", tenant: entry.id }, "plan function", d.clock.now());
+        } catch (error) {
+          logEvent(context, "error", "tenantRegistryFailed", { tenant: entry.id, location: store.location, description: error instanceof Error ? error.message : String(error) });
           continue;
         }
-        await store.change({ action: "consented", tenant: entry.id }, "plan function", d.clock.now());
         logEvent(context, "info", "tenantConsented", { tenant: entry.id });
         planned.push(planOf(entry));
       } else if (entry.state === "active") {

@@ -103,6 +103,39 @@ describe("the deployed functions and the registry (Azurite, the sandbox)", () =>
     assert.deepEqual(audit.map((a) => [a.action, a.tenant, a.by]).at(-1), ["consented", fabrikam, "plan function"]);
   });
 
+  it("an invited tenant whose check fails waits for the next tick with an error naming it; the active tenants are planned all the same", async () => {
+    const own = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient("state-check-fails");
+    await own.create();
+    const store = blobTenantRegistryStore(own);
+    await store.change({ action: "add", tenant: fabrikam, name: "Fabrikam" }, "test", t0);
+    await store.change({ action: "consented", tenant: fabrikam }, "test", t0);
+    await store.change({ action: "add", tenant: notYet, name: "Not yet" }, "test", t0);
+    const pipeline = loadPipelineConfig(sandboxEnv(sandbox, { ARCHIVER_PSTN_CALLS: "off", ARCHIVER_DIRECT_ROUTING_CALLS: "off" }));
+    const now = Date.now();
+    const sent: PlannedJob[] = [];
+    const events: string[] = [];
+    const planOf = (tenant: string) => ({ tenant, watermarks: blobWatermarkStore(own, schedulerBlobName("watermark", { tenant })) });
+    const handler = makePlanHandler(() => ({
+      watermarks: blobWatermarkStore(own),
+      sender: { send: async (jobs) => void sent.push(...jobs) },
+      clock: { now: () => now, sleep: async () => undefined },
+      plan: { ...pipeline.plan, maxWindowsPerTick: 2 },
+      registry: {
+        store,
+        check: async () => {
+          throw new Error("getaddrinfo ENOTFOUND login.microsoftonline.com");
+        },
+        planOf: (entry) => planOf(entry.id),
+      },
+    }));
+    await handler({} as Timer, new functions.InvocationContext({ invocationId: "t", functionName: "plan", logHandler: (_l, ...args) => events.push(args.join(" ")) }));
+    assert.deepEqual([...new Set(sent.map((j) => j.job.tenant ?? "home"))].sort(), [fabrikam, "home"].sort(), "the active tenant is planned beside the home one");
+    const failed = events.filter((e) => e.startsWith("tenantRegistryFailed"));
+    assert.equal(failed.length, 1, events.join("\n"));
+    assert.match(failed[0] ?? "", new RegExp(`"tenant":"${notYet}".*getaddrinfo ENOTFOUND login\\.microsoftonline\\.com`));
+    assert.deepEqual((await store.read()).tenants.map((t) => [t.id, t.state]), [[fabrikam, "active"], [notYet, "invited"]]);
+  });
+
   it("a tenant that revokes consent is paused by the first job it refuses, with an error event; its other jobs are not planned again", async () => {
     const store = blobTenantRegistryStore(state);
     assert.equal((await store.read()).tenants.find((t) => t.id === fabrikam)?.state, "active");
