@@ -31,12 +31,12 @@ var queries = [
     query: 'traces | where message startswith "harvestRetry {" or message startswith "harvestYielded {" or message startswith "harvestDeadLettered {" | extend [\'kind\'] = tostring(split(message, " ")[0]), f = parse_json(substring(message, indexof(message, "{"))) | summarize count() by bin(timestamp, 1h), reason = strcat([\'kind\'], ": ", tostring(f.reason)) | render columnchart'
   }
   {
-    title: 'Call records archived per hour'
-    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | where tostring(f.source) in ("", "callRecords") | summarize records = sum(toint(f.records)) by bin(timestamp, 1h) | render timechart'
+    title: 'Call records archived per hour, by tenant'
+    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | where tostring(f.source) in ("", "callRecords") | extend tenant = iff(isempty(tostring(f.tenant)), "home", tostring(f.tenant)) | summarize records = sum(toint(f.records)) by bin(timestamp, 1h), tenant | render timechart'
   }
   {
-    title: 'Graph requests per minute for call records against their ceiling (1,500 per 20 s)'
-    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | where tostring(f.source) in ("", "callRecords") | summarize requests = sum(toint(f.graphRequests)) by bin(timestamp, 1m) | extend ceiling = 4500 | render timechart'
+    title: 'Graph requests per minute for call records, by tenant, against a tenant\'s ceiling (1,500 per 20 s)'
+    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | where tostring(f.source) in ("", "callRecords") | extend tenant = iff(isempty(tostring(f.tenant)), "home", tostring(f.tenant)) | summarize requests = sum(toint(f.graphRequests)) by bin(timestamp, 1m), tenant | extend ceiling = 4500 | render timechart'
   }
   {
     title: 'Seconds throttled per hour'
