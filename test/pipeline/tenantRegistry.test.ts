@@ -4,7 +4,7 @@ import functions, { type Timer } from "@azure/functions";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { type Azurite, startAzurite } from "../../local/azurite.js";
 import { makeHarvestHandler } from "../../functions/harvestHandler.js";
-import { makePlanHandler } from "../../functions/planHandler.js";
+import { type RegistryPlanDeps, makePlanHandler } from "../../functions/planHandler.js";
 import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import { schedulerBlobName } from "../../shared/archive/stateLayout.js";
 import { blobTenantRegistryStore } from "../../shared/archive/tenantRegistryStore.js";
@@ -68,6 +68,25 @@ describe("the deployed functions and the registry (Azurite, the sandbox)", () =>
     await azurite.stop();
   });
 
+  /** One plan tick over `container`'s watermarks and registry: the jobs it sent and its event lines. */
+  async function tick(container: ContainerClient, store: RegistryPlanDeps["store"], check: RegistryPlanDeps["check"], configured: readonly string[] = []) {
+    const pipeline = loadPipelineConfig(sandboxEnv(sandbox, { ARCHIVER_PSTN_CALLS: "off", ARCHIVER_DIRECT_ROUTING_CALLS: "off" }));
+    const sent: PlannedJob[] = [];
+    const events: string[] = [];
+    const planOf = (tenant: string) => ({ tenant, watermarks: blobWatermarkStore(container, schedulerBlobName("watermark", { tenant })) });
+    const handler = makePlanHandler(() => ({
+      watermarks: blobWatermarkStore(container),
+      sender: { send: async (jobs) => void sent.push(...jobs) },
+      clock: { now: () => tickAt, sleep: async () => undefined },
+      plan: { ...pipeline.plan, maxWindowsPerTick: 2 },
+      tenants: configured.map(planOf),
+      registry: { store, check, planOf: (entry) => planOf(entry.id) },
+    }));
+    await handler({} as Timer, new functions.InvocationContext({ invocationId: "t", functionName: "plan", logHandler: (_l, ...args) => events.push(args.join(" ")) }));
+    return { sent, events };
+  }
+  const tickAt = Date.now();
+
   it("a tick checks invited tenants: one that consented becomes active and is planned at once, one that has not stays invited with a warning; a paused tenant is not planned, even when ARCHIVER_TENANTS names it", async () => {
     const store = blobTenantRegistryStore(state);
     await store.change({ action: "add", tenant: fabrikam, name: "Fabrikam" }, "test", t0);
@@ -75,22 +94,8 @@ describe("the deployed functions and the registry (Azurite, the sandbox)", () =>
     await store.change({ action: "add", tenant: paused, name: "Paused" }, "test", t0);
     await store.change({ action: "consented", tenant: paused }, "test", t0);
     await store.change({ action: "pause", tenant: paused, because: "offboarding" }, "test", t0);
-    const env = sandboxEnv(sandbox, { ARCHIVER_PSTN_CALLS: "off", ARCHIVER_DIRECT_ROUTING_CALLS: "off" });
-    const graph = createGraphRuntime(loadArchiverConfig(env), { ca: sandbox.ca });
-    const pipeline = loadPipelineConfig(env);
-    const now = Date.now();
-    const sent: PlannedJob[] = [];
-    const events: string[] = [];
-    const planOf = (tenant: string) => ({ tenant, watermarks: blobWatermarkStore(state, schedulerBlobName("watermark", { tenant })) });
-    const handler = makePlanHandler(() => ({
-      watermarks: blobWatermarkStore(state),
-      sender: { send: async (jobs) => void sent.push(...jobs) },
-      clock: { now: () => now, sleep: async () => undefined },
-      plan: { ...pipeline.plan, maxWindowsPerTick: 2 },
-      tenants: [planOf(paused)],
-      registry: { store, check: (tenant) => checkTenant(graph, tenant, undefined, now), planOf: (entry) => planOf(entry.id) },
-    }));
-    await handler({} as Timer, new functions.InvocationContext({ invocationId: "t", functionName: "plan", logHandler: (_l, ...args) => events.push(args.join(" ")) }));
+    const graph = createGraphRuntime(loadArchiverConfig(sandboxEnv(sandbox, {})), { ca: sandbox.ca });
+    const { sent, events } = await tick(state, store, (tenant) => checkTenant(graph, tenant, undefined, tickAt), [paused]);
     const byTenant = new Map<string, number>();
     for (const j of sent) byTenant.set(j.job.tenant ?? "home", (byTenant.get(j.job.tenant ?? "home") ?? 0) + 1);
     assert.deepEqual([...byTenant.keys()].sort(), [fabrikam, "home"].sort(), "the home tenant and the tenant that consented are planned; the unconsented and the paused are not");
@@ -110,25 +115,9 @@ describe("the deployed functions and the registry (Azurite, the sandbox)", () =>
     await store.change({ action: "add", tenant: fabrikam, name: "Fabrikam" }, "test", t0);
     await store.change({ action: "consented", tenant: fabrikam }, "test", t0);
     await store.change({ action: "add", tenant: notYet, name: "Not yet" }, "test", t0);
-    const pipeline = loadPipelineConfig(sandboxEnv(sandbox, { ARCHIVER_PSTN_CALLS: "off", ARCHIVER_DIRECT_ROUTING_CALLS: "off" }));
-    const now = Date.now();
-    const sent: PlannedJob[] = [];
-    const events: string[] = [];
-    const planOf = (tenant: string) => ({ tenant, watermarks: blobWatermarkStore(own, schedulerBlobName("watermark", { tenant })) });
-    const handler = makePlanHandler(() => ({
-      watermarks: blobWatermarkStore(own),
-      sender: { send: async (jobs) => void sent.push(...jobs) },
-      clock: { now: () => now, sleep: async () => undefined },
-      plan: { ...pipeline.plan, maxWindowsPerTick: 2 },
-      registry: {
-        store,
-        check: async () => {
-          throw new Error("getaddrinfo ENOTFOUND login.microsoftonline.com");
-        },
-        planOf: (entry) => planOf(entry.id),
-      },
-    }));
-    await handler({} as Timer, new functions.InvocationContext({ invocationId: "t", functionName: "plan", logHandler: (_l, ...args) => events.push(args.join(" ")) }));
+    const { sent, events } = await tick(own, store, async () => {
+      throw new Error("getaddrinfo ENOTFOUND login.microsoftonline.com");
+    });
     assert.deepEqual([...new Set(sent.map((j) => j.job.tenant ?? "home"))].sort(), [fabrikam, "home"].sort(), "the active tenant is planned beside the home one");
     const failed = events.filter((e) => e.startsWith("tenantRegistryFailed"));
     assert.equal(failed.length, 1, events.join("\n"));
