@@ -258,6 +258,6 @@ export function curateDeps(): CurateDeps {
     curate: pipeline.curate,
     logs: pipeline.logs,
     // Every tenant that has an archive: a paused or offboarded one's final days are curated too.
-    tenants: async () => [...new Set([...pipeline.tenants, ...(await registry.read()).tenants.map((t) => t.id)])],
+    tenants: { configured: pipeline.tenants, registered: async () => (await registry.read()).tenants.map((t) => t.id) },
   };
 }

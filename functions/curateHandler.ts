@@ -15,8 +15,11 @@ export interface CurateDeps {
   readonly curate: CurateRunOptions;
   /** The telephony logs that are on: their final days are curated after call records'. */
   readonly logs?: PipelineConfig["logs"];
-  /** The other tenants whose final days are curated after the home tenant's (each apart). */
-  readonly tenants?: () => Promise<readonly TenantId[]>;
+  /**
+   * The other tenants whose final days are curated after the home tenant's (each apart): the
+   * setting's, and the registry's when it can be read.
+   */
+  readonly tenants?: { readonly configured: readonly TenantId[]; readonly registered?: () => Promise<readonly TenantId[]> };
 }
 
 /** The curate function's event per run: the days it wrote, with rows per table. */
@@ -31,13 +34,21 @@ export function makeCurateHandler(deps: () => CurateDeps) {
   return async (_timer: Timer, context: InvocationContext): Promise<CurateRunSummary> => {
     const d = deps();
     const home = await curateTenant(d, undefined, context);
-    for (const tenant of (await d.tenants?.()) ?? []) {
+    // A registry that cannot be read leaves the setting's tenants to curate, and then fails the
+    // run (the curate-failed alert), rather than costing every other tenant its hour.
+    let registryError: unknown;
+    const registered = await (d.tenants?.registered?.() ?? Promise.resolve([])).catch((error: unknown) => {
+      registryError = error;
+      return [];
+    });
+    for (const tenant of new Set([...(d.tenants?.configured ?? []), ...registered])) {
       try {
         await curateTenant(d, tenant, context);
       } catch (error) {
         logEvent(context, "error", "curateTenantFailed", { tenant, description: error instanceof Error ? error.message : String(error) });
       }
     }
+    if (registryError !== undefined) throw registryError;
     return home;
   };
 }

@@ -11,7 +11,9 @@ import { folderArchiveStore } from "../../shared/archive/archiveStore.js";
 import { dayInMs, hourInMs } from "../../shared/core/window.js";
 import { curateDueDays } from "../../shared/pipeline/curate/curateDay.js";
 import { dayMarkerName } from "../../shared/pipeline/harvest/dayMarker.js";
-import { documentedFixture } from "../support/documentedLake.js";
+import { archiveRecord, documentedFixture } from "../support/documentedLake.js";
+import functions, { type Timer } from "@azure/functions";
+import { makeCurateHandler } from "../../functions/curateHandler.js";
 
 const fabrikam = "0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c";
 const roots: string[] = [];
@@ -57,5 +59,27 @@ describe("curating another tenant's final day", () => {
       sql.closeSync();
       db.closeSync();
     }
+  });
+
+  it("the curate function curates the setting's tenants when the registry cannot be read, then fails its run with the registry's error", async () => {
+    const root = await mkdtemp(join(tmpdir(), "tenant-curate-fn-"));
+    roots.push(root);
+    const day = await archiveRecord(root, await documentedFixture("get-callrecord-expanded.json"), fabrikam);
+    const events: string[] = [];
+    const handler = makeCurateHandler(() => ({
+      archive: folderArchiveStore(root),
+      clock: { now: () => Date.now(), sleep: async () => undefined },
+      curate: { lookbackDays: Math.ceil((Date.now() - day) / dayInMs) + 1, maxDays: 5 },
+      tenants: {
+        configured: [fabrikam],
+        registered: async () => {
+          throw new Error("registry.json: 503 ServerBusy");
+        },
+      },
+    }));
+    const context = new functions.InvocationContext({ invocationId: "c", functionName: "curate", logHandler: (_l, ...args) => events.push(args.join(" ")) });
+    await assert.rejects(handler({} as Timer, context), /registry\.json: 503 ServerBusy/);
+    assert.ok(events.some((e) => e.startsWith("curate {") && e.includes(`"tenant":"${fabrikam}"`) && e.includes('"days":["2020-02-25"]')), events.join("\n"));
+    assert.deepEqual(await readdir(join(root, "curated/v2/_days", `tenant=${fabrikam}`)), ["2020-02-25.json"]);
   });
 });
