@@ -35,6 +35,7 @@ import { createGraphRuntime } from "../shared/graph/graphSetup.js";
 import { inProcessTenantBudgets } from "../shared/pipeline/harvest/instanceRegistry.js";
 import { memoryWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { SandboxTenant } from "../sandbox/tenant.js";
+import type { RequestGovernor } from "../shared/graph/requestGovernor.js";
 import { startSandboxProcess } from "./sandboxLink.js";
 
 const windowSeconds = Number(process.env.BENCH_WINDOW_SECONDS ?? 20);
@@ -105,8 +106,19 @@ async function scenario(label: string, tenants: readonly string[]) {
     const archiverConfig = loadArchiverConfig(env);
     const pipeline = loadPipelineConfig(env);
     const budgets = inProcessTenantBudgets(archiverConfig.graph, pipeline.appCeilingRequests);
-    const graph = createGraphRuntime(archiverConfig, { ca: link.env.CA, onTenant: (_t, runtime) => void budgets.share(runtime) });
+    const governors: { tenant: string; governor: RequestGovernor }[] = [];
+    const graph = createGraphRuntime(archiverConfig, { ca: link.env.CA, onTenant: (t, runtime) => (governors.push({ tenant: t, governor: runtime.governor }), void budgets.share(runtime)) });
     budgets.share(graph);
+    governors.push({ tenant: "home", governor: graph.governor });
+    // BENCH_DEBUG: every second, the paces all tenants' governors allow together (per window) and how many are hungry.
+    const paces = process.env.BENCH_DEBUG
+      ? setInterval(() => {
+          const now = Date.now();
+          const total = governors.reduce((n, g) => n + g.governor.ratePerSecond() * windowSeconds, 0);
+          const hungry = governors.filter((g) => g.governor.isHungry(now, 5000)).length;
+          console.error(`pace at ${((now - started) / 1000).toFixed(0)} s: ${total.toFixed(0)} a window allowed, ${hungry} hungry`);
+        }, 1000)
+      : undefined;
     // Graph's requests so far, sampled from the sandbox every second, and when each tenant's last job ended.
     const samples: { at: number; requests: number }[] = [{ at: Date.now(), requests: ((await link.stats()) as unknown as Stats).graphRequests }];
     const sampler = setInterval(() => void link.stats().then((s) => samples.push({ at: Date.now(), requests: (s as unknown as Stats).graphRequests })), 1000);
@@ -133,6 +145,7 @@ async function scenario(label: string, tenants: readonly string[]) {
       },
     });
     clearInterval(sampler);
+    clearInterval(paces);
     await budgets.stop();
     const stats = (await link.stats()) as unknown as Stats;
     const healthyDone = Math.max(...healthy.map((t) => lastDone.get(t) ?? Date.now())) - started;

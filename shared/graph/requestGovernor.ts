@@ -233,10 +233,16 @@ export class RequestGovernor {
     this.forgetSentBefore(now - this.options.windowInMs);
   }
 
-  /** Requests let through in the window before `now`: this instance's use of the app's budget. */
-  requestsInLastWindow(now: number): number {
+  /** Requests let through in the window (or the shorter `spanInMs`) before `now`: this instance's use of the app's budget. */
+  requestsInLastWindow(now: number, spanInMs: number = this.options.windowInMs): number {
     this.forgetSentBefore(now - this.options.windowInMs);
-    return this.sentAt.filter((t) => t <= now).length;
+    const since = now - Math.min(spanInMs, this.options.windowInMs);
+    return this.sentAt.filter((t) => t > since && t <= now).length;
+  }
+
+  /** The pace's window, ms. */
+  get windowInMs(): number {
+    return this.options.windowInMs;
   }
 
   /** Kept on every request, so the record stays one window long whether or not anyone reads it. */

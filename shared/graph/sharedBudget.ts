@@ -30,16 +30,20 @@ export interface PeerUsage {
 }
 
 /**
- * What an instance announces: its requests in the last window, and whether any waited on its pace
- * within the last two heartbeats. Not the last window: an instance that waited once early in it and
- * needs less now would be counted at the level for up to a window, and the room it leaves unused
- * would be nobody's until the window had passed.
+ * What an instance announces: its use, and whether any request waited on its pace within the last
+ * two heartbeats. Its use is its rate over those two heartbeats, counted per window: a window's
+ * count trails a use that is falling (a tenant near the end of its work) by up to a window, and the
+ * room it no longer uses would be nobody's until then. Not the last window for hunger either: an
+ * instance that waited once early in it and needs less now would be counted at the level.
  */
-export const usageOf = (governor: RequestGovernor, instance: string, now: number, heartbeatInMs: number): PeerUsage => ({
-  instance,
-  requests: governor.requestsInLastWindow(now),
-  hungry: governor.isHungry(now, 2 * heartbeatInMs),
-});
+export function usageOf(governor: RequestGovernor, instance: string, now: number, heartbeatInMs: number): PeerUsage {
+  const recentInMs = Math.min(2 * heartbeatInMs, governor.windowInMs);
+  return {
+    instance,
+    requests: Math.round((governor.requestsInLastWindow(now, recentInMs) * governor.windowInMs) / recentInMs),
+    hungry: governor.isHungry(now, 2 * heartbeatInMs),
+  };
+}
 
 /** The others that are busy: they sent requests in the last window, or want to. */
 const busyOthers = (self: string, peers: readonly PeerUsage[]) => peers.filter((p) => p.instance !== self && (p.requests > 0 || p.hungry));
@@ -129,7 +133,8 @@ export function shareBudget(governor: RequestGovernor, registry: InstanceRegistr
   const once = async () => {
     const now = options.clock.now();
     const own = usageOf(governor, options.instance, now, options.heartbeatInMs);
-    if (own.requests === 0 && !own.hungry) {
+    // Idle: nothing sent in the whole window (a lull of two heartbeats is not idleness).
+    if (governor.requestsInLastWindow(now) === 0 && !own.hungry) {
       if (idle) return;
       await registry.withdraw(options.instance);
       await options.app?.registry.withdraw(options.app.member);

@@ -6,12 +6,32 @@ import { after, before, describe, it } from "node:test";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { type Azurite, startAzurite } from "../../local/azurite.js";
 import { RequestGovernor } from "../../shared/graph/requestGovernor.js";
-import { type InstanceRegistry, type PeerUsage, allowance, fairShare, shareBudget } from "../../shared/graph/sharedBudget.js";
+import { type InstanceRegistry, type PeerUsage, allowance, fairShare, shareBudget, usageOf } from "../../shared/graph/sharedBudget.js";
 import { tenantBudgets } from "../../shared/graph/tenantBudgets.js";
 import { blobInstanceRegistry, folderInstanceRegistry, memoryInstanceRegistry } from "../../shared/pipeline/harvest/instanceRegistry.js";
 import { FakeClock } from "../support/stubTransport.js";
 
 const peer = (instance: string, requests: number, hungry = false): PeerUsage => ({ instance, requests, hungry });
+
+describe("what an instance announces", () => {
+  it("its use is its rate over the last two heartbeats, per window: a falling use is announced at once, not a window later", async () => {
+    const clock = new FakeClock(0);
+    // A window of 20 s, paced at 1,500: a request every ~13 ms, so nothing here waits long.
+    const governor = new RequestGovernor({ requests: 1500, ceilingRequests: 1500, windowInMs: 20_000 }, clock);
+    for (let i = 0; i < 100; i += 1) await governor.acquire();
+    const busyUntil = clock.now();
+    // 100 requests within ~1.3 s, then 9 s of nothing: the window still holds all 100.
+    clock.current = busyUntil + 9_000;
+    assert.equal(governor.requestsInLastWindow(clock.now()), 100);
+    assert.deepEqual(usageOf(governor, "a", clock.now(), 2500), { instance: "a", requests: 0, hungry: false });
+    // Ten requests in the last 5 s (two heartbeats of 2.5 s) is a use of 40 per 20 s window.
+    for (let i = 0; i < 10; i += 1) {
+      clock.current += 400;
+      await governor.acquire();
+    }
+    assert.equal(usageOf(governor, "a", clock.now(), 2500).requests, 40);
+  });
+});
 
 describe("allowance (max-min fair share of the app's ceiling)", () => {
   const rows: [string, PeerUsage[], number][] = [
