@@ -1,6 +1,6 @@
 /**
  * Graph's budget shared by every instance of the app: each busy instance announces itself (its
- * requests in the last window, and whether it is hungry: its requests waited on its pace) in a
+ * use, and whether it is hungry: its requests waited on its pace; usageOf below) in a
  * registry every instance reads, and paces itself at its allowance:
  *
  *   allowance = the level L where Σ min(use, L) over the busy others that are not hungry

@@ -57,14 +57,13 @@ export function tenantBudgets(options: TenantBudgetOptions): TenantBudgets {
       .filter((p) => p.requests > 0 || p.hungry);
   };
   const appRegistry = options.app ? withLocalMembers(options.app.registry, busyHere) : undefined;
-  let tenantsKnown = 0;
-  const idleShare = () => Math.min(options.idleAllowance, (options.app?.ceiling ?? Number.POSITIVE_INFINITY) / Math.max(1, tenantsKnown));
+  // The tenants known are the members met so far.
+  const idleShare = () => Math.min(options.idleAllowance, (options.app?.ceiling ?? Number.POSITIVE_INFINITY) / Math.max(1, members.length));
   return {
     share(runtime) {
       const app = options.app && appRegistry ? { registry: appRegistry, ceiling: options.app.ceiling } : undefined;
       const member = `${options.instance}_${tenantLabel(runtime.tenant)}`;
       members.push({ member, governor: runtime.governor });
-      tenantsKnown += 1;
       const sharing = shareBudget(runtime.governor, options.registryOf(runtime.tenant), {
         instance: options.instance,
         ceiling: options.ceiling,
