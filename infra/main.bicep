@@ -159,10 +159,13 @@ param archiveImmutabilityDays int = 60
 @description('Optional. True once the archive container\'s immutability policy is locked (README "The archive protects itself"): provision then leaves the policy alone, since a locked policy accepts only an extension and refuses the template\'s PUT. The preprovision hook refuses a provision that would send it to a locked policy, naming this setting.')
 param archiveImmutabilityLocked bool = false
 
-@description('Optional. Days after which raw and curated call records are deleted by a lifecycle rule (personal data has an end); 0 (default): kept until deleted by hand. Needs archiveImmutabilityDays 0: lifecycle deletes do not work in a container with an immutability policy.')
+@description('Optional. Days after which every tenant\'s raw and curated call records and telephony logs are deleted by a lifecycle rule (personal data has an end); 0 (default): kept until deleted by hand. Over 30, or the coverage sweep would harvest Graph\'s 30 days again. Needs archiveImmutabilityDays 0: lifecycle deletes do not work in a container with an immutability policy.')
 @minValue(0)
 @maxValue(146000)
 param archiveRetentionDays int = 0
+
+@description('Optional. Each tenant\'s own retention, as `<tenant>=<days>` separated by commas, `home` for the deployment\'s own tenant: `npm run tenants -- retention` prints it from the registry (docs/tenants.md). That tenant\'s raw and curated blobs are deleted that many days after they are written; a tenant not named keeps archiveRetentionDays. Each over 30, and under archiveRetentionDays where that is set (its rule deletes every tenant\'s blobs at its own age). Needs archiveImmutabilityDays 0, as archiveRetentionDays does.')
+param tenantRetention string = ''
 
 @description('Optional. Days the audit log (who read, wrote or deleted archive blobs) is kept in Log Analytics; at least a year, for an archive kept for years.')
 @minValue(365)
@@ -225,6 +228,65 @@ var deploymentContainerName = 'deployment-package'
 // Busy instances announce their Graph use here every 2.5 s: in the runtime account, whose requests
 // the archive's audit log does not record (a diagnostic setting cannot leave one container out).
 var budgetContainerName = 'budget'
+
+// Retention (personal data has an end): lifecycle rules that delete raw and curated blobs by age,
+// one for every tenant (archiveRetentionDays) and one per tenant named in tenantRetention, over the
+// folders infra/archiveFolders.json lists. A blob two rules match goes at the younger age, so a
+// tenant's own retention can only be shorter than every tenant's. Only without WORM: lifecycle
+// management's delete action does not work on any blob of an immutable container, not even past
+// its period (lifecycle management, known issues), so a rule that would never delete is refused by
+// name rather than promised. Over 30 days: the coverage sweep harvests again any window of Graph's
+// 30 days whose manifest is gone.
+var archiveFolders = loadJsonContent('archiveFolders.json')
+var tenantRetentionPairs = map(filter(split(tenantRetention, ','), p => !empty(trim(p))), p => split(trim(p), '='))
+var tenantRetentionDays = map(tenantRetentionPairs, pair => {
+  tenant: retentionTenant(pair, length(filter(tenantRetentionPairs, other => toLower(trim(other[0])) == toLower(trim(pair[0])))))
+  days: retentionDays(pair, archiveRetentionDays)
+})
+var everyTenantRetention = archiveRetentionDays == 0
+  ? []
+  : [
+      {
+        name: 'expire-${archiveContainerName}'
+        prefixes: archiveFolders.everyTenant
+        deleteAfterDays: archiveRetentionDays > 30
+          ? archiveRetentionDays
+          : fail('archiveRetentionDays (${archiveRetentionDays}) must be over 30 days: the coverage sweep would harvest again every window of Graph\'s 30 days whose blobs it deleted.')
+      }
+    ]
+var tenantRetentionRules = map(tenantRetentionDays, t => {
+  name: 'expire${replace(t.tenant, '-', '')}'
+  prefixes: t.tenant == 'home' ? archiveFolders.home : map(archiveFolders.otherTenant, f => replace(f, '{tenant}', t.tenant))
+  deleteAfterDays: t.days
+})
+var retentionRules = empty(tenantRetentionDays) && archiveRetentionDays == 0
+  ? []
+  : archiveImmutabilityDays == 0 && !archiveImmutabilityLocked
+      ? length(tenantRetentionDays) <= 90
+          ? concat(everyTenantRetention, tenantRetentionRules)
+          : fail('tenantRetention names ${length(tenantRetentionDays)} tenants: a storage account\'s lifecycle policy holds at most 100 rules, so at most 90 tenants can have their own retention.')
+      : fail('${archiveRetentionDays == 0 ? 'tenantRetention' : 'archiveRetentionDays (${archiveRetentionDays})'} needs archiveImmutabilityDays 0: lifecycle management cannot delete any blob in a container with an immutability policy, even past its period. Keep WORM and delete by hand (README "Personal data"), or set archiveImmutabilityDays 0 and delete the unlocked policy (az storage container immutability-policy delete); a locked policy cannot be removed.')
+
+// `home` or a tenant id (lower case), named once.
+func retentionTenant(pair string[], named int) string =>
+  named > 1
+    ? fail('tenantRetention names tenant ${trim(pair[0])} ${named} times.')
+    : toLower(trim(pair[0])) == 'home' || (length(trim(pair[0])) == 36 && onlyOf(toLower(trim(pair[0])), '0123456789abcdef-'))
+        ? toLower(trim(pair[0]))
+        : fail('tenantRetention: "${trim(pair[0])}" is not a tenant id (a GUID) or home.')
+
+// Whole days over 30, under every tenant's retention where that is set.
+func retentionDays(pair string[], everyTenantDays int) int =>
+  length(pair) != 2 || !onlyOf(trim(pair[length(pair) - 1]), '0123456789')
+    ? fail('tenantRetention: "${join(pair, '=')}" is not <tenant>=<days>.')
+    : int(trim(pair[1])) <= 30
+        ? fail('tenantRetention: ${trim(pair[0])} keeps ${trim(pair[1])} days; it must be over 30: the coverage sweep would harvest again every window of Graph\'s 30 days whose blobs it deleted.')
+        : everyTenantDays > 0 && int(trim(pair[1])) >= everyTenantDays
+            ? fail('tenantRetention: ${trim(pair[0])} keeps ${trim(pair[1])} days, not less than archiveRetentionDays (${everyTenantDays}), whose rule deletes every tenant\'s blobs at that age: raise archiveRetentionDays, or set it to 0 and name each tenant\'s retention.')
+            : int(trim(pair[1]))
+
+func onlyOf(value string, allowed string) bool =>
+  !empty(value) && empty(filter(range(0, length(value)), i => !contains(allowed, substring(value, i, 1))))
 
 // The archiver's own role on the archive container: read, list and create blobs, and nothing that
 // deletes, moves or renames them (no blobs/delete, move/action, deleteBlobVersion/action,
@@ -371,13 +433,7 @@ module archiveStorage 'modules/storageAccount.bicep' = {
     }
     retention: {
       container: archiveContainerName
-      prefixes: ['callrecords/', 'curated/']
-      // Only without WORM: lifecycle management's delete action does not work on any blob of an
-      // immutable container, not even one whose period has ended (lifecycle management, known
-      // issues). A rule that would never delete is refused by name rather than promised.
-      deleteAfterDays: archiveRetentionDays == 0 || (archiveImmutabilityDays == 0 && !archiveImmutabilityLocked)
-        ? archiveRetentionDays
-        : fail('archiveRetentionDays (${archiveRetentionDays}) needs archiveImmutabilityDays 0: lifecycle management cannot delete any blob in a container with an immutability policy, even past its period. Keep WORM and delete by hand (README "Personal data"), or set archiveImmutabilityDays 0 and delete the unlocked policy (az storage container immutability-policy delete); a locked policy cannot be removed.')
+      rules: retentionRules
     }
     roleAssignments: roleAssignments
     principals: principals

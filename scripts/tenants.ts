@@ -7,6 +7,7 @@
  *   npm run tenants -- add TENANT_ID [--name NAME] [--without pstnCalls,directRoutingCalls] [--retention-days N]
  *   npm run tenants -- list [--json] | check TENANT_ID | pause TENANT_ID [--because TEXT] | resume TENANT_ID
  *   npm run tenants -- remove TENANT_ID | audit
+ *   npm run tenants -- retention [TENANT_ID DAYS|default]
  *
  * The registry is in the state container of ARCHIVER_STORAGE (a connection string) or
  * ARCHIVER_STORAGE__blobServiceUri (your Azure login), else of npm start's Azurite.
@@ -21,7 +22,7 @@ import { blobTenantRegistryStore } from "../shared/archive/tenantRegistryStore.j
 import { authorityOf, loadArchiverConfig, loadPipelineConfig } from "../shared/config/config.js";
 import { ConfigError } from "../shared/core/errors.js";
 import { type LogSourceName, isLogSourceName, logSources } from "../shared/core/sources.js";
-import { RegistryError, type TenantEntry } from "../shared/core/tenantRegistry.js";
+import { RegistryError, type TenantEntry, retentionParameter } from "../shared/core/tenantRegistry.js";
 import { type TenantId, parseTenantId } from "../shared/core/tenants.js";
 import { formatInstant } from "../shared/core/window.js";
 import { createGraphRuntime } from "../shared/graph/graphSetup.js";
@@ -29,7 +30,7 @@ import { adminConsentUrl, checkTenant, otherCloudProblem } from "../shared/pipel
 import { rootOf } from "../shared/archive/archiveLayout.js";
 import { logSourceNames } from "../shared/core/sources.js";
 
-const usage = "usage: npm run tenants -- add|list|check|pause|resume|remove|audit [TENANT_ID] [options]";
+const usage = "usage: npm run tenants -- add|list|check|pause|resume|remove|retention|audit [TENANT_ID] [options]";
 
 const help = `${usage}
 
@@ -45,6 +46,10 @@ The other tenants this deployment archives, beside its home tenant (docs/tenants
   resume TENANT_ID  plan it again
   remove TENANT_ID  offboard a paused tenant: its planning state is deleted, its archive stays
                     (and what happens to it under WORM is printed)
+  retention TENANT_ID DAYS|default
+                    keep the tenant's archive DAYS days (over 30), or the deployment's again
+  retention         print infra/main.bicep's tenantRetention from the registry, to deploy
+                    (azd env set TENANT_RETENTION ...; azd provision)
   audit             every change to the registry, oldest first
   -h, --help        this text
 
@@ -74,6 +79,12 @@ async function stateContainer(): Promise<ContainerClient> {
   await container.createIfNotExists();
   return container;
 }
+
+const daysArg = (option: string, raw: string): number => {
+  const days = Number(raw);
+  if (raw.trim() === "" || !Number.isInteger(days)) throw new UsageError(`${option} expects a whole number of days, got "${raw}"`);
+  return days;
+};
 
 const tenantArg = (raw: string | undefined): TenantId => {
   if (raw === undefined) throw new UsageError("give the tenant's id (a GUID)");
@@ -124,8 +135,7 @@ async function main(): Promise<number> {
       const without = (args.without ?? "").split(",").map((s) => s.trim()).filter((s) => s !== "");
       const unknown = without.filter((s) => !isLogSourceName(s));
       if (unknown.length > 0) throw new UsageError(`--without names ${unknown.join(", ")}; expected pstnCalls or directRoutingCalls`);
-      const retention = args["retention-days"] === undefined ? undefined : Number(args["retention-days"]);
-      if (retention !== undefined && !(Number.isInteger(retention) && retention > 0)) throw new UsageError(`--retention-days expects a whole number of days, got "${args["retention-days"]}"`);
+      const retention = args["retention-days"] === undefined ? undefined : daysArg("--retention-days", args["retention-days"]);
       const host = await sameCloud(tenant);
       const app = appClientId();
       if (!app) throw new ConfigError([{ setting: "ARCHIVER_GRAPH_APP_CLIENT_ID", problem: "is required to name the app the tenant's admin consents to (azd env get-value GRAPH_APP_CLIENT_ID)" }]);
@@ -190,14 +200,40 @@ first check that passes; or run npm run tenants -- check ${tenant} where the app
 Its archive stays where it is, under ${roots.join(", ")} of the archive container:
   - to hand it over, copy those folders (azcopy copy 'https://ACCOUNT.blob.core.windows.net/CONTAINER/${roots[0]}*' ... --recursive), or grant the tenant's reader on them (docs/tenants.md);
   - under the WORM policy each blob is kept until its retention period ends and cannot be deleted sooner by anyone;
-  - after that, the lifecycle rule deletes it if the archive's retention is set, else it stays until an owner deletes the folders.
+  - after that, the lifecycle rule deletes it if its own retention (npm run tenants -- retention) or the archive's is deployed, else it stays until an owner deletes the folders.
 Its ${Object.values(logSources).map((s) => s.label).join(" and ")} folders follow the same rules.`);
+        return 0;
+      });
+    }
+    case "retention": {
+      const registry = blobTenantRegistryStore(await stateContainer());
+      if (raw === undefined) {
+        const value = retentionParameter(await registry.read());
+        if (value === "") {
+          console.log("no tenant has its own retention: every tenant keeps archiveRetentionDays (npm run tenants -- retention TENANT_ID DAYS)");
+          return 0;
+        }
+        console.log(`tenantRetention (infra/main.bicep), from ${registry.location}:
+  ${value}
+Deploy it: azd env set TENANT_RETENTION '${value}' && azd provision
+(add home=DAYS for the home tenant's own; it needs archiveImmutabilityDays 0: docs/tenants.md).`);
+        return 0;
+      }
+      const tenant = tenantArg(raw);
+      const given = positionals[2];
+      if (given === undefined) throw new UsageError("give the days to keep the tenant's archive, or default for the deployment's");
+      const days = given === "default" ? undefined : daysArg("DAYS", given);
+      return change(async () => {
+        const { after } = await registry.change({ action: "retain", tenant, ...(days === undefined ? {} : { retentionDays: days }) }, by, now);
+        const value = retentionParameter(await registry.read());
+        console.log(`tenant ${tenant} ${after.retentionDays === undefined ? "keeps the deployment's retention (archiveRetentionDays)" : `is kept ${after.retentionDays} days`} once deployed:
+  azd env set TENANT_RETENTION '${value}' && azd provision`);
         return 0;
       });
     }
     case "audit": {
       for (const entry of await blobTenantRegistryStore(await stateContainer()).audit()) {
-        console.log(`${entry.at}  ${entry.action.padEnd(9)} ${entry.tenant}  by ${entry.by}  ${entry.before?.state ?? "-"} → ${entry.after?.state ?? "-"}`);
+        console.log(`${entry.at}  ${entry.action.padEnd(9)} ${entry.tenant}  by ${entry.by}  ${entry.before?.state ?? "-"} → ${entry.after?.state ?? "-"}${entry.action === "retain" ? `  retention ${entry.after?.retentionDays ?? "the deployment's"}` : ""}`);
       }
       return 0;
     }

@@ -37,15 +37,13 @@ param tiering {
   coldAfterDays: int
 } = { container: '', coolAfterDays: 0, coldAfterDays: 0 }
 
-@description('Optional. Retention end: blobs under these prefixes of the container are deleted this many days after they are written (personal data has an end); 0 days or an empty container: none.')
+@description('Optional. Retention end: lifecycle rules that delete blobs of the container under their prefixes this many days after they are written (personal data has an end); an empty container or no rules: none.')
 param retention {
   @description('Required. Container whose blobs expire; empty for none.')
   container: string
-  @description('Required. Prefixes inside the container (raw and curated layers).')
-  prefixes: string[]
-  @description('Required. Days after writing before deletion; 0 for never.')
-  deleteAfterDays: int
-} = { container: '', prefixes: [], deleteAfterDays: 0 }
+  @description('Required. One rule per scope (every tenant, one tenant): its name, prefixes inside the container, and days after writing before deletion.')
+  rules: { name: string, prefixes: string[], deleteAfterDays: int }[]
+} = { container: '', rules: [] }
 
 @description('Optional. Log Analytics workspace for an audit trail of every blob read, write and delete; empty: none.')
 param auditWorkspaceId string = ''
@@ -137,19 +135,18 @@ var tierRules = !empty(tiering.container) && !empty(tierActions)
     ]
   : []
 
-var retentionRules = !empty(retention.container) && retention.deleteAfterDays > 0
-  ? [
-      {
-        name: 'expire-${retention.container}'
-        enabled: true
-        type: 'Lifecycle'
-        definition: {
-          filters: { blobTypes: ['blockBlob'], prefixMatch: map(retention.prefixes, p => '${retention.container}/${p}') }
-          actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: retention.deleteAfterDays } } }
-        }
+// A lifecycle rule matches at most 10 prefixes: a longer list is split into rules of 10.
+var retentionRules = empty(retention.container)
+  ? []
+  : flatten(map(retention.rules, r => map(range(0, (length(r.prefixes) + 9) / 10), i => {
+      name: i == 0 ? r.name : '${r.name}${i + 1}'
+      enabled: true
+      type: 'Lifecycle'
+      definition: {
+        filters: { blobTypes: ['blockBlob'], prefixMatch: map(take(skip(r.prefixes, i * 10), 10), p => '${retention.container}/${p}') }
+        actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: r.deleteAfterDays } } }
       }
-    ]
-  : []
+    })))
 
 resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2024-01-01' = if (!empty(concat(tierRules, retentionRules))) {
   parent: account

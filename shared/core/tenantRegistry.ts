@@ -28,7 +28,10 @@ export interface TenantEntry {
   readonly pausedBecause?: string;
   /** Logs this tenant does not archive (its settings: it has no Calling Plans, say). */
   readonly logsOff?: readonly LogSourceName[];
-  /** Days its archive is kept, when it differs from the deployment's (the lifecycle rule per tenant prefix). */
+  /**
+   * Days its archive is kept, when it differs from the deployment's: a lifecycle rule on its folders,
+   * deployed from `tenantRetention` (infra/main.bicep), which retentionParameter writes.
+   */
   readonly retentionDays?: number;
 }
 
@@ -41,7 +44,9 @@ export type RegistryChange =
   | { readonly action: "consented"; readonly tenant: TenantId }
   | { readonly action: "pause"; readonly tenant: TenantId; readonly because: string }
   | { readonly action: "resume"; readonly tenant: TenantId }
-  | { readonly action: "remove"; readonly tenant: TenantId };
+  | { readonly action: "remove"; readonly tenant: TenantId }
+  /** Its own retention, or (absent) the deployment's again. */
+  | { readonly action: "retain"; readonly tenant: TenantId; readonly retentionDays?: number };
 
 /** One registry change, as its write-once audit blob holds it. */
 export interface AuditEntry {
@@ -59,6 +64,26 @@ export class RegistryError extends Error {
 
 export const emptyRegistry: TenantRegistry = { tenants: [] };
 
+/**
+ * A tenant's own retention is over Graph's 30 days: the coverage sweep harvests again any window of
+ * those 30 days whose manifest is gone. infra/main.bicep refuses the same in tenantRetention.
+ */
+export const minRetentionDays = 31;
+
+/** Why `days` cannot be a tenant's retention; undefined when it can. */
+export const retentionProblem = (days: number): string | undefined =>
+  Number.isInteger(days) && days >= minRetentionDays
+    ? undefined
+    : `keeps ${days} days; a retention is a whole number of days over 30, or the coverage sweep would harvest again every window of Graph's 30 days whose blobs it deleted`;
+
+/**
+ * The value of infra/main.bicep's `tenantRetention`: `<tenant>=<days>` for each tenant with its own
+ * retention, in the registry's order, removed tenants included (their archive stays, and so does
+ * its end).
+ */
+export const retentionParameter = (registry: TenantRegistry): string =>
+  registry.tenants.flatMap((t) => (t.retentionDays === undefined ? [] : [`${t.id}=${t.retentionDays}`])).join(",");
+
 export const findTenant = (registry: TenantRegistry, tenant: TenantId): TenantEntry | undefined => registry.tenants.find((t) => t.id === tenant);
 
 /** The tenants planned now: the active ones. */
@@ -74,10 +99,15 @@ export function applyChange(registry: TenantRegistry, change: RegistryChange, no
   const refuse = (why: string): never => {
     throw new RegistryError(`tenant ${change.tenant} ${why}`);
   };
+  const refuseRetention = (days: number) => {
+    const problem = retentionProblem(days);
+    if (problem) refuse(problem);
+  };
   let after: TenantEntry;
   switch (change.action) {
     case "add":
       if (before && before.state !== "offboarded") refuse(`is already in the registry (${before.state})`);
+      if (change.retentionDays !== undefined) refuseRetention(change.retentionDays);
       after = {
         id: change.tenant,
         name: change.name,
@@ -114,6 +144,15 @@ export function applyChange(registry: TenantRegistry, change: RegistryChange, no
         refuse(`is ${entry.state}: pause it first (npm run tenants -- pause ${change.tenant}), and remove it once its queued jobs have run`);
       }
       after = { ...entry, state: "offboarded" };
+      break;
+    }
+    case "retain": {
+      // Any state: a removed tenant's archive stays, and its end with it.
+      const entry = before ?? refuse("is not in the registry");
+      const rest: TenantEntry = { ...entry };
+      delete (rest as { retentionDays?: number }).retentionDays;
+      if (change.retentionDays !== undefined) refuseRetention(change.retentionDays);
+      after = change.retentionDays === undefined ? rest : { ...rest, retentionDays: change.retentionDays };
       break;
     }
   }

@@ -7,6 +7,12 @@ import { harvestEvent } from "../../functions/harvestHandler.js";
 import { planEvent, planLogFailedEvent, planTenantFailedEvent, sweepEvent, sweepLogEvent } from "../../functions/planHandler.js";
 import { eventLine } from "../../functions/logEvents.js";
 import { allSettings } from "../../shared/config/settings.js";
+import { dataBlobName, deadLetterBlobName, manifestBlobName } from "../../shared/archive/archiveLayout.js";
+import { type LogSourceName, logSourceNames } from "../../shared/core/sources.js";
+import { curatedTables } from "../../shared/lake/curatedTables.js";
+import { curatedFileName, curatedMarkerName } from "../../shared/pipeline/curate/curateDay.js";
+import { curatedLogFileName, curatedLogMarkerName } from "../../shared/pipeline/curate/curateLogDay.js";
+import { dayMarkerName } from "../../shared/pipeline/harvest/dayMarker.js";
 import { bicep, findBicep, offlineInfra, type PredictedResource, projectRoot, type Snapshot, snapshot } from "../support/bicep.js";
 import { kustoProblems, storageOperations } from "../support/kusto.js";
 import { hourlyPlan } from "../support/planSettings.js";
@@ -26,6 +32,11 @@ interface ArmTemplate {
 }
 interface ModuleDeployment extends ArmResource {
   readonly properties: { template: ArmTemplate; parameters: Record<string, { value?: unknown }> };
+}
+
+interface LifecycleRule {
+  readonly name: string;
+  readonly definition: { readonly filters: { readonly prefixMatch: readonly string[] }; readonly actions: { readonly baseBlob: { readonly delete?: { readonly daysAfterModificationGreaterThan: number } } } };
 }
 
 const found = await findBicep();
@@ -448,14 +459,74 @@ describe("infrastructure (Bicep)", { skip }, () => {
     assert.deepEqual(state.map((r) => String(r.properties?.roleDefinitionId).split("/").at(-1)), ["ba92f5b4-2d11-453d-a403-e96b0029c9fe"]);
   });
 
-  it("personal data has an end: archiveRetentionDays deletes raw and curated blobs by a lifecycle rule, and is refused under WORM, where lifecycle deletes never work", async () => {
-    const policyOf = (resources: readonly PredictedResource[]) => JSON.stringify(named(resources, "Microsoft.Storage/storageAccounts/managementPolicies").find((p) => p.name.startsWith("starc"))?.properties);
-    assert.doesNotMatch(policyOf(deployed(await evaluate({}))), /"delete"/, "kept until deleted by hand, by default");
-    const kept = policyOf(deployed(await evaluate({ archiveRetentionDays: 400, archiveImmutabilityDays: 0 })));
-    assert.match(kept, /"prefixMatch":\["archive\/callrecords\/","archive\/curated\/"\],?.*"delete":\{"daysAfterModificationGreaterThan":400\}/);
+  const lifecycleRules = (resources: readonly PredictedResource[]) =>
+    ((named(resources, "Microsoft.Storage/storageAccounts/managementPolicies").find((p) => p.name.startsWith("starc"))?.properties as { policy?: { rules?: LifecycleRule[] } } | undefined)?.policy?.rules ?? []);
+  const deleting = (rules: readonly LifecycleRule[]) => rules.filter((r) => r.definition.actions.baseBlob.delete !== undefined);
+
+  it("personal data has an end: archiveRetentionDays deletes every tenant's raw and curated blobs and telephony logs by a lifecycle rule, and is refused under WORM, where lifecycle deletes never work", async () => {
+    assert.deepEqual(deleting(lifecycleRules(deployed(await evaluate({})))), [], "kept until deleted by hand, by default");
+    const [rule, ...others] = deleting(lifecycleRules(deployed(await evaluate({ archiveRetentionDays: 400, archiveImmutabilityDays: 0 }))));
+    assert.deepEqual(others, []);
+    assert.deepEqual(rule?.definition.filters.prefixMatch, ["archive/callrecords/", "archive/pstncalls/", "archive/directroutingcalls/", "archive/curated/"]);
+    assert.deepEqual(rule?.definition.actions.baseBlob.delete, { daysAfterModificationGreaterThan: 400 });
     // Lifecycle management, known issues: its delete action does not work on any blob in an immutable container.
     assert.match(refusal(await evaluate({ archiveRetentionDays: 400 })), /archiveRetentionDays \(400\) needs archiveImmutabilityDays 0: lifecycle management cannot delete/);
     assert.match(refusal(await evaluate({ archiveRetentionDays: 400, archiveImmutabilityDays: 0, archiveImmutabilityLocked: true })), /a locked policy cannot be removed/);
+    assert.match(refusal(await evaluate({ archiveRetentionDays: 30, archiveImmutabilityDays: 0 })), /archiveRetentionDays \(30\) must be over 30 days: the coverage sweep would harvest again/);
+  });
+
+  it("each tenant's own retention (tenantRetention) deletes that tenant's blobs, raw and curated, and no other's: checked against the names the archiver writes", async () => {
+    const fabrikam = "0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c";
+    const contoso = "9f1d2c3b-4a5e-4f60-8b7a-6c5d4e3f2a1b";
+    const rules = deleting(lifecycleRules(deployed(await evaluate({ tenantRetention: ` home=400, ${fabrikam.toUpperCase()}=90`, archiveImmutabilityDays: 0 }))));
+    // Typed by hand: no rule for every tenant (archiveRetentionDays 0); home's 11 folders in two rules of at most 10.
+    assert.deepEqual(rules.map((r) => [r.name, r.definition.filters.prefixMatch.length, r.definition.actions.baseBlob.delete?.daysAfterModificationGreaterThan]), [
+      ["expirehome", 10, 400],
+      ["expirehome2", 1, 400],
+      ["expire0b7e2c1a5f3d4e6b9a8c1d2e3f4a5b6c", 10, 90],
+    ]);
+    const day = Date.UTC(2026, 10, 2);
+    const window = { startInMs: day + 9 * 3_600_000, endInMs: day + 10 * 3_600_000 };
+    const namesOf = (tenant?: string): string[] => {
+      const origin = tenant === undefined ? {} : { tenant };
+      const job = { window, pass: 0, ...origin };
+      const logJob = (source: LogSourceName) => ({ window: { startInMs: day, endInMs: day + 86_400_000 }, pass: 0, source, ...origin });
+      return [
+        dataBlobName(job), manifestBlobName(job), deadLetterBlobName(job), dayMarkerName(day, origin),
+        ...logSourceNames.flatMap((source) => [dataBlobName(logJob(source)), manifestBlobName(logJob(source)), dayMarkerName(day, { source, ...origin }), curatedLogFileName(source, day, tenant)]),
+        ...curatedTables.map((t) => curatedFileName(t.name, day, tenant)),
+      ];
+    };
+    const rulesMatching = (name: string) => rules.filter((r) => r.definition.filters.prefixMatch.some((p) => `archive/${name}`.startsWith(p))).map((r) => r.name);
+    const owners = (names: string[]) => [...new Set(names.map((n) => rulesMatching(n).join("+") || "none"))];
+    assert.deepEqual(owners(namesOf()), ["expirehome"], "every home blob but curated v1 is in the first rule");
+    assert.deepEqual(owners(["curated/v1/calls/year=2025/month=06/day=02/calls_20250602.parquet"]), ["expirehome2"]);
+    assert.deepEqual(owners(namesOf(fabrikam)), ["expire0b7e2c1a5f3d4e6b9a8c1d2e3f4a5b6c"]);
+    assert.deepEqual(owners(namesOf(contoso)), ["none"], "a tenant not named keeps archiveRetentionDays: here, kept");
+    // Markers hold no call data; the curate function reads them to skip curated days.
+    assert.deepEqual(owners([curatedMarkerName(day), curatedMarkerName(day, fabrikam), curatedLogMarkerName("pstnCalls", day, fabrikam)]), ["none"]);
+    // Every tenant's rule beside a tenant's own: both match its blobs, and the younger age wins.
+    const both = deleting(lifecycleRules(deployed(await evaluate({ archiveRetentionDays: 400, tenantRetention: `${fabrikam}=90`, archiveImmutabilityDays: 0 }))));
+    assert.deepEqual(both.map((r) => r.name), ["expire-archive", "expire0b7e2c1a5f3d4e6b9a8c1d2e3f4a5b6c"]);
+  });
+
+  it("tenantRetention is refused by name where it would never delete or is not <tenant>=<days> over 30", async () => {
+    const fabrikam = "0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c";
+    const refused = (parameters: Record<string, string | number>) => evaluate({ archiveImmutabilityDays: 0, ...parameters }).then(refusal);
+    const [worm, short, notTenant, notDays, twice, notShorter] = await Promise.all([
+      evaluate({ tenantRetention: "home=400" }).then(refusal),
+      refused({ tenantRetention: `${fabrikam}=30` }),
+      refused({ tenantRetention: "fabrikam.com=90" }),
+      refused({ tenantRetention: "home=a year" }),
+      refused({ tenantRetention: `${fabrikam}=90,${fabrikam.toUpperCase()}=120` }),
+      refused({ tenantRetention: `${fabrikam}=400`, archiveRetentionDays: 400 }),
+    ]);
+    assert.match(worm, /tenantRetention needs archiveImmutabilityDays 0: lifecycle management cannot delete/);
+    assert.match(short, /tenantRetention: 0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c keeps 30 days; it must be over 30/);
+    assert.match(notTenant, /tenantRetention: "fabrikam.com" is not a tenant id \(a GUID\) or home/);
+    assert.match(notDays, /tenantRetention: "home=a year" is not <tenant>=<days>/);
+    assert.match(twice, /tenantRetention names tenant 0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c 2 times/);
+    assert.match(notShorter, /keeps 400 days, not less than archiveRetentionDays \(400\)/);
   });
 
   it("changes to the archive are alerted from the audit log, which is kept a year: deletes, renames, expiries and policy changes by anyone, writes by anyone but the archiver", async () => {

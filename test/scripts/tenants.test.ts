@@ -93,4 +93,29 @@ describe("npm run tenants", () => {
       [`add ${fabrikam}`, `consented ${fabrikam}`, `add ${notYet}`, `pause ${fabrikam}`, `remove ${fabrikam}`],
     );
   });
+
+  it("keeps each tenant's archive its own number of days: set, printed as infra's tenantRetention, refused at 30, back to the deployment's; audited", async () => {
+    const none = await tenants(["retention"]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /no tenant has its own retention: every tenant keeps archiveRetentionDays/);
+    const set = await tenants(["retention", notYet, "90"]);
+    assert.equal(set.code, 0, set.stderr);
+    assert.ok(set.stdout.includes(`tenant ${notYet} is kept 90 days once deployed:\n  azd env set TENANT_RETENTION '${notYet}=90' && azd provision`), set.stdout);
+    // A removed tenant's archive stays, and so does its end.
+    assert.equal((await tenants(["retention", fabrikam, "400"])).code, 0);
+    const printed = await tenants(["retention"], true);
+    assert.equal(printed.code, 0, printed.stderr);
+    assert.ok(printed.stdout.includes(`\n  ${fabrikam}=400,${notYet}=90\n`), printed.stdout);
+    const short = await tenants(["retention", notYet, "30"]);
+    assert.equal(short.code, 2);
+    assert.match(short.stderr, /tenant 2d9a4e3c-7b5f-4a8d-9cae-3f4a5b6c7d8e keeps 30 days; a retention is a whole number of days over 30, or the coverage sweep would harvest again/);
+    const words = await tenants(["retention", notYet, "a year"]);
+    assert.equal(words.code, 2);
+    assert.match(words.stderr, /DAYS expects a whole number of days, got "a year"/);
+    const back = await tenants(["retention", notYet, "default"]);
+    assert.equal(back.code, 0, back.stderr);
+    assert.match(back.stdout, /keeps the deployment's retention \(archiveRetentionDays\) once deployed:\n {2}azd env set TENANT_RETENTION '0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c=400'/);
+    const audit = (await tenants(["audit"])).stdout.trim().split("\n").filter((l) => l.includes(" retain "));
+    assert.deepEqual(audit.map((l) => l.split(/\s+/).slice(1, 3).join(" ") + " " + l.split("retention ")[1]), [`retain ${notYet} 90`, `retain ${fabrikam} 400`, `retain ${notYet} the deployment's`]);
+  });
 });
