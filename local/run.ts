@@ -155,9 +155,18 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
   // passes in order itself, so here each pass is due when Graph's offsets say: a span that ended
   // hours or days ago gets every re-read already due now, and `npm run status` agrees after it.
   // (Only on its own queue, which orders passes; a queue handed in keeps Service Bus's order.)
-  const planned: JobSender = options.queue
+  const toQueue: JobSender = options.queue
     ? queue
     : { send: (jobs) => queue.send(jobs.map((j) => (j.job.pass > 0 ? { ...j, notBeforeInMs: passDueAt(j.job.window, j.job.pass, options.pipeline.plan) } : j))) };
+  // Every tenant's jobs and windows, counted as sent: the plan handler returns the home tenant's
+  // tick only, and a run ends once no tenant has a window left, not once the home tenant has none.
+  let sentInTick = { jobs: 0, windows: 0 };
+  const planned: JobSender = {
+    send: (jobs) => {
+      sentInTick = { jobs: sentInTick.jobs + jobs.length, windows: sentInTick.windows + jobs.filter((j) => j.job.pass === 0).length };
+      return toQueue.send(jobs);
+    },
+  };
   const plan = makePlanHandler(() => ({
     watermarks: options.watermarks,
     sender: planned,
@@ -191,10 +200,11 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunSummar
 
   // Timer ticks until the planner has caught up with the clock.
   for (;;) {
-    const tick = await plan({ isPastDue: false, scheduleStatus: { last: "", next: "", lastUpdated: "" } } as Timer, quietContext("plan", options.onLogLine));
-    summary.windows += tick.windows;
-    summary.jobs += tick.jobs;
-    if (tick.windows === 0) break;
+    sentInTick = { jobs: 0, windows: 0 };
+    await plan({ isPastDue: false, scheduleStatus: { last: "", next: "", lastUpdated: "" } } as Timer, quietContext("plan", options.onLogLine));
+    summary.windows += sentInTick.windows;
+    summary.jobs += sentInTick.jobs;
+    if (sentInTick.windows === 0) break;
   }
   // The logs' days, every pass planned; re-reads due later stay scheduled, as call records' do.
   for (const log of options.logDays ?? []) {

@@ -59,7 +59,7 @@ async function archivedUnder(folder: string, root: string): Promise<string[]> {
 
 const truthOf = (tenant: string) => (sandbox.tenants.get(tenant)?.tenant.groundTruth(from, to) ?? []).map((t) => `${t.id}@${t.version}`).sort();
 
-async function run(tenants: readonly string[], onProgress?: (line: string) => void, more: { readonly env?: Record<string, string>; readonly onLogLine?: (line: string) => void } = {}) {
+async function run(tenants: readonly string[], onProgress?: (line: string) => void, more: { readonly env?: Record<string, string>; readonly onLogLine?: (line: string) => void; readonly homeFrom?: number } = {}) {
   const folder = await mkdtemp(join(tmpdir(), "archiver-tenants-"));
   folders.push(folder);
   const env = sandboxEnv(sandbox, {
@@ -79,7 +79,7 @@ async function run(tenants: readonly string[], onProgress?: (line: string) => vo
     pipeline,
     graph: createGraphRuntime(archiverConfig, { ca: sandbox.ca }),
     archive: folderArchiveStore(folder),
-    watermarks: memoryWatermarkStore({ nextWindowStartInMs: from }),
+    watermarks: memoryWatermarkStore({ nextWindowStartInMs: more.homeFrom ?? from }),
     tenants: pipeline.tenants.map((tenant) => ({ tenant, watermarks: memoryWatermarkStore({ nextWindowStartInMs: from }) })),
     clock,
     planClock: { now: () => to + hourInMs, sleep: systemClock.sleep },
@@ -160,5 +160,14 @@ describe("several tenants from one deployment", () => {
     assert.ok(deferred.length > 0, "some job over its tenant's one slot yielded");
     assert.deepEqual(await archivedUnder(folder, `callrecords/v1/tenant=${fabrikam}`), truthOf(fabrikam));
     assert.deepEqual(await archivedUnder(folder, "callrecords/v1"), truthOf("5f1c9a4e-3b2d-4c6e-9a8b-7d6e5f4c3b2a"));
+  });
+
+  it("plans every tenant until each has caught up, not only until the home tenant has, and counts every tenant's windows", async () => {
+    // The home tenant is caught up (as a local archive is when a tenant is added to it later);
+    // fabrikam needs six windows, two a tick.
+    const { folder, summary } = await run([fabrikam], undefined, { homeFrom: to, env: { ARCHIVER_MAX_WINDOWS_PER_TICK: "2" } });
+    assert.deepEqual(await archivedUnder(folder, `callrecords/v1/tenant=${fabrikam}`), truthOf(fabrikam));
+    assert.equal(summary.windows, 6, "fabrikam's 6 hourly windows from 08:00 to 14:00");
+    assert.equal(summary.jobs, summary.harvested + summary.alreadyDone + summary.splits + summary.scheduledLater);
   });
 });
