@@ -84,6 +84,25 @@ export const retentionProblem = (days: number): string | undefined =>
 export const retentionParameter = (registry: TenantRegistry): string =>
   registry.tenants.flatMap((t) => (t.retentionDays === undefined ? [] : [`${t.id}=${t.retentionDays}`])).join(",");
 
+/**
+ * `tenantRetention`'s value read back: days by `home` or tenant id. RegistryError naming the first
+ * pair that is not `<tenant>=<days>` over 30, or a tenant named twice (as infra/main.bicep refuses).
+ */
+export function parseRetentionParameter(value: string): Map<string, number> {
+  const days = new Map<string, number>();
+  for (const pair of value.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const [rawTenant = "", rawDays, ...rest] = pair.split("=").map((p) => p.trim());
+    const tenant = rawTenant.toLowerCase();
+    if (tenant !== "home" && !isTenantId(tenant)) throw new RegistryError(`tenantRetention: "${rawTenant}" is not a tenant id (a GUID) or home`);
+    if (rawDays === undefined || rest.length > 0 || !/^\d+$/.test(rawDays)) throw new RegistryError(`tenantRetention: "${pair}" is not <tenant>=<days>`);
+    const problem = retentionProblem(Number(rawDays));
+    if (problem) throw new RegistryError(`tenantRetention: ${rawTenant} ${problem}`);
+    if (days.has(tenant)) throw new RegistryError(`tenantRetention names tenant ${rawTenant} twice`);
+    days.set(tenant, Number(rawDays));
+  }
+  return days;
+}
+
 export const findTenant = (registry: TenantRegistry, tenant: TenantId): TenantEntry | undefined => registry.tenants.find((t) => t.id === tenant);
 
 /** The tenants planned now: the active ones. */

@@ -1,0 +1,55 @@
+/**
+ * Retention under WORM: which archive blobs are past their tenant's retention. Pure. Lifecycle
+ * management's delete action does not work on any blob of a container with an immutability policy,
+ * not even past its period (FACTS: lifecycle management, known issues), so under WORM the end of a
+ * retention is an explicit delete by someone who may delete: `npm run purge` (scripts/purge.ts).
+ *
+ * The folders that hold each tenant's call data are the ones the lifecycle rules use
+ * (infra/archiveFolders.json), and the rule is theirs: a blob goes once it was last modified more
+ * than its retention's days ago, and where both every tenant's retention and a tenant's own apply,
+ * the shorter wins. Markers and other blobs outside those folders are never purged.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { dayInMs } from "../shared/core/window.js";
+
+interface ArchiveFolders {
+  readonly home: readonly string[];
+  readonly otherTenant: readonly string[];
+}
+
+const folders = JSON.parse(readFileSync(join(import.meta.dirname, "..", "infra", "archiveFolders.json"), "utf8")) as ArchiveFolders;
+
+/** `home`, or the tenant id whose folders hold `name`; undefined outside every tenant's call data. */
+export function ownerOf(name: string): string | undefined {
+  if (folders.home.some((prefix) => name.startsWith(prefix))) return "home";
+  for (const pattern of folders.otherTenant) {
+    const [before, after] = pattern.split("{tenant}") as [string, string];
+    if (!name.startsWith(before)) continue;
+    const rest = name.slice(before.length);
+    const end = rest.indexOf(after);
+    if (end > 0) return rest.slice(0, end);
+  }
+  return undefined;
+}
+
+export interface RetentionRules {
+  /** Every tenant's retention in days (the deployment's archiveRetentionDays); absent: none. */
+  readonly everyTenantDays?: number;
+  /** Tenants' own retention in days, by `home` or tenant id (tenantRetention). */
+  readonly own: ReadonlyMap<string, number>;
+}
+
+/** The days `owner`'s blobs are kept: the shorter of every tenant's and its own; undefined: kept. */
+export function retentionDaysOf(rules: RetentionRules, owner: string): number | undefined {
+  const days = [rules.everyTenantDays, rules.own.get(owner)].filter((d): d is number => d !== undefined);
+  return days.length === 0 ? undefined : Math.min(...days);
+}
+
+/** The owner of a blob past its retention at `nowInMs`; undefined when it stays. */
+export function purgeOwner(name: string, lastModifiedInMs: number, rules: RetentionRules, nowInMs: number): string | undefined {
+  const owner = ownerOf(name);
+  if (owner === undefined) return undefined;
+  const days = retentionDaysOf(rules, owner);
+  return days !== undefined && nowInMs - lastModifiedInMs > days * dayInMs ? owner : undefined;
+}
