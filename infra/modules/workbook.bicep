@@ -47,12 +47,12 @@ var queries = [
     query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | summarize throttled = sum(toint(f.retriesThrottled)), unavailable = sum(toint(f.retriesUnavailable)), serverError = sum(toint(f.retriesServerError)), network = sum(toint(f.retriesNetwork)), timeout = sum(toint(f.retriesTimeout)) by bin(timestamp, 1h) | render columnchart'
   }
   {
-    title: 'Dead letters, by reason'
-    query: 'traces | where message startswith "harvestDeadLettered {" | extend f = parse_json(substring(message, indexof(message, "{"))) | summarize count() by reason = tostring(f.reason), bin(timestamp, 1d) | render columnchart'
+    title: 'Dead letters, by tenant and reason'
+    query: 'traces | where message startswith "harvestDeadLettered {" | extend f = parse_json(substring(message, indexof(message, "{"))) | summarize count() by reason = strcat(iff(isempty(tostring(f.tenant)), "home", tostring(f.tenant)), ": ", tostring(f.reason)), bin(timestamp, 1d) | render columnchart'
   }
   {
-    title: 'Coverage sweep: missing (window, pass), the oldest one\'s age and its margin before Graph\'s horizon, in hours'
-    query: 'traces | where message startswith "sweep {" | extend f = parse_json(substring(message, indexof(message, "{"))) | project timestamp, [\'missing\'] = toint(f[\'missing\']), oldestMissingAgeHours = todouble(f.oldestMissingAgeHours), oldestMissingMarginHours = todouble(f.oldestMissingMarginHours) | render timechart'
+    title: 'Coverage sweep: missing (window, pass), the oldest one\'s age and its margin before Graph\'s horizon, in hours, by tenant'
+    query: 'traces | where message startswith "sweep {" | extend f = parse_json(substring(message, indexof(message, "{"))) | project timestamp, tenant = iff(isempty(tostring(f.tenant)), "home", tostring(f.tenant)), [\'missing\'] = toint(f[\'missing\']), oldestMissingAgeHours = todouble(f.oldestMissingAgeHours), oldestMissingMarginHours = todouble(f.oldestMissingMarginHours) | render timechart'
   }
   {
     title: 'Telephony logs: rows archived, Graph requests (their own limit: 50 per minute) and days without the log (404), per day and log'
@@ -67,8 +67,8 @@ var queries = [
     query: 'traces | where message startswith "harvest {" or message startswith "harvestDeadLettered {" | extend f = parse_json(substring(message, indexof(message, "{"))) | summarize records = sumif(toint(f.records), message startswith "harvest {" and tostring(f.source) in ("", "callRecords")), deadLettered = countif(message startswith "harvestDeadLettered {") by bin(timestamp, 1d), tenant = tostring(f.tenant) | render columnchart'
   }
   {
-    title: 'Watermark lag in hours'
-    query: 'traces | where message startswith "plan {" | extend f = parse_json(substring(message, indexof(message, "{"))) | project timestamp, watermarkLagHours = todouble(f.watermarkLagHours) | render timechart'
+    title: 'Watermark lag in hours, by tenant'
+    query: 'traces | where message startswith "plan {" | extend f = parse_json(substring(message, indexof(message, "{"))) | project timestamp, tenant = iff(isempty(tostring(f.tenant)), "home", tostring(f.tenant)), watermarkLagHours = todouble(f.watermarkLagHours) | render timechart'
   }
 ]
 

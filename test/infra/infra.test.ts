@@ -614,8 +614,9 @@ describe("infrastructure (Bicep)", { skip }, () => {
       harvestRetry: Object.keys(harvestEvent({ status: "retrying", job, attempt: 1, chain: "c1", notBeforeInMs: now, reason: "r", description: "d" }).fields),
       harvestYielded: Object.keys(harvestEvent({ status: "yielded", job, holder: "c1", reason: "r", description: "d" }).fields),
       harvestDeadLettered: Object.keys(harvestEvent({ status: "deadLettered", job, reason: "r", description: "d" }).fields),
-      plan: Object.keys(planEvent({ windows: 1, jobs: 1, advanced: true, nextWindowStartInMs: now }, now)),
-      sweep: Object.keys(sweepEvent({ checked: 1, listedDays: 1, fullListing: false, missing: [], resend: [], oldestMissingStartInMs: undefined, oldestMissingMarginInMs: undefined }, now)),
+      // The plan function adds the tenant to these two (planHandler.ts).
+      plan: [...Object.keys(planEvent({ windows: 1, jobs: 1, advanced: true, nextWindowStartInMs: now }, now)), "tenant"],
+      sweep: [...Object.keys(sweepEvent({ checked: 1, listedDays: 1, fullListing: false, missing: [], resend: [], oldestMissingStartInMs: undefined, oldestMissingMarginInMs: undefined }, now)), "tenant"],
       sweepLog: Object.keys(sweepLogEvent("pstnCalls", { checked: 1, missing: [], resend: [], oldestMissingStartInMs: undefined, oldestMissingMarginInMs: undefined }, now)),
     };
     const covered = new Set<string>();
