@@ -14,7 +14,12 @@
  * the measured busy time. Function time is billed as on Flex Consumption: instance memory while
  * executing; it is the wall time during which at least one harvest ran, so it is an upper bound.
  *
- *   npm run bench:cost                 (BENCH_COST_CALLS, default "300,1200": the two days' sizes)
+ * Then what each further tenant of one deployment adds (docs/costs.md, "Many tenants"): the home
+ * tenant's day beside BENCH_COST_TENANTS others in one run, the timers' day with a registry naming
+ * them, and the heartbeats of governors wired as in Azure, counted on the wire; and a month for
+ * deployments of 1, 10 and 50 tenants.
+ *
+ *   npm run bench:cost     (BENCH_COST_CALLS, default "300,1200": the two days' sizes; BENCH_COST_TENANTS, default 2)
  */
 import { subscribe } from "node:diagnostics_channel";
 import type { ClientRequest } from "node:http";
@@ -33,18 +38,25 @@ import { markDayIfFinal } from "../shared/pipeline/harvest/dayMarker.js";
 import { blobWatermarkStore, memoryWatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { blobSweepMemoryStore } from "../shared/pipeline/plan/sweepMemoryStore.js";
 import { manifestBlobName } from "../shared/archive/archiveLayout.js";
-import { type Job, jobKey } from "../shared/core/job.js";
+import type { Job } from "../shared/core/job.js";
 import { makePlanHandler } from "../functions/planHandler.js";
 import { startAzurite } from "../local/azurite.js";
 import { runLocal } from "../local/run.js";
 import { sandboxSettings, startSandbox } from "../sandbox/server.js";
 import { passDueAt, retentionStart } from "../shared/core/passes.js";
 import { logSourceNames } from "../shared/core/sources.js";
+import { blobTenantRegistryStore } from "../shared/archive/tenantRegistryStore.js";
+import { schedulerBlobName } from "../shared/archive/stateLayout.js";
+import type { TenantId } from "../shared/core/tenants.js";
+import { RequestGovernor } from "../shared/graph/requestGovernor.js";
+import { tenantBudgets } from "../shared/graph/tenantBudgets.js";
+import { blobInstanceRegistry, instancesPrefix } from "../shared/pipeline/harvest/instanceRegistry.js";
 
 type Kind = "write" | "list" | "read" | "delete";
-type Phase = "harvest" | "curate" | "planTick" | "curateIdle" | "timerSetup" | "logs";
-const phases: Phase[] = ["harvest", "curate", "planTick", "curateIdle", "timerSetup", "logs"];
+type Phase = "harvest" | "curate" | "planTick" | "curateIdle" | "timerSetup" | "logs" | "tenantsHarvest" | "heartbeats";
+const phases: Phase[] = ["harvest", "curate", "planTick", "curateIdle", "timerSetup", "logs", "tenantsHarvest", "heartbeats"];
 const ops = Object.fromEntries(phases.map((p) => [p, { write: 0, list: 0, read: 0, delete: 0 }])) as Record<Phase, Record<Kind, number>>;
+const resetOps = (p: Phase) => (ops[p] = { write: 0, list: 0, read: 0, delete: 0 });
 let phase: Phase = "harvest";
 
 const location = await mkdtemp(join(tmpdir(), "bench-cost-"));
@@ -58,7 +70,12 @@ subscribe("http.client.request.start", (message) => {
   ops[phase][kind] += 1;
 });
 
-const day = floorTo(Date.now(), dayInMs) - 26 * dayInMs;
+// A weekday old enough for every re-read pass: 26 days back, or the Friday before when that is a
+// weekend, when the sandbox's tenants make a weekday's calls times 0.15 (a bench run on a Friday
+// once measured a Sunday of 180 records for "1,200 calls").
+const weekend = (instant: number) => [0, 6].includes(new Date(instant).getUTCDay());
+let day = floorTo(Date.now(), dayInMs) - 26 * dayInMs;
+while (weekend(day)) day -= dayInMs;
 const timer = { isPastDue: false, scheduleStatus: { last: "", next: "", lastUpdated: "" } } as Timer;
 
 interface DayMeasure {
@@ -77,16 +94,17 @@ interface DayMeasure {
 }
 
 /** One sandbox day of `calls` calls: every pass harvested, the day marked final and curated. */
-async function measureDay(calls: number): Promise<DayMeasure & { readonly archive: ArchiveStore; readonly pipeline: PipelineConfig; readonly heartbeatSeconds: number }> {
-  const sandbox = await startSandbox({ callsPerDay: calls });
+async function measureDay(calls: number, tenants: readonly TenantId[] = []): Promise<DayMeasure & { readonly archive: ArchiveStore; readonly pipeline: PipelineConfig; readonly heartbeatSeconds: number }> {
+  // With `tenants`: the home tenant's day and each tenant's, all of `calls` calls, in one run.
+  const sandbox = await startSandbox({ callsPerDay: calls, tenants: tenants.map((id) => ({ id, callsPerDay: calls })) });
   try {
-    const env = { ...process.env, ...sandboxSettings(sandbox) };
+    const env = { ...process.env, ...sandboxSettings(sandbox), ARCHIVER_TENANTS: tenants.join(",") };
     const archiverConfig = loadArchiverConfig(env);
     const pipeline = loadPipelineConfig(env);
-    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(`archive-${calls}`);
+    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(`archive-${calls}-${tenants.length}`);
     await container.createIfNotExists();
     const archive = blobArchiveStore(container);
-    for (const p of phases) ops[p] = { write: 0, list: 0, read: 0, delete: 0 };
+    for (const p of phases) resetOps(p);
     phase = "harvest";
     let traceLines = 0;
     const summary = await runLocal({
@@ -96,17 +114,23 @@ async function measureDay(calls: number): Promise<DayMeasure & { readonly archiv
       graph: createGraphRuntime(archiverConfig, { ca: sandbox.ca }),
       archive,
       watermarks: memoryWatermarkStore({ nextWindowStartInMs: day }),
+      ...(tenants.length > 0 ? { tenants: tenants.map((tenant) => ({ tenant, watermarks: memoryWatermarkStore({ nextWindowStartInMs: day }) })) } : {}),
       clock: systemClock,
       planClock: { now: () => day + dayInMs + pipeline.plan.settleInMs, sleep: systemClock.sleep },
     });
     if (summary.deadLetters.length > 0 || summary.scheduledLater > 0) throw new Error(`the day did not archive whole: ${summary.deadLetters.length} dead letters, ${summary.scheduledLater} passes not due`);
     // The final pass's own last step in Azure (runLocal's harvests are not given the plan to decide it).
-    if (!(await markDayIfFinal(archive, day, pipeline.plan, Date.now()))) throw new Error("the day is not final after every pass");
+    for (const tenant of [undefined, ...tenants]) {
+      if (!(await markDayIfFinal(archive, day, pipeline.plan, Date.now(), tenant))) throw new Error(`the day of ${tenant ?? "home"} is not final after every pass`);
+    }
     phase = "curate";
     const started = performance.now();
-    const curated = await curateDay({ archive, nowInMs: Date.now }, day);
+    const curatedDays = [];
+    for (const tenant of [undefined, ...tenants]) curatedDays.push(await curateDay({ archive, nowInMs: Date.now, ...(tenant === undefined ? {} : { tenant }) }, day));
     const curateSeconds = (performance.now() - started) / 1000;
-    if (curated.status !== "curated") throw new Error(`the day was not curated: ${curated.status}`);
+    const curated = { tables: curatedDays.flatMap((c) => (c.status === "curated" ? c.tables : [])) };
+    const notCurated = curatedDays.find((c) => c.status !== "curated");
+    if (notCurated) throw new Error(`a day was not curated: ${notCurated.status}`);
     const deliveries = summary.jobs + summary.retries;
     const measure = {
       calls,
@@ -124,7 +148,10 @@ async function measureDay(calls: number): Promise<DayMeasure & { readonly archiv
       rawBytes: summary.bytes,
       curatedBytes: curated.tables.reduce((n, t) => n + t.bytes, 0),
     };
-    console.log(`a day of ${calls} calls, every pass: ${measure.records} records, ${measure.jobs} jobs, ${measure.graphRequests} Graph requests, ${measure.write}/${measure.list}/${measure.read} storage writes/lists/reads, busy ${measure.busySeconds.toFixed(1)} s (curate ${curateSeconds.toFixed(1)} s), ${(measure.rawBytes / 1e6).toFixed(2)} MB raw, ${(measure.curatedBytes / 1e6).toFixed(2)} MB curated`);
+    console.log(`${tenants.length > 0 ? `the home tenant and ${tenants.length} others, ` : ""}a day of ${calls} calls${tenants.length > 0 ? " each" : ""}, every pass: ${measure.records} records, ${measure.jobs} jobs, ${measure.graphRequests} Graph requests, ${measure.write}/${measure.list}/${measure.read} storage writes/lists/reads, busy ${measure.busySeconds.toFixed(1)} s (curate ${curateSeconds.toFixed(1)} s), ${(measure.rawBytes / 1e6).toFixed(2)} MB raw, ${(measure.curatedBytes / 1e6).toFixed(2)} MB curated`);
+    // Busy instances announce themselves every eighth of Graph's rate window (functions/azure.ts).
+    const heartbeatSeconds = archiverConfig.graph.rateLimitWindowInMs / 8 / 1000;
+    if (tenants.length > 0) return { ...measure, archive, pipeline, heartbeatSeconds };
     // The telephony logs of the same day, counted apart: both logs, the passes due 26 days on
     // (0, and the re-read at 7 days; the one at 30 days is not due yet), as their jobs run.
     phase = "logs";
@@ -147,8 +174,7 @@ async function measureDay(calls: number): Promise<DayMeasure & { readonly archiv
       `  telephony logs of that day (both, ${logPasses} passes, ${logRun.scheduledLater} not due yet): ${rows} rows, ${logRun.graph.requests} Graph requests (their own limit, apart from call records'), ${ops.logs.write}/${ops.logs.list}/${ops.logs.read} storage writes/lists/reads`,
     );
     phase = "harvest";
-    // Busy instances announce themselves every eighth of Graph's rate window (functions/azure.ts).
-    return { ...measure, archive, pipeline, heartbeatSeconds: archiverConfig.graph.rateLimitWindowInMs / 8 / 1000 };
+    return { ...measure, archive, pipeline, heartbeatSeconds };
   } finally {
     await sandbox.close();
   }
@@ -161,32 +187,46 @@ async function measureDay(calls: number): Promise<DayMeasure & { readonly archiv
  * them), written between ticks as the harvests would, outside the count. The watermark and the
  * sweep's memory are blobs in a state container, so their reads and writes are counted too. The
  * day measured is the second: the first starts from no memory (one full listing, as after a deploy).
+ * With `tenants`, a registry in the state container names them active, as a managed service
+ * provider's deployment runs: each tick reads it and plans and sweeps each tenant from its own
+ * watermark and memory (functions/azure.ts's wiring), over an archive holding every tenant's jobs.
  */
-async function measurePlanDay(pipeline: PipelineConfig): Promise<{ count: number; seconds: number; listedDays: number; fullListings: number; idleCurateSeconds: number }> {
+async function measurePlanDay(pipeline: PipelineConfig, tenants: readonly TenantId[] = []): Promise<PlanDayMeasure> {
   const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
-  const archiveContainer = service.getContainerClient("timers-archive");
-  const state = service.getContainerClient("timers-state");
+  const archiveContainer = service.getContainerClient(`timers-archive-${tenants.length}`);
+  const state = service.getContainerClient(`timers-state-${tenants.length}`);
   await Promise.all([archiveContainer.createIfNotExists(), state.createIfNotExists()]);
   const archive = blobArchiveStore(archiveContainer);
   const { plan, sweep } = pipeline;
   const tickInMs = 15 * 60_000;
   const first = floorTo(Date.now(), dayInMs) - dayInMs + 7 * 60_000;
   const written = new Set<string>();
+  const origins = [{}, ...tenants.map((tenant) => ({ tenant }))];
   /** Every (window, pass) due by `nowInMs` in Graph's 30 days, archived as a harvest would. */
   const harvestDue = async (nowInMs: number) => {
     const due: Job[] = [];
     for (let start = retentionStart(nowInMs, plan.windowInMs); start + plan.windowInMs <= nowInMs; start += plan.windowInMs) {
       const window = { startInMs: start, endInMs: start + plan.windowInMs };
       for (let pass = 0; pass <= plan.rereadOffsetsInMs.length; pass += 1) {
-        if (passDueAt(window, pass, plan) <= nowInMs && !written.has(jobKey({ window, pass }))) due.push({ window, pass });
+        for (const origin of origins) {
+          const job = { window, pass, ...origin };
+          if (passDueAt(window, pass, plan) <= nowInMs && !written.has(manifestBlobName(job))) due.push(job);
+        }
       }
     }
     for (let i = 0; i < due.length; i += 16) {
       await Promise.all(due.slice(i, i + 16).map((job) => archive.createText(manifestBlobName(job), "{}", "application/json", { status: "complete" })));
     }
-    for (const job of due) written.add(jobKey(job));
+    for (const job of due) written.add(manifestBlobName(job));
   };
-  await blobWatermarkStore(state).write({ nextWindowStartInMs: floorTo(first - plan.settleInMs, plan.windowInMs) }, undefined);
+  const startAt = { nextWindowStartInMs: floorTo(first - plan.settleInMs, plan.windowInMs) };
+  await blobWatermarkStore(state).write(startAt, undefined);
+  const registry = blobTenantRegistryStore(state);
+  for (const tenant of tenants) {
+    await blobWatermarkStore(state, schedulerBlobName("watermark", { tenant })).write(startAt, undefined);
+    await registry.change({ action: "add", tenant, name: tenant }, "bench", first);
+    await registry.change({ action: "consented", tenant }, "bench", first);
+  }
   let seconds = 0;
   let listedDays = 0;
   let fullListings = 0;
@@ -202,27 +242,90 @@ async function measurePlanDay(pipeline: PipelineConfig): Promise<{ count: number
       clock: { now: () => nowInMs, sleep: systemClock.sleep },
       plan,
       sweep: { archive, settings: sweep, memory: blobSweepMemoryStore(state) },
+      ...(tenants.length > 0
+        ? {
+            registry: {
+              store: registry,
+              check: () => Promise.reject(new Error("no tenant of the bench is invited")),
+              planOf: (entry) => ({ tenant: entry.id, watermarks: blobWatermarkStore(state, schedulerBlobName("watermark", { tenant: entry.id })), sweepMemory: blobSweepMemoryStore(state, schedulerBlobName("sweep", { tenant: entry.id })) }),
+            },
+          }
+        : {}),
     }));
     const lines: string[] = [];
     const started = performance.now();
     await handler(timer, new functions.InvocationContext({ invocationId: "plan", functionName: "plan", logHandler: (_level, ...args) => lines.push(args.join(" ")) }));
     if (i < 96) continue;
     seconds += (performance.now() - started) / 1000;
-    const event = JSON.parse((lines.find((l) => l.startsWith("sweep {")) ?? "sweep {}").slice("sweep ".length)) as { listedDays?: number; fullListing?: boolean; missing?: number };
-    if (event.missing !== 0) throw new Error(`the simulated archive is missing ${event.missing} jobs at tick ${i}`);
-    listedDays += event.listedDays ?? 0;
-    fullListings += event.fullListing ? 1 : 0;
+    const events = lines.filter((l) => l.startsWith("sweep {")).map((l) => JSON.parse(l.slice("sweep ".length)) as { listedDays?: number; fullListing?: boolean; missing?: number });
+    if (events.length !== origins.length) throw new Error(`tick ${i} swept ${events.length} tenants of ${origins.length}: ${lines.join("; ")}`);
+    for (const event of events) {
+      if (event.missing !== 0) throw new Error(`the simulated archive is missing ${event.missing} jobs at tick ${i}`);
+      listedDays += event.listedDays ?? 0;
+      fullListings += event.fullListing ? 1 : 0;
+    }
   }
   // An idle curate run over the same archive, steady state: every day that is final is curated.
   phase = "timerSetup";
   const finalDays = curationCandidates(first + dayInMs, pipeline.curate.lookbackDays).filter((day) => day + dayInMs + (pipeline.curate.finalAfterInMs ?? 0) <= first + dayInMs);
-  await Promise.all(finalDays.map((day) => archive.createText(curatedMarkerName(day), "{}", "application/json")));
+  for (const tenant of [undefined, ...tenants]) await Promise.all(finalDays.map((day) => archive.createText(curatedMarkerName(day, tenant), "{}", "application/json")));
   phase = "curateIdle";
   const started = performance.now();
-  const idle = await curateDueDays({ archive, nowInMs: () => first + dayInMs }, pipeline.curate);
+  // As the curate function runs (functions/azure.ts): it reads the registry, a deployment without
+  // other tenants too, then curates the home tenant and each tenant the registry names.
+  await registry.read();
+  for (const tenant of [undefined, ...tenants]) {
+    const idle = await curateDueDays({ archive, nowInMs: () => first + dayInMs, ...(tenant === undefined ? {} : { tenant }) }, pipeline.curate);
+    if (idle.curated.length > 0) throw new Error("the idle curate run found a day to curate");
+  }
   const idleCurateSeconds = (performance.now() - started) / 1000;
-  if (idle.curated.length > 0) throw new Error("the idle curate run found a day to curate");
-  return { count: 96, seconds, listedDays, fullListings, idleCurateSeconds };
+  return { count: 96, seconds, listedDays, fullListings, idleCurateSeconds, planTick: { ...ops.planTick }, curateIdle: { ...ops.curateIdle } };
+}
+
+interface PlanDayMeasure {
+  readonly count: number;
+  readonly seconds: number;
+  readonly listedDays: number;
+  readonly fullListings: number;
+  readonly idleCurateSeconds: number;
+  /** The day's plan ticks, and one idle curate run, by kind. */
+  readonly planTick: Record<Kind, number>;
+  readonly curateIdle: Record<Kind, number>;
+}
+
+/**
+ * What a busy instance's heartbeats cost, on the wire: `tenants` governors sharing as
+ * functions/azure.ts wires them (the home tenant's at one level alone; with other tenants, each
+ * tenant's and the app's), each busy, over `beats` heartbeats. Operations per busy (tenant,
+ * instance) per heartbeat.
+ */
+async function measureHeartbeats(tenants: readonly (TenantId | undefined)[], beats: number): Promise<Record<Kind, number>> {
+  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(`budget-${tenants.length}`);
+  await container.createIfNotExists();
+  const budgets = tenantBudgets({
+    registryOf: (tenant) => blobInstanceRegistry(container, tenant === undefined ? instancesPrefix : `${instancesPrefix}tenants/${tenant}/`),
+    app: tenants.length > 1 ? { registry: blobInstanceRegistry(container, `${instancesPrefix}app/`), ceiling: 15_000 } : undefined,
+    instance: "bench",
+    ceiling: 1_500,
+    idleAllowance: 1_500,
+    // Long enough that only the beats below run.
+    heartbeatInMs: 3_600_000,
+    clock: systemClock,
+  });
+  const sharings = [];
+  for (const tenant of tenants) {
+    const governor = new RequestGovernor({ requests: 1_500, windowInMs: 20_000 }, systemClock);
+    for (let i = 0; i < 5; i += 1) await governor.acquire();
+    sharings.push(budgets.share({ tenant, governor }));
+  }
+  await Promise.all(sharings.map((s) => s.beat()));
+  resetOps("heartbeats");
+  phase = "heartbeats";
+  for (let i = 0; i < beats; i += 1) await Promise.all(sharings.map((s) => s.beat()));
+  phase = "timerSetup";
+  const counted = { ...ops.heartbeats };
+  await budgets.stop();
+  return Object.fromEntries(Object.entries(counted).map(([k, v]) => [k, v / beats / tenants.length])) as Record<Kind, number>;
 }
 
 try {
@@ -261,15 +364,37 @@ try {
   ];
   for (const [name, key, factor] of rows) console.log(`  ${name.padEnd(24)} ${(atLarge(key) * factor).toFixed(1).padStart(9)}   of which per record ${(perRecord[key] * 1000 * factor).toFixed(1).padStart(9)}   per day whatever the records ${(base[key] * factor).toFixed(1).padStart(9)}`);
 
-  const fixedPerDay = {
-    write: ops.planTick.write + 24 * ops.curateIdle.write,
-    list: ops.planTick.list + 24 * ops.curateIdle.list,
-    read: ops.planTick.read + 24 * ops.curateIdle.read,
-    executions: ticks.count + 24,
-    gbSeconds: 2 * (ticks.seconds + 24 * idleCurateSeconds),
-  };
+  const timersOf = (m: PlanDayMeasure) => ({
+    write: m.planTick.write + 24 * m.curateIdle.write,
+    list: m.planTick.list + 24 * m.curateIdle.list,
+    read: m.planTick.read + 24 * m.curateIdle.read,
+    executions: m.count + 24,
+    gbSeconds: 2 * (m.seconds + 24 * m.idleCurateSeconds),
+  });
+  const fixedPerDay = timersOf(ticks);
   console.log(
-    `\ntimers per day: ${ticks.count} plan ticks with their sweep (${((ticks.seconds / ticks.count) * 1000).toFixed(0)} ms each; ${ops.planTick.write} writes, ${ops.planTick.list} lists, ${ops.planTick.read} reads in all; ${ticks.listedDays} day partitions listed, ${ticks.fullListings} full listings) and 24 idle curate runs (${(idleCurateSeconds * 1000).toFixed(0)} ms, ${ops.curateIdle.list} list and ${ops.curateIdle.read} reads each): ${fixedPerDay.write} writes, ${fixedPerDay.list} lists, ${fixedPerDay.read} reads, ${fixedPerDay.executions} executions, ${fixedPerDay.gbSeconds.toFixed(1)} GB-s`,
+    `\ntimers per day: ${ticks.count} plan ticks with their sweep (${((ticks.seconds / ticks.count) * 1000).toFixed(0)} ms each; ${ticks.planTick.write} writes, ${ticks.planTick.list} lists, ${ticks.planTick.read} reads in all; ${ticks.listedDays} day partitions listed, ${ticks.fullListings} full listings) and 24 idle curate runs (${(idleCurateSeconds * 1000).toFixed(0)} ms, ${ticks.curateIdle.list} list and ${ticks.curateIdle.read} reads each): ${fixedPerDay.write} writes, ${fixedPerDay.list} lists, ${fixedPerDay.read} reads, ${fixedPerDay.executions} executions, ${fixedPerDay.gbSeconds.toFixed(1)} GB-s`,
+  );
+
+  // Each further tenant: its day beside the home tenant's (at the smaller size), the timers' work
+  // for it (plan ticks and idle curate runs with a registry naming it), and its heartbeats.
+  const otherCount = Number(process.env.BENCH_COST_TENANTS ?? 2);
+  const others = Array.from({ length: otherCount }, (_, i) => `0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b${i.toString(16).padStart(2, "0")}`);
+  const together = await measureDay(small.calls, others);
+  const perTenantDay = Object.fromEntries(measured.map((k) => [k, (together[k] - small[k]) / otherCount])) as Record<Measured, number>;
+  console.log(
+    `  each further tenant's day (${otherCount} of ${small.calls} calls beside the home tenant's, less its day alone): ${((together.records - small.records) / otherCount).toFixed(0)} records, ${perTenantDay.graphRequests.toFixed(0)} Graph requests, ${perTenantDay.write.toFixed(0)}/${perTenantDay.list.toFixed(0)}/${perTenantDay.read.toFixed(0)} storage writes/lists/reads, ${perTenantDay.deliveries.toFixed(0)} deliveries, ${perTenantDay.busySeconds.toFixed(1)} s busy; the home tenant's day alone: ${small.records} records, ${small.graphRequests} Graph requests, ${small.write}/${small.list}/${small.read}, ${small.deliveries} deliveries, ${small.busySeconds.toFixed(1)} s busy`,
+  );
+  const ticksWith = await measurePlanDay(pipeline, others);
+  const timersWith = timersOf(ticksWith);
+  const perTenantTimers = { write: (timersWith.write - fixedPerDay.write) / otherCount, list: (timersWith.list - fixedPerDay.list) / otherCount, read: (timersWith.read - fixedPerDay.read) / otherCount, gbSeconds: (timersWith.gbSeconds - fixedPerDay.gbSeconds) / otherCount };
+  console.log(
+    `  timers per day with ${otherCount} more tenants in the registry: ${timersWith.write} writes, ${timersWith.list} lists, ${timersWith.read} reads, ${timersWith.gbSeconds.toFixed(1)} GB-s (${ticksWith.listedDays} day partitions listed); each further tenant adds ${perTenantTimers.write.toFixed(0)} writes, ${perTenantTimers.list.toFixed(0)} lists, ${perTenantTimers.read.toFixed(0)} reads, ${perTenantTimers.gbSeconds.toFixed(1)} GB-s a day`,
+  );
+  const beatsAlone = await measureHeartbeats([undefined], 20);
+  const beatsShared = await measureHeartbeats([undefined, ...others], 20);
+  console.log(
+    `  heartbeats, per busy (tenant, instance) and beat, on the wire: ${beatsAlone.write} write and ${beatsAlone.list} list with the home tenant alone; ${beatsShared.write} writes and ${beatsShared.list} lists once other tenants share the app's ceiling (${beatsShared.read} reads)`,
   );
 
   // List prices (USD, pay-as-you-go, East US; see the README's cost section for their source).
@@ -287,35 +412,65 @@ try {
     // About 1 KB of StorageBlobLogs per audited archive operation (reads, writes and deletes).
     logKBPerOp: 1,
   };
+  /** A month of one tenant's jobs at `calls` a day (timers apart), its heartbeats at `beat` operations each. */
+  const jobsMonth = (calls: number, beat: { write: number; list: number }) => {
+    const d = dayOf(calls);
+    return {
+      compute: 30 * 2 * d.busySeconds * price.gbSecond,
+      executions: 30 * d.deliveries * price.execution,
+      archiveOps: 30 * (d.write * price.write + d.list * price.list + d.read * price.read),
+      heartbeat: 30 * (d.busySeconds / heartbeatSeconds) * (beat.write * price.write + beat.list * price.list),
+      stored: ((30 * 12 * (d.rawBytes + d.curatedBytes)) / 1e9) * price.gbMonth,
+      logs: ((30 * (d.write + d.list + d.read) * price.logKBPerOp) / 1e6) * price.logGB,
+      // Each delivery: a send, a receive and a settlement; the sweep's and the retries' sends are in the deliveries.
+      serviceBus: 30 * 3 * d.deliveries * price.serviceBusOperation,
+    };
+  };
+  /** A month of timers doing `t`'s work a day. */
+  const timersMonth = (t: { write: number; list: number; read: number; executions: number; gbSeconds: number }) => ({
+    compute: 30 * t.gbSeconds * price.gbSecond,
+    executions: 30 * (t.executions + 1) * price.execution,
+    ops: 30 * (t.write * price.write + t.list * price.list + t.read * price.read),
+    logs: ((30 * (t.write + t.list + t.read) * price.logKBPerOp) / 1e6) * price.logGB,
+  });
+  const sum = (o: Record<string, number>) => Object.values(o).reduce((n, v) => n + v, 0);
+
   console.log("\nmonthly at list prices (30 days; storage after a year of retention; free grants not deducted)");
   console.log("  calls/day   compute      executions   storage ops  heartbeats   stored (1 y) audit logs   Service Bus  total        timers+heartbeats  all fixed (Basic)");
+  const timers = timersMonth(fixedPerDay);
   for (const calls of [1000, 10_000, 100_000]) {
-    const d = dayOf(calls);
-    const compute = 30 * (2 * d.busySeconds + fixedPerDay.gbSeconds) * price.gbSecond;
-    const executions = 30 * (d.deliveries + 1 + fixedPerDay.executions) * price.execution;
-    const archiveOps = 30 * (d.write * price.write + d.list * price.list + d.read * price.read);
-    const timerOps = 30 * (fixedPerDay.write * price.write + fixedPerDay.list * price.list + fixedPerDay.read * price.read);
-    const heartbeat = 30 * (d.busySeconds / heartbeatSeconds) * (price.write + price.list);
-    const stored = ((30 * 12 * (d.rawBytes + d.curatedBytes)) / 1e9) * price.gbMonth;
-    const auditedOps = 30 * (d.write + d.list + d.read + fixedPerDay.write + fixedPerDay.list + fixedPerDay.read);
-    const logs = ((auditedOps * price.logKBPerOp) / 1e6) * price.logGB;
-    // Each delivery: a send, a receive and a settlement; the sweep's and the retries' sends are in the deliveries.
-    const serviceBus = 30 * 3 * d.deliveries * price.serviceBusOperation;
-    const total = compute + executions + archiveOps + timerOps + heartbeat + stored + logs + serviceBus;
-    // What runs whatever the traffic: the timers (their executions, time and operations) and heartbeats.
-    const timers = 30 * fixedPerDay.gbSeconds * price.gbSecond + 30 * fixedPerDay.executions * price.execution + timerOps;
+    const j = jobsMonth(calls, { write: 1, list: 1 });
+    const cells = [j.compute + timers.compute, j.executions + timers.executions, j.archiveOps + timers.ops, j.heartbeat, j.stored, j.logs + timers.logs, j.serviceBus];
+    const total = cells.reduce((n, v) => n + v, 0);
     // Everything a day costs whatever its records: the timers, the heartbeats, and each of the
     // day's 144 jobs' own operations, time, logs and messages (the `base` of the split above).
-    const b = dayOf(0);
-    const perJobFixed =
-      30 * (b.write * price.write + b.list * price.list + b.read * price.read) +
-      30 * 2 * b.busySeconds * price.gbSecond +
-      30 * b.deliveries * (price.execution + 3 * price.serviceBusOperation) +
-      ((30 * (b.write + b.list + b.read) * price.logKBPerOp) / 1e6) * price.logGB;
-    const cells = [compute, executions, archiveOps + timerOps, heartbeat, stored, logs, serviceBus, total].map((v) => `$${v.toFixed(v < 0.01 && v > 0 ? 4 : 2)}`.padEnd(12));
+    const b = jobsMonth(0, { write: 0, list: 0 });
+    const perJobFixed = b.compute + b.executions + b.archiveOps + b.logs + b.serviceBus;
+    const fixed = sum(timers) + j.heartbeat;
     console.log(
-      `  ${String(calls).padEnd(10)}  ${cells.join(" ")} ${`${((100 * (timers + heartbeat)) / total).toFixed(1)} %`.padEnd(18)} ${((100 * (timers + heartbeat + perJobFixed)) / total).toFixed(1)} %   (Standard: $${(total + price.serviceBusStandardBase).toFixed(2)}, fixed ${((100 * (timers + heartbeat + perJobFixed + price.serviceBusStandardBase)) / (total + price.serviceBusStandardBase)).toFixed(1)} %)`,
+      `  ${String(calls).padEnd(10)}  ${[...cells, total].map((v) => `$${v.toFixed(v < 0.01 && v > 0 ? 4 : 2)}`.padEnd(12)).join(" ")} ${`${((100 * fixed) / total).toFixed(1)} %`.padEnd(18)} ${((100 * (fixed + perJobFixed)) / total).toFixed(1)} %   (Standard: $${(total + price.serviceBusStandardBase).toFixed(2)}, fixed ${((100 * (fixed + perJobFixed + price.serviceBusStandardBase)) / (total + price.serviceBusStandardBase)).toFixed(1)} %)`,
     );
+  }
+
+  // A deployment of many tenants: each tenant's jobs as the home tenant's (the per-tenant day above
+  // checks that), its heartbeats at the shared wiring's cost, and the timers' work per tenant added.
+  console.log("\na deployment of many tenants, monthly at the same prices: per deployment, and per tenant");
+  console.log("  tenants  calls/day each  deployment   per tenant   of which timers and heartbeats");
+  for (const tenants of [1, 10, 50]) {
+    for (const calls of [1000, 10_000]) {
+      const beat = tenants > 1 ? beatsShared : beatsAlone;
+      const jobs = sum(jobsMonth(calls, beat));
+      const t = timersMonth({
+        write: fixedPerDay.write + (tenants - 1) * perTenantTimers.write,
+        list: fixedPerDay.list + (tenants - 1) * perTenantTimers.list,
+        read: fixedPerDay.read + (tenants - 1) * perTenantTimers.read,
+        executions: fixedPerDay.executions,
+        gbSeconds: fixedPerDay.gbSeconds + (tenants - 1) * perTenantTimers.gbSeconds,
+      });
+      const deployment = tenants * jobs + sum(t);
+      const fixedShare = (sum(t) + tenants * jobsMonth(calls, beat).heartbeat) / deployment;
+      console.log(`  ${String(tenants).padEnd(7)}  ${String(calls).padEnd(14)}  ${`$${deployment.toFixed(2)}`.padEnd(11)}  ${`$${(deployment / tenants).toFixed(2)}`.padEnd(11)}  ${(100 * fixedShare).toFixed(1)} %`);
+    }
   }
 } finally {
   await azurite.stop();
