@@ -7,7 +7,7 @@
  *   scheduler/pstncalls-sweep.json               a log's coverage sweep memory (home)
  *   tenants/<id>/scheduler/watermark.json        another tenant's
  *   tenants/registry.json                        the tenant registry (tenantRegistry.ts)
- *   tenants/audit/<instant>_<action>_<id>.json   one write-once blob per registry change
+ *   tenants/audit/<instant>_<action>_<id>_<n>.json   one write-once blob per registry change
  */
 import { logSources } from "../core/sources.js";
 import { type Origin, type TenantId, tenantStatePrefix } from "../core/tenants.js";
@@ -26,3 +26,11 @@ export const tenantStateFolder = (tenant: TenantId): string => tenantStatePrefix
 
 export const tenantRegistryBlobName = "tenants/registry.json";
 export const tenantAuditPrefix = "tenants/audit/";
+
+/**
+ * `tenants/audit/20261120T100005.250Z_pause_<id>_0.json`: the instant to the millisecond, always
+ * the same width, so names sort as the changes happened (a minute-wide name with seconds only when
+ * not zero put a change at 10:00:00 after one at 10:00:05).
+ */
+export const tenantAuditBlobName = (nowInMs: number, action: string, tenant: TenantId, attempt: number): string =>
+  `${tenantAuditPrefix}${new Date(nowInMs).toISOString().replace(/[-:]/g, "")}_${action}_${tenant}_${attempt}.json`;

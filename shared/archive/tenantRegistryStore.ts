@@ -7,8 +7,7 @@
 import type { ContainerClient } from "@azure/storage-blob";
 import { type AuditEntry, type RegistryChange, type TenantEntry, type TenantRegistry, applyChange, auditEntry, emptyRegistry, parseRegistry, serializeRegistry } from "../core/tenantRegistry.js";
 import type { TenantId } from "../core/tenants.js";
-import { compactInstant } from "../core/window.js";
-import { tenantAuditPrefix, tenantRegistryBlobName, tenantStateFolder } from "./stateLayout.js";
+import { tenantAuditBlobName, tenantAuditPrefix, tenantRegistryBlobName, tenantStateFolder } from "./stateLayout.js";
 import { readBlobText, writeBlobTextIf } from "./conditionalBlob.js";
 
 export interface TenantRegistryStore {
@@ -41,7 +40,7 @@ export function blobTenantRegistryStore(container: ContainerClient): TenantRegis
         const entry = auditEntry(change, next.before, next.after, by, nowInMs);
         const body = `${JSON.stringify(entry, null, 2)}\n`;
         await container
-          .getBlockBlobClient(`${tenantAuditPrefix}${compactInstant(nowInMs)}_${change.action}_${change.tenant}_${attempt}.json`)
+          .getBlockBlobClient(tenantAuditBlobName(nowInMs, change.action, change.tenant, attempt))
           .upload(body, Buffer.byteLength(body), { conditions: { ifNoneMatch: "*" }, blobHTTPHeaders: { blobContentType: "application/json" } });
         return { before: next.before, after: next.after };
       }
@@ -52,7 +51,9 @@ export function blobTenantRegistryStore(container: ContainerClient): TenantRegis
       for await (const item of container.listBlobsFlat({ prefix: tenantAuditPrefix })) {
         entries.push(JSON.parse((await container.getBlockBlobClient(item.name).downloadToBuffer()).toString("utf8")) as AuditEntry);
       }
-      return entries;
+      // By each entry's instant, listing order within one: blobs written before the names sorted
+      // as the changes happened keep their place.
+      return entries.map((entry, i) => ({ entry, i, at: Date.parse(entry.at) })).sort((a, b) => a.at - b.at || a.i - b.i).map((e) => e.entry);
     },
     async deleteTenantState(tenant) {
       let deleted = 0;

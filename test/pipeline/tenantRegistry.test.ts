@@ -108,6 +108,22 @@ describe("the deployed functions and the registry (Azurite, the sandbox)", () =>
     assert.deepEqual(audit.map((a) => [a.action, a.tenant, a.by]).at(-1), ["consented", fabrikam, "plan function"]);
   });
 
+  it("the audit lists changes as they happened: one at a whole minute before those seconds later, two in the same second by their milliseconds", async () => {
+    const own = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient("state-audit-order");
+    await own.create();
+    const store = blobTenantRegistryStore(own);
+    await store.change({ action: "add", tenant: fabrikam, name: "Fabrikam" }, "test", t0);
+    await store.change({ action: "consented", tenant: fabrikam }, "test", t0 + 5_000);
+    await store.change({ action: "pause", tenant: fabrikam, because: "test" }, "test", t0 + 5_250);
+    await store.change({ action: "resume", tenant: fabrikam }, "test", t0 + 61_000);
+    assert.deepEqual((await store.audit()).map((a) => [a.at, a.action]), [
+      ["2026-11-20T10:00:00Z", "add"],
+      ["2026-11-20T10:00:05Z", "consented"],
+      ["2026-11-20T10:00:05.250Z", "pause"],
+      ["2026-11-20T10:01:01Z", "resume"],
+    ]);
+  });
+
   it("an invited tenant whose check fails waits for the next tick with an error naming it; the active tenants are planned all the same", async () => {
     const own = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient("state-check-fails");
     await own.create();
