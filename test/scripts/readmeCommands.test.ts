@@ -27,6 +27,8 @@ const excluded: Record<string, string> = {
   "npm ci && npm run build": "npm run build is run by test/functions/package.test.ts, and zip is not the archiver",
   "ARCHIVER_SERVICEBUS__fullyQualifiedNamespace=": "npm run replay needs a Service Bus namespace (Azure); its logic is tested in test/pipeline/replay.test.ts",
   "npm run tenants -- add": "run as written, against Azurite and the sandbox's tenants, by test/scripts/tenants.test.ts",
+  "npm run tenants -- retention": "run against Azurite's registry by test/scripts/tenants.test.ts: set, printed, refused at 30 days, back to the deployment's",
+  "npm run purge --": "names an Azure archive account (--archive https://ACCOUNT…); the same command runs against Azurite in test/scripts/purge.test.ts: its dry run from the registry, --as-of, its refusals, and the deletes",
 };
 const run = ["npm ci && npm start", "npm start --", "npm run status --", "npm run curate --", "npm run query --"];
 
