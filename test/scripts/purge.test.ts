@@ -98,6 +98,21 @@ describe("npm run purge", () => {
     assert.equal((await listed()).length, 3);
   });
 
+  it("deletes in rounds past the first 16, and leaves a hierarchical namespace's directory entries alone", async () => {
+    const own = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient("archive-many");
+    await own.create();
+    const hours = Array.from({ length: 40 }, (_, i) => `callrecords/v1/year=2026/month=11/day=${String(1 + Math.floor(i / 24)).padStart(2, "0")}/hour=${String(i % 24).padStart(2, "0")}/x_p0.jsonl.gz`);
+    await Promise.all(hours.map((name) => own.getBlockBlobClient(name).upload("x", 1)));
+    // As ADLS Gen2 lists a directory through the blob endpoint: an empty blob marked hdi_isfolder.
+    const folder = "callrecords/v1/year=2026/month=11/day=02";
+    await own.getBlockBlobClient(folder).upload("", 0, { metadata: { hdi_isfolder: "true" } });
+    const figures = await purgeArchive(own, { everyTenantDays: 31, own: new Map() }, Date.now() + 40 * day, true);
+    assert.deepEqual([figures.due.get("home")?.blobs, figures.deleted, figures.keptByPolicy], [40, 40, 0]);
+    const left: string[] = [];
+    for await (const item of own.listBlobsFlat()) left.push(item.name);
+    assert.deepEqual(left, [folder]);
+  });
+
   it("takes the tenants' retention from the registry, dry runs by default, and says what a purge would delete at a later instant", async () => {
     const registry = blobTenantRegistryStore(BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient("state"));
     await registry.change({ action: "add", tenant: fabrikam, name: "Fabrikam", retentionDays: 60 }, "test", Date.now());
