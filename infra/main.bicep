@@ -265,7 +265,7 @@ var retentionRules = empty(tenantRetentionDays) && archiveRetentionDays == 0
       ? length(tenantRetentionDays) <= 90
           ? concat(everyTenantRetention, tenantRetentionRules)
           : fail('tenantRetention names ${length(tenantRetentionDays)} tenants: a storage account\'s lifecycle policy holds at most 100 rules, so at most 90 tenants can have their own retention.')
-      : fail('${archiveRetentionDays == 0 ? 'tenantRetention' : 'archiveRetentionDays (${archiveRetentionDays})'} needs archiveImmutabilityDays 0: lifecycle management cannot delete any blob in a container with an immutability policy, even past its period. Keep WORM and delete by hand (README "Personal data"), or set archiveImmutabilityDays 0 and delete the unlocked policy (az storage container immutability-policy delete); a locked policy cannot be removed.')
+      : fail('${archiveRetentionDays == 0 ? 'tenantRetention' : 'archiveRetentionDays (${archiveRetentionDays})'} needs archiveImmutabilityDays 0: lifecycle management cannot delete any blob in a container with an immutability policy, even past its period. Keep WORM and end the retention with npm run purge (docs/tenants.md, "Retention per tenant"), or set archiveImmutabilityDays 0 and delete the unlocked policy (az storage container immutability-policy delete); a locked policy cannot be removed.')
 
 // `home` or a tenant id (lower case), named once.
 func retentionTenant(pair string[], named int) string =>
