@@ -16,7 +16,7 @@ import type { WatermarkStore } from "../shared/pipeline/plan/watermarkStore.js";
 import { formatInstant } from "../shared/core/window.js";
 import type { LogSourceName } from "../shared/core/sources.js";
 import type { TenantRegistryStore } from "../shared/archive/tenantRegistryStore.js";
-import type { TenantEntry } from "../shared/core/tenantRegistry.js";
+import { type TenantEntry, retentionDrift, retentionParameter } from "../shared/core/tenantRegistry.js";
 import type { TenantCheck } from "../shared/pipeline/operate/tenantCheck.js";
 
 export interface PlanDeps {
@@ -40,6 +40,8 @@ export interface RegistryPlanDeps {
   check(tenant: TenantId): Promise<TenantCheck>;
   /** A registered tenant's planning state, with the logs its settings keep. */
   planOf(entry: TenantEntry): TenantPlanDeps;
+  /** The tenants' own retention the deployment's lifecycle rules hold (ARCHIVER_TENANT_RETENTION), to compare with the registry's. */
+  readonly deployedRetention?: ReadonlyMap<string, number>;
 }
 
 export interface LogPlanDeps {
@@ -126,6 +128,10 @@ async function tenantsToPlan(d: PlanDeps, context: InvocationContext): Promise<r
   const { store, check, planOf } = d.registry;
   try {
     const registry = await store.read();
+    // A retention recorded but not deployed is not in force: personal data kept past its end.
+    for (const drift of d.registry.deployedRetention ? retentionDrift(registry, d.registry.deployedRetention) : []) {
+      logEvent(context, "warn", "tenantRetentionNotDeployed", { ...drift, deploy: retentionParameter(registry) });
+    }
     const listed = new Set(registry.tenants.map((t) => t.id));
     const planned = configured.filter((t) => !listed.has(t.tenant));
     for (const entry of registry.tenants) {

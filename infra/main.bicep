@@ -556,6 +556,8 @@ var archiverSettings = {
   // whole while Graph does not throttle the app (shared/graph/requestGovernor.ts).
   ARCHIVER_GRAPH_RATE_REQUESTS: string(1500 / maximumInstanceCount)
   ARCHIVER_GRAPH_CEILING_REQUESTS: '1500'
+  // What the lifecycle rules hold, for the plan function to compare with the tenant registry's.
+  ARCHIVER_TENANT_RETENTION: tenantRetention
 }
 
 // With an app registration, Graph tokens are that app's, obtained with the identity's assertion.

@@ -295,10 +295,11 @@ resource telephonyLog 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
 }
 
 // Another tenant that refused the app (consent revoked: paused automatically), whose planning
-// failed, or a registry that could not be read (docs/tenants.md). One alert per tenant.
+// failed, whose retention recorded is not deployed, or a registry that could not be read
+// (docs/tenants.md). One alert per tenant.
 var tenantProblems = '''
 traces
-| where operation_Name in ("plan", "harvest") and (message startswith "tenantPaused {" or message startswith "planTenantFailed {" or message startswith "tenantRegistryFailed {")
+| where operation_Name in ("plan", "harvest") and (message startswith "tenantPaused {" or message startswith "planTenantFailed {" or message startswith "tenantRegistryFailed {" or message startswith "tenantRetentionNotDeployed {")
 | extend f = parse_json(substring(message, indexof(message, "{")))
 | summarize problems = count() by tenant = tostring(f.tenant)
 '''
@@ -310,7 +311,7 @@ resource tenantAlert 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   kind: 'LogAlert'
   properties: {
     skipQueryValidation: skipQueryValidation
-    description: 'Another tenant refused the app (its consent was revoked or the permission removed: it is paused, tenantPaused names why), its planning failed (planTenantFailed), or the tenant registry could not be read (tenantRegistryFailed). Once its admin consents again: npm run tenants -- check, resume, and npm run replay.'
+    description: 'Another tenant refused the app (its consent was revoked or the permission removed: it is paused, tenantPaused names why), its planning failed (planTenantFailed), or the tenant registry could not be read (tenantRegistryFailed), or its retention in the registry is not the one deployed (tenantRetentionNotDeployed: deploy the value it names as TENANT_RETENTION). Once its admin consents again: npm run tenants -- check, resume, and npm run replay.'
     severity: 2
     enabled: true
     scopes: [appInsightsId]

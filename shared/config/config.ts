@@ -172,6 +172,8 @@ export interface PipelineConfig {
   readonly appCeilingRequests: number;
   /** The most of a worker's harvests one tenant may hold, when there are other tenants. */
   readonly tenantSlots: number;
+  /** The tenants' own retention the deployment's lifecycle rules hold, by `home` or tenant id. */
+  readonly tenantRetention: ReadonlyMap<string, number>;
 }
 
 const pipelineKeys = [
@@ -209,6 +211,7 @@ const pipelineKeys = [
   "tenantId",
   "appCeilingRequests",
   "tenantSlots",
+  "tenantRetention",
 ] as const satisfies readonly SettingKey[];
 
 /**
@@ -307,5 +310,6 @@ export function loadPipelineConfig(env: Env, host: { functionTimeoutInMs?: numbe
     tenants: s.tenants.filter((t) => t !== s.tenantId?.trim().toLowerCase()),
     appCeilingRequests: s.appCeilingRequests,
     tenantSlots: s.tenantSlots,
+    tenantRetention: s.tenantRetention,
   };
 }

@@ -3,6 +3,7 @@
  * once, in its parser (the text docs/configuration.md shows is derived from it). That table and
  * the Bicep app settings are checked against this list by tests, so the three cannot drift apart.
  */
+import { RegistryError, parseRetentionParameter } from "../core/tenantRegistry.js";
 import { parseTenantId } from "../core/tenants.js";
 import { cloudNames } from "../graph/clouds.js";
 import { ncrontabProblem } from "./ncrontab.js";
@@ -409,6 +410,20 @@ export const settings = {
       "Other tenants to archive beside the home one, comma-separated tenant ids (GUIDs), each of which has consented to the app (docs/tenants.md). The home tenant (`AZURE_TENANT_ID`, or the deployment's) is always archived; naming it here changes nothing. Deployed, the tenant registry (`npm run tenants`) adds to this list.",
     deployed: "optional",
     parse: (raw) => tenantList(raw ?? ""),
+  }),
+  tenantRetention: define("ARCHIVER_TENANT_RETENTION", {
+    defaultText: "(none)",
+    description:
+      "The tenants' own retention the deployment's lifecycle rules hold (`tenantRetention` of `infra/main.bicep`, which sets this): `<tenant>=<days>` separated by commas. Each plan tick compares it with the tenant registry's and warns (`tenantRetentionNotDeployed`) while they differ: the registry's days are not in force until deployed.",
+    deployed: "optional",
+    parse: (raw) => {
+      try {
+        return parseRetentionParameter(raw ?? "");
+      } catch (error) {
+        if (error instanceof RegistryError) return problem(error.message);
+        throw error;
+      }
+    },
   }),
   appCeilingRequests: define("ARCHIVER_GRAPH_APP_CEILING_REQUESTS", {
     description: "The most requests per rate window all tenants together may make (Graph: 15,000 / 20 s per app across tenants); each tenant keeps its own `ARCHIVER_GRAPH_CEILING_REQUESTS` too.",

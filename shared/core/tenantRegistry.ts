@@ -85,6 +85,18 @@ export const retentionParameter = (registry: TenantRegistry): string =>
   registry.tenants.flatMap((t) => (t.retentionDays === undefined ? [] : [`${t.id}=${t.retentionDays}`])).join(",");
 
 /**
+ * The tenants whose retention in the registry is not the one deployed (`home` aside: the registry
+ * does not hold it), each with both; empty when the deployment holds the registry's days.
+ */
+export function retentionDrift(registry: TenantRegistry, deployed: ReadonlyMap<string, number>): { tenant: TenantId; registry?: number; deployed?: number }[] {
+  const recorded = new Map(registry.tenants.flatMap((t) => (t.retentionDays === undefined ? [] : [[t.id, t.retentionDays] as const])));
+  const tenants = new Set([...recorded.keys(), ...[...deployed.keys()].filter((t) => t !== "home")]);
+  return [...tenants]
+    .filter((t) => recorded.get(t) !== deployed.get(t))
+    .map((tenant) => ({ tenant, ...(recorded.has(tenant) ? { registry: recorded.get(tenant) } : {}), ...(deployed.has(tenant) ? { deployed: deployed.get(tenant) } : {}) }));
+}
+
+/**
  * `tenantRetention`'s value read back: days by `home` or tenant id. RegistryError naming the first
  * pair that is not `<tenant>=<days>` over 30, or a tenant named twice (as infra/main.bicep refuses).
  */

@@ -391,7 +391,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
     }
     assert.ok(eventLine("planLogFailed", planLogFailedEvent("directRoutingCalls", new Error("unreadable"))).startsWith("planLogFailed {"));
     // The tenant alert: one per tenant, from the events that name it.
-    for (const event of ["tenantPaused", "planTenantFailed", "tenantRegistryFailed"]) assert.ok(queryOf("tenant").includes(`message startswith "${event} {"`), event);
+    for (const event of ["tenantPaused", "planTenantFailed", "tenantRegistryFailed", "tenantRetentionNotDeployed"]) assert.ok(queryOf("tenant").includes(`message startswith "${event} {"`), event);
     assert.deepEqual([...new Set(eventFieldsRead(queryOf("tenant")))], ["tenant"]);
     assert.equal(planTenantFailedEvent("0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c", new Error("unreadable")).tenant, "0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c");
     assert.equal(harvestEvent({ status: "deadLettered", job: { ...lastJob, tenant: "0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c" }, reason: "TenantConsentMissing", description: "x" }).fields.tenant, "0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c");

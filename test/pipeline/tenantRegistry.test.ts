@@ -69,8 +69,8 @@ describe("the deployed functions and the registry (Azurite, the sandbox)", () =>
   });
 
   /** One plan tick over `container`'s watermarks and registry: the jobs it sent and its event lines. */
-  async function tick(container: ContainerClient, store: RegistryPlanDeps["store"], check: RegistryPlanDeps["check"], configured: readonly string[] = []) {
-    const pipeline = loadPipelineConfig(sandboxEnv(sandbox, { ARCHIVER_PSTN_CALLS: "off", ARCHIVER_DIRECT_ROUTING_CALLS: "off" }));
+  async function tick(container: ContainerClient, store: RegistryPlanDeps["store"], check: RegistryPlanDeps["check"], configured: readonly string[] = [], env: Record<string, string> = {}) {
+    const pipeline = loadPipelineConfig(sandboxEnv(sandbox, { ARCHIVER_PSTN_CALLS: "off", ARCHIVER_DIRECT_ROUTING_CALLS: "off", ...env }));
     const sent: PlannedJob[] = [];
     const events: string[] = [];
     const planOf = (tenant: string) => ({ tenant, watermarks: blobWatermarkStore(container, schedulerBlobName("watermark", { tenant })) });
@@ -80,7 +80,7 @@ describe("the deployed functions and the registry (Azurite, the sandbox)", () =>
       clock: { now: () => tickAt, sleep: async () => undefined },
       plan: { ...pipeline.plan, maxWindowsPerTick: 2 },
       tenants: configured.map(planOf),
-      registry: { store, check, planOf: (entry) => planOf(entry.id) },
+      registry: { store, check, planOf: (entry) => planOf(entry.id), deployedRetention: pipeline.tenantRetention },
     }));
     await handler({} as Timer, new functions.InvocationContext({ invocationId: "t", functionName: "plan", logHandler: (_l, ...args) => events.push(args.join(" ")) }));
     return { sent, events };
@@ -106,6 +106,24 @@ describe("the deployed functions and the registry (Azurite, the sandbox)", () =>
     assert.ok(events.some((e) => e.includes("tenantNotConsented") && e.includes(notYet) && e.includes("TenantConsentMissing")));
     const audit = await store.audit();
     assert.deepEqual(audit.map((a) => [a.action, a.tenant, a.by]).at(-1), ["consented", fabrikam, "plan function"]);
+  });
+
+  it("warns each tick while a tenant's retention in the registry is not the one deployed (ARCHIVER_TENANT_RETENTION), and not once it is", async () => {
+    const own = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient("state-retention");
+    await own.create();
+    const store = blobTenantRegistryStore(own);
+    await store.change({ action: "add", tenant: fabrikam, name: "Fabrikam", retentionDays: 365 }, "test", t0);
+    await store.change({ action: "add", tenant: notYet, name: "Not yet" }, "test", t0);
+    const never = () => Promise.reject(new Error("no check in this test"));
+    const drifted = await tick(own, store, never, [], { ARCHIVER_TENANT_RETENTION: `home=500, ${notYet}=90` });
+    // One event per tenant, so the tenant alert names each.
+    const lines = drifted.events.filter((e) => e.startsWith("tenantRetentionNotDeployed {")).map((e) => JSON.parse(e.slice(e.indexOf("{"))) as unknown);
+    assert.deepEqual(lines, [
+      { tenant: fabrikam, registry: 365, deploy: `${fabrikam}=365` },
+      { tenant: notYet, deployed: 90, deploy: `${fabrikam}=365` },
+    ]);
+    const deployed = await tick(own, store, never, [], { ARCHIVER_TENANT_RETENTION: `home=500,${fabrikam}=365` });
+    assert.equal(deployed.events.filter((e) => e.startsWith("tenantRetentionNotDeployed")).length, 0, deployed.events.join("\n"));
   });
 
   it("the audit lists changes as they happened: one at a whole minute before those seconds later, two in the same second by their milliseconds", async () => {
