@@ -194,7 +194,7 @@ export function planDeps(): PlanDeps {
         return checkTenant(graphRuntime(archiver, pipeline), tenant, undefined, systemClock.now());
       },
       planOf: (entry) => tenantPlan(pipeline, entry.id, entry.logsOff),
-      deployedRetention: pipeline.tenantRetention,
+      ...(pipeline.tenantRetention ? { deployedRetention: pipeline.tenantRetention } : {}),
     },
   };
 }

@@ -556,9 +556,10 @@ var archiverSettings = {
   // whole while Graph does not throttle the app (shared/graph/requestGovernor.ts).
   ARCHIVER_GRAPH_RATE_REQUESTS: string(1500 / maximumInstanceCount)
   ARCHIVER_GRAPH_CEILING_REQUESTS: '1500'
-  // What the lifecycle rules hold, for the plan function to compare with the tenant registry's.
-  ARCHIVER_TENANT_RETENTION: tenantRetention
 }
+// What the lifecycle rules hold, for the plan function to compare with the tenant registry's; none
+// under WORM, where no rule deletes and npm run purge reads the registry itself.
+var retentionSettings = archiveImmutabilityDays == 0 && !archiveImmutabilityLocked ? { ARCHIVER_TENANT_RETENTION: tenantRetention } : {}
 
 // With an app registration, Graph tokens are that app's, obtained with the identity's assertion.
 var graphAppSettings = graphIdentity == 'appRegistration' && !empty(graphAppId)
@@ -583,6 +584,7 @@ module functionApp 'modules/functionApp.bicep' = {
     deploymentContainer: deploymentContainerName
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     archiverSettings: archiverSettings
+    retentionSettings: retentionSettings
     graphAppSettings: graphAppSettings
     maximumInstanceCount: maximumInstanceCount
     auditWorkspaceId: auditLogs ? monitoring.outputs.workspaceId : ''

@@ -37,6 +37,9 @@ param archiverSettings object
 @description('Optional. Settings of the app-registration Graph identity (ARCHIVER_GRAPH_APP_CLIENT_ID, AZURE_TENANT_ID).')
 param graphAppSettings object = {}
 
+@description('Optional. What the lifecycle rules of retention hold (ARCHIVER_TENANT_RETENTION); none under WORM.')
+param retentionSettings object = {}
+
 @description('Optional. Most instances the app scales to; Graph\'s rate limit is per app and tenant, so the per-instance request budget is divided by this.')
 @minValue(1)
 @maxValue(1000)
@@ -105,7 +108,7 @@ var consumptionSettings = isFlex
       ARCHIVER_TIME_BUDGET_SECONDS: '420'
     }
 
-var appSettings = union(archiverSettings, graphAppSettings, hostSettings, consumptionSettings)
+var appSettings = union(archiverSettings, graphAppSettings, retentionSettings, hostSettings, consumptionSettings)
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   name: name

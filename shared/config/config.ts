@@ -172,8 +172,8 @@ export interface PipelineConfig {
   readonly appCeilingRequests: number;
   /** The most of a worker's harvests one tenant may hold, when there are other tenants. */
   readonly tenantSlots: number;
-  /** The tenants' own retention the deployment's lifecycle rules hold, by `home` or tenant id. */
-  readonly tenantRetention: ReadonlyMap<string, number>;
+  /** The tenants' own retention the deployment's lifecycle rules hold, by `home` or tenant id; absent: not compared (WORM). */
+  readonly tenantRetention: ReadonlyMap<string, number> | undefined;
 }
 
 const pipelineKeys = [

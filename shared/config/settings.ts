@@ -414,11 +414,12 @@ export const settings = {
   tenantRetention: define("ARCHIVER_TENANT_RETENTION", {
     defaultText: "(none)",
     description:
-      "The tenants' own retention the deployment's lifecycle rules hold (`tenantRetention` of `infra/main.bicep`, which sets this): `<tenant>=<days>` separated by commas. Each plan tick compares it with the tenant registry's and warns (`tenantRetentionNotDeployed`) while they differ: the registry's days are not in force until deployed.",
+      "The tenants' own retention the deployment's lifecycle rules hold (`tenantRetention` of `infra/main.bicep`, which sets this without WORM): `<tenant>=<days>` separated by commas. Each plan tick compares it with the tenant registry's and warns (`tenantRetentionNotDeployed`) while they differ: the registry's days are not in force until deployed. Unset: no comparison (under WORM, `npm run purge` reads the registry itself).",
     deployed: "optional",
     parse: (raw) => {
+      if (raw === undefined) return undefined;
       try {
-        return parseRetentionParameter(raw ?? "");
+        return parseRetentionParameter(raw);
       } catch (error) {
         if (error instanceof RegistryError) return problem(error.message);
         throw error;

@@ -508,6 +508,11 @@ describe("infrastructure (Bicep)", { skip }, () => {
     // Every tenant's rule beside a tenant's own: both match its blobs, and the younger age wins.
     const both = deleting(lifecycleRules(deployed(await evaluate({ archiveRetentionDays: 400, tenantRetention: `${fabrikam}=90`, archiveImmutabilityDays: 0 }))));
     assert.deepEqual(both.map((r) => r.name), ["expire-archive", "expire0b7e2c1a5f3d4e6b9a8c1d2e3f4a5b6c"]);
+    // The app is told what the rules hold, to compare with the registry; under WORM nothing (no rule deletes).
+    const retentionSetting = (resources: readonly PredictedResource[]) =>
+      ((named(resources, "Microsoft.Web/sites")[0]?.properties?.siteConfig as { appSettings?: { name: string; value: string }[] } | undefined)?.appSettings ?? []).find((a) => a.name === "ARCHIVER_TENANT_RETENTION")?.value;
+    assert.equal(retentionSetting(deployed(await evaluate({ archiveRetentionDays: 400, tenantRetention: `${fabrikam}=90`, archiveImmutabilityDays: 0 }))), `${fabrikam}=90`);
+    assert.equal(retentionSetting(deployed(await evaluate({}))), undefined);
   });
 
   it("tenantRetention is refused by name where it would never delete or is not <tenant>=<days> over 30", async () => {

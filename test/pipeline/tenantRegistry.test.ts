@@ -80,7 +80,7 @@ describe("the deployed functions and the registry (Azurite, the sandbox)", () =>
       clock: { now: () => tickAt, sleep: async () => undefined },
       plan: { ...pipeline.plan, maxWindowsPerTick: 2 },
       tenants: configured.map(planOf),
-      registry: { store, check, planOf: (entry) => planOf(entry.id), deployedRetention: pipeline.tenantRetention },
+      registry: { store, check, planOf: (entry) => planOf(entry.id), ...(pipeline.tenantRetention ? { deployedRetention: pipeline.tenantRetention } : {}) },
     }));
     await handler({} as Timer, new functions.InvocationContext({ invocationId: "t", functionName: "plan", logHandler: (_l, ...args) => events.push(args.join(" ")) }));
     return { sent, events };
