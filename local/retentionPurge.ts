@@ -38,6 +38,8 @@ export interface RetentionRules {
   readonly everyTenantDays?: number;
   /** Tenants' own retention in days, by `home` or tenant id (tenantRetention). */
   readonly own: ReadonlyMap<string, number>;
+  /** Removed tenants whose whole archive goes, whatever its age (an offboarded customer's erasure). */
+  readonly erase?: ReadonlySet<string>;
 }
 
 /** The days `owner`'s blobs are kept: the shorter of every tenant's and its own; undefined: kept. */
@@ -50,6 +52,7 @@ export function retentionDaysOf(rules: RetentionRules, owner: string): number | 
 export function purgeOwner(name: string, lastModifiedInMs: number, rules: RetentionRules, nowInMs: number): string | undefined {
   const owner = ownerOf(name);
   if (owner === undefined) return undefined;
+  if (rules.erase?.has(owner)) return owner;
   const days = retentionDaysOf(rules, owner);
   return days !== undefined && nowInMs - lastModifiedInMs > days * dayInMs ? owner : undefined;
 }

@@ -6,7 +6,10 @@
  * task). Blobs still within the container's WORM period are refused by the service, counted as
  * kept, and deleted by a later purge.
  *
- *   npm run purge -- [--archive URL] [--retention-days N] [--tenant-retention home=N,ID=N] [--apply | --as-of ISO]
+ *   npm run purge -- [--archive URL] [--retention-days N] [--tenant-retention home=N,ID=N] [--erase TENANT_ID] [--apply | --as-of ISO]
+ *
+ * `--erase` deletes a removed tenant's whole archive, whatever its age (what WORM still holds is
+ * kept, and goes at a later purge): the end of an offboarded customer's data.
  */
 import { commandArgs, runCommand } from "../local/command.js";
 import type { Azurite } from "../local/azurite.js";
@@ -15,10 +18,11 @@ import { purgeArchive } from "../local/purgeArchive.js";
 import { UsageError } from "../local/startOptions.js";
 import { blobTenantRegistryStore } from "../shared/archive/tenantRegistryStore.js";
 import { loadPipelineConfig } from "../shared/config/config.js";
-import { RegistryError, parseRetentionParameter, retentionParameter, retentionProblem } from "../shared/core/tenantRegistry.js";
+import { RegistryError, findTenant, parseRetentionParameter, retentionParameter, retentionProblem } from "../shared/core/tenantRegistry.js";
+import { type TenantId, parseTenantId } from "../shared/core/tenants.js";
 import { formatInstant, parseStateInstant } from "../shared/core/window.js";
 
-const usage = "usage: npm run purge -- [--archive URL] [--retention-days N] [--tenant-retention home=N,TENANT_ID=N] [--apply | --as-of ISO]";
+const usage = "usage: npm run purge -- [--archive URL] [--retention-days N] [--tenant-retention home=N,TENANT_ID=N] [--erase TENANT_ID] [--apply | --as-of ISO]";
 
 const help = `${usage}
 
@@ -33,6 +37,8 @@ deployment's retention as its parameters say it; without --apply nothing is dele
   --tenant-retention V     tenants' own (tenantRetention: home=N,TENANT_ID=N); default: the
                            registry's (npm run tenants -- retention) where the state container is
                            at hand
+  --erase TENANT_ID        a removed tenant's whole archive, whatever its age (npm run tenants --
+                           remove first; the registry is read from the settings' account)
   --apply                  delete; needs a role that may delete on the archive container, and the
                            archive's delete alert fires (expected: say so to whoever receives it)
   --as-of ISO              judge ages at this instant instead of now: what a purge will delete then
@@ -51,6 +57,7 @@ async function main(): Promise<number> {
       "tenant-retention": { type: "string" },
       apply: { type: "boolean" },
       "as-of": { type: "string" },
+      erase: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -62,21 +69,30 @@ async function main(): Promise<number> {
   const asOf = args["as-of"] === undefined ? Date.now() : (parseStateInstant(args["as-of"]) ?? badInstant(args["as-of"]));
   const everyTenantDays = args["retention-days"] === undefined ? undefined : checkedDays(args["retention-days"]);
   const ownGiven = args["tenant-retention"] === undefined ? undefined : retention(args["tenant-retention"]);
+  const erase = args.erase === undefined ? undefined : erasedTenant(args.erase);
 
   const pipeline = loadPipelineConfig(process.env);
   const source = await openArchiveSource(args.archive === undefined ? {} : { archive: args.archive }, pipeline);
   azurite = source.azurite;
   const container = source.container as NonNullable<typeof source.container>;
-  const own = ownGiven ?? (source.state ? retention(retentionParameter(await blobTenantRegistryStore(source.state).read())) : new Map<string, number>());
-  if (everyTenantDays === undefined && own.size === 0) {
+  const registry = source.state ? await blobTenantRegistryStore(source.state).read() : undefined;
+  const own = ownGiven ?? (registry ? retention(retentionParameter(registry)) : new Map<string, number>());
+  if (erase !== undefined) {
+    // Erasing is for a customer that is gone: the registry must say so, or a typo erases a live tenant.
+    if (!registry) throw new UsageError("--erase checks the tenant registry, which is in the settings' account: give ARCHIVER_STORAGE or ARCHIVER_STORAGE__blobServiceUri instead of --archive");
+    const entry = findTenant(registry, erase);
+    if (entry?.state !== "offboarded") throw new UsageError(`--erase ${erase}: the tenant is ${entry ? entry.state : "not in the registry"}; only a removed tenant's archive is erased (npm run tenants -- pause, then remove)`);
+  }
+  if (everyTenantDays === undefined && own.size === 0 && erase === undefined) {
     throw new UsageError("no retention to enforce: give --retention-days (the deployment's archiveRetentionDays) or --tenant-retention, or record a tenant's in the registry (npm run tenants -- retention TENANT_ID DAYS)");
   }
-  console.log(`retention: ${[...(everyTenantDays === undefined ? [] : [`every tenant ${everyTenantDays} days`]), ...[...own].map(([tenant, days]) => `${tenant} ${days} days`)].join("; ")}, judged at ${formatInstant(asOf)}`);
+  console.log(`retention: ${[...(everyTenantDays === undefined ? [] : [`every tenant ${everyTenantDays} days`]), ...[...own].map(([tenant, days]) => `${tenant} ${days} days`), ...(erase === undefined ? [] : [`${erase} erased whatever its age`])].join("; ")}, judged at ${formatInstant(asOf)}`);
 
-  const figures = await purgeArchive(container, { ...(everyTenantDays === undefined ? {} : { everyTenantDays }), own }, asOf, args.apply === true);
+  const rules = { ...(everyTenantDays === undefined ? {} : { everyTenantDays }), own, ...(erase === undefined ? {} : { erase: new Set([erase]) }) };
+  const figures = await purgeArchive(container, rules, asOf, args.apply === true);
   if (figures.due.size === 0) console.log(`nothing in ${container.containerName} is past its retention`);
   for (const [owner, due] of figures.due) {
-    console.log(`${owner}: ${due.blobs} blob(s), ${(due.bytes / 1e6).toFixed(1)} MB past its retention, the oldest written ${formatInstant(due.oldestInMs)}`);
+    console.log(`${owner}: ${due.blobs} blob(s), ${(due.bytes / 1e6).toFixed(1)} MB ${owner === erase ? "to erase" : "past its retention"}, the oldest written ${formatInstant(due.oldestInMs)}`);
   }
   if (!args.apply) {
     if (figures.due.size > 0) console.log("dry run: nothing deleted. --apply deletes them (a role that may delete on the archive container; the delete alert fires).");
@@ -100,6 +116,12 @@ function retention(value: string): Map<string, number> {
     if (error instanceof RegistryError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+function erasedTenant(raw: string): TenantId {
+  const parsed = parseTenantId(raw);
+  if ("problem" in parsed) throw new UsageError(`--erase: ${parsed.problem}`);
+  return parsed.tenant;
 }
 
 function badInstant(raw: string): never {

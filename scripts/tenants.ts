@@ -200,7 +200,7 @@ first check that passes; or run npm run tenants -- check ${tenant} where the app
 Its archive stays where it is, under ${roots.join(", ")} of the archive container:
   - to hand it over, copy those folders (azcopy copy 'https://ACCOUNT.blob.core.windows.net/CONTAINER/${roots[0]}*' ... --recursive), or grant the tenant's reader on them (docs/tenants.md);
   - under the WORM policy each blob is kept until its retention period ends and cannot be deleted sooner by anyone;
-  - after that, the lifecycle rule deletes it if its own retention (npm run tenants -- retention) or the archive's is deployed, and under WORM npm run purge does; else it stays until an owner deletes the folders.
+  - after that, the lifecycle rule deletes it if its own retention (npm run tenants -- retention) or the archive's is deployed, and under WORM npm run purge does; else it stays until erased (npm run purge -- --erase TENANT_ID --apply) or an owner deletes the folders.
 Its ${Object.values(logSources).map((s) => s.label).join(" and ")} folders follow the same rules.`);
         return 0;
       });

@@ -46,6 +46,10 @@ describe("retention's purge: which blobs", () => {
     assert.equal(purgeOwner(names.fabrikamData, now - 401 * day, rules, now), fabrikam);
     assert.equal(purgeOwner(names.marker, now - 1000 * day, rules, now), undefined);
     assert.equal(purgeOwner(names.fabrikamData, now - 1000 * day, { own: new Map([["home", 90]]) }, now), undefined, "no retention: kept");
+    const erase = { own: new Map<string, number>(), erase: new Set([fabrikam]) };
+    assert.equal(purgeOwner(names.fabrikamData, now - 1000, erase, now), fabrikam, "an erased tenant's blob goes whatever its age");
+    assert.equal(purgeOwner(names.homeData, now - 1000 * day, erase, now), undefined);
+    assert.equal(purgeOwner(`curated/v2/_days/tenant=${fabrikam}/2026-11-02.json`, now, erase, now), undefined, "its markers are not call data");
   });
 });
 
@@ -127,6 +131,21 @@ describe("npm run purge", () => {
     assert.match(future.stdout, new RegExp(`${fabrikam}: 2 blob\\(s\\), 0\\.0 MB past its retention, the oldest written 20`));
     assert.match(future.stdout, /dry run: nothing deleted/);
     assert.equal((await listed()).length, 3, "a dry run deletes nothing");
+  });
+
+  it("erases a removed tenant's whole archive, whatever its age, and refuses a tenant the registry does not say was removed", async () => {
+    const registry = blobTenantRegistryStore(BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient("state"));
+    const live = await purge(["--erase", fabrikam, "--apply"]);
+    assert.equal(live.code, 2);
+    assert.match(live.stderr, /--erase 0b7e2c1a-5f3d-4e6b-9a8c-1d2e3f4a5b6c: the tenant is invited; only a removed tenant's archive is erased/);
+    await registry.change({ action: "remove", tenant: fabrikam }, "test", Date.now());
+    const dry = await purge(["--erase", fabrikam]);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, new RegExp(`${fabrikam}: 2 blob\\(s\\), 0\\.0 MB to erase`));
+    const erased = await purge(["--erase", fabrikam, "--apply"]);
+    assert.equal(erased.code, 0, erased.stderr);
+    assert.match(erased.stdout, /deleted 2 blob\(s\)/);
+    assert.deepEqual(await listed(), [names.marker], "the home tenant's marker stays; fabrikam's raw and curated blobs are gone");
   });
 
   it("refuses by name what would delete too soon or is not a retention", async () => {
