@@ -11,6 +11,7 @@
  * `--erase` deletes a removed tenant's whole archive, whatever its age (what WORM still holds is
  * kept, and goes at a later purge): the end of an offboarded customer's data.
  */
+import { BlobServiceClient } from "@azure/storage-blob";
 import { commandArgs, runCommand } from "../local/command.js";
 import type { Azurite } from "../local/azurite.js";
 import { openArchiveSource } from "../local/localArchive.js";
@@ -75,7 +76,9 @@ async function main(): Promise<number> {
   const source = await openArchiveSource(args.archive === undefined ? {} : { archive: args.archive }, pipeline);
   azurite = source.azurite;
   const container = source.container as NonNullable<typeof source.container>;
-  const registry = source.state ? await blobTenantRegistryStore(source.state).read() : undefined;
+  // The settings' account's state container, or npm start's Azurite's (where npm run tenants keeps it).
+  const state = source.state ?? (source.azurite ? BlobServiceClient.fromConnectionString(source.azurite.connectionString).getContainerClient(pipeline.stateContainer) : undefined);
+  const registry = state && (await state.exists()) ? await blobTenantRegistryStore(state).read() : undefined;
   const own = ownGiven ?? (registry ? retention(retentionParameter(registry)) : new Map<string, number>());
   if (erase !== undefined) {
     // Erasing is for a customer that is gone: the registry must say so, or a typo erases a live tenant.
@@ -83,6 +86,7 @@ async function main(): Promise<number> {
     const entry = findTenant(registry, erase);
     if (entry?.state !== "offboarded") throw new UsageError(`--erase ${erase}: the tenant is ${entry ? entry.state : "not in the registry"}; only a removed tenant's archive is erased (npm run tenants -- pause, then remove)`);
   }
+  if (!registry && ownGiven === undefined) console.log("no tenant registry at hand (--archive): tenants' own retention is not applied; give --tenant-retention, or the settings' account");
   if (everyTenantDays === undefined && own.size === 0 && erase === undefined) {
     throw new UsageError("no retention to enforce: give --retention-days (the deployment's archiveRetentionDays) or --tenant-retention, or record a tenant's in the registry (npm run tenants -- retention TENANT_ID DAYS)");
   }

@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
-import { BlobServiceClient, type ContainerClient, RestError } from "@azure/storage-blob";
+import { BlobServiceClient, ContainerSASPermissions, type ContainerClient, RestError } from "@azure/storage-blob";
 import { type Azurite, startAzurite } from "../../local/azurite.js";
 import { purgeArchive } from "../../local/purgeArchive.js";
 import { ownerOf, purgeOwner } from "../../local/retentionPurge.js";
@@ -146,6 +146,17 @@ describe("npm run purge", () => {
     assert.equal(erased.code, 0, erased.stderr);
     assert.match(erased.stdout, /deleted 2 blob\(s\)/);
     assert.deepEqual(await listed(), [names.marker], "the home tenant's marker stays; fabrikam's raw and curated blobs are gone");
+  });
+
+  it("says when the registry is not at hand (--archive URL), and refuses to erase without it", async () => {
+    const url = await archive.generateSasUrl({ permissions: ContainerSASPermissions.parse("rl"), expiresOn: new Date(Date.now() + 3_600_000) });
+    const bare = await purge(["--archive", url, "--retention-days", "31"]);
+    assert.equal(bare.code, 0, bare.stderr);
+    assert.match(bare.stdout, /no tenant registry at hand \(--archive\): tenants' own retention is not applied; give --tenant-retention/);
+    assert.match(bare.stdout, /^retention: every tenant 31 days, judged at /m);
+    const erase = await purge(["--archive", url, "--erase", fabrikam]);
+    assert.equal(erase.code, 2);
+    assert.match(erase.stderr, /--erase checks the tenant registry, which is in the settings' account/);
   });
 
   it("refuses by name what would delete too soon or is not a retention", async () => {
