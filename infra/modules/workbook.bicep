@@ -39,8 +39,8 @@ var queries = [
     query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | where tostring(f.source) in ("", "callRecords") | extend tenant = iff(isempty(tostring(f.tenant)), "home", tostring(f.tenant)) | summarize requests = sum(toint(f.graphRequests)) by bin(timestamp, 1m), tenant | extend ceiling = 4500 | render timechart'
   }
   {
-    title: 'Seconds throttled per hour'
-    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | summarize throttledSeconds = sum(todouble(f.throttledSeconds)) by bin(timestamp, 1h) | render timechart'
+    title: 'Seconds throttled per hour, by tenant'
+    query: 'traces | where message startswith "harvest {" | extend f = parse_json(substring(message, indexof(message, "{"))) | extend tenant = iff(isempty(tostring(f.tenant)), "home", tostring(f.tenant)) | summarize throttledSeconds = sum(todouble(f.throttledSeconds)) by bin(timestamp, 1h), tenant | render timechart'
   }
   {
     title: 'Graph retries per hour, by cause'
