@@ -19,7 +19,7 @@ import { purgeArchive } from "../local/purgeArchive.js";
 import { UsageError } from "../local/startOptions.js";
 import { blobTenantRegistryStore } from "../shared/archive/tenantRegistryStore.js";
 import { loadPipelineConfig } from "../shared/config/config.js";
-import { RegistryError, findTenant, parseRetentionParameter, retentionParameter, retentionProblem } from "../shared/core/tenantRegistry.js";
+import { RegistryError, findTenant, parseRetentionParameter, recordedRetention, retentionProblem } from "../shared/core/tenantRegistry.js";
 import { type TenantId, parseTenantId } from "../shared/core/tenants.js";
 import { formatInstant, parseStateInstant } from "../shared/core/window.js";
 
@@ -79,7 +79,7 @@ async function main(): Promise<number> {
   // The settings' account's state container, or npm start's Azurite's (where npm run tenants keeps it).
   const state = source.state ?? (source.azurite ? BlobServiceClient.fromConnectionString(source.azurite.connectionString).getContainerClient(pipeline.stateContainer) : undefined);
   const registry = state && (await state.exists()) ? await blobTenantRegistryStore(state).read() : undefined;
-  const own = ownGiven ?? (registry ? retention(retentionParameter(registry)) : new Map<string, number>());
+  const own: ReadonlyMap<string, number> = ownGiven ?? (registry ? recordedRetention(registry) : new Map());
   if (erase !== undefined) {
     // Erasing is for a customer that is gone: the registry must say so, or a typo erases a live tenant.
     if (!registry) throw new UsageError("--erase checks the tenant registry, which is in the settings' account: give ARCHIVER_STORAGE or ARCHIVER_STORAGE__blobServiceUri instead of --archive");

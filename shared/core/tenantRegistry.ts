@@ -82,14 +82,18 @@ export const retentionProblem = (days: number): string | undefined =>
  * its end).
  */
 export const retentionParameter = (registry: TenantRegistry): string =>
-  registry.tenants.flatMap((t) => (t.retentionDays === undefined ? [] : [`${t.id}=${t.retentionDays}`])).join(",");
+  [...recordedRetention(registry)].map(([tenant, days]) => `${tenant}=${days}`).join(",");
+
+/** Each tenant's own retention the registry records, in its order: what tenantRetention deploys. */
+export const recordedRetention = (registry: TenantRegistry): Map<TenantId, number> =>
+  new Map(registry.tenants.flatMap((t) => (t.retentionDays === undefined ? [] : [[t.id, t.retentionDays] as const])));
 
 /**
  * The tenants whose retention in the registry is not the one deployed (`home` aside: the registry
  * does not hold it), each with both; empty when the deployment holds the registry's days.
  */
 export function retentionDrift(registry: TenantRegistry, deployed: ReadonlyMap<string, number>): { tenant: TenantId; registry?: number; deployed?: number }[] {
-  const recorded = new Map(registry.tenants.flatMap((t) => (t.retentionDays === undefined ? [] : [[t.id, t.retentionDays] as const])));
+  const recorded = recordedRetention(registry);
   const tenants = new Set([...recorded.keys(), ...[...deployed.keys()].filter((t) => t !== "home")]);
   return [...tenants]
     .filter((t) => recorded.get(t) !== deployed.get(t))
