@@ -11,6 +11,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { tenantOfBlobName } from "../shared/core/tenants.js";
 import { dayInMs } from "../shared/core/window.js";
 
 interface ArchiveFolders {
@@ -23,14 +24,8 @@ const folders = JSON.parse(readFileSync(join(import.meta.dirname, "..", "infra",
 /** `home`, or the tenant id whose folders hold `name`; undefined outside every tenant's call data. */
 export function ownerOf(name: string): string | undefined {
   if (folders.home.some((prefix) => name.startsWith(prefix))) return "home";
-  for (const pattern of folders.otherTenant) {
-    const [before, after] = pattern.split("{tenant}") as [string, string];
-    if (!name.startsWith(before)) continue;
-    const rest = name.slice(before.length);
-    const end = rest.indexOf(after);
-    if (end > 0) return rest.slice(0, end);
-  }
-  return undefined;
+  const tenant = tenantOfBlobName(name);
+  return tenant !== undefined && folders.otherTenant.some((pattern) => name.startsWith(pattern.replace("{tenant}", tenant))) ? tenant : undefined;
 }
 
 export interface RetentionRules {
@@ -43,7 +38,7 @@ export interface RetentionRules {
 }
 
 /** The days `owner`'s blobs are kept: the shorter of every tenant's and its own; undefined: kept. */
-export function retentionDaysOf(rules: RetentionRules, owner: string): number | undefined {
+function retentionDaysOf(rules: RetentionRules, owner: string): number | undefined {
   const days = [rules.everyTenantDays, rules.own.get(owner)].filter((d): d is number => d !== undefined);
   return days.length === 0 ? undefined : Math.min(...days);
 }
