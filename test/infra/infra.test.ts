@@ -116,6 +116,8 @@ describe("infrastructure (Bicep)", { skip }, () => {
   };
   const refusal = (result: Snapshot): string => ("refused" in result ? result.refused : "(deployed)");
   const named = (resources: readonly PredictedResource[], type: string) => resources.filter((r) => r.type === type);
+  const appSettingsOf = (resources: readonly PredictedResource[]) =>
+    (named(resources, "Microsoft.Web/sites")[0]?.properties?.siteConfig as { appSettings?: { name: string; value: string }[] } | undefined)?.appSettings ?? [];
   const archiveAccount = (resources: readonly PredictedResource[]) => named(resources, "Microsoft.Storage/storageAccounts").find((r) => r.name.startsWith("starc"));
 
   it("main.bicep compiles offline, with the Graph extension built from test/fixtures/bicep-types", () => {
@@ -509,8 +511,7 @@ describe("infrastructure (Bicep)", { skip }, () => {
     const both = deleting(lifecycleRules(deployed(await evaluate({ archiveRetentionDays: 400, tenantRetention: `${fabrikam}=90`, archiveImmutabilityDays: 0 }))));
     assert.deepEqual(both.map((r) => r.name), ["expire-archive", "expire0b7e2c1a5f3d4e6b9a8c1d2e3f4a5b6c"]);
     // The app is told what the rules hold, to compare with the registry; under WORM nothing (no rule deletes).
-    const retentionSetting = (resources: readonly PredictedResource[]) =>
-      ((named(resources, "Microsoft.Web/sites")[0]?.properties?.siteConfig as { appSettings?: { name: string; value: string }[] } | undefined)?.appSettings ?? []).find((a) => a.name === "ARCHIVER_TENANT_RETENTION")?.value;
+    const retentionSetting = (resources: readonly PredictedResource[]) => appSettingsOf(resources).find((a) => a.name === "ARCHIVER_TENANT_RETENTION")?.value;
     assert.equal(retentionSetting(deployed(await evaluate({ archiveRetentionDays: 400, tenantRetention: `${fabrikam}=90`, archiveImmutabilityDays: 0 }))), `${fabrikam}=90`);
     assert.equal(retentionSetting(deployed(await evaluate({}))), undefined);
   });
@@ -660,12 +661,10 @@ describe("infrastructure (Bicep)", { skip }, () => {
   });
 
   it("gives the worker a heap of a quarter of the instance's memory as the worker's own arguments, which the host honours after specialization", async () => {
-    const settingsOf = (resources: readonly PredictedResource[]) =>
-      (named(resources, "Microsoft.Web/sites")[0]?.properties?.siteConfig as { appSettings?: { name: string; value: string }[] } | undefined)?.appSettings ?? [];
-    const heapOf = (resources: readonly PredictedResource[]) => settingsOf(resources).find((s) => s.name === "languageWorkers__node__arguments")?.value;
+    const heapOf = (resources: readonly PredictedResource[]) => appSettingsOf(resources).find((s) => s.name === "languageWorkers__node__arguments")?.value;
     // NODE_OPTIONS would reach only a worker started after specialization, which the host does not
     // start for a Node app on a read-only file system unless the worker has arguments.
-    assert.equal(settingsOf(deployed(await evaluate({}))).find((s) => s.name === "NODE_OPTIONS"), undefined);
+    assert.equal(appSettingsOf(deployed(await evaluate({}))).find((s) => s.name === "NODE_OPTIONS"), undefined);
     const [flex, consumption] = await Promise.all([evaluate({}), evaluate({ location: "usgovvirginia", hostingPlan: "Consumption" })]);
     assert.equal(heapOf(deployed(flex)), "--max-old-space-size=512", "a 2,048 MB Flex instance");
     assert.equal(heapOf(deployed(consumption)), "--max-old-space-size=384", "a 1.5 GB Consumption instance");
