@@ -238,9 +238,10 @@ var budgetContainerName = 'budget'
 // name rather than promised. Over 30 days: the coverage sweep harvests again any window of Graph's
 // 30 days whose manifest is gone.
 var archiveFolders = loadJsonContent('archiveFolders.json')
-var tenantRetentionPairs = map(filter(split(tenantRetention, ','), p => !empty(trim(p))), p => split(trim(p), '='))
+// Each `<tenant>=<days>` as its trimmed parts.
+var tenantRetentionPairs = map(filter(split(tenantRetention, ','), p => !empty(trim(p))), p => map(split(p, '='), part => trim(part)))
 var tenantRetentionDays = map(tenantRetentionPairs, pair => {
-  tenant: retentionTenant(pair, length(filter(tenantRetentionPairs, other => toLower(trim(other[0])) == toLower(trim(pair[0])))))
+  tenant: retentionTenant(pair, length(filter(tenantRetentionPairs, other => toLower(other[0]) == toLower(pair[0]))))
   days: retentionDays(pair, archiveRetentionDays)
 })
 var everyTenantRetention = archiveRetentionDays == 0
@@ -270,20 +271,20 @@ var retentionRules = empty(tenantRetentionDays) && archiveRetentionDays == 0
 // `home` or a tenant id (lower case), named once.
 func retentionTenant(pair string[], named int) string =>
   named > 1
-    ? fail('tenantRetention names tenant ${trim(pair[0])} ${named} times.')
-    : toLower(trim(pair[0])) == 'home' || (length(trim(pair[0])) == 36 && onlyOf(toLower(trim(pair[0])), '0123456789abcdef-'))
-        ? toLower(trim(pair[0]))
-        : fail('tenantRetention: "${trim(pair[0])}" is not a tenant id (a GUID) or home.')
+    ? fail('tenantRetention names tenant ${pair[0]} ${named} times.')
+    : toLower(pair[0]) == 'home' || (length(pair[0]) == 36 && onlyOf(toLower(pair[0]), '0123456789abcdef-'))
+        ? toLower(pair[0])
+        : fail('tenantRetention: "${pair[0]}" is not a tenant id (a GUID) or home.')
 
 // Whole days over 30, under every tenant's retention where that is set.
 func retentionDays(pair string[], everyTenantDays int) int =>
-  length(pair) != 2 || !onlyOf(trim(pair[length(pair) - 1]), '0123456789')
+  length(pair) != 2 || !onlyOf(pair[length(pair) - 1], '0123456789')
     ? fail('tenantRetention: "${join(pair, '=')}" is not <tenant>=<days>.')
-    : int(trim(pair[1])) <= 30
-        ? fail('tenantRetention: ${trim(pair[0])} keeps ${trim(pair[1])} days; it must be over 30: the coverage sweep would harvest again every window of Graph\'s 30 days whose blobs it deleted.')
-        : everyTenantDays > 0 && int(trim(pair[1])) >= everyTenantDays
-            ? fail('tenantRetention: ${trim(pair[0])} keeps ${trim(pair[1])} days, not less than archiveRetentionDays (${everyTenantDays}), whose rule deletes every tenant\'s blobs at that age: raise archiveRetentionDays, or set it to 0 and name each tenant\'s retention.')
-            : int(trim(pair[1]))
+    : int(pair[1]) <= 30
+        ? fail('tenantRetention: ${pair[0]} keeps ${pair[1]} days; it must be over 30: the coverage sweep would harvest again every window of Graph\'s 30 days whose blobs it deleted.')
+        : everyTenantDays > 0 && int(pair[1]) >= everyTenantDays
+            ? fail('tenantRetention: ${pair[0]} keeps ${pair[1]} days, not less than archiveRetentionDays (${everyTenantDays}), whose rule deletes every tenant\'s blobs at that age: raise archiveRetentionDays, or set it to 0 and name each tenant\'s retention.')
+            : int(pair[1])
 
 func onlyOf(value string, allowed string) bool =>
   !empty(value) && empty(filter(range(0, length(value)), i => !contains(allowed, substring(value, i, 1))))
