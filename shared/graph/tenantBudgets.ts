@@ -48,8 +48,8 @@ function withLocalMembers(registry: InstanceRegistry, local: () => readonly Peer
 }
 
 export function tenantBudgets(options: TenantBudgetOptions): TenantBudgets {
-  const sharings: BudgetSharing[] = [];
-  const members: { readonly member: string; readonly governor: RequestGovernor }[] = [];
+  // Each tenant's governor met so far, and its sharing once made.
+  const members: { readonly member: string; readonly governor: RequestGovernor; sharing?: BudgetSharing }[] = [];
   const busyHere = (): PeerUsage[] => {
     const now = options.clock.now();
     return members
@@ -63,7 +63,8 @@ export function tenantBudgets(options: TenantBudgetOptions): TenantBudgets {
     share(runtime) {
       const app = options.app && appRegistry ? { registry: appRegistry, ceiling: options.app.ceiling } : undefined;
       const member = `${options.instance}_${tenantLabel(runtime.tenant)}`;
-      members.push({ member, governor: runtime.governor });
+      const entry: (typeof members)[number] = { member, governor: runtime.governor };
+      members.push(entry);
       const sharing = shareBudget(runtime.governor, options.registryOf(runtime.tenant), {
         instance: options.instance,
         ceiling: options.ceiling,
@@ -75,14 +76,14 @@ export function tenantBudgets(options: TenantBudgetOptions): TenantBudgets {
         ...(options.onError ? { onError: options.onError } : {}),
         ...(app ? { app: { registry: app.registry, ceiling: app.ceiling, member } } : {}),
       });
-      sharings.push(sharing);
+      entry.sharing = sharing;
       // Tenants met together (a tick's jobs) wake together: the ones met first, still on their idle
       // share, come down to the share of all met so far.
-      if (app) for (const [i, other] of sharings.entries()) if (!other.settled) members[i]?.governor.setAllowance(idleShare());
+      if (app) for (const other of members) if (other.sharing && !other.sharing.settled) other.governor.setAllowance(idleShare());
       return sharing;
     },
     stop: async () => {
-      await Promise.all(sharings.map((s) => s.stop()));
+      await Promise.all(members.map((m) => m.sharing?.stop()));
     },
   };
 }
