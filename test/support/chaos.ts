@@ -111,6 +111,8 @@ export interface ChaosResult {
   readonly revokedOtherDeadLetters: number;
   /** Its dead letters' reasons, each once, with the start of a description. */
   readonly revokedReasons: readonly string[];
+  /** The other dead letters, by message and reason: what a failing run names. */
+  readonly deadLetterReasons: readonly string[];
   /** From the outage's end until every job was done. */
   readonly healedAfterOutageInMs: number;
   readonly wallInMs: number;
@@ -324,6 +326,7 @@ export async function runChaos(azurite: Azurite, options: ChaosOptions): Promise
       // just before the revocation.
       revokedOtherDeadLetters: revokedLetters.filter((d) => d.reason !== "TenantConsentMissing" && d.reason !== "GraphUnauthorized").length,
       revokedReasons: [...new Set(revokedLetters.map((d) => `${d.reason}: ${d.description.slice(0, 160)}`))],
+      deadLetterReasons: homeLetters.map((d) => `${d.messageId} ${d.reason}: ${d.description.slice(0, 300)}`),
       windows,
       truth: truth.size,
       archived: counts.size,
